@@ -1,0 +1,5 @@
+//! Rationale: a language server that records how code changes and why.
+#![deny(clippy::print_stdout)]
+
+pub mod syntax;
+pub mod text;

@@ -1,0 +1,155 @@
+//! The language table and incremental parsing with tree-sitter.
+//!
+//! Adding a language is one entry in [`LANGUAGES`] (and, with the unit queries, one folder under
+//! `grammars/`).
+
+use ropey::Rope;
+use tree_sitter::{InputEdit, Parser, Tree};
+
+/// A language Rationale tracks.
+pub struct Language {
+    /// The name the journal records (`language` fields).
+    pub name: &'static str,
+    /// File extensions, without the dot.
+    pub extensions: &'static [&'static str],
+    grammar: fn() -> tree_sitter::Language,
+}
+
+pub static LANGUAGES: &[Language] = &[
+    Language {
+        name: "python",
+        extensions: &["py", "pyi"],
+        grammar: || tree_sitter_python::LANGUAGE.into(),
+    },
+    Language {
+        name: "javascript",
+        extensions: &["js", "mjs", "cjs", "jsx"],
+        grammar: || tree_sitter_javascript::LANGUAGE.into(),
+    },
+];
+
+impl Language {
+    pub fn grammar(&self) -> tree_sitter::Language {
+        (self.grammar)()
+    }
+}
+
+impl std::fmt::Debug for Language {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+/// The language of a file, by its extension.
+pub fn language_for_path(path: &std::path::Path) -> Option<&'static Language> {
+    let extension = path.extension()?.to_str()?;
+    LANGUAGES
+        .iter()
+        .find(|language| language.extensions.contains(&extension))
+}
+
+pub fn language_named(name: &str) -> Option<&'static Language> {
+    LANGUAGES.iter().find(|language| language.name == name)
+}
+
+/// Documents larger than this are tracked as text without a tree: parsing them would stall every
+/// request, and no one writes functions in them by hand.
+pub const MAX_PARSED_BYTES: usize = 8 * 1024 * 1024;
+
+/// A document's parser and tree. Edits are queued and the tree catches up in one incremental
+/// reparse when someone needs it.
+pub struct Syntax {
+    parser: Parser,
+    tree: Option<Tree>,
+    /// Edits since the tree was last parsed, oldest first.
+    pending: Vec<InputEdit>,
+    /// The tree must be parsed from scratch (first parse, or after a whole replacement).
+    fresh: bool,
+}
+
+impl Syntax {
+    /// `None` when the grammar cannot be loaded (an ABI mismatch), so the document is text alone.
+    pub fn new(language: &Language, rope: &Rope) -> Option<Self> {
+        let mut parser = Parser::new();
+        if let Err(err) = parser.set_language(&language.grammar()) {
+            tracing::error!("cannot load the {} grammar: {err}", language.name);
+            return None;
+        }
+        let mut syntax = Self { parser, tree: None, pending: Vec::new(), fresh: true };
+        syntax.reset(rope);
+        Some(syntax)
+    }
+
+    pub fn edit(&mut self, edit: InputEdit) {
+        self.pending.push(edit);
+    }
+
+    /// Forgets the tree; the next [`Syntax::tree`] parses from scratch.
+    pub fn reset(&mut self, _rope: &Rope) {
+        self.pending.clear();
+        self.tree = None;
+        self.fresh = true;
+    }
+
+    pub fn is_stale(&self) -> bool {
+        self.fresh || !self.pending.is_empty()
+    }
+
+    /// The tree of `rope`, which must be the text all queued edits lead to.
+    pub fn tree(&mut self, rope: &Rope) -> Option<&Tree> {
+        if rope.len_bytes() > MAX_PARSED_BYTES {
+            self.tree = None;
+            self.pending.clear();
+            self.fresh = true;
+            return None;
+        }
+        if self.is_stale() {
+            let mut old = if self.fresh { None } else { self.tree.take() };
+            if let Some(tree) = &mut old {
+                for edit in &self.pending {
+                    tree.edit(edit);
+                }
+            }
+            self.tree = parse_rope(&mut self.parser, rope, old.as_ref());
+            self.pending.clear();
+            self.fresh = false;
+        }
+        self.tree.as_ref()
+    }
+}
+
+/// Parses `rope` chunk by chunk, reusing `old` where it is still valid.
+pub fn parse_rope(parser: &mut Parser, rope: &Rope, old: Option<&Tree>) -> Option<Tree> {
+    let mut read = |byte: usize, _: tree_sitter::Point| -> &[u8] {
+        if byte >= rope.len_bytes() {
+            return &[];
+        }
+        let (chunk, chunk_start, _, _) = rope.chunk_at_byte(byte);
+        &chunk.as_bytes()[byte - chunk_start..]
+    };
+    parser.parse_with_options(&mut read, old, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grammar_loads() {
+        for language in LANGUAGES {
+            let mut parser = Parser::new();
+            parser.set_language(&language.grammar()).unwrap();
+        }
+    }
+
+    #[test]
+    fn languages_are_found_by_extension() {
+        let found = |p: &str| language_for_path(std::path::Path::new(p)).map(|l| l.name);
+        assert_eq!(found("a/b.py"), Some("python"));
+        assert_eq!(found("types.pyi"), Some("python"));
+        assert_eq!(found("x.cjs"), Some("javascript"));
+        assert_eq!(found("x.jsx"), Some("javascript"));
+        assert_eq!(found("README.md"), None);
+        assert_eq!(found("Makefile"), None);
+    }
+}

@@ -1,0 +1,265 @@
+//! A document: its text as a rope, the editor's version, and (for a parsed language) its syntax
+//! tree, which is brought up to date lazily.
+
+use ropey::Rope;
+use tree_sitter::{InputEdit, Point};
+
+use super::position::{to_char, Encoding, Position, PositionError};
+use crate::syntax::{Language, Syntax};
+
+/// One content change as the editor sent it: a range and its replacement, or (no range) the whole
+/// new text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextChange {
+    pub range: Option<(Position, Position)>,
+    pub text: String,
+}
+
+/// Why a change could not be applied. The document is then left exactly as it was.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EditError {
+    Position(PositionError),
+    /// The range ends before it starts.
+    Backwards { start: Position, end: Position },
+}
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EditError::Position(err) => err.fmt(f),
+            EditError::Backwards { start, end } => write!(
+                f,
+                "the range ends ({}:{}) before it starts ({}:{})",
+                end.line, end.column, start.line, start.column
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EditError {}
+
+impl From<PositionError> for EditError {
+    fn from(err: PositionError) -> Self {
+        EditError::Position(err)
+    }
+}
+
+pub struct Document {
+    rope: Rope,
+    version: i32,
+    syntax: Option<Syntax>,
+}
+
+impl Document {
+    /// A document of a language that is parsed (`Some`) or kept as text alone (`None`).
+    pub fn new(text: &str, version: i32, language: Option<&'static Language>) -> Self {
+        let rope = Rope::from_str(text);
+        let syntax = language.and_then(|language| Syntax::new(language, &rope));
+        Self { rope, version, syntax }
+    }
+
+    pub fn rope(&self) -> &Rope {
+        &self.rope
+    }
+
+    pub fn text(&self) -> String {
+        self.rope.to_string()
+    }
+
+    pub fn version(&self) -> i32 {
+        self.version
+    }
+
+    pub fn set_version(&mut self, version: i32) {
+        self.version = version;
+    }
+
+    /// The hex SHA-256 of the whole text.
+    pub fn sha256(&self) -> String {
+        super::sha256_hex(self.rope.chunks().map(str::as_bytes))
+    }
+
+    /// Applies the changes in order, all or none: if one cannot be applied the document is left
+    /// untouched. The syntax tree is not reparsed here; it learns of the edits and catches up when
+    /// [`Document::syntax_tree`] is next asked for, so a burst of keystrokes costs rope edits only.
+    pub fn apply(&mut self, changes: &[TextChange], encoding: Encoding) -> Result<(), EditError> {
+        // Cloning a rope shares its nodes, so the all-or-none copy costs O(log n), not the text.
+        let mut rope = self.rope.clone();
+        let mut edits = Vec::with_capacity(changes.len());
+        for change in changes {
+            edits.push(apply_one(&mut rope, change, encoding)?);
+        }
+        self.rope = rope;
+        match (&mut self.syntax, edits.iter().any(Option::is_none)) {
+            // A whole-document replacement: parse afresh.
+            (Some(syntax), true) => syntax.reset(&self.rope),
+            (Some(syntax), false) => edits.into_iter().flatten().for_each(|e| syntax.edit(e)),
+            (None, _) => {}
+        }
+        Ok(())
+    }
+
+    /// Replaces the whole text (a resync): the editor's copy is the truth.
+    pub fn replace(&mut self, text: &str, version: i32) {
+        self.rope = Rope::from_str(text);
+        self.version = version;
+        if let Some(syntax) = &mut self.syntax {
+            syntax.reset(&self.rope);
+        }
+    }
+
+    /// The syntax tree of the current text, reparsed first if edits arrived since the last parse.
+    /// `None` for a document kept as text alone.
+    pub fn syntax_tree(&mut self) -> Option<&tree_sitter::Tree> {
+        let rope = &self.rope;
+        self.syntax.as_mut().and_then(|syntax| syntax.tree(rope))
+    }
+
+    /// Whether the tree lags behind the text (edits are waiting to be parsed).
+    pub fn needs_reparse(&self) -> bool {
+        self.syntax.as_ref().is_some_and(Syntax::is_stale)
+    }
+}
+
+/// Applies one change to `rope`, returning the tree-sitter edit it amounts to (`None` for a whole
+/// replacement). The `InputEdit` is computed from the rope as it stood before the change.
+fn apply_one(
+    rope: &mut Rope,
+    change: &TextChange,
+    encoding: Encoding,
+) -> Result<Option<InputEdit>, EditError> {
+    let Some((start, end)) = change.range else {
+        *rope = Rope::from_str(&change.text);
+        return Ok(None);
+    };
+    if end < start {
+        return Err(EditError::Backwards { start, end });
+    }
+    let start_char = to_char(rope, start, encoding)?;
+    let end_char = to_char(rope, end, encoding)?;
+    // Two positions on one line can still clamp to the same char in either order.
+    let end_char = end_char.max(start_char);
+
+    let start_byte = rope.char_to_byte(start_char);
+    let old_end_byte = rope.char_to_byte(end_char);
+    let start_position = point(rope, start_byte);
+    let old_end_position = point(rope, old_end_byte);
+
+    rope.remove(start_char..end_char);
+    rope.insert(start_char, &change.text);
+
+    let new_end_byte = start_byte + change.text.len();
+    Ok(Some(InputEdit {
+        start_byte,
+        old_end_byte,
+        new_end_byte,
+        start_position,
+        old_end_position,
+        new_end_position: point(rope, new_end_byte),
+    }))
+}
+
+/// The tree-sitter point of a byte offset: the row and the byte column within it.
+fn point(rope: &Rope, byte: usize) -> Point {
+    let row = rope.byte_to_line(byte);
+    Point::new(row, byte - rope.line_to_byte(row))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(l1: u32, c1: u32, l2: u32, c2: u32, text: &str) -> TextChange {
+        TextChange {
+            range: Some((Position::new(l1, c1), Position::new(l2, c2))),
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn several_changes_apply_in_order() {
+        let mut doc = Document::new("def f():\n    pass\n", 1, None);
+        doc.apply(
+            &[change(0, 4, 0, 5, "g"), change(1, 4, 1, 8, "return 1")],
+            Encoding::Utf16,
+        )
+        .unwrap();
+        assert_eq!(doc.text(), "def g():\n    return 1\n");
+    }
+
+    #[test]
+    fn a_change_that_fails_leaves_the_document_untouched() {
+        let mut doc = Document::new("abc\n", 1, None);
+        let err = doc
+            .apply(&[change(0, 0, 0, 0, "x"), change(7, 0, 7, 0, "y")], Encoding::Utf8)
+            .unwrap_err();
+        assert!(matches!(err, EditError::Position(_)));
+        assert_eq!(doc.text(), "abc\n");
+    }
+
+    #[test]
+    fn a_backwards_range_is_refused() {
+        let mut doc = Document::new("abc\ndef", 1, None);
+        let err = doc.apply(&[change(1, 0, 0, 1, "")], Encoding::Utf8).unwrap_err();
+        assert!(matches!(err, EditError::Backwards { .. }));
+    }
+
+    #[test]
+    fn a_whole_replacement_has_no_range() {
+        let mut doc = Document::new("old", 1, None);
+        let whole = TextChange { range: None, text: "new".into() };
+        doc.apply(&[whole], Encoding::Utf16).unwrap();
+        assert_eq!(doc.text(), "new");
+    }
+
+    /// Tree-sitter's documented example (the README of its Rust binding): turning `fn test() {}`
+    /// into `fn test(a: u32) {}` is an insertion at byte 8 of 6 bytes on row 0.
+    #[test]
+    fn input_edit_matches_tree_sitters_own_example() {
+        let mut rope = Rope::from_str("fn test() {}");
+        let edit = apply_one(&mut rope, &change(0, 8, 0, 8, "a: u32"), Encoding::Utf8)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            edit,
+            InputEdit {
+                start_byte: 8,
+                old_end_byte: 8,
+                new_end_byte: 14,
+                start_position: Point::new(0, 8),
+                old_end_position: Point::new(0, 8),
+                new_end_position: Point::new(0, 14),
+            }
+        );
+    }
+
+    #[test]
+    fn input_edit_has_real_rows_and_byte_columns() {
+        let mut rope = Rope::from_str("a = 1\nb = '日本'\nc = 3\n");
+        // Replace "日本'\nc" (UTF-16 columns 5..) across a line break with "x\ny\nz".
+        let edit = apply_one(&mut rope, &change(1, 5, 2, 1, "x\ny\nz"), Encoding::Utf16)
+            .unwrap()
+            .unwrap();
+        assert_eq!(rope.to_string(), "a = 1\nb = 'x\ny\nz = 3\n");
+        assert_eq!(edit.start_byte, 6 + 5);
+        assert_eq!(edit.start_position, Point::new(1, 5));
+        assert_eq!(edit.old_end_position, Point::new(2, 1));
+        assert_eq!(edit.old_end_byte, 6 + 5 + 6 + 2 + 1);
+        assert_eq!(edit.new_end_byte, 6 + 5 + 5);
+        assert_eq!(edit.new_end_position, Point::new(3, 1));
+    }
+
+    #[test]
+    fn incremental_parse_equals_a_fresh_parse() {
+        let language = crate::syntax::language_named("python").unwrap();
+        let mut doc = Document::new("def f(a):\n    return a\n", 1, Some(language));
+        assert!(doc.syntax_tree().is_some());
+        doc.apply(&[change(0, 6, 0, 6, "b, ")], Encoding::Utf16).unwrap();
+        doc.apply(&[change(1, 12, 1, 12, " + b")], Encoding::Utf16).unwrap();
+        assert!(doc.needs_reparse());
+        let incremental = doc.syntax_tree().unwrap().root_node().to_sexp();
+        let fresh = Document::new(&doc.text(), 1, Some(language)).syntax_tree().unwrap().root_node().to_sexp();
+        assert_eq!(incremental, fresh);
+        assert!(!doc.needs_reparse());
+    }
+}
