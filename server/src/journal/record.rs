@@ -1,0 +1,198 @@
+//! The journal's records: the one serialised boundary of Rationale. Field names and meanings are
+//! fixed by the spec ("The journal"); every reader and writer goes through these types.
+
+use serde::{Deserialize, Serialize};
+
+/// The schema version the `session` record carries.
+pub const SCHEMA: u32 = 1;
+
+/// One line of a journal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub seq: u64,
+    /// RFC 3339, UTC, milliseconds.
+    pub ts: String,
+    #[serde(flatten)]
+    pub body: Body,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Body {
+    Session(SessionInfo),
+    Open {
+        path: String,
+        language: String,
+        version: i32,
+        text: String,
+        sha256: String,
+    },
+    Change {
+        path: String,
+        version: i32,
+        edits: Vec<Edit>,
+    },
+    Save {
+        path: String,
+        sha256: String,
+    },
+    Resync {
+        path: String,
+        version: i32,
+        text: String,
+        sha256: String,
+        reason: String,
+    },
+    Close {
+        path: String,
+    },
+    End {
+        reason: EndReason,
+    },
+}
+
+impl Body {
+    /// The workspace-relative path of the document the record is about, if any.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Body::Open { path, .. }
+            | Body::Change { path, .. }
+            | Body::Save { path, .. }
+            | Body::Resync { path, .. }
+            | Body::Close { path } => Some(path),
+            Body::Session(_) | Body::End { .. } => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    pub schema: u32,
+    pub session: String,
+    pub server: NameVersion,
+    pub client: NameVersion,
+    pub author: String,
+    /// The folder's name, never its absolute path.
+    pub workspace: String,
+    pub position_encoding: crate::text::Encoding,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git: Option<GitState>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NameVersion {
+    pub name: String,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GitState {
+    pub head: Option<String>,
+    pub branch: Option<String>,
+    pub dirty: bool,
+}
+
+/// A content change exactly as the editor sent it: `{"range": [[line, col], [line, col]], "text"}`,
+/// or `{"text"}` for a whole-document replacement. Columns are in the session's position encoding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<[[u32; 2]; 2]>,
+    pub text: String,
+}
+
+impl Edit {
+    pub fn to_change(&self) -> crate::text::TextChange {
+        use crate::text::Position;
+        crate::text::TextChange {
+            range: self
+                .range
+                .map(|[[l1, c1], [l2, c2]]| (Position::new(l1, c1), Position::new(l2, c2))),
+            text: self.text.clone(),
+        }
+    }
+
+    pub fn from_change(change: &crate::text::TextChange) -> Self {
+        Self {
+            range: change
+                .range
+                .map(|(s, e)| [[s.line, s.column], [e.line, e.column]]),
+            text: change.text.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndReason {
+    Shutdown,
+    Exit,
+}
+
+/// Now, as the journal writes times: RFC 3339 in UTC with milliseconds.
+pub fn timestamp() -> String {
+    format_timestamp(time::OffsetDateTime::now_utc())
+}
+
+pub fn format_timestamp(at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .expect("a UTC time always formats")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_record_has_the_spec_shape() {
+        let record = Record {
+            seq: 3,
+            ts: "2026-11-26T08:30:00.123Z".into(),
+            body: Body::Change {
+                path: "src/app.py".into(),
+                version: 7,
+                edits: vec![
+                    Edit { range: Some([[1, 2], [1, 2]]), text: "a".into() },
+                    Edit { range: None, text: "whole".into() },
+                ],
+            },
+        };
+        let line = serde_json::to_string(&record).unwrap();
+        assert_eq!(
+            line,
+            r#"{"seq":3,"ts":"2026-11-26T08:30:00.123Z","type":"change","path":"src/app.py","version":7,"edits":[{"range":[[1,2],[1,2]],"text":"a"},{"text":"whole"}]}"#
+        );
+        assert_eq!(serde_json::from_str::<Record>(&line).unwrap(), record);
+    }
+
+    #[test]
+    fn the_session_record_names_the_encoding_as_lsp_spells_it() {
+        let body = Body::Session(SessionInfo {
+            schema: SCHEMA,
+            session: "20261126T083000Z-7f3a9c".into(),
+            server: NameVersion { name: "rationale".into(), version: Some("0.1.0".into()) },
+            client: NameVersion { name: "Visual Studio Code".into(), version: None },
+            author: "dev@example.com".into(),
+            workspace: "app".into(),
+            position_encoding: crate::text::Encoding::Utf16,
+            git: None,
+        });
+        let value = serde_json::to_value(&body).unwrap();
+        assert_eq!(value["type"], "session");
+        assert_eq!(value["positionEncoding"], "utf-16");
+        assert_eq!(value["schema"], 1);
+        assert!(value.get("git").is_none());
+    }
+
+    #[test]
+    fn timestamps_are_utc_with_milliseconds() {
+        let at = time::macros::datetime!(2026-11-26 08:30:00.1234 +02:00);
+        assert_eq!(format_timestamp(at), "2026-11-26T06:30:00.123Z");
+    }
+}

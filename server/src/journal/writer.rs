@@ -1,0 +1,344 @@
+//! The single writer of a journal: one thread that owns the file, numbers the records and decides
+//! when they reach the disk.
+//!
+//! Nothing on the keystroke path waits for it: [`JournalWriter::append`] only sends the record to
+//! the thread. The thread keeps the durability promises of the spec:
+//! - records reach the disk (written and fdatasync'ed) within [`SYNC_WITHIN`] of being appended;
+//! - a durable append ([`JournalWriter::append_durable`], used for `save`, `end` and rationales)
+//!   returns only once its record is synced.
+//!
+//! Consecutive `change` records of one document that arrive within [`SYNC_WITHIN`] of the first are
+//! written as one record whose `edits` are all of theirs in order. A burst of keystrokes then costs
+//! one record header, not one each, and replay applies exactly the same edits in the same order.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::record::{timestamp, Body, EndReason, Record, SessionInfo};
+
+/// The longest a record stays off the disk after it was appended (the spec allows 250 ms).
+pub const SYNC_WITHIN: Duration = Duration::from_millis(150);
+
+type MakeBody = Box<dyn FnOnce(u64) -> Body + Send>;
+
+enum Command {
+    Append { ts: String, body: Body },
+    /// Write the record (built from its `seq`), sync, and answer with the `seq`.
+    Durable { ts: String, make: MakeBody, done: mpsc::SyncSender<io::Result<u64>> },
+}
+
+/// Reports a failure to write the journal (once, with what failed).
+pub type ErrorSink = Box<dyn Fn(String) + Send>;
+
+pub struct JournalWriter {
+    commands: Option<Sender<Command>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl JournalWriter {
+    /// Starts the writer of a new, empty journal file. `session` is called on the writer's thread
+    /// (it may run git) and its record is always the first, `seq` 0.
+    pub fn start(
+        file: File,
+        session: impl FnOnce() -> SessionInfo + Send + 'static,
+        on_error: ErrorSink,
+    ) -> Self {
+        let (commands, receiver) = mpsc::channel();
+        let ts = timestamp();
+        let thread = std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || {
+                let mut sink = Sink::new(file, on_error);
+                let _ = sink.write(ts, Body::Session(session()));
+                run(&mut sink, receiver);
+            })
+            .expect("spawning the journal thread");
+        Self { commands: Some(commands), thread: Some(thread) }
+    }
+
+    /// Appends a record; it reaches the disk within [`SYNC_WITHIN`].
+    pub fn append(&self, body: Body) {
+        self.send(Command::Append { ts: timestamp(), body });
+    }
+
+    /// Appends a record built from its `seq` and returns once it is on disk.
+    pub fn append_durable(&self, make: impl FnOnce(u64) -> Body + Send + 'static) -> io::Result<u64> {
+        let (done, wait) = mpsc::sync_channel(1);
+        self.send(Command::Durable { ts: timestamp(), make: Box::new(make), done });
+        wait.recv()
+            .unwrap_or_else(|_| Err(io::Error::other("the journal writer has stopped")))
+    }
+
+    /// Appends the `end` record, syncs and stops the writer.
+    pub fn end(mut self, reason: EndReason) -> io::Result<u64> {
+        let result = self.append_durable(move |_| Body::End { reason });
+        self.stop();
+        result
+    }
+
+    fn send(&self, command: Command) {
+        if let Some(commands) = &self.commands {
+            // The thread only stops when we drop the sender, so a send cannot fail before then.
+            let _ = commands.send(command);
+        }
+    }
+
+    fn stop(&mut self) {
+        self.commands = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for JournalWriter {
+    /// Dropping the writer writes and syncs what is still buffered.
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A `change` record being held so that the next keystrokes can join it.
+struct Held {
+    ts: String,
+    body: Body,
+    since: Instant,
+}
+
+fn run(sink: &mut Sink, commands: Receiver<Command>) {
+    let mut held: Option<Held> = None;
+    loop {
+        let deadline = match (&held, sink.unsynced_since) {
+            (Some(h), Some(u)) => Some(h.since.min(u)),
+            (Some(h), None) => Some(h.since),
+            (None, u) => u,
+        }
+        .map(|since| since + SYNC_WITHIN);
+        let received = match deadline {
+            Some(deadline) => {
+                commands.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            }
+            None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match received {
+            Ok(Command::Append { ts, body }) => {
+                if let Some(h) = &mut held {
+                    if join(&mut h.body, &body) {
+                        continue;
+                    }
+                }
+                if let Some(h) = held.take() {
+                    let _ = sink.write(h.ts, h.body);
+                }
+                if matches!(body, Body::Change { .. }) {
+                    held = Some(Held { ts, body, since: Instant::now() });
+                } else {
+                    let _ = sink.write(ts, body);
+                }
+            }
+            Ok(Command::Durable { ts, make, done }) => {
+                if let Some(h) = held.take() {
+                    let _ = sink.write(h.ts, h.body);
+                }
+                let seq = sink.next_seq;
+                let written = sink.write(ts, make(seq));
+                let _ = done.send(written.and_then(|()| sink.sync()).map(|()| seq));
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                if let Some(h) = held.take_if(|h| h.since.elapsed() >= SYNC_WITHIN) {
+                    let _ = sink.write(h.ts, h.body);
+                }
+                if sink.unsynced_since.is_some_and(|u| u.elapsed() >= SYNC_WITHIN) || held.is_none() {
+                    let _ = sink.sync();
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                if let Some(h) = held.take() {
+                    let _ = sink.write(h.ts, h.body);
+                }
+                let _ = sink.sync();
+                return;
+            }
+        }
+    }
+}
+
+/// Adds `next`'s edits to `held` when both change the same document; false otherwise.
+fn join(held: &mut Body, next: &Body) -> bool {
+    match (held, next) {
+        (
+            Body::Change { path, version, edits },
+            Body::Change { path: next_path, version: next_version, edits: next_edits },
+        ) if path == next_path => {
+            *version = *next_version;
+            edits.extend_from_slice(next_edits);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The file end of the writer: numbering, serialising, syncing, and reporting the first failure.
+struct Sink {
+    file: File,
+    next_seq: u64,
+    line: Vec<u8>,
+    unsynced_since: Option<Instant>,
+    on_error: ErrorSink,
+    failed: bool,
+}
+
+impl Sink {
+    fn new(file: File, on_error: ErrorSink) -> Self {
+        Self { file, next_seq: 0, line: Vec::new(), unsynced_since: None, on_error, failed: false }
+    }
+
+    /// Writes one record as one line with one `write` call, so a crash tears at most that line.
+    fn write(&mut self, ts: String, body: Body) -> io::Result<()> {
+        let record = Record { seq: self.next_seq, ts, body };
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, &record).map_err(io::Error::other)?;
+        self.line.push(b'\n');
+        let result = self.file.write_all(&self.line);
+        match &result {
+            // The seq is only used up by a record that was written, so the journal has no gaps.
+            Ok(()) => {
+                self.next_seq += 1;
+                self.unsynced_since.get_or_insert_with(Instant::now);
+            }
+            Err(err) => self.report(format!("cannot write the journal: {err}")),
+        }
+        result
+    }
+
+    fn sync(&mut self) -> io::Result<()> {
+        if self.unsynced_since.is_none() {
+            return Ok(());
+        }
+        let result = self.file.sync_data();
+        match &result {
+            Ok(()) => self.unsynced_since = None,
+            Err(err) => self.report(format!("cannot sync the journal to disk: {err}")),
+        }
+        result
+    }
+
+    fn report(&mut self, message: String) {
+        tracing::error!("{message}");
+        if !self.failed {
+            self.failed = true;
+            (self.on_error)(message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::record::{Edit, NameVersion};
+    use crate::text::Encoding;
+
+    fn session() -> SessionInfo {
+        SessionInfo {
+            schema: 1,
+            session: "s".into(),
+            server: NameVersion::default(),
+            client: NameVersion::default(),
+            author: "a".into(),
+            workspace: "w".into(),
+            position_encoding: Encoding::Utf8,
+            git: None,
+        }
+    }
+
+    fn records(path: &std::path::Path) -> Vec<Record> {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    }
+
+    fn change(path: &str, version: i32, text: &str) -> Body {
+        Body::Change {
+            path: path.into(),
+            version,
+            edits: vec![Edit { range: Some([[0, 0], [0, 0]]), text: text.into() }],
+        }
+    }
+
+    #[test]
+    fn a_burst_of_changes_to_one_document_becomes_one_record() {
+        let dir = tempdir();
+        let path = dir.join("j.jsonl");
+        let writer = JournalWriter::start(File::create(&path).unwrap(), session, Box::new(|_| {}));
+        writer.append(change("a.py", 2, "x"));
+        writer.append(change("a.py", 3, "y"));
+        writer.append(change("b.py", 2, "z"));
+        writer.append(Body::Close { path: "b.py".into() });
+        writer.end(EndReason::Shutdown).unwrap();
+        let records = records(&path);
+        let seqs: Vec<u64> = records.iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, [0, 1, 2, 3, 4]);
+        assert!(matches!(records[0].body, Body::Session(_)));
+        let Body::Change { version, edits, .. } = &records[1].body else { panic!() };
+        assert_eq!((*version, edits.len()), (3, 2));
+        assert_eq!(records[2].body, change("b.py", 2, "z"));
+        assert_eq!(records[4].body, Body::End { reason: EndReason::Shutdown });
+    }
+
+    #[test]
+    fn a_durable_append_is_on_disk_when_it_returns() {
+        let dir = tempdir();
+        let path = dir.join("j.jsonl");
+        let writer = JournalWriter::start(File::create(&path).unwrap(), session, Box::new(|_| {}));
+        writer.append(change("a.py", 2, "x"));
+        let seq = writer
+            .append_durable(|_| Body::Save { path: "a.py".into(), sha256: "h".into() })
+            .unwrap();
+        assert_eq!(seq, 2);
+        assert_eq!(records(&path).len(), 3);
+        drop(writer);
+    }
+
+    #[test]
+    fn a_held_change_reaches_the_disk_without_further_records() {
+        let dir = tempdir();
+        let path = dir.join("j.jsonl");
+        let writer = JournalWriter::start(File::create(&path).unwrap(), session, Box::new(|_| {}));
+        writer.append(change("a.py", 2, "x"));
+        std::thread::sleep(SYNC_WITHIN * 3);
+        assert_eq!(records(&path).len(), 2);
+        drop(writer);
+    }
+
+    #[test]
+    fn a_write_failure_is_reported_once() {
+        let dir = tempdir();
+        let path = dir.join("j.jsonl");
+        std::fs::write(&path, "").unwrap();
+        // A file opened read-only cannot be written: every write fails.
+        let file = File::open(&path).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let writer = JournalWriter::start(file, session, Box::new(move |m| tx.send(m).unwrap()));
+        writer.append(Body::Close { path: "a.py".into() });
+        assert!(writer.append_durable(|_| Body::Close { path: "b.py".into() }).is_err());
+        drop(writer);
+        let reports: Vec<String> = rx.try_iter().collect();
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        assert!(reports[0].contains("cannot write the journal"));
+    }
+
+    fn tempdir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!(
+            "rationale-writer-{}-{}",
+            std::process::id(),
+            rand::random::<u64>()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
