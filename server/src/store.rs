@@ -496,7 +496,7 @@ fn split_relative(relative: &str) -> Result<Vec<&str>, StoreError> {
         return Err(bad("the path must be relative to the store, not absolute"));
     }
     let parts: Vec<&str> = relative.split('/').collect();
-    if parts.iter().any(|part| *part == "..") {
+    if parts.contains(&"..") {
         return Err(bad("the path may not contain `..`"));
     }
     for part in &parts {
