@@ -219,6 +219,7 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
                 if applied.is_err() {
                     tracing::error!("{method} panicked; the next save resyncs the document");
                 }
+                shared.edited();
                 continue;
             }
         }
