@@ -49,6 +49,11 @@ rm -rf server
 mkdir -p server
 cp "$bin" "server/$exe"
 chmod 755 "server/$exe"
+# The release profile keeps line tables for backtraces; the shipped copy does without them
+# (a quarter of the size). Symbol names stay, so a panic still names its functions.
+if command -v strip >/dev/null && [ "$os" != win32 ]; then
+  strip --strip-debug "server/$exe" 2>/dev/null || strip -S "server/$exe"
+fi
 
 echo "==> vsce package ($target)"
 npx vsce package --target "$target" --out rationale.vsix --allow-missing-repository --skip-license

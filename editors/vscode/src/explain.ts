@@ -163,10 +163,9 @@ export class Explainer {
 
     const box = vscode.window.createInputBox();
     this.open = { key, box };
-    box.title = `Explain ${what}`;
+    box.title = `Explain ${what} (${vscode.workspace.asRelativePath(documentUri, false)})`;
     box.placeholder = `Why? e.g. "Callers passed None here; fail early with a clear message"`;
-    const prompt = `At least ${min} characters. Enter records it; Escape keeps it as a draft and the change stays pending.`;
-    box.prompt = prompt;
+    box.prompt = `Why did it change? At least ${min} characters. Escape keeps your text as a draft for later.`;
     box.ignoreFocusOut = true; // reading the diff beside must not throw the text away
     box.value = this.drafts.get(change.uri, change.unit.name);
     box.valueSelection = [box.value.length, box.value.length];

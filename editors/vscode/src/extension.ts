@@ -4,6 +4,8 @@
 //
 // `restart()` is the only code that starts the server: activation calls it, and so does
 // *Rationale: Restart Server*.
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import {
   DidChangeConfigurationNotification,
@@ -18,23 +20,27 @@ import { Explainer, UNIT_SCHEME, UnitContent } from './explain';
 import { kindIcon, inExplainOrder, Pending, relativePath, revealUnit } from './pending';
 import { CLIENT_COMMANDS, EXPLAIN, ExplainArguments, PendingChange, SKIP } from './protocol';
 import { findServer, ServerNotFound } from './server';
+import { createTraceChannel } from './trace';
 import { SERVER_KEYS, serverSettings } from './settings';
 
 const LANGUAGES = ['python', 'javascript', 'javascriptreact'];
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
+let trace: vscode.LogOutputChannel & vscode.Disposable;
 let pending: Pending;
 let restarting: Promise<void> = Promise.resolve();
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   output = vscode.window.createOutputChannel('Rationale', { log: true });
+  trace = createTraceChannel();
   pending = new Pending(() => client);
   const content = new UnitContent();
   const explainer = new Explainer(context.workspaceState, content, () => client, pending);
 
   context.subscriptions.push(
     output,
+    trace,
     pending,
     vscode.workspace.registerTextDocumentContentProvider(UNIT_SCHEME, content),
     vscode.commands.registerCommand(EXPLAIN, (args?: ExplainArguments) => explainer.explain(args)),
@@ -92,8 +98,8 @@ async function restartNow(context: vscode.ExtensionContext): Promise<void> {
     server = findServer(context.extensionPath);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    log(message);
-    if (err instanceof ServerNotFound) err.tried.forEach((line) => log(`  tried ${line}`));
+    output.error(message);
+    if (err instanceof ServerNotFound) err.tried.forEach((line) => output.error(`  tried ${line}`));
     pending.setState({ kind: 'failed', message });
     void vscode.window
       .showErrorMessage(message, 'Open Settings', 'Show Output', 'Retry')
@@ -115,6 +121,8 @@ async function restartNow(context: vscode.ExtensionContext): Promise<void> {
   const clientOptions: LanguageClientOptions = {
     documentSelector: LANGUAGES.map((language) => ({ scheme: 'file', language })),
     outputChannel: output,
+    traceOutputChannel: trace,
+    stdioOptions: { stdout: forwardLines((line) => output.info(line)), stderr: forwardLines(logServerLine) },
     initializationOptions: { clientCommands: CLIENT_COMMANDS, ...serverSettings() },
   };
   const started = new LanguageClient('rationale', 'Rationale', serverOptions, clientOptions);
@@ -131,13 +139,37 @@ async function restartNow(context: vscode.ExtensionContext): Promise<void> {
     await started.start();
   } catch (err) {
     const message = `the server did not start: ${err instanceof Error ? err.message : String(err)}`;
-    log(message);
+    output.error(message);
     if (client === started) pending.setState({ kind: 'failed', message });
     void vscode.window.showErrorMessage(`Rationale: ${message}`, 'Show Output').then((pick) => pick && output.show(true));
     return;
   }
   pending.setState({ kind: 'running', version: server.version });
   await pending.refresh();
+}
+
+/** Calls `sink` with every line of `input`. */
+function forwardLines(sink: (line: string) => void): (input: Readable) => void {
+  return (input) => createInterface({ input, crlfDelay: Infinity, terminal: false }).on('line', sink);
+}
+
+/**
+ * The server logs to stderr through `tracing` ("<time>  INFO target: message"). Each line goes to
+ * the output channel at its own level, without the server's timestamp (the channel adds one),
+ * rather than every line as an error.
+ */
+function logServerLine(line: string): void {
+  // eslint-disable-next-line no-control-regex
+  const plain = line.replace(/\x1b\[[0-9;]*m/g, '');
+  const match = /^\S+Z\s+(TRACE|DEBUG|INFO|WARN|ERROR)\s+(.*)$/.exec(plain);
+  if (!match) return output.info(plain);
+  const [, level, message] = match;
+  const text = `server: ${message}`;
+  if (level === 'ERROR') output.error(text);
+  else if (level === 'WARN') output.warn(text);
+  else if (level === 'INFO') output.info(text);
+  else if (level === 'DEBUG') output.debug(text);
+  else output.trace(text);
 }
 
 /** Tells the running server about changed settings (section `rationale`, explicit values only). */
