@@ -16,9 +16,22 @@ import { minRationaleChars, rationaleLength } from './settings';
 export const UNIT_SCHEME = 'rationale-unit';
 
 /** Serves the before and after texts of units to the diff editor; read-only by construction. */
-export class UnitContent implements vscode.TextDocumentContentProvider {
+export class UnitContent implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly texts = new Map<string, string>();
   private counter = 0;
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  /** Replaces the text behind `uri`, and the diff editor showing it follows. */
+  update(uri: vscode.Uri, text: string): void {
+    if (!this.texts.has(uri.toString()) || this.texts.get(uri.toString()) === text) return;
+    this.texts.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.texts.get(uri.toString()) ?? '';
@@ -189,6 +202,11 @@ export class Explainer {
     const done = new Promise<void>((resolve) => {
       const subscriptions: vscode.Disposable[] = [];
       subscriptions.push(
+        // The person may go on editing the unit with the box open: the diff follows.
+        this.pending.onDidChange((changes) => {
+          const now = changes.find((c) => c.id === change.id);
+          if (now) this.content.update(diff[1], now.after);
+        }),
         box.onDidChangeValue((text) => validate(text, vscode.InputBoxValidationSeverity.Info)),
         box.onDidAccept(async () => {
           if (recording) return;
@@ -220,6 +238,10 @@ export class Explainer {
             if (refreshed && refreshed.id !== change.id) {
               change = refreshed;
               message = 'The change was updated meanwhile; press Enter again to record your rationale for it.';
+            } else if (!refreshed) {
+              message =
+                `Not recorded: \`${change.unit.name}\` has no pending change any more (it was explained, skipped, ` +
+                'or edited back to how it was). Escape keeps your text as a draft for its next change.';
             }
             box.validationMessage = { message, severity: vscode.InputBoxValidationSeverity.Error };
           } finally {

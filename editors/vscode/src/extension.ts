@@ -42,6 +42,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output,
     trace,
     pending,
+    content,
     vscode.workspace.registerTextDocumentContentProvider(UNIT_SCHEME, content),
     vscode.commands.registerCommand(EXPLAIN, (args?: ExplainArguments) => explainer.explain(args)),
     vscode.commands.registerCommand('rationale.explainNext', () => explainer.explainNext()),

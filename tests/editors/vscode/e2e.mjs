@@ -457,6 +457,48 @@ async function main() {
   check('Skip is journaled', skip && skip.unit.kind === 'method', skip && JSON.stringify(skip.unit));
   check('status bar back to 0 after the skip', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 10000), await statusItem().innerText());
 
+  // ---- a refusal by the server keeps the text: the change is edited away while the box is open ----
+  await step('change helper again and open its prompt', async () => {
+    await gotoLineEnd(2);
+    await page.keyboard.type(' + 3', { delay: 40 });
+  });
+  check('helper again: status bar counts 1', await waitOrNull(async () => (await statusCount()) === 1, 'count 1'), await statusItem().innerText());
+  await quickFix('Explain the change to `helper`');
+  await waitForPrompt('helper');
+  const STALE = 'offset by three for the new header row';
+  await page.keyboard.type(STALE, { delay: 5 });
+  await step('edit helper back to its baseline with the box open', async () => {
+    // The box stays open while the person works in the code (ignoreFocusOut).
+    await activeEditor().locator('.view-line', { hasText: 'return x + 1 * 2 + 3' }).click();
+    await page.keyboard.press('End');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Backspace');
+    await waitFor(async () => (await statusCount()) === 0, 'the change to go away');
+  });
+  check('the box stays open while the person edits the code', await quickInput().isVisible());
+  await quickInputBox().click();
+  await page.keyboard.press('Enter');
+  const refusal = await waitOrNull(async () => {
+    const t = await quickInputMessage().innerText();
+    return /Not recorded/.test(t) && t;
+  }, 'the refusal', 5000);
+  check('a refusal by the server is shown in the box', refusal && /has no pending change any more/.test(refusal), refusal || (await quickInputMessage().innerText()));
+  check('... with the text kept', (await quickInputBox().inputValue()) === STALE, await quickInputBox().inputValue());
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-explain-refused.png') });
+  await page.keyboard.press('Escape');
+  await quickInput().waitFor({ state: 'hidden' });
+  check('nothing was recorded for it', recordsOf('rationale', 'helper').length === 1);
+
+  // ---- Restart Server: a new session, the count comes back ----
+  const sessionsBefore = journal().filter((r) => r.type === 'session').length;
+  await runCommand('Rationale: Restart Server');
+  const restarted = await waitOrNull(
+    () => journal().filter((r) => r.type === 'session').length > sessionsBefore && journal().some((r) => r.type === 'end'),
+    'a second session and the end of the first',
+    15000,
+  );
+  check('Restart Server ends the session and starts another', restarted);
+  check('... and the status bar counts again', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 15000), await statusItem().innerText().catch(() => 'no item'));
+
   // ---- the output channel says which server runs ----
   await runCommand('Rationale: Show Output');
   const outputText = await waitOrNull(async () => {
