@@ -212,6 +212,12 @@ impl Journal {
         self.bytes.is_empty()
     }
 
+    /// Whether the journal has not one complete line: the file is empty, or holds only a torn
+    /// line (the server stopped before its `session` record was written).
+    pub fn has_no_records(&self) -> bool {
+        self.complete == 0
+    }
+
     /// The torn final line, if the journal ends with one; the records stop before it.
     pub fn torn(&self) -> Option<&TornLine> {
         self.torn.as_ref()
@@ -238,6 +244,29 @@ fn parse_line(line: &[u8]) -> Result<RawRecord<'_>, String> {
         Some(_) => Err("the line is not a JSON object".into()),
         None => Err("the line is empty".into()),
     }
+}
+
+/// The offset of the first `\n` in `bytes`. Looks at eight bytes at a time, which makes splitting
+/// a large journal into lines several times faster than a byte loop (the standard library keeps
+/// its own `memchr` private, and the crate does not depend on the `memchr` crate).
+fn find_newline(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    const NEWLINES: u64 = u64::from_le_bytes([b'\n'; 8]);
+    let mut chunks = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("chunks of eight bytes"));
+        // A byte of `x` is zero where the byte is a newline; the lowest set high bit of `found`
+        // marks the first zero byte (borrows can only mark bytes above it).
+        let x = word ^ NEWLINES;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(offset + found.trailing_zeros() as usize / 8);
+        }
+        offset += 8;
+    }
+    chunks.remainder().iter().position(|&b| b == b'\n').map(|i| offset + i)
 }
 
 fn memchr_rev_newline(bytes: &[u8]) -> Option<usize> {
@@ -290,7 +319,7 @@ impl<'a> Iterator for Records<'a> {
             }
             return None;
         }
-        let (line, rest) = match self.rest.iter().position(|&b| b == b'\n') {
+        let (line, rest) = match find_newline(self.rest) {
             Some(end) => (&self.rest[..end], &self.rest[end + 1..]),
             None => (self.rest, &self.rest[self.rest.len()..]),
         };
@@ -702,6 +731,26 @@ mod tests {
 
     fn kinds(journal: &Journal) -> Vec<String> {
         journal.records().map(|line| line.unwrap().record.kind.into_owned()).collect()
+    }
+
+    #[test]
+    fn newlines_are_found_wherever_they_are() {
+        for len in 0..40 {
+            for at in 0..len {
+                let mut bytes = vec![b'x'; len];
+                bytes[at] = b'\n';
+                if at + 3 < len {
+                    bytes[at + 3] = b'\n';
+                }
+                // Bytes that differ from a newline by one bit, and high bytes of UTF-8.
+                if at > 0 {
+                    bytes[at - 1] = 0x0b;
+                }
+                assert_eq!(find_newline(&bytes), Some(at), "{len} {at}");
+            }
+            let none: Vec<u8> = (0..len).map(|i| [b'a', 0x0b, 0x8a, 0x09, 0xff][i % 5]).collect();
+            assert_eq!(find_newline(&none), None);
+        }
     }
 
     #[test]
