@@ -153,7 +153,7 @@ fn write_inside(out: &Path, components: &[&str], text: &ropey::Rope) -> io::Resu
     writer.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()
 }
 
-fn symlink_refused(path: &PathBuf) -> io::Error {
+fn symlink_refused(path: &Path) -> io::Error {
     io::Error::other(format!("{} is a symbolic link; replay does not write through links", path.display()))
 }
 

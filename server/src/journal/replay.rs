@@ -108,8 +108,8 @@ pub struct Replayed {
     pub saves: u64,
 }
 
-/// A document's text and editor version after some record (the `rationale/replay` answer).
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A document's text and editor version after some record: the `rationale/replay` answer.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct DocumentState {
     pub text: String,
     pub version: i32,
@@ -241,7 +241,8 @@ impl Typing {
     }
 
     fn may_type(&self, text: &str) -> bool {
-        !text.contains('\r') && !(self.after_cr && self.text.is_empty() && text.starts_with('\n'))
+        let joins_a_cr = self.after_cr && self.text.is_empty() && text.starts_with('\n');
+        !text.contains('\r') && !joins_a_cr
     }
 
     /// The offset in the run's text whose position is `at`, found walking back from its end:
@@ -481,7 +482,7 @@ impl Replayer {
         let path = self.path(line)?;
         let encoding = self.encoding;
         // A typing run's document is open: everything that could close it ends the run first.
-        if !self.typing.as_ref().is_some_and(|typing| typing.path == path) {
+        if self.typing.as_ref().is_none_or(|typing| typing.path != path) {
             self.open_file(line)?;
         }
         for edit in edits {
@@ -641,7 +642,10 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn change(path: &str, version: i32, edits: &[((u32, u32, u32, u32), &str)]) -> Body {
+    /// A range as `(line, column, line, column)`.
+    pub(crate) type Span = (u32, u32, u32, u32);
+
+    pub(crate) fn change(path: &str, version: i32, edits: &[(Span, &str)]) -> Body {
         Body::Change {
             path: path.into(),
             version,
