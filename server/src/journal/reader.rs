@@ -114,6 +114,9 @@ impl fmt::Display for JournalError {
         match &self.kind {
             JournalErrorKind::Io(err) => write!(f, "cannot read the journal: {err}"),
             JournalErrorKind::Parse(err) => write!(f, "not a journal record: {err}"),
+            JournalErrorKind::Seq { expected: 0, found } => {
+                write!(f, "the first record has seq {found}; a journal's records start at 0")
+            }
             JournalErrorKind::Seq { expected, found } if found > expected => write!(
                 f,
                 "seq jumps from {} to {found}: {} record(s) are missing",
@@ -243,7 +246,12 @@ fn parse_line(line: &[u8]) -> Result<RawRecord<'_>, String> {
         return Ok(record);
     }
     match line.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'{') => serde_json::from_slice(line).map_err(|err| err.to_string()),
+        Some(b'{') => serde_json::from_slice(line).map_err(|err| {
+            // serde_json ends its messages with "at line 1 column N"; the line is ours to name.
+            let message = err.to_string();
+            let message = message.rsplit_once(" at line ").map_or(&*message, |(message, _)| message);
+            format!("{message} (column {})", err.column())
+        }),
         Some(_) => Err("the line is not a JSON object".into()),
         None => Err("the line is empty".into()),
     }
@@ -975,7 +983,7 @@ mod tests {
         assert!(records.next().unwrap().is_ok());
         let err = records.next().unwrap().unwrap_err();
         assert_eq!(err.line, Some(3));
-        assert!(err.to_string().starts_with("test.jsonl:3: not a journal record"), "{err}");
+        assert_eq!(err.to_string(), "test.jsonl:3: not a journal record: the line is not a JSON object");
         assert!(records.next().is_none(), "reading stops at the first error");
         assert!(journal.torn().is_none());
     }
@@ -986,6 +994,13 @@ mod tests {
         let err = journal.records().nth(1).unwrap().unwrap_err();
         assert_eq!(err.line, Some(2));
         assert!(journal.torn().is_none());
+    }
+
+    #[test]
+    fn a_broken_line_is_described_by_its_column() {
+        let journal = journal(&[SESSION, r#"{"seq":1,"ts":"t","type":}"#], true);
+        let err = journal.records().nth(1).unwrap().unwrap_err();
+        assert_eq!(err.to_string(), "test.jsonl:2: not a journal record: expected value (column 26)");
     }
 
     #[test]
@@ -1014,6 +1029,13 @@ mod tests {
         let err = journal.records().nth(2).unwrap().unwrap_err();
         assert_eq!(err.line, Some(3));
         assert_eq!(err.to_string(), "test.jsonl:3: seq jumps from 1 to 3: 1 record(s) are missing");
+    }
+
+    #[test]
+    fn a_journal_that_does_not_start_at_seq_0_is_an_error() {
+        let journal = journal(&[&SESSION.replace(r#""seq":0"#, r#""seq":4"#)], true);
+        let err = journal.records().next().unwrap().unwrap_err();
+        assert_eq!(err.to_string(), "test.jsonl:1: the first record has seq 4; a journal's records start at 0");
     }
 
     #[test]
