@@ -821,6 +821,9 @@ class Session(Base):
 @dataclass(frozen=True)
 class Point:
     x: int
+
+    def norm(self):
+        return abs(self.x)
 "#;
 
     #[test]
@@ -842,6 +845,7 @@ class Point:
                 // In a block inside the class body, not directly in it.
                 "function Session.debug",
                 "class Point",
+                "method Point.norm",
             ]
         );
         let module = &units[0];
