@@ -244,10 +244,10 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
         }
     }
 
-    /// What the query captured at `node`, which starts at `start`; the walk calls it for every
-    /// node, in preorder.
-    fn visit(&mut self, node: Node<'tree>, start: usize) -> Option<Captured<'tree>> {
-        let kind = usize::from(node.kind_id());
+    /// What the query captured at `node`, of kind `kind`, which starts at `start`; the walk
+    /// calls it for every node, in preorder.
+    fn visit(&mut self, node: Node<'tree>, kind: u16, start: usize) -> Option<Captured<'tree>> {
+        let kind = usize::from(kind);
         if self.roots.as_ref().is_some_and(|roots| roots.get(kind).copied().unwrap_or(false)) {
             self.run(node);
         }
@@ -404,8 +404,8 @@ struct Walk<'a, 'tree> {
     frames: Vec<Frame>,
     /// One signature stream per open frame, kept across frames to reuse their allocations.
     streams: Vec<Vec<u8>>,
-    /// For each open node, whether it is of a string kind.
-    open: Vec<bool>,
+    /// For each open node: where it ends, and whether it is of a string kind.
+    open: Vec<(usize, bool)>,
     /// Whether the node before the one being visited, in the same parent, is of a string kind.
     after_string: bool,
     /// Bytes of the source before this offset have been written to some signature.
@@ -443,11 +443,12 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         let mut depth = 0;
         'walk: loop {
             let node = cursor.node();
+            let kind = node.kind_id();
             let start = self.clamp(node.start_byte());
-            let string = self.is_string(node);
+            let string = self.string_kinds.get(usize::from(kind)).copied().unwrap_or(false);
             self.gap(start, string);
             if let Some(captured) =
-                self.matcher.as_mut().and_then(|matcher| matcher.visit(node, start))
+                self.matcher.as_mut().and_then(|matcher| matcher.visit(node, kind, start))
             {
                 // A unit whose node is a direct child of another unit's node is that unit seen
                 // twice (a function inside its decorated definition, a class expression that is
@@ -463,13 +464,14 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             if cursor.goto_first_child() {
                 let stream = self.stream();
                 stream.push(tag::OPEN);
-                stream.extend_from_slice(&node.kind_id().to_le_bytes());
-                self.open.push(string);
+                stream.extend_from_slice(&kind.to_le_bytes());
+                let end = self.clamp(node.end_byte());
+                self.open.push((end, string));
                 self.after_string = false;
                 depth += 1;
                 continue;
             }
-            self.leaf(node, start);
+            self.leaf(node, kind, start);
             self.after_string = string;
             self.leave(depth);
             loop {
@@ -480,9 +482,10 @@ impl<'a, 'tree> Walk<'a, 'tree> {
                     break 'walk;
                 }
                 depth -= 1;
-                let end = self.clamp(cursor.node().end_byte());
+                let (end, string) = self.open.last().copied().unwrap_or((self.pos, false));
                 self.gap(end, false);
-                self.after_string = self.open.pop().unwrap_or(false);
+                self.open.pop();
+                self.after_string = string;
                 self.stream().push(tag::CLOSE);
                 self.leave(depth);
             }
@@ -529,10 +532,6 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         &mut self.streams[top]
     }
 
-    fn is_string(&self, node: Node<'tree>) -> bool {
-        self.string_kinds.get(usize::from(node.kind_id())).copied().unwrap_or(false)
-    }
-
     /// Writes the text between the last written byte and `to`: text inside the innermost open
     /// node that none of its children covers. Inside a string it is part of the string (Python
     /// hides the pieces of a string between its escapes), except whitespace between two strings
@@ -545,7 +544,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         let source = self.source;
         let text = &source[self.pos..to];
         self.pos = to;
-        let in_string = self.open.last().copied().unwrap_or(false);
+        let in_string = self.open.last().is_some_and(|&(_, string)| string);
         let between_strings = self.after_string && before_string;
         if in_string && !(between_strings && is_blank(text)) {
             let stream = self.stream();
@@ -560,12 +559,12 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         }
     }
 
-    fn leaf(&mut self, node: Node<'tree>, start: usize) {
+    fn leaf(&mut self, node: Node<'tree>, kind: u16, start: usize) {
         let end = self.clamp(node.end_byte()).max(start);
         let source = self.source;
         let text = &source[start..end];
         self.pos = self.pos.max(end);
-        let kind = node.kind_id().to_le_bytes();
+        let kind = kind.to_le_bytes();
         let stream = self.stream();
         if node.is_missing() {
             stream.push(tag::MISSING);
