@@ -3,7 +3,10 @@
 
 pub mod cli;
 pub mod config;
+mod git;
 pub mod journal;
+pub mod lsp;
+pub mod session;
 pub mod store;
 pub mod syntax;
 pub mod text;

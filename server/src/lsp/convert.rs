@@ -1,0 +1,57 @@
+//! Conversions between the protocol's types and Rationale's own: the one place where an LSP
+//! position becomes a [`crate::text::Position`] and a URI becomes a path.
+
+use std::path::PathBuf;
+
+use tower_lsp_server::ls_types::{self as lsp, Uri};
+
+use crate::text::{Encoding, Position, TextChange};
+
+pub fn position(position: lsp::Position) -> Position {
+    Position::new(position.line, position.character)
+}
+
+pub fn text_change(change: lsp::TextDocumentContentChangeEvent) -> TextChange {
+    TextChange {
+        range: change.range.map(|range| (position(range.start), position(range.end))),
+        text: change.text,
+    }
+}
+
+pub fn encoding(encoding: Encoding) -> lsp::PositionEncodingKind {
+    match encoding {
+        Encoding::Utf8 => lsp::PositionEncodingKind::UTF8,
+        Encoding::Utf16 => lsp::PositionEncodingKind::UTF16,
+    }
+}
+
+/// UTF-8 when the client offers it (it is what the journal and the rope count natively), else the
+/// protocol's default, UTF-16.
+pub fn negotiate_encoding(capabilities: &lsp::ClientCapabilities) -> Encoding {
+    let offered = capabilities
+        .general
+        .as_ref()
+        .and_then(|general| general.position_encodings.as_ref());
+    match offered {
+        Some(kinds) if kinds.contains(&lsp::PositionEncodingKind::UTF8) => Encoding::Utf8,
+        _ => Encoding::Utf16,
+    }
+}
+
+/// The file a `file:` URI names; `None` for any other scheme (an unsaved buffer, a diff view).
+pub fn file_path(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|path| path.into_owned())
+}
+
+/// The workspace folders of an `initialize` request: its folders, else its root URI, else its root
+/// path (older clients).
+#[allow(deprecated)] // root_uri and root_path are deprecated, yet older clients send only them.
+pub fn workspace_folders(params: &lsp::InitializeParams) -> Vec<PathBuf> {
+    if let Some(folders) = &params.workspace_folders {
+        return folders.iter().filter_map(|folder| file_path(&folder.uri)).collect();
+    }
+    if let Some(root) = params.root_uri.as_ref().and_then(file_path) {
+        return vec![root];
+    }
+    params.root_path.iter().map(PathBuf::from).collect()
+}

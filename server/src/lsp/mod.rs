@@ -1,0 +1,47 @@
+//! The language server: the only part of Rationale that knows the protocol. `transport` reads
+//! and writes the wire and keeps text notifications in order, `text_sync` applies them, `backend`
+//! answers everything else, `convert` translates between protocol and product types.
+
+mod backend;
+mod convert;
+mod text_sync;
+mod transport;
+
+use std::process::ExitCode;
+
+use tower_lsp_server::LspService;
+
+use crate::journal::EndReason;
+pub use transport::{read_frame, Ending, Frame, MAX_CONTENT_LENGTH};
+
+/// Runs the server on stdin and stdout until `exit` or the end of the input, then ends every
+/// journal. The exit code follows the LSP specification: 0 after `shutdown`, 1 otherwise.
+pub fn run_stdio() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            tracing::error!("cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = runtime.block_on(async {
+        let (service, socket) = LspService::new(backend::Backend::new);
+        let shared = service.inner().shared().clone();
+        let input = tokio::io::BufReader::with_capacity(64 * 1024, tokio::io::stdin());
+        let ending = transport::serve(input, tokio::io::stdout(), service, socket).await;
+        let shut_down = shared.is_shut_down();
+        match &ending {
+            Ending::Fatal(why) => tracing::error!("stopping: {why}"),
+            Ending::EndOfInput => tracing::info!("the input closed; stopping"),
+            Ending::Exit => tracing::info!("exit"),
+        }
+        if let Some(session) = shared.session() {
+            let reason = if shut_down { EndReason::Shutdown } else { EndReason::Exit };
+            session.end(reason);
+        }
+        if shut_down && !matches!(ending, Ending::Fatal(_)) { 0 } else { 1 }
+    });
+    // Reading stdin occupies a blocking thread that would keep the runtime from shutting down.
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}

@@ -1,0 +1,410 @@
+//! A recording session: one server process's workspace folders, the documents it follows, and a
+//! journal per folder. This is the core the language server drives; it knows documents, paths and
+//! journals, never the protocol.
+//!
+//! Every method that changes a document runs synchronously, in the order the editor sent the
+//! notifications (the transport guarantees that), and never waits on the disk except where the
+//! spec asks for durability (`save`, `end`).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+use dashmap::{DashMap, DashSet};
+
+use crate::config::{resolve_author, Config};
+use crate::journal::record::{Body, Edit, EndReason, NameVersion, SessionInfo, SCHEMA};
+use crate::journal::JournalWriter;
+use crate::store::Store;
+use crate::syntax::{language_for_path, Language};
+use crate::text::{Document, EditError, Encoding, TextChange};
+use crate::tracking::{relative_path, Exclusions};
+
+/// Something the person at the editor should be told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub message: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+}
+
+/// Where notices go (the language server shows them with `window/showMessage`).
+pub type Notices = Arc<dyn Fn(Notice) + Send + Sync>;
+
+/// What the session knows about itself, shared by every folder's journal.
+#[derive(Clone)]
+pub struct Identity {
+    pub id: String,
+    pub encoding: Encoding,
+    pub client: NameVersion,
+}
+
+pub struct Session {
+    identity: Identity,
+    folders: RwLock<Vec<Arc<Folder>>>,
+    /// The editor's settings, applied over each folder's `rationale.toml`.
+    editor_settings: Mutex<Option<serde_json::Value>>,
+    documents: DashMap<String, Tracked>,
+    /// Documents the editor opened that Rationale does not track, so their changes are expected.
+    untracked: DashSet<String>,
+    notices: Notices,
+}
+
+/// A tracked document: its text and tree, and where it belongs.
+pub struct Tracked {
+    pub folder: Arc<Folder>,
+    /// Workspace-relative, `/`-separated.
+    pub path: String,
+    pub language: &'static Language,
+    pub document: Document,
+    /// Why the server's copy may differ from the editor's, until the next save settles it.
+    diverged: Option<String>,
+}
+
+/// Why a text notification was not applied. The session goes on either way.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Problem {
+    NotOpen(String),
+    Rejected { key: String, error: EditError },
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::NotOpen(key) => write!(f, "{key} was never opened; ignoring the notification"),
+            Problem::Rejected { key, error } => write!(
+                f,
+                "cannot apply a change to {key}: {error}; ignoring it (the next save resyncs)"
+            ),
+        }
+    }
+}
+
+impl Session {
+    pub fn new(
+        identity: Identity,
+        folders: Vec<PathBuf>,
+        editor_settings: Option<serde_json::Value>,
+        notices: Notices,
+    ) -> Self {
+        let session = Self {
+            identity,
+            folders: RwLock::new(Vec::new()),
+            editor_settings: Mutex::new(editor_settings),
+            documents: DashMap::new(),
+            untracked: DashSet::new(),
+            notices,
+        };
+        for root in folders {
+            session.add_folder(root);
+        }
+        session
+    }
+
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
+    pub fn add_folder(&self, root: PathBuf) {
+        let settings = self.editor_settings.lock().unwrap().clone();
+        let folder = Folder::new(root, settings.as_ref(), &self.notices);
+        self.folders.write().unwrap().push(Arc::new(folder));
+    }
+
+    /// Stops tracking a workspace folder: its documents leave the journal, which is ended.
+    pub fn remove_folder(&self, root: &Path) {
+        let removed: Vec<Arc<Folder>> = {
+            let mut folders = self.folders.write().unwrap();
+            let (gone, kept) = folders.drain(..).partition(|f| f.root == root);
+            *folders = kept;
+            gone
+        };
+        for folder in removed {
+            self.documents.retain(|_, doc| !Arc::ptr_eq(&doc.folder, &folder));
+            folder.end(EndReason::Shutdown);
+        }
+    }
+
+    /// Applies new editor settings to every folder (they take effect for documents opened from
+    /// now on; the exclusions of open documents do not change under them).
+    pub fn set_editor_settings(&self, settings: serde_json::Value) {
+        for folder in self.folders.read().unwrap().iter() {
+            folder.reconfigure(Some(&settings), &self.notices);
+        }
+        *self.editor_settings.lock().unwrap() = Some(settings);
+    }
+
+    /// The folder a file belongs to: the innermost workspace folder that contains it.
+    fn folder_of(&self, file: &Path) -> Option<(Arc<Folder>, String)> {
+        let folders = self.folders.read().unwrap();
+        folders
+            .iter()
+            .filter_map(|folder| relative_path(&folder.root, file).map(|rel| (folder, rel)))
+            .max_by_key(|(folder, _)| folder.root.as_os_str().len())
+            .map(|(folder, rel)| (folder.clone(), rel))
+    }
+
+    /// `key` names the document in every later call (the language server uses its URI); `file` is
+    /// its path on disk, if it has one.
+    pub fn open(&self, key: &str, file: Option<&Path>, version: i32, text: &str) {
+        let tracked = file.and_then(|file| {
+            let language = language_for_path(file)?;
+            let (folder, path) = self.folder_of(file)?;
+            (!folder.excludes(file)).then_some((folder, path, language))
+        });
+        let Some((folder, path, language)) = tracked else {
+            self.untracked.insert(key.to_owned());
+            return;
+        };
+        let document = Document::new(text, version, Some(language));
+        folder.append(
+            &self.identity,
+            &self.notices,
+            Body::Open {
+                path: path.clone(),
+                language: language.name.to_owned(),
+                version,
+                text: text.to_owned(),
+                sha256: document.sha256(),
+            },
+        );
+        self.untracked.remove(key);
+        self.documents.insert(
+            key.to_owned(),
+            Tracked { folder, path, language, document, diverged: None },
+        );
+    }
+
+    pub fn change(&self, key: &str, version: i32, changes: &[TextChange]) -> Result<(), Problem> {
+        let Some(mut tracked) = self.documents.get_mut(key) else {
+            return self.not_open(key);
+        };
+        let tracked = &mut *tracked;
+        if version <= tracked.document.version() {
+            // The editor's idea of the text may now differ from ours; the next save settles it.
+            tracked.diverged = Some(format!(
+                "the version went back from {} to {version}",
+                tracked.document.version()
+            ));
+        }
+        if let Err(error) = tracked.document.apply(changes, self.identity.encoding) {
+            tracked.diverged = Some(format!("a change could not be applied: {error}"));
+            return Err(Problem::Rejected { key: key.to_owned(), error });
+        }
+        tracked.document.set_version(version);
+        let edits = changes.iter().map(Edit::from_change).collect();
+        let body = Body::Change { path: tracked.path.clone(), version, edits };
+        tracked.folder.append(&self.identity, &self.notices, body);
+        Ok(())
+    }
+
+    /// The editor saved the document; `text` is the saved text when the editor sent it. A saved
+    /// text that differs from ours is the truth: it is journaled as a `resync` first. The `save`
+    /// record is on disk when this returns.
+    pub fn save(&self, key: &str, text: Option<&str>) -> Result<(), Problem> {
+        let (folder, mut records) = {
+            let Some(mut tracked) = self.documents.get_mut(key) else {
+                return self.not_open(key);
+            };
+            let tracked = &mut *tracked;
+            let mut records = Vec::with_capacity(2);
+            if let Some(text) = text.filter(|text| tracked.document.rope() != *text) {
+                let reason = tracked
+                    .diverged
+                    .take()
+                    .unwrap_or_else(|| "the saved text differs from the server's copy".into());
+                tracing::warn!("resyncing {}: {reason}", tracked.path);
+                let version = tracked.document.version();
+                tracked.document.replace(text, version);
+                records.push(Body::Resync {
+                    path: tracked.path.clone(),
+                    version,
+                    text: text.to_owned(),
+                    sha256: tracked.document.sha256(),
+                    reason,
+                });
+            }
+            if text.is_some() {
+                tracked.diverged = None;
+            }
+            let sha256 = tracked.document.sha256();
+            records.push(Body::Save { path: tracked.path.clone(), sha256 });
+            (tracked.folder.clone(), records)
+        };
+        // The document is released before waiting for the disk, so requests are not held up.
+        let save = records.pop().expect("a save record");
+        for record in records {
+            folder.append(&self.identity, &self.notices, record);
+        }
+        folder.append_durable(&self.identity, &self.notices, save);
+        Ok(())
+    }
+
+    pub fn close(&self, key: &str) -> Result<(), Problem> {
+        if self.untracked.remove(key).is_some() {
+            return Ok(());
+        }
+        let Some((_, tracked)) = self.documents.remove(key) else {
+            return Err(Problem::NotOpen(key.to_owned()));
+        };
+        let body = Body::Close { path: tracked.path };
+        tracked.folder.append(&self.identity, &self.notices, body);
+        Ok(())
+    }
+
+    /// Runs `f` on a tracked document (its tree is brought up to date on demand).
+    pub fn with_document<R>(&self, key: &str, f: impl FnOnce(&mut Tracked) -> R) -> Option<R> {
+        self.documents.get_mut(key).map(|mut tracked| f(&mut tracked))
+    }
+
+    /// Ends every journal with an `end` record, synced.
+    pub fn end(&self, reason: EndReason) {
+        for folder in self.folders.read().unwrap().iter() {
+            folder.end(reason);
+        }
+    }
+
+    fn not_open(&self, key: &str) -> Result<(), Problem> {
+        if self.untracked.contains(key) {
+            Ok(())
+        } else {
+            Err(Problem::NotOpen(key.to_owned()))
+        }
+    }
+}
+
+/// A workspace folder: its settings, what it excludes, and its journal.
+pub struct Folder {
+    pub root: PathBuf,
+    settings: RwLock<(Config, Exclusions)>,
+    journal: Mutex<Journal>,
+}
+
+enum Journal {
+    /// Created with the first tracked document, so that a folder nobody edits leaves no trace.
+    NotStarted,
+    Open(JournalWriter),
+    /// The store could not be written (already reported); the session goes on without it.
+    Unavailable,
+    Ended,
+}
+
+impl Folder {
+    fn new(root: PathBuf, editor_settings: Option<&serde_json::Value>, notices: &Notices) -> Self {
+        let folder = Self {
+            settings: RwLock::new(Folder::load_settings(&root, editor_settings, notices)),
+            root,
+            journal: Mutex::new(Journal::NotStarted),
+        };
+        folder
+    }
+
+    fn load_settings(
+        root: &Path,
+        editor_settings: Option<&serde_json::Value>,
+        notices: &Notices,
+    ) -> (Config, Exclusions) {
+        let (mut config, mut problems) = Config::load(root);
+        if let Some(settings) = editor_settings {
+            problems.extend(config.apply_editor(settings));
+        }
+        let (exclusions, more) = Exclusions::new(root, &config.exclude);
+        problems.extend(more);
+        for problem in problems {
+            notices(Notice { level: Level::Warning, message: problem.to_string() });
+        }
+        (config, exclusions)
+    }
+
+    fn reconfigure(&self, editor_settings: Option<&serde_json::Value>, notices: &Notices) {
+        *self.settings.write().unwrap() = Folder::load_settings(&self.root, editor_settings, notices);
+    }
+
+    pub fn config(&self) -> Config {
+        self.settings.read().unwrap().0.clone()
+    }
+
+    fn excludes(&self, file: &Path) -> bool {
+        self.settings.read().unwrap().1.excludes(file)
+    }
+
+    fn name(&self) -> String {
+        self.root
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "/".into())
+    }
+
+    /// Runs `f` with the open journal, starting it first if need be.
+    fn with_journal<R>(
+        &self,
+        identity: &Identity,
+        notices: &Notices,
+        f: impl FnOnce(&JournalWriter) -> R,
+    ) -> Option<R> {
+        let mut journal = self.journal.lock().unwrap();
+        if matches!(*journal, Journal::NotStarted) {
+            *journal = self.start_journal(identity, notices);
+        }
+        match &*journal {
+            Journal::Open(writer) => Some(f(writer)),
+            _ => None,
+        }
+    }
+
+    fn append(&self, identity: &Identity, notices: &Notices, body: Body) {
+        self.with_journal(identity, notices, |writer| writer.append(body));
+    }
+
+    fn append_durable(&self, identity: &Identity, notices: &Notices, body: Body) {
+        // A failure was already reported by the writer; the editor is not held up by it.
+        self.with_journal(identity, notices, |writer| writer.append_durable(move |_| body));
+    }
+
+    fn start_journal(&self, identity: &Identity, notices: &Notices) -> Journal {
+        let opened = Store::open(&self.root).and_then(|store| store.create_journal(&identity.id));
+        let file = match opened {
+            Ok(file) => file,
+            Err(err) => {
+                notices(Notice {
+                    level: Level::Error,
+                    message: format!("Rationale is not recording {}: {err}", self.root.display()),
+                });
+                return Journal::Unavailable;
+            }
+        };
+        let root = self.root.clone();
+        let name = self.name();
+        let author = self.config().author;
+        let identity = identity.clone();
+        let session = move || SessionInfo {
+            schema: SCHEMA,
+            session: identity.id,
+            server: NameVersion {
+                name: "rationale".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            },
+            client: identity.client,
+            author: resolve_author(author.as_deref(), &root),
+            workspace: name,
+            position_encoding: identity.encoding,
+            git: crate::git::state(&root),
+        };
+        let notices = notices.clone();
+        let on_error = Box::new(move |message: String| {
+            notices(Notice { level: Level::Error, message: format!("Rationale: {message}") })
+        });
+        Journal::Open(JournalWriter::start(file, session, on_error))
+    }
+
+    fn end(&self, reason: EndReason) {
+        let mut journal = self.journal.lock().unwrap();
+        if let Journal::Open(writer) = std::mem::replace(&mut *journal, Journal::Ended) {
+            let _ = writer.end(reason);
+        }
+    }
+}
