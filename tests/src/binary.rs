@@ -35,9 +35,18 @@ fn locate() -> PathBuf {
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|dir| if dir.is_relative() { workspace_root().join(dir) } else { dir })
+        .map(|dir| {
+            if dir.is_relative() {
+                workspace_root().join(dir)
+            } else {
+                dir
+            }
+        })
         .unwrap_or_else(|| workspace_root().join("target"));
-    let candidates = [target.join("release/rationale"), target.join("debug/rationale")];
+    let candidates = [
+        target.join("release/rationale"),
+        target.join("debug/rationale"),
+    ];
     for candidate in &candidates {
         if candidate.is_file() {
             return candidate.clone();
@@ -46,14 +55,20 @@ fn locate() -> PathBuf {
     panic!(
         "the rationale binary is missing: run `cargo build --release -p rationale` first \
          (or set RATIONALE_BIN to a built binary). Looked at: {}",
-        candidates.iter().map(|c| c.display().to_string()).collect::<Vec<_>>().join(", ")
+        candidates
+            .iter()
+            .map(|c| c.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 }
 
 /// Says so on stderr when the binary is older than the server's sources: a stale binary makes
 /// every failure below misleading.
 fn warn_if_stale(bin: &Path) {
-    let Ok(built) = bin.metadata().and_then(|m| m.modified()) else { return };
+    let Ok(built) = bin.metadata().and_then(|m| m.modified()) else {
+        return;
+    };
     let newest = newest_modification(&workspace_root().join("server"));
     if let Some(newest) = newest {
         if newest > built {

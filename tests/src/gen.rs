@@ -8,8 +8,28 @@ use crate::rng::Rng;
 
 /// Single characters and short runs a person types.
 const TYPED: &[&str] = &[
-    "a", "e", "x", "_", " ", " ", "(", ")", ":", "=", "\t", "é", "ß", "漢", "字", "😀", "👍🏽",
-    "👨‍👩‍👧", "e\u{301}", "ü", "→", "\u{a0}",
+    "a",
+    "e",
+    "x",
+    "_",
+    " ",
+    " ",
+    "(",
+    ")",
+    ":",
+    "=",
+    "\t",
+    "é",
+    "ß",
+    "漢",
+    "字",
+    "😀",
+    "👍🏽",
+    "👨‍👩‍👧",
+    "e\u{301}",
+    "ü",
+    "→",
+    "\u{a0}",
 ];
 
 /// Lines pasted as blocks.
@@ -76,7 +96,11 @@ pub struct EditGen {
 
 impl EditGen {
     pub fn new(encoding: Encoding, newline: &'static str) -> Self {
-        Self { encoding, newline, soft_limit: 3000 }
+        Self {
+            encoding,
+            newline,
+            soft_limit: 3000,
+        }
     }
 
     fn some_text(&self, rng: &mut Rng) -> String {
@@ -126,21 +150,36 @@ impl EditGen {
                     random_offset(rng, model)
                 };
                 let (s, e) = (a.min(b), a.max(b));
-                let text = if big || rng.chance(0.4) { String::new() } else { self.some_text(rng) };
+                let text = if big || rng.chance(0.4) {
+                    String::new()
+                } else {
+                    self.some_text(rng)
+                };
                 Change::replace(model.position(s, enc), model.position(e, enc), text)
             }
             // Columns past the end of their lines: clamped to the line's end.
             80..=91 => {
                 let lines = model.line_count();
                 let l1 = rng.below(lines);
-                let l2 = if rng.chance(0.5) { l1 } else { rng.between(l1, lines - 1) };
+                let l2 = if rng.chance(0.5) {
+                    l1
+                } else {
+                    rng.between(l1, lines - 1)
+                };
                 let s = Pos::new(l1, model.line_len(l1, enc) + rng.between(1, 12));
+                // The raw range runs forwards too (LSP ranges have start <= end).
                 let e = if l1 == l2 && rng.chance(0.5) {
                     s
+                } else if l1 == l2 {
+                    Pos::new(l2, s.col + rng.between(0, 30))
                 } else {
                     Pos::new(l2, model.line_len(l2, enc) + rng.between(0, 30))
                 };
-                let text = if rng.chance(0.3) { String::new() } else { self.some_text(rng) };
+                let text = if rng.chance(0.3) {
+                    String::new()
+                } else {
+                    self.some_text(rng)
+                };
                 Change::replace(s, e, text)
             }
             // The whole document replaced (some clients send this after a reformat).
@@ -166,7 +205,11 @@ impl EditGen {
                 let a = random_offset(rng, model);
                 let b = random_offset(rng, model);
                 let (s, e) = (a.min(b), a.max(b));
-                let text = if big { String::new() } else { self.some_text(rng) };
+                let text = if big {
+                    String::new()
+                } else {
+                    self.some_text(rng)
+                };
                 Change::replace(model.position(s, enc), model.position(e, enc), text)
             }
         }
@@ -175,7 +218,11 @@ impl EditGen {
     /// The content changes of one `didChange`: mostly one, sometimes two to four, each against
     /// the text the previous one left. Applies them to `model`.
     pub fn notification(&self, rng: &mut Rng, model: &mut TextModel) -> Vec<Change> {
-        let n = if rng.chance(0.8) { 1 } else { rng.between(2, 4) };
+        let n = if rng.chance(0.8) {
+            1
+        } else {
+            rng.between(2, 4)
+        };
         let mut changes = Vec::with_capacity(n);
         for _ in 0..n {
             let change = self.change(rng, model);
@@ -196,6 +243,32 @@ pub fn clamped(model: &TextModel, change: &Change, encoding: Encoding) -> Change
         Some((s, e)) => {
             let clamp = |p: Pos| Pos::new(p.line, p.col.min(model.line_len(p.line, encoding)));
             Change::replace(clamp(s), clamp(e), change.text.clone())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_changes_always_apply_and_keep_crlf_pairs_whole() {
+        for seed in 0..40 {
+            for encoding in [Encoding::Utf8, Encoding::Utf16] {
+                let mut rng = Rng::new(seed);
+                let newline = if seed % 2 == 0 { "\n" } else { "\r\n" };
+                let gen = EditGen::new(encoding, newline);
+                let mut model = TextModel::new(initial_text(&mut rng, newline));
+                for _ in 0..150 {
+                    gen.notification(&mut rng, &mut model);
+                    let bytes = model.text.as_bytes();
+                    for (i, &b) in bytes.iter().enumerate() {
+                        if b == b'\r' {
+                            assert_eq!(bytes.get(i + 1), Some(&b'\n'), "a lone CR (seed {seed})");
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -74,7 +74,10 @@ impl ServerOptions {
             Encoding::Utf8 => vec!["utf-8".to_string(), "utf-16".to_string()],
             Encoding::Utf16 => vec!["utf-16".to_string()],
         };
-        Self { position_encodings: Some(offered), ..Self::default() }
+        Self {
+            position_encodings: Some(offered),
+            ..Self::default()
+        }
     }
 }
 
@@ -138,10 +141,15 @@ fn frame(body: &[u8]) -> Vec<u8> {
 impl Server {
     /// Starts the server on a new temporary workspace, without initializing it.
     pub fn spawn(options: ServerOptions) -> Self {
-        let dir = tempfile::Builder::new()
+        let mut dir = tempfile::Builder::new()
             .prefix("rationale-test-")
             .tempdir()
             .expect("creating a temporary directory");
+        if std::env::var_os("RATIONALE_TEST_KEEP").is_some() {
+            // For looking at a failing case's journal afterwards.
+            dir.disable_cleanup(true);
+            eprintln!("keeping the workspace {}", dir.path().display());
+        }
         let folders: Vec<PathBuf> = options.folders.iter().map(|f| dir.path().join(f)).collect();
         for folder in &folders {
             std::fs::create_dir_all(folder).expect("creating a workspace folder");
@@ -167,7 +175,10 @@ impl Server {
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
         let stdin = Arc::new(Mutex::new(child.stdin.take()));
-        let shared = Arc::new(Shared { inbox: Mutex::new(Inbox::default()), changed: Condvar::new() });
+        let shared = Arc::new(Shared {
+            inbox: Mutex::new(Inbox::default()),
+            changed: Condvar::new(),
+        });
 
         // Replies to the server's requests go through their own thread, so that the reader never
         // waits on stdin while the test writes a large message (which could deadlock both pipes).
@@ -196,7 +207,12 @@ impl Server {
                 loop {
                     match stderr.read(&mut buf) {
                         Ok(0) | Err(_) => break,
-                        Ok(n) => shared.inbox.lock().unwrap().stderr.extend_from_slice(&buf[..n]),
+                        Ok(n) => shared
+                            .inbox
+                            .lock()
+                            .unwrap()
+                            .stderr
+                            .extend_from_slice(&buf[..n]),
                     }
                 }
             })
@@ -247,9 +263,7 @@ impl Server {
         let folders: Vec<Value> = self
             .folders
             .iter()
-            .map(|f| {
-                json!({"uri": file_uri(f), "name": f.file_name().unwrap().to_str().unwrap()})
-            })
+            .map(|f| json!({"uri": file_uri(f), "name": f.file_name().unwrap().to_str().unwrap()}))
             .collect();
         let mut general = json!({});
         if let Some(encodings) = &self.options.position_encodings {
@@ -292,7 +306,9 @@ impl Server {
             Some("utf-8") => Encoding::Utf8,
             // LSP: "If omitted it defaults to 'utf-16'".
             Some("utf-16") | None => Encoding::Utf16,
-            Some(other) => panic!("the server chose position encoding {other:?}, which this client never offered"),
+            Some(other) => panic!(
+                "the server chose position encoding {other:?}, which this client never offered"
+            ),
         };
         self.encoding = Some(encoding);
         self.init_result = Some(result.clone());
@@ -353,8 +369,12 @@ impl Server {
     /// Sends a request and waits for its answer.
     pub fn request(&mut self, method: &str, params: Value) -> Result<Value, RpcError> {
         let id = self.send_request(method, params);
-        self.wait_response(id, DEFAULT_TIMEOUT)
-            .unwrap_or_else(|| panic!("no answer to `{method}` (id {id}) within {DEFAULT_TIMEOUT:?}{}", self.stderr_note()))
+        self.wait_response(id, DEFAULT_TIMEOUT).unwrap_or_else(|| {
+            panic!(
+                "no answer to `{method}` (id {id}) within {DEFAULT_TIMEOUT:?}{}",
+                self.stderr_note()
+            )
+        })
     }
 
     /// Sends a request the server must answer with a result.
@@ -367,7 +387,11 @@ impl Server {
 
     // ----- reading -----
 
-    fn wait_until<T>(&self, timeout: Duration, mut take: impl FnMut(&mut Inbox) -> Option<T>) -> Option<T> {
+    fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        mut take: impl FnMut(&mut Inbox) -> Option<T>,
+    ) -> Option<T> {
         let deadline = Instant::now() + timeout;
         let mut inbox = self.shared.inbox.lock().unwrap();
         loop {
@@ -379,7 +403,12 @@ impl Server {
                 // After end of output nothing more will come; one last look.
                 return take(&mut inbox);
             }
-            inbox = self.shared.changed.wait_timeout(inbox, deadline - now).unwrap().0;
+            inbox = self
+                .shared
+                .changed
+                .wait_timeout(inbox, deadline - now)
+                .unwrap()
+                .0;
         }
     }
 
@@ -388,19 +417,27 @@ impl Server {
         let key = id.to_string();
         self.wait_until(timeout, |inbox| {
             let list = inbox.responses.get_mut(&key)?;
-            if list.is_empty() { None } else { Some(list.remove(0)) }
+            if list.is_empty() {
+                None
+            } else {
+                Some(list.remove(0))
+            }
         })
     }
 
     /// The answer to request `id`: its result, or its error.
     pub fn wait_response(&self, id: i64, timeout: Duration) -> Option<Result<Value, RpcError>> {
-        self.wait_response_message(&json!(id), timeout).map(|m| response_result(&m))
+        self.wait_response_message(&json!(id), timeout)
+            .map(|m| response_result(&m))
     }
 
     /// Whether the response to `id` has arrived (without taking it).
     pub fn has_response(&self, id: i64) -> bool {
         let inbox = self.shared.inbox.lock().unwrap();
-        inbox.responses.get(&json!(id).to_string()).is_some_and(|l| !l.is_empty())
+        inbox
+            .responses
+            .get(&json!(id).to_string())
+            .is_some_and(|l| !l.is_empty())
     }
 
     /// Every response with id `null` received so far (parse errors).
@@ -412,13 +449,19 @@ impl Server {
     /// The ids of every response received so far, taken or not.
     pub fn response_count(&self, id: i64) -> usize {
         let inbox = self.shared.inbox.lock().unwrap();
-        inbox.responses.get(&json!(id).to_string()).map_or(0, |l| l.len())
+        inbox
+            .responses
+            .get(&json!(id).to_string())
+            .map_or(0, |l| l.len())
     }
 
     /// The first notification `method` not yet taken, waiting up to `timeout`.
     pub fn wait_for_notification(&self, method: &str, timeout: Duration) -> Option<Value> {
         self.wait_until(timeout, |inbox| {
-            let i = inbox.notifications.iter().position(|n| n["method"] == method)?;
+            let i = inbox
+                .notifications
+                .iter()
+                .position(|n| n["method"] == method)?;
             Some(inbox.notifications.remove(i))
         })
     }
@@ -464,7 +507,12 @@ impl Server {
         // WNOHANG | WNOWAIT: look without reaping.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         let r = unsafe {
-            libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT)
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
         };
         if r == 0 && unsafe { info.si_pid() } == pid {
             status = unsafe { info.si_status() };
@@ -514,12 +562,25 @@ impl Server {
     /// `shutdown` (which must answer null), then `exit`; the process must exit with code 0.
     pub fn shutdown_and_exit(&mut self) {
         let result = self.request("shutdown", Value::Null);
-        assert_eq!(result, Ok(Value::Null), "shutdown must answer null{}", self.stderr_note());
+        assert_eq!(
+            result,
+            Ok(Value::Null),
+            "shutdown must answer null{}",
+            self.stderr_note()
+        );
         self.notify("exit", Value::Null);
-        let status = self
-            .wait_exit(Duration::from_secs(10))
-            .unwrap_or_else(|| panic!("the server did not exit within 10 s of `exit`{}", self.stderr_note()));
-        assert_eq!(status.code(), Some(0), "exit after shutdown must exit with code 0{}", self.stderr_note());
+        let status = self.wait_exit(Duration::from_secs(10)).unwrap_or_else(|| {
+            panic!(
+                "the server did not exit within 10 s of `exit`{}",
+                self.stderr_note()
+            )
+        });
+        assert_eq!(
+            status.code(),
+            Some(0),
+            "exit after shutdown must exit with code 0{}",
+            self.stderr_note()
+        );
     }
 
     // ----- documents -----
@@ -553,11 +614,17 @@ impl Server {
     }
 
     pub fn did_save(&self, uri: &str, text: &str) {
-        self.notify("textDocument/didSave", json!({"textDocument": {"uri": uri}, "text": text}));
+        self.notify(
+            "textDocument/didSave",
+            json!({"textDocument": {"uri": uri}, "text": text}),
+        );
     }
 
     pub fn did_close(&self, uri: &str) {
-        self.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
+        self.notify(
+            "textDocument/didClose",
+            json!({"textDocument": {"uri": uri}}),
+        );
     }
 
     // ----- the journal -----
@@ -584,7 +651,12 @@ impl Server {
 
     /// Waits until the first folder's journal satisfies `ready` (records reach the disk within
     /// 250 ms; this waits up to `timeout`) and returns it. Fails with the last journal seen.
-    pub fn wait_journal(&self, timeout: Duration, what: &str, mut ready: impl FnMut(&Journal) -> bool) -> Journal {
+    pub fn wait_journal(
+        &self,
+        timeout: Duration,
+        what: &str,
+        mut ready: impl FnMut(&Journal) -> bool,
+    ) -> Journal {
         let deadline = Instant::now() + timeout;
         loop {
             let paths = Self::journal_paths_of(self.root());
@@ -594,7 +666,10 @@ impl Server {
                         return journal;
                     }
                     if Instant::now() >= deadline {
-                        panic!("the journal never showed {what} within {timeout:?}; it holds:\n{}", journal.summary());
+                        panic!(
+                            "the journal never showed {what} within {timeout:?}; it holds:\n{}",
+                            journal.summary()
+                        );
                     }
                 }
             }
@@ -649,7 +724,11 @@ impl Drop for Server {
 }
 
 /// The reader thread: parses framed messages until end of output.
-fn read_messages(stdout: impl Read, shared: Arc<Shared>, replies: std::sync::mpsc::Sender<Vec<u8>>) {
+fn read_messages(
+    stdout: impl Read,
+    shared: Arc<Shared>,
+    replies: std::sync::mpsc::Sender<Vec<u8>>,
+) {
     let mut reader = BufReader::with_capacity(1 << 16, stdout);
     loop {
         match read_one(&mut reader) {
@@ -673,9 +752,15 @@ fn read_one(reader: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
     let mut saw_any = false;
     loop {
         let mut line = Vec::new();
-        let n = reader.read_until(b'\n', &mut line).map_err(|e| e.to_string())?;
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .map_err(|e| e.to_string())?;
         if n == 0 {
-            return if saw_any { Err("end of output inside a header".into()) } else { Ok(None) };
+            return if saw_any {
+                Err("end of output inside a header".into())
+            } else {
+                Ok(None)
+            };
         }
         saw_any = true;
         let text = String::from_utf8_lossy(&line);
@@ -685,7 +770,12 @@ fn read_one(reader: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
         }
         match text.split_once(':') {
             Some((name, value)) if name.eq_ignore_ascii_case("content-length") => {
-                length = Some(value.trim().parse::<usize>().map_err(|_| format!("bad header line {text:?}"))?);
+                length = Some(
+                    value
+                        .trim()
+                        .parse::<usize>()
+                        .map_err(|_| format!("bad header line {text:?}"))?,
+                );
             }
             Some(_) => {}
             None => return Err(format!("not a header line on stdout: {text:?}")),
@@ -693,7 +783,9 @@ fn read_one(reader: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
     }
     let length = length.ok_or("a message without Content-Length on stdout")?;
     let mut body = vec![0; length];
-    reader.read_exact(&mut body).map_err(|e| format!("a truncated message: {e}"))?;
+    reader
+        .read_exact(&mut body)
+        .map_err(|e| format!("a truncated message: {e}"))?;
     Ok(Some(body))
 }
 
@@ -702,13 +794,19 @@ fn file_message(body: &[u8], shared: &Shared, replies: &std::sync::mpsc::Sender<
         Ok(v) => v,
         Err(e) => {
             let mut inbox = shared.inbox.lock().unwrap();
-            inbox.garbage.push(format!("a body that is not JSON ({e}): {}", String::from_utf8_lossy(body)));
+            inbox.garbage.push(format!(
+                "a body that is not JSON ({e}): {}",
+                String::from_utf8_lossy(body)
+            ));
             shared.changed.notify_all();
             return;
         }
     };
     let has_id = message.get("id").is_some();
-    let method = message.get("method").and_then(Value::as_str).map(str::to_string);
+    let method = message
+        .get("method")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     match (has_id, method) {
         (true, Some(method)) => {
             // A request to the client: answer it so the server never waits on us.
@@ -740,7 +838,9 @@ fn file_message(body: &[u8], shared: &Shared, replies: &std::sync::mpsc::Sender<
         }
         (false, None) => {
             let mut inbox = shared.inbox.lock().unwrap();
-            inbox.garbage.push(format!("a message with neither id nor method: {message}"));
+            inbox
+                .garbage
+                .push(format!("a message with neither id nor method: {message}"));
             shared.changed.notify_all();
         }
     }
