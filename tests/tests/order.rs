@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use rationale_tests::journal::{assert_same_text, assert_verify_ok, replay_ok};
-use rationale_tests::model::{Change, Pos};
+use rationale_tests::model::Change;
 use rationale_tests::rng::base_seed;
 use rationale_tests::{sha256_hex, with_context, Encoding, Rng, Server, TextModel};
 use serde_json::json;
