@@ -11,3 +11,4 @@ pub mod store;
 pub mod syntax;
 pub mod text;
 pub mod tracking;
+pub mod units;

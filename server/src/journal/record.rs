@@ -49,6 +49,51 @@ pub enum Body {
     End {
         reason: EndReason,
     },
+    /// A change explained: the pair.
+    Rationale(Explanation),
+    /// A change marked as needing no explanation.
+    Skip(Explanation),
+}
+
+/// What `rationale` and `skip` records hold: the unit before and after, and what was said.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    /// `<session>:<seq>` of this record.
+    pub pair: String,
+    /// The change id the editor was given.
+    pub change: String,
+    pub path: String,
+    pub language: String,
+    pub unit: UnitRef,
+    /// `modified`, `added` or `removed`.
+    pub kind: String,
+    pub before: String,
+    pub after: String,
+    /// The rationale (a `rationale` record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Why no explanation is needed, if the person said (a `skip` record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub edits_from: Option<String>,
+    pub edits_to: Option<String>,
+    pub edits: u32,
+    pub prompted_at: Option<String>,
+    pub version: i32,
+    /// `command` or `why-comment`.
+    pub via: String,
+    /// Shared by the records of one rationale given for several changes.
+    pub group: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnitRef {
+    pub name: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_name: Option<String>,
 }
 
 impl Body {
@@ -60,6 +105,7 @@ impl Body {
             | Body::Save { path, .. }
             | Body::Resync { path, .. }
             | Body::Close { path } => Some(path),
+            Body::Rationale(e) | Body::Skip(e) => Some(&e.path),
             Body::Session(_) | Body::End { .. } => None,
         }
     }
@@ -134,6 +180,11 @@ pub enum EndReason {
 /// Now, as the journal writes times: RFC 3339 in UTC with milliseconds.
 pub fn timestamp() -> String {
     format_timestamp(time::OffsetDateTime::now_utc())
+}
+
+/// A wall-clock time as the journal writes times.
+pub fn format_system_time(at: std::time::SystemTime) -> String {
+    format_timestamp(at.into())
 }
 
 pub fn format_timestamp(at: time::OffsetDateTime) -> String {

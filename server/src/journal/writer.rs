@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use super::record::{timestamp, Body, EndReason, Record, SessionInfo};
 
 /// The longest a record stays off the disk after it was appended (the spec allows 250 ms).
-pub const SYNC_WITHIN: Duration = Duration::from_millis(150);
+pub const SYNC_WITHIN: Duration = Duration::from_millis(200);
 
 type MakeBody = Box<dyn FnOnce(u64) -> Body + Send>;
 

@@ -9,15 +9,22 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
-use super::convert;
+use std::collections::HashSet;
+use std::time::Instant;
+
+use super::{commands, convert, prompts};
 use crate::journal::record::NameVersion;
-use crate::session::{Identity, Level, Notice, Notices, Session};
+use crate::session::{DocumentChanges, Identity, Level, Notice, Notices, Session};
 
 /// State shared by the request handlers and the transport.
 pub struct Shared {
     pub client: Client,
     session: OnceLock<Arc<Session>>,
     shutdown: AtomicBool,
+    /// Commands the editor's plugin implements itself (`initializationOptions.clientCommands`).
+    client_commands: OnceLock<Vec<String>>,
+    /// Wakes the settler: a document was edited or saved.
+    edited: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -29,6 +36,54 @@ impl Shared {
     pub fn is_shut_down(&self) -> bool {
         self.shutdown.load(Ordering::SeqCst)
     }
+
+    /// Called after every text notification; cheap, it only wakes the settler.
+    pub fn edited(&self) {
+        self.edited.notify_one();
+    }
+
+    /// Publishes the diagnostics of one document: one per ready change.
+    async fn publish(&self, changes: &DocumentChanges) {
+        let Ok(uri) = changes.key.parse::<Uri>() else { return };
+        let diagnostics = changes.changes.iter().map(prompts::diagnostic).collect();
+        self.client.publish_diagnostics(uri, diagnostics, None).await;
+    }
+
+    async fn publish_all(&self, session: &Session) {
+        for key in session.tracked_keys() {
+            if let Some(changes) = session.ready_changes(&key) {
+                self.publish(&changes).await;
+            }
+        }
+    }
+}
+
+/// Brings documents up to date once they go quiet and publishes diagnostics as changes become
+/// ready; withdraws the diagnostics of documents that were closed.
+async fn settle(shared: Arc<Shared>, session: Arc<Session>) {
+    let mut shown: HashSet<String> = HashSet::new();
+    while !shared.is_shut_down() {
+        let (updates, next) = session.settle(Instant::now());
+        for changes in &updates {
+            shared.publish(changes).await;
+            shown.insert(changes.key.clone());
+        }
+        let closed: Vec<String> = shown.iter().filter(|k| !session.is_tracked(k)).cloned().collect();
+        for key in closed {
+            shown.remove(&key);
+            shared.publish(&DocumentChanges { key, changes: Vec::new() }).await;
+        }
+        let wait = async {
+            match next {
+                Some(at) => tokio::time::sleep_until(at.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = shared.edited.notified() => {}
+            () = wait => {}
+        }
+    }
 }
 
 pub struct Backend {
@@ -38,7 +93,13 @@ pub struct Backend {
 
 impl Backend {
     pub fn new(client: Client) -> Self {
-        let shared = Shared { client, session: OnceLock::new(), shutdown: AtomicBool::new(false) };
+        let shared = Shared {
+            client,
+            session: OnceLock::new(),
+            shutdown: AtomicBool::new(false),
+            edited: tokio::sync::Notify::new(),
+            client_commands: OnceLock::new(),
+        };
         Self { shared: Arc::new(shared), runtime: tokio::runtime::Handle::current() }
     }
 
@@ -71,6 +132,35 @@ fn settings_of(options: Option<&Value>) -> Option<Value> {
     Some(Value::Object(settings))
 }
 
+impl Backend {
+    fn session(&self) -> Result<&Arc<Session>> {
+        self.shared.session().ok_or_else(tower_lsp_server::jsonrpc::Error::internal_error)
+    }
+
+    /// `rationale/pendingChanges {"uri"?}`: every pending change of one document or of all.
+    pub async fn pending_changes(&self, params: PendingChangesParams) -> Result<Value> {
+        let session = self.session()?;
+        let documents = session.pending_changes(params.uri.as_ref().map(|u| u.as_str()));
+        if let (Some(uri), true) = (&params.uri, documents.is_empty()) {
+            return Err(tower_lsp_server::jsonrpc::Error::invalid_params(format!(
+                "{} is not a document Rationale tracks (it is not open, or not in a workspace \
+                 folder, or not Python or JavaScript, or excluded)",
+                uri.as_str()
+            )));
+        }
+        let changes: Vec<Value> = documents
+            .iter()
+            .flat_map(|doc| doc.changes.iter().map(|view| prompts::pending_json(&doc.key, view)))
+            .collect();
+        Ok(serde_json::json!({ "changes": changes }))
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct PendingChangesParams {
+    uri: Option<Uri>,
+}
+
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
         let encoding = convert::negotiate_encoding(&params.capabilities);
@@ -81,6 +171,19 @@ impl LanguageServer for Backend {
             .unwrap_or_else(|| NameVersion { name: "unknown".into(), version: None });
         let identity = Identity { id: crate::store::new_session_id(), encoding, client };
         let settings = settings_of(params.initialization_options.as_ref());
+        let client_commands: Vec<String> = params
+            .initialization_options
+            .as_ref()
+            .and_then(|options| options.get("clientCommands"))
+            .and_then(|commands| serde_json::from_value(commands.clone()).ok())
+            .unwrap_or_default();
+        // The plugin's own commands are left out, so that its client does not register them twice.
+        let commands = [prompts::RECORD, prompts::SKIP, prompts::EXPLAIN]
+            .into_iter()
+            .filter(|command| !client_commands.iter().any(|c| c == command))
+            .map(String::from)
+            .collect();
+        let _ = self.shared.client_commands.set(client_commands);
         let folders = convert::workspace_folders(&params);
         tracing::info!("session {} with {} folder(s), {}", identity.id, folders.len(), encoding.as_str());
         let session = Session::new(identity, folders, settings, self.notices());
@@ -100,6 +203,15 @@ impl LanguageServer for Backend {
                         ..Default::default()
                     },
                 )),
+                code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                    code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                    ..Default::default()
+                })),
+                code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands,
+                    ..Default::default()
+                }),
                 workspace: Some(WorkspaceServerCapabilities {
                     workspace_folders: Some(WorkspaceFoldersServerCapabilities {
                         supported: Some(true),
@@ -117,9 +229,45 @@ impl LanguageServer for Backend {
         })
     }
 
+    async fn initialized(&self, _: InitializedParams) {
+        if let Some(session) = self.shared.session() {
+            tokio::spawn(settle(self.shared.clone(), session.clone()));
+        }
+    }
+
     async fn shutdown(&self) -> Result<()> {
         self.shared.shutdown.store(true, Ordering::SeqCst);
+        self.shared.edited();
         Ok(())
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let session = self.session()?;
+        let uri = params.text_document.uri;
+        let Some(changes) = session.pending_changes(Some(uri.as_str())).pop() else {
+            return Ok(None);
+        };
+        Ok(Some(prompts::code_actions(&changes.changes, &uri, params.range)))
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let session = self.session()?;
+        let uri = params.text_document.uri;
+        if !session.codelens(uri.as_str()) {
+            return Ok(None);
+        }
+        let Some(changes) = session.ready_changes(uri.as_str()) else { return Ok(None) };
+        Ok(Some(prompts::code_lenses(&changes.changes, &uri)))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        let session = self.session()?;
+        let result = commands::execute(session, &params.command, params.arguments);
+        if result.is_ok() {
+            // The explained change's diagnostic goes at once.
+            self.shared.publish_all(session).await;
+        }
+        result
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

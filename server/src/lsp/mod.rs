@@ -3,7 +3,9 @@
 //! answers everything else, `convert` translates between protocol and product types.
 
 mod backend;
+mod commands;
 mod convert;
+mod prompts;
 mod text_sync;
 mod transport;
 
@@ -25,7 +27,9 @@ pub fn run_stdio() -> ExitCode {
         }
     };
     let code = runtime.block_on(async {
-        let (service, socket) = LspService::new(backend::Backend::new);
+        let (service, socket) = LspService::build(backend::Backend::new)
+            .custom_method("rationale/pendingChanges", backend::Backend::pending_changes)
+            .finish();
         let shared = service.inner().shared().clone();
         let input = tokio::io::BufReader::with_capacity(64 * 1024, tokio::io::stdin());
         let ending = transport::serve(input, tokio::io::stdout(), service, socket).await;

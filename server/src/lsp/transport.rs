@@ -9,7 +9,7 @@
 //!   read; a `Content-Length` over [`MAX_CONTENT_LENGTH`] ends the process (the stream cannot be
 //!   trusted after it) without allocating it.
 
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot};
@@ -212,7 +212,14 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
         {
             if let Some(session) = shared.session() {
                 let (method, _, params) = request.into_parts();
-                text_sync::handle(session, &method, params);
+                // A bug must not take the editor's session down with it: log it and read on.
+                let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    text_sync::handle(session, &method, params)
+                }));
+                if applied.is_err() {
+                    tracing::error!("{method} panicked; the next save resyncs the document");
+                }
+                shared.edited();
                 continue;
             }
         }
@@ -221,10 +228,20 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
         if futures::future::poll_fn(|cx| service.poll_ready(cx)).await.is_err() {
             return Ending::Exit;
         }
-        let handled = service.call(request);
+        let id = request.id().cloned();
+        let method = request.method().to_owned();
+        let handled = std::panic::AssertUnwindSafe(service.call(request)).catch_unwind();
         let out = out.clone();
         tokio::spawn(async move {
-            if let Ok(Some(response)) = handled.await {
+            let response = match handled.await {
+                Ok(Ok(response)) => response,
+                Ok(Err(_exited)) => None,
+                Err(_panic) => {
+                    tracing::error!("the handler of {method} panicked");
+                    id.map(|id| Response::from_error(id, error(ErrorCode::InternalError, format!("{method} failed inside the server; see its log"))))
+                }
+            };
+            if let Some(response) = response {
                 let _ = out.send(Outgoing::Message(to_value(&response)));
             }
         });

@@ -1,10 +1,12 @@
 //! The language table and incremental parsing with tree-sitter.
 //!
-//! Adding a language is one entry in [`LANGUAGES`] (and, with the unit queries, one folder under
-//! `grammars/`).
+//! Adding a language is one folder under `grammars/` (its `units.scm`) and one entry in
+//! [`LANGUAGES`].
+
+use std::sync::OnceLock;
 
 use ropey::Rope;
-use tree_sitter::{InputEdit, Parser, Tree};
+use tree_sitter::{InputEdit, Parser, Query, Tree};
 
 /// A language Rationale tracks.
 pub struct Language {
@@ -13,24 +15,56 @@ pub struct Language {
     /// File extensions, without the dot.
     pub extensions: &'static [&'static str],
     grammar: fn() -> tree_sitter::Language,
+    /// The source of `grammars/<name>/units.scm`, the query that defines the language's units.
+    pub units: &'static str,
 }
 
-pub static LANGUAGES: &[Language] = &[
+pub static LANGUAGES: &[Language] = TABLE;
+
+/// The table behind [`LANGUAGES`]: a constant, so that [`UNITS_QUERIES`] can have one slot per
+/// entry (a `OnceLock` cannot live in the entries themselves: a static may not borrow interior
+/// mutable temporaries).
+const TABLE: &[Language] = &[
     Language {
         name: "python",
         extensions: &["py", "pyi"],
         grammar: || tree_sitter_python::LANGUAGE.into(),
+        units: include_str!("../../../grammars/python/units.scm"),
     },
     Language {
         name: "javascript",
         extensions: &["js", "mjs", "cjs", "jsx"],
         grammar: || tree_sitter_javascript::LANGUAGE.into(),
+        units: include_str!("../../../grammars/javascript/units.scm"),
     },
 ];
+
+/// Each language's compiled units query, by its position in the table; compiled on first use.
+/// `None` when it does not compile (a bug the tests catch; at run time the file is text alone).
+static UNITS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] = [const { OnceLock::new() }; TABLE.len()];
 
 impl Language {
     pub fn grammar(&self) -> tree_sitter::Language {
         (self.grammar)()
+    }
+
+    /// The compiled `units.scm` of this language, or `None` when it does not compile.
+    pub fn units_query(&self) -> Option<&'static Query> {
+        let index = LANGUAGES.iter().position(|language| std::ptr::eq(language, self))?;
+        UNITS_QUERIES[index]
+            .get_or_init(|| match self.compile_units_query() {
+                Ok(query) => Some(query),
+                Err(err) => {
+                    tracing::error!("the {} units query does not compile: {err}", self.name);
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Compiles `units.scm` afresh (the tests use it to report the error).
+    pub fn compile_units_query(&self) -> Result<Query, tree_sitter::QueryError> {
+        Query::new(&self.grammar(), self.units)
     }
 }
 
@@ -151,5 +185,31 @@ mod tests {
         assert_eq!(found("x.jsx"), Some("javascript"));
         assert_eq!(found("README.md"), None);
         assert_eq!(found("Makefile"), None);
+    }
+}
+
+/// The byte ranges of the tree's syntax errors (ERROR and MISSING nodes), outermost only.
+pub fn error_ranges(tree: &Tree) -> Vec<std::ops::Range<usize>> {
+    let mut errors = Vec::new();
+    if !tree.root_node().has_error() {
+        return errors;
+    }
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        let descend = if node.is_error() || node.is_missing() {
+            errors.push(node.byte_range());
+            false
+        } else {
+            node.has_error()
+        };
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return errors;
+            }
+        }
     }
 }

@@ -82,7 +82,14 @@ impl Document {
     /// Applies the changes in order, all or none: if one cannot be applied the document is left
     /// untouched. The syntax tree is not reparsed here; it learns of the edits and catches up when
     /// [`Document::syntax_tree`] is next asked for, so a burst of keystrokes costs rope edits only.
-    pub fn apply(&mut self, changes: &[TextChange], encoding: Encoding) -> Result<(), EditError> {
+    ///
+    /// Returns, for each change, the bytes it replaced and the end of its replacement
+    /// (`start, old_end, new_end`), or `None` for a whole-document replacement.
+    pub fn apply(
+        &mut self,
+        changes: &[TextChange],
+        encoding: Encoding,
+    ) -> Result<Vec<Option<(usize, usize, usize)>>, EditError> {
         // Cloning a rope shares its nodes, so the all-or-none copy costs O(log n), not the text.
         let mut rope = self.rope.clone();
         let mut edits = Vec::with_capacity(changes.len());
@@ -90,13 +97,23 @@ impl Document {
             edits.push(apply_one(&mut rope, change, encoding)?);
         }
         self.rope = rope;
+        let spans = edits
+            .iter()
+            .map(|e| e.map(|e| (e.start_byte, e.old_end_byte, e.new_end_byte)))
+            .collect();
         match (&mut self.syntax, edits.iter().any(Option::is_none)) {
             // A whole-document replacement: parse afresh.
             (Some(syntax), true) => syntax.reset(&self.rope),
             (Some(syntax), false) => edits.into_iter().flatten().for_each(|e| syntax.edit(e)),
             (None, _) => {}
         }
-        Ok(())
+        Ok(spans)
+    }
+
+    /// The language's syntax tree and the rope together, for extracting units.
+    pub fn tree_and_rope(&mut self) -> Option<(&tree_sitter::Tree, &Rope)> {
+        let rope = &self.rope;
+        self.syntax.as_mut().and_then(|syntax| syntax.tree(rope)).map(|tree| (tree, rope))
     }
 
     /// Replaces the whole text (a resync): the editor's copy is the truth.

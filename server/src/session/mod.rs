@@ -6,8 +6,12 @@
 //! notifications (the transport guarantees that), and never waits on the disk except where the
 //! spec asks for durability (`save`, `end`).
 
+mod changes;
+
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Instant, SystemTime};
 
 use dashmap::{DashMap, DashSet};
 
@@ -18,6 +22,9 @@ use crate::store::Store;
 use crate::syntax::{language_for_path, Language};
 use crate::text::{Document, EditError, Encoding, TextChange};
 use crate::tracking::{relative_path, Exclusions};
+use crate::units::tracker::{EditSpan, Tracker};
+
+pub use changes::{DocumentChanges, PendingView, Refusal, Via};
 
 /// Something the person at the editor should be told.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,6 +59,10 @@ pub struct Session {
     /// Documents the editor opened that Rationale does not track, so their changes are expected.
     untracked: DashSet<String>,
     notices: Notices,
+    /// Numbers the pending changes of the whole session.
+    change_ids: AtomicU64,
+    /// Numbers the groups of multi-change rationales.
+    group_ids: AtomicU64,
 }
 
 /// A tracked document: its text and tree, and where it belongs.
@@ -63,6 +74,10 @@ pub struct Tracked {
     pub document: Document,
     /// Why the server's copy may differ from the editor's, until the next save settles it.
     diverged: Option<String>,
+    /// The document's units and their pending changes; `None` for a document without a tree.
+    units: Option<Tracker>,
+    /// When the document was last edited.
+    last_edit: Option<Instant>,
 }
 
 /// Why a text notification was not applied. The session goes on either way.
@@ -98,6 +113,8 @@ impl Session {
             documents: DashMap::new(),
             untracked: DashSet::new(),
             notices,
+            change_ids: AtomicU64::new(0),
+            group_ids: AtomicU64::new(0),
         };
         for root in folders {
             session.add_folder(root);
@@ -160,7 +177,8 @@ impl Session {
             self.untracked.insert(key.to_owned());
             return;
         };
-        let document = Document::new(text, version, Some(language));
+        let mut document = Document::new(text, version, Some(language));
+        let units = changes::baseline(&mut document, language);
         folder.append(
             &self.identity,
             &self.notices,
@@ -175,7 +193,7 @@ impl Session {
         self.untracked.remove(key);
         self.documents.insert(
             key.to_owned(),
-            Tracked { folder, path, language, document, diverged: None },
+            Tracked { folder, path, language, document, diverged: None, units, last_edit: None },
         );
     }
 
@@ -191,11 +209,24 @@ impl Session {
                 tracked.document.version()
             ));
         }
-        if let Err(error) = tracked.document.apply(changes, self.identity.encoding) {
-            tracked.diverged = Some(format!("a change could not be applied: {error}"));
-            return Err(Problem::Rejected { key: key.to_owned(), error });
-        }
+        let spans = match tracked.document.apply(changes, self.identity.encoding) {
+            Ok(spans) => spans,
+            Err(error) => {
+                tracked.diverged = Some(format!("a change could not be applied: {error}"));
+                return Err(Problem::Rejected { key: key.to_owned(), error });
+            }
+        };
         tracked.document.set_version(version);
+        let (at, wall) = (Instant::now(), SystemTime::now());
+        tracked.last_edit = Some(at);
+        if let Some(units) = &mut tracked.units {
+            for span in spans {
+                units.note_edit(match span {
+                    Some((start, old_end, new_end)) => EditSpan::new(start, old_end, new_end, at, wall),
+                    None => EditSpan::whole(at, wall),
+                });
+            }
+        }
         let edits = changes.iter().map(Edit::from_change).collect();
         let body = Body::Change { path: tracked.path.clone(), version, edits };
         tracked.folder.append(&self.identity, &self.notices, body);
@@ -220,6 +251,9 @@ impl Session {
                 tracing::warn!("resyncing {}: {reason}", tracked.path);
                 let version = tracked.document.version();
                 tracked.document.replace(text, version);
+                if let Some(units) = &mut tracked.units {
+                    units.note_edit(EditSpan::whole(Instant::now(), SystemTime::now()));
+                }
                 records.push(Body::Resync {
                     path: tracked.path.clone(),
                     version,
@@ -230,6 +264,10 @@ impl Session {
             }
             if text.is_some() {
                 tracked.diverged = None;
+            }
+            self.refresh(tracked);
+            if let Some(units) = &mut tracked.units {
+                units.saved();
             }
             let sha256 = tracked.document.sha256();
             records.push(Body::Save { path: tracked.path.clone(), sha256 });
@@ -254,6 +292,20 @@ impl Session {
         let body = Body::Close { path: tracked.path };
         tracked.folder.append(&self.identity, &self.notices, body);
         Ok(())
+    }
+
+    pub fn is_tracked(&self, key: &str) -> bool {
+        self.documents.contains_key(key)
+    }
+
+    /// The keys of every tracked document.
+    pub fn tracked_keys(&self) -> Vec<String> {
+        self.documents.iter().map(|entry| entry.key().clone()).collect()
+    }
+
+    /// Whether the folder of a tracked document wants code lenses.
+    pub fn codelens(&self, key: &str) -> bool {
+        self.with_document(key, |tracked| tracked.folder.config().codelens).unwrap_or(false)
     }
 
     /// Runs `f` on a tracked document (its tree is brought up to date on demand).
@@ -362,7 +414,19 @@ impl Folder {
 
     fn append_durable(&self, identity: &Identity, notices: &Notices, body: Body) {
         // A failure was already reported by the writer; the editor is not held up by it.
-        self.with_journal(identity, notices, |writer| writer.append_durable(move |_| body));
+        let _ = self.append_durable_with(identity, notices, move |_| body);
+    }
+
+    /// Appends a record built from its `seq` and returns the `seq` once the record is on disk.
+    fn append_durable_with(
+        &self,
+        identity: &Identity,
+        notices: &Notices,
+        make: impl FnOnce(u64) -> Body + Send + 'static,
+    ) -> Result<u64, String> {
+        self.with_journal(identity, notices, |writer| writer.append_durable(make))
+            .ok_or_else(|| format!("the journal of {} cannot be written", self.root.display()))?
+            .map_err(|err| format!("writing the journal failed: {err}"))
     }
 
     fn start_journal(&self, identity: &Identity, notices: &Notices) -> Journal {

@@ -1,0 +1,267 @@
+//! The server end to end over stdio, on real code, side by side with the floor the spec names:
+//! bare tree-sitter incremental reparsing of the same edits in the same run.
+//!
+//! Run with `cargo bench -p rationale --bench stdio`. It prints, per file:
+//! - the floor: one bare incremental reparse after every keystroke (µs per keystroke);
+//! - a burst of keystrokes absorbed by the real server (µs per keystroke, edits per second), and its
+//!   ratio to the floor (the spec asks for at most 0.1);
+//! - journal bytes per single-character edit: in a burst, typed at 8 and at 3 keys a second;
+//! - the time from starting the process to the answer to `initialize`.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const BURST: usize = 2_000;
+const SLOW: usize = 12;
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<Value>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start(workspace: &Path) -> (Self, Duration) {
+        let started = Instant::now();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rationale"))
+            .args(["lsp", "--stdio"])
+            .env("RUST_LOG", "error")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting the server");
+        let stdin = child.stdin.take().unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, messages) = mpsc::channel();
+        std::thread::spawn(move || loop {
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                if line == "\r\n" {
+                    break;
+                }
+                if let Some(value) = line.strip_prefix("Content-Length: ") {
+                    length = value.trim().parse().unwrap();
+                }
+            }
+            let mut body = vec![0; length];
+            stdout.read_exact(&mut body).unwrap();
+            if tx.send(serde_json::from_slice(&body).unwrap()).is_err() {
+                return;
+            }
+        });
+        let mut server = Self { child, stdin, messages, next_id: 1 };
+        let folder = format!("file://{}", workspace.display());
+        server.request(
+            "initialize",
+            json!({"capabilities": {}, "workspaceFolders": [{"uri": folder, "name": "bench"}]}),
+        );
+        let elapsed = started.elapsed();
+        server.notify("initialized", json!({}));
+        (server, elapsed)
+    }
+
+    fn frame(message: &Value) -> Vec<u8> {
+        let body = serde_json::to_vec(message).unwrap();
+        let mut frame = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        frame.extend_from_slice(&body);
+        frame
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        let frame = Self::frame(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+        self.stdin.write_all(&frame).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let frame = Self::frame(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.stdin.write_all(&frame).unwrap();
+        self.stdin.flush().unwrap();
+        loop {
+            let message = self.messages.recv_timeout(Duration::from_secs(60)).expect("an answer");
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+        }
+    }
+
+    fn stop(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let _ = self.child.wait();
+    }
+}
+
+/// Typing a comment at the end of the middle line of the file, one character at a time.
+fn keystrokes(text: &str, count: usize, comment: &str) -> (u32, u32, Vec<String>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let line = lines.len() / 2;
+    let column = lines[line].encode_utf16().count();
+    let typed = format!(" {comment} ").repeat(count / comment.len() + 2);
+    let chars = typed.chars().take(count).map(String::from).collect();
+    (line as u32, column as u32, chars)
+}
+
+fn change(uri: &str, version: i32, line: u32, column: u32, text: &str) -> Vec<u8> {
+    let position = json!({"line": line, "character": column});
+    Server::frame(&json!({
+        "jsonrpc": "2.0",
+        "method": "textDocument/didChange",
+        "params": {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": position, "end": position}, "text": text}],
+        },
+    }))
+}
+
+/// µs per keystroke of a bare incremental reparse after every keystroke.
+fn floor(text: &str, language: tree_sitter::Language, line: u32, column: u32, typed: &[String]) -> f64 {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&language).unwrap();
+    let mut source = text.to_owned();
+    let mut tree = parser.parse(&source, None).unwrap();
+    let line_start: usize = source.split_inclusive('\n').take(line as usize).map(str::len).sum();
+    let mut byte = line_start + column as usize; // ASCII line: columns are bytes
+    let started = Instant::now();
+    for ch in typed {
+        source.insert_str(byte, ch);
+        let point = tree_sitter::Point::new(line as usize, byte - line_start);
+        tree.edit(&tree_sitter::InputEdit {
+            start_byte: byte,
+            old_end_byte: byte,
+            new_end_byte: byte + ch.len(),
+            start_position: point,
+            old_end_position: point,
+            new_end_position: tree_sitter::Point::new(line as usize, byte - line_start + ch.len()),
+        });
+        tree = parser.parse(&source, Some(&tree)).unwrap();
+        byte += ch.len();
+    }
+    started.elapsed().as_secs_f64() * 1e6 / typed.len() as f64
+}
+
+fn journal_bytes(workspace: &Path) -> u64 {
+    let sessions = workspace.join(".rationale/sessions");
+    std::fs::read_dir(sessions)
+        .map(|entries| entries.flatten().map(|e| e.metadata().map(|m| m.len()).unwrap_or(0)).sum())
+        .unwrap_or(0)
+}
+
+fn workspace(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rationale-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/code").join(file);
+    let text = std::fs::read_to_string(&fixture).expect("the fixture");
+    let (line, column, typed) = keystrokes(&text, BURST, comment);
+    let floor_us = floor(&text, language, line, column, &typed);
+
+    let dir = workspace(file);
+    let path = dir.join(file);
+    std::fs::write(&path, &text).unwrap();
+    let uri = format!("file://{}", path.display());
+    let (mut server, _) = Server::start(&dir);
+    let language_id = if file.ends_with(".py") { "python" } else { "javascript" };
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": language_id, "version": 1, "text": text}}),
+    );
+    // Everything up to the open is on disk before the burst starts.
+    server.request("shutdown_probe", Value::Null);
+    std::thread::sleep(Duration::from_millis(400));
+    let before = journal_bytes(&dir);
+
+    let frames: Vec<u8> = typed
+        .iter()
+        .enumerate()
+        .flat_map(|(i, ch)| change(&uri, 2 + i as i32, line, column + i as u32, ch))
+        .collect();
+    let started = Instant::now();
+    server.stdin.write_all(&frames).unwrap();
+    server.stdin.flush().unwrap();
+    // Text notifications are applied before the next message is read, so this answer comes after
+    // the last keystroke was absorbed.
+    server.request("shutdown_probe", Value::Null);
+    let burst_us = started.elapsed().as_secs_f64() * 1e6 / typed.len() as f64;
+    std::thread::sleep(Duration::from_millis(400));
+    let burst_bytes = (journal_bytes(&dir) - before) as f64 / typed.len() as f64;
+
+    let mut column = column + typed.len() as u32;
+    let mut version = 10_000;
+    let mut typed_at = |server: &mut Server, interval: Duration| {
+        let before = journal_bytes(&dir);
+        for _ in 0..SLOW {
+            let frame = change(&uri, version, line, column, "x");
+            server.stdin.write_all(&frame).unwrap();
+            server.stdin.flush().unwrap();
+            column += 1;
+            version += 1;
+            std::thread::sleep(interval);
+        }
+        std::thread::sleep(Duration::from_millis(400));
+        (journal_bytes(&dir) - before) as f64 / SLOW as f64
+    };
+    let fast_typist = typed_at(&mut server, Duration::from_millis(125));
+    let slow_typist = typed_at(&mut server, Duration::from_millis(300));
+    server.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+
+    println!(
+        "{file:<22} {:>6} lines | floor {floor_us:>7.1} µs/key | server burst {burst_us:>6.1} µs/key \
+         ({:>6.0} edits/s), ratio {:.3} (target <= 0.1) | journal B/edit (target <= 120): burst \
+         {burst_bytes:.0}, 8 keys/s {fast_typist:.0}, 3 keys/s {slow_typist:.0}",
+        text.lines().count(),
+        1e6 / burst_us,
+        burst_us / floor_us,
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; any other argument filters by file name.
+    let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let files: [(&str, tree_sitter::Language, &str); 4] = [
+        ("pandas_frame.py", tree_sitter_python::LANGUAGE.into(), "# keep the index aligned"),
+        ("jquery.js", tree_sitter_javascript::LANGUAGE.into(), "// keep the handlers bound"),
+        ("ftplib.py", tree_sitter_python::LANGUAGE.into(), "# keep the index aligned"),
+        ("express_response.js", tree_sitter_javascript::LANGUAGE.into(), "// keep the handlers bound"),
+    ];
+    println!("machine: {} cores; {BURST} keystrokes per burst", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    for (file, language, comment) in files {
+        if filter.is_empty() || filter.iter().any(|f| file.contains(f.as_str())) {
+            bench_file(file, language, comment);
+        }
+    }
+
+    let dir = workspace("initialize");
+    let mut times: Vec<Duration> = (0..15)
+        .map(|_| {
+            let (server, elapsed) = Server::start(&dir);
+            server.stop();
+            elapsed
+        })
+        .collect();
+    times.sort();
+    println!(
+        "initialize answered {:.1} ms after the process started (median of {}; target <= 50 ms)",
+        times[times.len() / 2].as_secs_f64() * 1e3,
+        times.len()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,129 @@
+//! How pending changes are shown: diagnostics on ready changes, code actions to explain or skip
+//! any pending change, and code lenses. Turns the session's views into protocol types; decides
+//! nothing.
+
+use serde_json::{json, Value};
+use tower_lsp_server::ls_types::*;
+
+use crate::session::PendingView;
+use crate::text::Position as TextPosition;
+
+pub const EXPLAIN: &str = "rationale.explain";
+pub const RECORD: &str = "rationale.record";
+pub const SKIP: &str = "rationale.skip";
+const DIAGNOSTIC_CODE: &str = "unexplained-change";
+
+fn position(p: TextPosition) -> Position {
+    Position::new(p.line, p.column)
+}
+
+pub fn range((start, end): (TextPosition, TextPosition)) -> Range {
+    Range::new(position(start), position(end))
+}
+
+/// "method `Session.request`"
+fn described(view: &PendingView) -> String {
+    format!("{} `{}`", view.change.kind.as_str(), view.change.name)
+}
+
+pub fn diagnostic(view: &PendingView) -> Diagnostic {
+    let verb = match view.change.change {
+        crate::units::tracker::ChangeKind::Modified => "the change to",
+        crate::units::tracker::ChangeKind::Added => "the new",
+        crate::units::tracker::ChangeKind::Removed => "the removal of",
+    };
+    Diagnostic {
+        range: range(view.name_range),
+        severity: Some(DiagnosticSeverity::INFORMATION),
+        code: Some(NumberOrString::String(DIAGNOSTIC_CODE.into())),
+        source: Some("rationale".into()),
+        message: format!("Explain {verb} {}", described(view)),
+        data: Some(json!({"changeId": view.id})),
+        ..Default::default()
+    }
+}
+
+fn explain_arguments(view: &PendingView, uri: &Uri) -> Vec<Value> {
+    vec![json!({
+        "changeId": view.id,
+        "uri": uri.as_str(),
+        "unit": view.change.name,
+        "kind": view.change.kind.as_str(),
+        "change": view.change.change.as_str(),
+    })]
+}
+
+/// The two actions for each pending change whose unit contains `range`, innermost unit first.
+pub fn code_actions(views: &[PendingView], uri: &Uri, requested: Range) -> Vec<CodeActionOrCommand> {
+    let inside = |view: &&PendingView| {
+        let unit = range(view.range);
+        if view.change.change == crate::units::tracker::ChangeKind::Removed {
+            // A removed unit is only a point where it was; its line stands for it.
+            return requested.start.line == unit.start.line;
+        }
+        unit.start <= requested.start && requested.end <= unit.end
+    };
+    let mut matching: Vec<&PendingView> = views.iter().filter(inside).collect();
+    matching.sort_by_key(|view| std::cmp::Reverse(view.range.0));
+    matching
+        .into_iter()
+        .flat_map(|view| {
+            let explain_title = format!("Explain the change to `{}`…", view.change.name);
+            let explain = CodeAction {
+                title: explain_title.clone(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                diagnostics: view.change.ready.then(|| vec![diagnostic(view)]),
+                command: Some(Command::new(explain_title, EXPLAIN.into(), Some(explain_arguments(view, uri)))),
+                is_preferred: Some(true),
+                ..Default::default()
+            };
+            let skip_title = format!("Skip `{}`: no explanation needed", view.change.name);
+            let skip = CodeAction {
+                title: skip_title.clone(),
+                kind: Some(CodeActionKind::QUICKFIX),
+                command: Some(Command::new(skip_title, SKIP.into(), Some(vec![json!({"changeId": view.id})]))),
+                ..Default::default()
+            };
+            [CodeActionOrCommand::CodeAction(explain), CodeActionOrCommand::CodeAction(skip)]
+        })
+        .collect()
+}
+
+/// A lens above each unit with a ready change.
+pub fn code_lenses(views: &[PendingView], uri: &Uri) -> Vec<CodeLens> {
+    views
+        .iter()
+        .filter(|view| view.change.ready)
+        .map(|view| {
+            let start = position(view.range.0);
+            CodeLens {
+                range: Range::new(start, start),
+                command: Some(Command::new(
+                    format!("Explain the change to `{}`", view.change.name),
+                    EXPLAIN.into(),
+                    Some(explain_arguments(view, uri)),
+                )),
+                data: None,
+            }
+        })
+        .collect()
+}
+
+/// `rationale/pendingChanges`: the spec's shape, one object per change.
+pub fn pending_json(uri: &str, view: &PendingView) -> Value {
+    let change = &view.change;
+    let mut value = json!({
+        "id": view.id,
+        "uri": uri,
+        "unit": {"name": change.name, "kind": change.kind.as_str(), "range": range(view.range)},
+        "change": change.change.as_str(),
+        "ready": change.ready,
+        "edits": change.edits,
+        "before": change.before,
+        "after": change.after,
+    });
+    if let Some(previous) = &change.previous_name {
+        value["previousName"] = json!(previous);
+    }
+    value
+}

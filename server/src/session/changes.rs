@@ -1,0 +1,315 @@
+//! The session's pending changes: bringing each document's units up to date, listing changes,
+//! deciding when they are ready, and recording rationales and skips in the journal.
+
+use std::time::{Duration, Instant};
+
+use super::{Session, Tracked};
+use crate::journal::record::{format_system_time, Body, Explanation, UnitRef};
+use crate::syntax::Language;
+use crate::text::{from_char, Document, Position};
+use crate::units::tracker::{PendingChange, Tracker};
+
+/// How long a document must go without an edit before its units are brought up to date in the
+/// background (requests bring them up to date at once).
+const REFRESH_AFTER: Duration = Duration::from_millis(100);
+
+/// A pending change with its id as the editor sees it and its place in the document.
+#[derive(Clone, Debug)]
+pub struct PendingView {
+    pub id: String,
+    pub change: PendingChange,
+    pub range: (Position, Position),
+    pub name_range: (Position, Position),
+}
+
+/// The pending changes of one document.
+#[derive(Clone, Debug)]
+pub struct DocumentChanges {
+    pub key: String,
+    pub changes: Vec<PendingView>,
+}
+
+/// How a rationale reached the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    Command,
+    WhyComment,
+}
+
+impl Via {
+    fn as_str(self) -> &'static str {
+        match self {
+            Via::Command => "command",
+            Via::WhyComment => "why-comment",
+        }
+    }
+}
+
+/// Why a rationale or skip was refused; the message is for the person who sent it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownChange(String),
+    TooShort { needed: usize, got: usize },
+    NoChanges,
+    NotRecorded(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::UnknownChange(id) => write!(
+                f,
+                "there is no pending change `{id}`: it was already explained or skipped, edited \
+                 back to how it was, or belongs to another session; ask for the pending changes again"
+            ),
+            Refusal::TooShort { needed, got } => write!(
+                f,
+                "a rationale needs at least {needed} characters (this one has {got}): say why the \
+                 change was made, not only what it does"
+            ),
+            Refusal::NoChanges => write!(f, "name the change to explain: `changeId` or `changeIds`"),
+            Refusal::NotRecorded(why) => write!(f, "the rationale was not recorded: {why}"),
+        }
+    }
+}
+
+/// The units of a freshly opened document, all at their baseline.
+pub(super) fn baseline(document: &mut Document, language: &'static Language) -> Option<Tracker> {
+    let (tree, rope) = document.tree_and_rope()?;
+    Some(Tracker::new(&crate::units::extract(language, tree, rope)))
+}
+
+impl Session {
+    /// Brings a document's units up to date with its text (one incremental reparse at most).
+    pub(super) fn refresh(&self, tracked: &mut Tracked) {
+        let Some(units) = &mut tracked.units else { return };
+        if !units.is_stale() {
+            return;
+        }
+        if let Some((tree, rope)) = tracked.document.tree_and_rope() {
+            let extracted = crate::units::extract(tracked.language, tree, rope);
+            let errors = crate::syntax::error_ranges(tree);
+            units.refresh(&extracted, &errors, &self.change_ids);
+        }
+    }
+
+    fn settle_duration(tracked: &Tracked) -> Duration {
+        Duration::from_millis(tracked.folder.config().settle_ms)
+    }
+
+    /// The change id the editor sees: the session's random suffix and the change's number, so an
+    /// id from another session is never mistaken for one of ours.
+    fn change_id(&self, number: u64) -> String {
+        format!("{}.{number}", self.id_suffix())
+    }
+
+    fn id_suffix(&self) -> &str {
+        self.identity.id.rsplit('-').next().unwrap_or(&self.identity.id)
+    }
+
+    fn parse_change_id(&self, id: &str) -> Option<u64> {
+        let (suffix, number) = id.rsplit_once('.')?;
+        (suffix == self.id_suffix()).then(|| number.parse().ok()).flatten()
+    }
+
+    fn view(&self, tracked: &Tracked, change: PendingChange) -> PendingView {
+        let rope = tracked.document.rope();
+        let encoding = self.identity.encoding;
+        let at = |byte: usize| from_char(rope, rope.byte_to_char(byte.min(rope.len_bytes())), encoding);
+        PendingView {
+            id: self.change_id(change.id),
+            range: (at(change.range.start), at(change.range.end)),
+            name_range: (at(change.name_range.start), at(change.name_range.end)),
+            change,
+        }
+    }
+
+    fn changes_of(&self, key: &str, tracked: &mut Tracked, ready_only: bool) -> DocumentChanges {
+        self.refresh(tracked);
+        let settle = Self::settle_duration(tracked);
+        let Some(units) = &mut tracked.units else {
+            return DocumentChanges { key: key.to_owned(), changes: Vec::new() };
+        };
+        units.update_readiness(Instant::now(), settle);
+        let pending: Vec<PendingChange> =
+            units.pending().filter(|c| c.ready || !ready_only).collect();
+        let changes = pending.into_iter().map(|c| self.view(tracked, c)).collect();
+        DocumentChanges { key: key.to_owned(), changes }
+    }
+
+    /// Every pending change of one document (`Some(key)`) or of all tracked documents.
+    pub fn pending_changes(&self, key: Option<&str>) -> Vec<DocumentChanges> {
+        match key {
+            Some(key) => self
+                .with_document(key, |tracked| self.changes_of(key, tracked, false))
+                .into_iter()
+                .collect(),
+            None => self
+                .documents
+                .iter_mut()
+                .map(|mut entry| {
+                    let key = entry.key().clone();
+                    self.changes_of(&key, entry.value_mut(), false)
+                })
+                .collect(),
+        }
+    }
+
+    /// The ready changes of a document: what its diagnostics show.
+    pub fn ready_changes(&self, key: &str) -> Option<DocumentChanges> {
+        self.with_document(key, |tracked| self.changes_of(key, tracked, true))
+    }
+
+    /// Brings every document that has gone quiet up to date and works out readiness. Returns the
+    /// documents whose ready changes may have changed (their diagnostics to publish) and when to
+    /// look again.
+    pub fn settle(&self, now: Instant) -> (Vec<DocumentChanges>, Option<Instant>) {
+        let mut updates = Vec::new();
+        let mut next: Option<Instant> = None;
+        let mut sooner = |at: Instant| next = Some(next.map_or(at, |n| n.min(at)));
+        for mut entry in self.documents.iter_mut() {
+            let key = entry.key().clone();
+            let tracked = entry.value_mut();
+            let settle = Self::settle_duration(tracked);
+            let Some(units) = &tracked.units else { continue };
+            let mut moved = false;
+            if units.is_stale() {
+                let due = tracked.last_edit.map_or(now, |at| at + REFRESH_AFTER);
+                if due > now {
+                    sooner(due);
+                    continue;
+                }
+                self.refresh(tracked);
+                moved = true;
+            }
+            let units = tracked.units.as_mut().expect("checked above");
+            moved |= units.update_readiness(now, settle);
+            if let Some(at) = units.next_ready_at(settle) {
+                sooner(at);
+            }
+            if moved {
+                updates.push(self.changes_of(&key, tracked, true));
+            }
+        }
+        (updates, next)
+    }
+
+    /// Records one rationale for one or several changes: a `rationale` record each, on disk
+    /// before this returns, sharing a `group` when there are several. Returns the pair ids.
+    pub fn record(&self, ids: &[String], text: &str, via: Via) -> Result<Vec<String>, Refusal> {
+        if ids.is_empty() {
+            return Err(Refusal::NoChanges);
+        }
+        let located = self.locate_all(ids)?;
+        let text = text.trim();
+        for (key, _) in &located {
+            let needed = self
+                .with_document(key, |t| t.folder.config().min_rationale_chars)
+                .unwrap_or_default();
+            let got = text.chars().count();
+            if got < needed {
+                return Err(Refusal::TooShort { needed, got });
+            }
+        }
+        let group = (ids.len() > 1).then(|| {
+            let n = self.group_ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            format!("{}:g{n}", self.identity.id)
+        });
+        located
+            .into_iter()
+            .map(|(key, number)| {
+                self.resolve(&key, number, via, Some(text.to_owned()), None, group.clone())
+            })
+            .collect()
+    }
+
+    /// Records that a change needs no explanation.
+    pub fn skip(&self, id: &str, reason: Option<&str>) -> Result<String, Refusal> {
+        let (key, number) = self.locate_all(&[id.to_owned()])?.remove(0);
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+        self.resolve(&key, number, Via::Command, None, reason, None)
+    }
+
+    /// The document and number of every change id, refusing the first unknown one.
+    fn locate_all(&self, ids: &[String]) -> Result<Vec<(String, u64)>, Refusal> {
+        ids.iter()
+            .map(|id| {
+                let unknown = || Refusal::UnknownChange(id.clone());
+                let number = self.parse_change_id(id).ok_or_else(unknown)?;
+                self.documents
+                    .iter_mut()
+                    .find_map(|mut entry| {
+                        let key = entry.key().clone();
+                        let tracked = entry.value_mut();
+                        self.refresh(tracked);
+                        tracked.units.as_ref()?.find(number).map(|_| key)
+                    })
+                    .map(|key| (key, number))
+                    .ok_or_else(unknown)
+            })
+            .collect()
+    }
+
+    /// Writes the record for one change and, once it is on disk, moves the unit's baseline. The
+    /// document stays locked throughout, so no edit slips in between what is recorded and the new
+    /// baseline.
+    fn resolve(
+        &self,
+        key: &str,
+        number: u64,
+        via: Via,
+        text: Option<String>,
+        reason: Option<String>,
+        group: Option<String>,
+    ) -> Result<String, Refusal> {
+        let id = self.change_id(number);
+        let mut entry = self.documents.get_mut(key).ok_or_else(|| Refusal::UnknownChange(id.clone()))?;
+        let tracked = entry.value_mut();
+        self.refresh(tracked);
+        let change = tracked
+            .units
+            .as_ref()
+            .and_then(|units| units.find(number))
+            .ok_or_else(|| Refusal::UnknownChange(id.clone()))?;
+        let skip = text.is_none();
+        let explanation = Explanation {
+            pair: String::new(),
+            change: id.clone(),
+            path: tracked.path.clone(),
+            language: tracked.language.name.to_owned(),
+            unit: UnitRef {
+                name: change.name.clone(),
+                kind: change.kind.as_str().to_owned(),
+                previous_name: change.previous_name.clone(),
+            },
+            kind: change.change.as_str().to_owned(),
+            before: change.before.clone(),
+            after: change.after.clone(),
+            text,
+            reason,
+            edits_from: change.edits_from.map(format_system_time),
+            edits_to: change.edits_to.map(format_system_time),
+            edits: change.edits,
+            prompted_at: change.prompted_at.map(format_system_time),
+            version: tracked.document.version(),
+            via: via.as_str().to_owned(),
+            group,
+        };
+        let session = self.identity.id.clone();
+        let pair_of = move |seq: u64| format!("{session}:{seq}");
+        let pair_in_record = pair_of.clone();
+        let seq = tracked
+            .folder
+            .append_durable_with(&self.identity, &self.notices, move |seq| {
+                let mut explanation = explanation;
+                explanation.pair = pair_in_record(seq);
+                if skip { Body::Skip(explanation) } else { Body::Rationale(explanation) }
+            })
+            .map_err(Refusal::NotRecorded)?;
+        let pair = pair_of(seq);
+        if let Some(units) = &mut tracked.units {
+            units.resolve(number);
+        }
+        Ok(pair)
+    }
+}

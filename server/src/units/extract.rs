@@ -1,0 +1,1056 @@
+//! Finding a document's units in its syntax tree: names, nesting, text, own text and signature.
+//!
+//! [`extract`] runs the language's `units.scm` once over the tree, then walks the tree once,
+//! in preorder, to nest the units and to build each unit's signature. It runs on every reparse,
+//! so it is linear in the size of the document: the rope is copied into one string once, and
+//! every unit's text and own text are slices of it.
+
+use std::borrow::Cow;
+use std::hash::Hasher;
+use std::ops::Range;
+
+use ropey::Rope;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, Query, QueryCursor, Tree};
+
+use crate::syntax::Language;
+
+/// The name of the pseudo-unit that is the whole file.
+pub const MODULE_NAME: &str = "<module>";
+
+/// What kind of unit a unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitKind {
+    /// The whole file.
+    Module,
+    Function,
+    /// A function defined directly in a class body.
+    Method,
+    Class,
+}
+
+impl UnitKind {
+    /// The kind as the journal and the protocol spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Module => "module",
+            UnitKind::Function => "function",
+            UnitKind::Method => "method",
+            UnitKind::Class => "class",
+        }
+    }
+
+    /// The kind a `@unit.<kind>` capture names; the module is never captured.
+    fn from_capture(capture: &str) -> Option<Self> {
+        match capture.strip_prefix("unit.")? {
+            "function" => Some(UnitKind::Function),
+            "method" => Some(UnitKind::Method),
+            "class" => Some(UnitKind::Class),
+            _ => None,
+        }
+    }
+
+    /// What stands for a nested unit of this kind in its parent's own text.
+    ///
+    /// It names the kind and nothing else, so editing a nested unit, renaming it included,
+    /// leaves its parent's own text alone; only turning it into another kind of unit (a function
+    /// into a class) or adding and removing units changes it. The mathematical angle brackets
+    /// (U+27E8, U+27E9) do not occur in code by accident, and read well in a journal:
+    /// `class Session:\n    ⟨method⟩\n`.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            UnitKind::Module => "⟨module⟩",
+            UnitKind::Function => "⟨function⟩",
+            UnitKind::Method => "⟨method⟩",
+            UnitKind::Class => "⟨class⟩",
+        }
+    }
+}
+
+impl std::fmt::Display for UnitKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A unit of a document, as it stands in one syntax tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// The name as written (a string key without its quotes, a computed key without its
+    /// brackets, an assignment's left side); [`MODULE_NAME`] for the file. It is empty when the
+    /// parser had to invent a missing name.
+    pub name: String,
+    /// The names of the enclosing units and this one, outermost first, joined with `.`; the
+    /// module is not included (`Session.request`). The module's is [`MODULE_NAME`].
+    pub qualified: String,
+    pub kind: UnitKind,
+    /// Bytes of the unit's node: decorators included; for a variable or an assignment, the
+    /// declarator or the assignment expression, not the statement. The whole file for the
+    /// module.
+    pub range: Range<usize>,
+    /// Bytes of the name (where a diagnostic goes); `0..0` for the module.
+    pub name_range: Range<usize>,
+    /// Index of the enclosing unit in the same list; `None` for the module (index 0).
+    pub parent: Option<usize>,
+    /// The unit's text.
+    pub text: String,
+    /// The text with each directly nested unit's text replaced by its kind's
+    /// [placeholder](UnitKind::placeholder).
+    pub own_text: String,
+    /// A hash of the own text's tokens and syntactic structure: two own texts that differ only
+    /// in whitespace between tokens have the same signature. See [`extract`] for what counts.
+    /// It is stable within one build of the server, not across builds: keep it in memory only.
+    pub signature: u64,
+}
+
+impl Unit {
+    pub fn is_module(&self) -> bool {
+        self.kind == UnitKind::Module
+    }
+}
+
+/// The units of a document, in preorder (every unit after its parent, siblings in source
+/// order); the module is first. `tree` must be the tree of `rope`; half-typed code (ERROR and
+/// MISSING nodes) gives the units the parser could still see.
+///
+/// The signature of a unit hashes, for its own subtree with nested units cut off:
+/// - every leaf token's text, exactly (so string contents count, spaces included), except that
+///   a comment's text counts line by line with each line's leading and trailing whitespace
+///   trimmed (re-indenting a block comment with its code, or trailing spaces, is whitespace);
+/// - the kind of every node, opened and closed, so that moving a Python statement into or out
+///   of a block (the same tokens, another structure) is a change;
+/// - text inside a node that no child covers (tree-sitter hides some tokens, such as the pieces
+///   of a Python string between its escapes): inside a string, exactly (whitespace between two
+///   implicitly concatenated strings excepted); elsewhere with whitespace runs collapsed, and
+///   whitespace alone counting for nothing;
+/// - a placeholder token with the kind of each directly nested unit.
+pub fn extract(language: &Language, tree: &Tree, rope: &Rope) -> Vec<Unit> {
+    let mut source = String::with_capacity(rope.len_bytes());
+    for chunk in rope.chunks() {
+        source.push_str(chunk);
+    }
+    let candidates = match language.units_query() {
+        Some(query) => find_candidates(query, tree, &source),
+        None => Vec::new(),
+    };
+    let found = Walk::new(&source, &language.grammar(), &candidates).run(tree);
+    assemble(found, &candidates, source)
+}
+
+/// A node some pattern captured as a unit.
+struct Candidate<'tree> {
+    node: Node<'tree>,
+    kind: UnitKind,
+    name: Node<'tree>,
+    pattern: usize,
+    start: usize,
+    end: usize,
+}
+
+/// What a capture of the units query stands for.
+#[derive(Clone, Copy)]
+enum Role {
+    Unit(UnitKind),
+    Name,
+    Other,
+}
+
+/// The nodes the query captures as units, in preorder, each node once.
+fn find_candidates<'tree>(query: &Query, tree: &'tree Tree, source: &str) -> Vec<Candidate<'tree>> {
+    let roles: Vec<Role> = query
+        .capture_names()
+        .iter()
+        .map(|name| match (*name, UnitKind::from_capture(name)) {
+            (_, Some(kind)) => Role::Unit(kind),
+            ("name", None) => Role::Name,
+            _ => Role::Other,
+        })
+        .collect();
+    let mut candidates = Vec::new();
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(query, tree.root_node(), source.as_bytes());
+    while let Some(found) = matches.next() {
+        let mut unit = None;
+        let mut name = None;
+        for capture in found.captures {
+            match roles.get(capture.index as usize).copied().unwrap_or(Role::Other) {
+                Role::Unit(kind) => unit = unit.or(Some((capture.node, kind))),
+                Role::Name => name = name.or(Some(capture.node)),
+                Role::Other => {}
+            }
+        }
+        if let (Some((node, kind)), Some(name)) = (unit, name) {
+            candidates.push(Candidate {
+                node,
+                kind,
+                name,
+                pattern: found.pattern_index,
+                start: node.start_byte(),
+                end: node.end_byte(),
+            });
+        }
+    }
+    // Outer nodes before the nodes they contain. When several patterns capture the same node,
+    // the first pattern in the file wins: a query cannot say "a function, unless it is in a
+    // class body", so units.scm lists the specific patterns first.
+    candidates.sort_by(|a, b| {
+        (a.start, std::cmp::Reverse(a.end), a.node.id(), a.pattern).cmp(&(
+            b.start,
+            std::cmp::Reverse(b.end),
+            b.node.id(),
+            b.pattern,
+        ))
+    });
+    candidates.dedup_by_key(|candidate| candidate.node.id());
+    candidates
+}
+
+/// A unit the walk kept: a candidate (or the module, `None`), its parent and signature.
+struct Found {
+    candidate: Option<usize>,
+    parent: Option<usize>,
+    signature: u64,
+}
+
+/// A unit whose node the walk is inside.
+struct Frame {
+    /// Its index in the walk's list of found units.
+    found: usize,
+    /// The depth of its node in the tree; `usize::MAX` for the module, which has no node.
+    depth: usize,
+}
+
+/// Tags of the signature's stream: every item starts with one, so that no two different
+/// sequences of items write the same bytes.
+mod tag {
+    pub const OPEN: u8 = 1;
+    pub const CLOSE: u8 = 2;
+    pub const TOKEN: u8 = 3;
+    pub const COMMENT: u8 = 4;
+    pub const MISSING: u8 = 5;
+    pub const HIDDEN: u8 = 6;
+    pub const UNIT: u8 = 7;
+}
+
+/// The preorder walk over the tree that nests units and writes their signatures.
+struct Walk<'a, 'tree> {
+    source: &'a [u8],
+    candidates: &'a [Candidate<'tree>],
+    /// By node kind id: whether the kind names a string.
+    string_kinds: Vec<bool>,
+    found: Vec<Found>,
+    frames: Vec<Frame>,
+    /// One signature stream per open frame, kept across frames to reuse their allocations.
+    streams: Vec<Vec<u8>>,
+    /// For each open node, whether it is of a string kind.
+    open: Vec<bool>,
+    /// Whether the node before the one being visited, in the same parent, is of a string kind.
+    after_string: bool,
+    /// Bytes of the source before this offset have been written to some signature.
+    pos: usize,
+    /// Candidates before this index start before the node being visited.
+    next: usize,
+}
+
+impl<'a, 'tree> Walk<'a, 'tree> {
+    fn new(source: &'a str, grammar: &tree_sitter::Language, candidates: &'a [Candidate<'tree>]) -> Self {
+        let string_kinds = (0..grammar.node_kind_count())
+            .map(|id| {
+                let kind = u16::try_from(id).ok().and_then(|id| grammar.node_kind_for_id(id));
+                kind.is_some_and(|kind| kind.contains("string"))
+            })
+            .collect();
+        Walk {
+            source: source.as_bytes(),
+            candidates,
+            string_kinds,
+            found: Vec::new(),
+            frames: Vec::new(),
+            streams: Vec::new(),
+            open: Vec::new(),
+            after_string: false,
+            pos: 0,
+            next: 0,
+        }
+    }
+
+    fn run(mut self, tree: &'tree Tree) -> Vec<Found> {
+        self.push_frame(None, usize::MAX);
+        let mut cursor = tree.root_node().walk();
+        let mut depth = 0;
+        'walk: loop {
+            let node = cursor.node();
+            let start = self.clamp(node.start_byte());
+            let string = self.is_string(node);
+            self.gap(start, string);
+            if let Some(index) = self.candidate_at(node, start) {
+                // A unit whose node is a direct child of another unit's node is that unit seen
+                // twice (a function inside its decorated definition, a class expression that is
+                // a variable's value): keep the outer one. A query cannot say "not inside".
+                let top = self.frames.last().map_or(usize::MAX, |frame| frame.depth);
+                if top.checked_add(1) != Some(depth) {
+                    let kind = self.candidates[index].kind;
+                    let stream = self.stream();
+                    stream.push(tag::UNIT);
+                    stream.push(kind as u8);
+                    self.push_frame(Some(index), depth);
+                }
+            }
+            if cursor.goto_first_child() {
+                let kind = node.kind_id();
+                let stream = self.stream();
+                stream.push(tag::OPEN);
+                stream.extend_from_slice(&kind.to_le_bytes());
+                self.open.push(string);
+                self.after_string = false;
+                depth += 1;
+                continue;
+            }
+            self.leaf(node, start);
+            self.after_string = string;
+            self.leave(depth);
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+                depth -= 1;
+                let end = self.clamp(cursor.node().end_byte());
+                self.gap(end, false);
+                self.after_string = self.open.pop().unwrap_or(false);
+                self.stream().push(tag::CLOSE);
+                self.leave(depth);
+            }
+        }
+        self.gap(self.source.len(), false);
+        while !self.frames.is_empty() {
+            self.pop_frame();
+        }
+        self.found
+    }
+
+    fn clamp(&self, byte: usize) -> usize {
+        byte.min(self.source.len())
+    }
+
+    /// The candidate whose node is `node`, if any; `start` is the node's start.
+    fn candidate_at(&mut self, node: Node<'tree>, start: usize) -> Option<usize> {
+        while self.candidates.get(self.next).is_some_and(|c| c.start < start) {
+            self.next += 1;
+        }
+        (self.next..self.candidates.len())
+            .take_while(|&index| self.candidates[index].start == start)
+            .find(|&index| self.candidates[index].node.id() == node.id())
+    }
+
+    fn push_frame(&mut self, candidate: Option<usize>, depth: usize) {
+        let parent = self.frames.last().map(|frame| frame.found);
+        self.found.push(Found { candidate, parent, signature: 0 });
+        self.frames.push(Frame { found: self.found.len() - 1, depth });
+        if self.streams.len() < self.frames.len() {
+            self.streams.push(Vec::new());
+        }
+    }
+
+    fn pop_frame(&mut self) {
+        let Some(frame) = self.frames.pop() else { return };
+        let stream = &mut self.streams[self.frames.len()];
+        let mut hasher = std::hash::DefaultHasher::new();
+        hasher.write(stream);
+        stream.clear();
+        self.found[frame.found].signature = hasher.finish();
+    }
+
+    /// Closes the unit whose node was at `depth`, if the walk is leaving it.
+    fn leave(&mut self, depth: usize) {
+        if self.frames.last().is_some_and(|frame| frame.depth == depth) {
+            self.pop_frame();
+        }
+    }
+
+    /// The signature stream of the innermost open unit.
+    fn stream(&mut self) -> &mut Vec<u8> {
+        let top = self.frames.len().saturating_sub(1);
+        &mut self.streams[top]
+    }
+
+    fn is_string(&self, node: Node<'tree>) -> bool {
+        self.string_kinds.get(usize::from(node.kind_id())).copied().unwrap_or(false)
+    }
+
+    /// Writes the text between the last written byte and `to`: text inside the innermost open
+    /// node that none of its children covers. Inside a string it is part of the string (Python
+    /// hides the pieces of a string between its escapes), except whitespace between two strings
+    /// (implicit concatenation, `"a" "b"`); elsewhere it is whitespace between tokens, or a
+    /// token the grammar hides. `before_string`: the node after the gap is a string.
+    fn gap(&mut self, to: usize, before_string: bool) {
+        if to <= self.pos {
+            return;
+        }
+        let source = self.source;
+        let text = &source[self.pos..to];
+        self.pos = to;
+        let in_string = self.open.last().copied().unwrap_or(false);
+        let between_strings = self.after_string && before_string;
+        if in_string && !(between_strings && is_blank(text)) {
+            let stream = self.stream();
+            stream.push(tag::HIDDEN);
+            push_text(stream, text);
+        } else if !is_blank(text) {
+            let text = String::from_utf8_lossy(text);
+            let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let stream = self.stream();
+            stream.push(tag::HIDDEN);
+            push_text(stream, collapsed.as_bytes());
+        }
+    }
+
+    fn leaf(&mut self, node: Node<'tree>, start: usize) {
+        let end = self.clamp(node.end_byte()).max(start);
+        let source = self.source;
+        let text = &source[start..end];
+        self.pos = self.pos.max(end);
+        let kind = node.kind_id().to_le_bytes();
+        let stream = self.stream();
+        if node.is_missing() {
+            stream.push(tag::MISSING);
+            stream.extend_from_slice(&kind);
+        } else if node.is_extra() {
+            // Comments: each line trimmed, so that re-indenting a block comment along with its
+            // code, or trailing whitespace, counts as whitespace.
+            stream.push(tag::COMMENT);
+            stream.extend_from_slice(&kind);
+            for line in String::from_utf8_lossy(text).lines() {
+                push_text(stream, line.trim().as_bytes());
+            }
+        } else {
+            stream.push(tag::TOKEN);
+            stream.extend_from_slice(&kind);
+            push_text(stream, text);
+        }
+    }
+}
+
+/// Writes `text` with its length in front, so that consecutive texts cannot run together.
+fn push_text(stream: &mut Vec<u8>, text: &[u8]) {
+    stream.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    stream.extend_from_slice(text);
+}
+
+fn is_blank(text: &[u8]) -> bool {
+    if text.is_ascii() {
+        text.iter().all(|byte| byte.is_ascii_whitespace() || *byte == 0x0b)
+    } else {
+        String::from_utf8_lossy(text).chars().all(char::is_whitespace)
+    }
+}
+
+/// Turns the walk's findings into units: names, ranges, text and own text.
+fn assemble(found: Vec<Found>, candidates: &[Candidate<'_>], source: String) -> Vec<Unit> {
+    let len = source.len();
+    let clamp = |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
+    let mut units: Vec<Unit> = Vec::with_capacity(found.len());
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); found.len()];
+    for (index, found) in found.iter().enumerate() {
+        if let Some(parent) = found.parent {
+            children[parent].push(index);
+        }
+        let (name, kind, range, name_range) = match found.candidate {
+            Some(candidate) => {
+                let candidate = &candidates[candidate];
+                let name_range = clamp(name_range(candidate.name, &source));
+                let name = slice(&source, name_range.clone()).into_owned();
+                (name, candidate.kind, clamp(candidate.start..candidate.end), name_range)
+            }
+            None => (MODULE_NAME.to_owned(), UnitKind::Module, 0..len, 0..0),
+        };
+        let qualified = match found.parent.map(|parent| &units[parent]) {
+            Some(parent) if !parent.is_module() => format!("{}.{}", parent.qualified, name),
+            _ => name.clone(),
+        };
+        units.push(Unit {
+            name,
+            qualified,
+            kind,
+            range,
+            name_range,
+            parent: found.parent,
+            text: String::new(),
+            own_text: String::new(),
+            signature: found.signature,
+        });
+    }
+    for index in 0..units.len() {
+        let range = units[index].range.clone();
+        let mut own = String::with_capacity(range.len());
+        let mut at = range.start;
+        for &child in &children[index] {
+            let child = &units[child];
+            let start = child.range.start.max(at);
+            own.push_str(&slice(&source, at..start));
+            own.push_str(child.kind.placeholder());
+            at = child.range.end.max(start);
+        }
+        own.push_str(&slice(&source, at..range.end.max(at)));
+        units[index].own_text = own;
+        if index > 0 {
+            units[index].text = slice(&source, range).into_owned();
+        }
+    }
+    if let Some(module) = units.first_mut() {
+        module.text = source;
+    }
+    units
+}
+
+/// The bytes of a name: a string key without its quotes.
+fn name_range(name: Node<'_>, source: &str) -> Range<usize> {
+    let range = name.byte_range();
+    if name.kind() == "string" && range.len() >= 2 {
+        let bytes = source.as_bytes();
+        let (first, last) = (bytes.get(range.start), bytes.get(range.end - 1));
+        if first == last && matches!(first, Some(b'"' | b'\'' | b'`')) {
+            return range.start + 1..range.end - 1;
+        }
+    }
+    range
+}
+
+/// The text of `range`, which a tree that does not match its text could put off a character
+/// boundary.
+fn slice(source: &str, range: Range<usize>) -> Cow<'_, str> {
+    match source.get(range.clone()) {
+        Some(text) => Cow::Borrowed(text),
+        None => {
+            let bytes = source.as_bytes();
+            let range = range.start.min(bytes.len())..range.end.min(bytes.len());
+            String::from_utf8_lossy(bytes.get(range).unwrap_or_default())
+        }
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::{language_named, parse_rope, LANGUAGES};
+
+    fn parse(language: &Language, rope: &Rope) -> Tree {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&language.grammar()).unwrap();
+        parse_rope(&mut parser, rope, None).unwrap()
+    }
+
+    fn units(language: &str, source: &str) -> Vec<Unit> {
+        let language = language_named(language).unwrap();
+        let rope = Rope::from_str(source);
+        extract(language, &parse(language, &rope), &rope)
+    }
+
+    fn python(source: &str) -> Vec<Unit> {
+        units("python", source)
+    }
+
+    fn javascript(source: &str) -> Vec<Unit> {
+        units("javascript", source)
+    }
+
+    /// `kind qualified` of every unit but the module, in order.
+    fn outline(units: &[Unit]) -> Vec<String> {
+        units[1..].iter().map(|unit| format!("{} {}", unit.kind, unit.qualified)).collect()
+    }
+
+    fn named<'a>(units: &'a [Unit], qualified: &str) -> &'a Unit {
+        units
+            .iter()
+            .find(|unit| unit.qualified == qualified)
+            .unwrap_or_else(|| panic!("no unit {qualified} in {:?}", outline(units)))
+    }
+
+    /// The signature of the single unit `qualified` in `source`.
+    fn signature(language: &str, source: &str, qualified: &str) -> u64 {
+        named(&units(language, source), qualified).signature
+    }
+
+    #[test]
+    fn every_query_file_compiles_and_every_language_has_one() {
+        let grammars = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../grammars");
+        let mut folders = Vec::new();
+        for entry in std::fs::read_dir(&grammars).unwrap() {
+            let path = entry.unwrap().path();
+            assert!(path.is_dir(), "{} is not a language folder", path.display());
+            let folder = path.file_name().unwrap().to_str().unwrap().to_owned();
+            let language = language_named(&folder)
+                .unwrap_or_else(|| panic!("grammars/{folder} has no entry in the language table"));
+            for file in std::fs::read_dir(&path).unwrap() {
+                let file = file.unwrap().path();
+                if file.extension().is_some_and(|extension| extension == "scm") {
+                    let text = std::fs::read_to_string(&file).unwrap();
+                    if let Err(err) = tree_sitter::Query::new(&language.grammar(), &text) {
+                        panic!("{}: {err}", file.display());
+                    }
+                }
+            }
+            let units_scm = std::fs::read_to_string(path.join("units.scm"))
+                .unwrap_or_else(|_| panic!("grammars/{folder}/units.scm is missing"));
+            assert_eq!(language.units, units_scm, "the table embeds another file for {folder}");
+            folders.push(folder);
+        }
+        for language in LANGUAGES {
+            assert!(folders.iter().any(|f| f == language.name), "no grammars/{} folder", language.name);
+            let query = language.units_query().expect("the units query compiles");
+            for capture in query.capture_names() {
+                let known = ["name", "unit.function", "unit.method", "unit.class"];
+                assert!(known.contains(capture), "{}: unknown capture @{capture}", language.name);
+            }
+            for pattern in 0..query.pattern_count() {
+                let captures: Vec<&str> = query
+                    .capture_names()
+                    .iter()
+                    .copied()
+                    .filter(|name| query.capture_quantifiers(pattern)[query.capture_index_for_name(name).unwrap() as usize] != tree_sitter::CaptureQuantifier::Zero)
+                    .collect();
+                assert!(captures.contains(&"name"), "{}: pattern {pattern} names nothing", language.name);
+                assert_eq!(
+                    captures.iter().filter(|name| name.starts_with("unit.")).count(),
+                    1,
+                    "{}: pattern {pattern} must capture one unit",
+                    language.name
+                );
+            }
+        }
+    }
+
+    const PYTHON: &str = r#"import os
+
+@decorator
+def top(a):
+    def inner():
+        class Local:
+            def m(self): pass
+        return Local
+    return inner
+
+class Session(Base):
+    """Doc."""
+    x = 1
+
+    def __init__(self):
+        pass
+
+    @property
+    def value(self):
+        return self._v
+
+    @value.setter
+    def value(self, v):
+        self._v = v
+
+    class Nested:
+        async def run(self): ...
+
+    if DEBUG:
+        def debug(self): pass
+
+@dataclass(frozen=True)
+class Point:
+    x: int
+"#;
+
+    #[test]
+    fn python_units_nest_with_their_kinds() {
+        let units = python(PYTHON);
+        assert_eq!(
+            outline(&units),
+            [
+                "function top",
+                "function top.inner",
+                "class top.inner.Local",
+                "method top.inner.Local.m",
+                "class Session",
+                "method Session.__init__",
+                "method Session.value",
+                "method Session.value",
+                "class Session.Nested",
+                "method Session.Nested.run",
+                // In a block inside the class body, not directly in it.
+                "function Session.debug",
+                "class Point",
+            ]
+        );
+        let module = &units[0];
+        assert_eq!((module.name.as_str(), module.kind, module.parent), (MODULE_NAME, UnitKind::Module, None));
+        assert_eq!((module.range.clone(), module.name_range.clone()), (0..PYTHON.len(), 0..0));
+        assert_eq!(module.text, PYTHON);
+        for (index, unit) in units.iter().enumerate().skip(1) {
+            let parent = unit.parent.unwrap();
+            assert!(parent < index, "parents come first");
+            assert!(units[parent].range.start <= unit.range.start && unit.range.end <= units[parent].range.end);
+            assert_eq!(unit.text, &PYTHON[unit.range.clone()]);
+            assert_eq!(&PYTHON[unit.name_range.clone()], unit.name);
+        }
+        assert_eq!(named(&units, "top.inner.Local.m").parent, Some(3));
+    }
+
+    #[test]
+    fn python_decorators_belong_to_their_unit() {
+        let units = python(PYTHON);
+        let top = named(&units, "top");
+        assert!(top.text.starts_with("@decorator\ndef top(a):"), "{:?}", top.text);
+        assert_eq!(&PYTHON[top.name_range.clone()], "top");
+        let point = named(&units, "Point");
+        assert!(point.text.starts_with("@dataclass(frozen=True)\nclass Point:"));
+        let setters: Vec<&Unit> = units.iter().filter(|unit| unit.qualified == "Session.value").collect();
+        assert!(setters[0].text.starts_with("@property\n"));
+        assert!(setters[1].text.starts_with("@value.setter\n"));
+        // The decorated function is one unit, not the definition and its decoration both.
+        assert_eq!(units.iter().filter(|unit| unit.name == "top").count(), 1);
+    }
+
+    #[test]
+    fn own_text_replaces_nested_units_with_a_placeholder() {
+        let units = python(PYTHON);
+        let session = named(&units, "Session");
+        assert_eq!(
+            session.own_text,
+            "class Session(Base):\n    \"\"\"Doc.\"\"\"\n    x = 1\n\n    ⟨method⟩\n\n    ⟨method⟩\n\n    \
+             ⟨method⟩\n\n    ⟨class⟩\n\n    if DEBUG:\n        ⟨function⟩"
+        );
+        assert_eq!(named(&units, "top").own_text, "@decorator\ndef top(a):\n    ⟨function⟩\n    return inner");
+        let module = &units[0];
+        assert_eq!(module.own_text, "import os\n\n⟨function⟩\n\n⟨class⟩\n\n⟨class⟩\n");
+        let m = named(&units, "top.inner.Local.m");
+        assert_eq!(m.own_text, m.text);
+    }
+
+    #[test]
+    fn editing_or_renaming_a_nested_unit_leaves_the_parent_alone() {
+        let before = python(PYTHON);
+        let edited = python(&PYTHON.replace("        pass\n\n    @property", "        self.ready = True\n\n    @property"));
+        let renamed = python(&PYTHON.replace("def __init__(self)", "def __new__(cls)"));
+        for after in [&edited, &renamed] {
+            assert_eq!(named(after, "Session").own_text, named(&before, "Session").own_text);
+            assert_eq!(named(after, "Session").signature, named(&before, "Session").signature);
+            assert_eq!(after[0].own_text, before[0].own_text);
+        }
+        assert_ne!(named(&edited, "Session.__init__").own_text, named(&before, "Session.__init__").own_text);
+    }
+
+    const JAVASCRIPT: &str = r#"function plain(a) { return a; }
+function* gen() { yield 1; }
+class Widget extends Base {
+  constructor() { super(); }
+  get x() { return this._x; }
+  set x(v) { this._x = v; }
+  static create() { return new Widget(); }
+  #secret() {}
+  [Symbol.iterator]() {}
+  'quoted name'() {}
+  onClick = () => {};
+  count = 0;
+}
+const arrow = (a) => a * 2;
+let fn = function () {}, notAFunction = 1;
+var named = function inner() {};
+const Model = class ModelImpl {};
+Router.prototype.handle = function handle(req) {
+  const helper = () => req;
+  return helper();
+};
+module.exports.parse = (s) => s;
+exports.x = function* () {};
+exports.Store = class {};
+const api = {
+  get(url) {},
+  "post-json": function () {},
+  [computed.key]: () => 1,
+  value: 42,
+  nested: { deep() {} },
+};
+app.get('/', function (req, res) { res.send('hi'); });
+[1, 2].map(x => x * 2);
+register(class Plugin {});
+export function exported() {}
+"#;
+
+    #[test]
+    fn javascript_units_nest_with_their_kinds() {
+        let units = javascript(JAVASCRIPT);
+        assert_eq!(
+            outline(&units),
+            [
+                "function plain",
+                "function gen",
+                "class Widget",
+                "method Widget.constructor",
+                "method Widget.x",
+                "method Widget.x",
+                "method Widget.create",
+                "method Widget.#secret",
+                "method Widget.Symbol.iterator",
+                "method Widget.quoted name",
+                "method Widget.onClick",
+                "function arrow",
+                "function fn",
+                "function named",
+                "class Model",
+                "function Router.prototype.handle",
+                "function Router.prototype.handle.helper",
+                "function module.exports.parse",
+                "function exports.x",
+                "class exports.Store",
+                "function get",
+                "function post-json",
+                "function computed.key",
+                "function deep",
+                "class Plugin",
+                "function exported",
+            ]
+        );
+        for unit in &units[1..] {
+            assert_eq!(unit.text, &JAVASCRIPT[unit.range.clone()]);
+            assert_eq!(&JAVASCRIPT[unit.name_range.clone()], unit.name);
+        }
+    }
+
+    #[test]
+    fn javascript_units_span_the_declarator_or_assignment() {
+        let units = javascript(JAVASCRIPT);
+        assert_eq!(named(&units, "arrow").text, "arrow = (a) => a * 2");
+        assert_eq!(named(&units, "fn").text, "fn = function () {}");
+        assert_eq!(named(&units, "module.exports.parse").text, "module.exports.parse = (s) => s");
+        assert_eq!(named(&units, "Model").text, "Model = class ModelImpl {}");
+        assert_eq!(named(&units, "Widget.onClick").text, "onClick = () => {}");
+        assert_eq!(named(&units, "post-json").text, "\"post-json\": function () {}");
+        assert_eq!(named(&units, "computed.key").text, "[computed.key]: () => 1");
+        assert_eq!(named(&units, "get").text, "get(url) {}");
+        let getter = units.iter().find(|unit| unit.qualified == "Widget.x").unwrap();
+        assert_eq!(getter.text, "get x() { return this._x; }");
+    }
+
+    #[test]
+    fn anonymous_callbacks_belong_to_the_enclosing_unit() {
+        let source = "app.get('/', function (req, res) {\n  res.send('hi');\n});\n\
+                      function handler(items) {\n  return items.map(x => x * 2).filter(function (x) { return x; });\n}\n";
+        let units = javascript(source);
+        assert_eq!(outline(&units), ["function handler"]);
+        assert!(units[0].own_text.starts_with("app.get('/', function (req, res) {"));
+        assert!(named(&units, "handler").own_text.contains("map(x => x * 2)"));
+    }
+
+    #[test]
+    fn javascript_own_text_and_nesting() {
+        let source = "function outer() {\n  function inner() { return 1; }\n  class Local { m() {} }\n  return inner;\n}\n";
+        let units = javascript(source);
+        assert_eq!(outline(&units), ["function outer", "function outer.inner", "class outer.Local", "method outer.Local.m"]);
+        assert_eq!(named(&units, "outer").own_text, "function outer() {\n  ⟨function⟩\n  ⟨class⟩\n  return inner;\n}");
+        assert_eq!(named(&units, "outer.Local").own_text, "class Local { ⟨method⟩ }");
+    }
+
+    #[test]
+    fn javascript_signature_ignores_whitespace_between_tokens() {
+        let base = "function f(a, b) {\n  // add them\n  const s = a + b;\n  /* a block\n     comment */\n  return s;\n}\n";
+        let reindented = "function f(a, b) {\n    // add them\n    const s = a + b;\n    /* a block\n       comment */\n    return s;\n}\n";
+        let spaced = "function f( a,b ){\n  // add them   \n  const   s=a+b;\n  /* a block\n     comment */\n\n\n  return s;}\n";
+        let sig = |source: &str| signature("javascript", source, "f");
+        assert_eq!(sig(base), sig(reindented));
+        assert_eq!(sig(base), sig(spaced));
+        let changed = [
+            base.replace("add them", "sum them"),
+            base.replace("a + b", "a - b"),
+            base.replace("return s;", "return s"),
+            base.replace("// add them\n", ""),
+        ];
+        for other in changed {
+            assert_ne!(sig(base), sig(&other), "{other}");
+        }
+        let string = "function g() { return 'a b' + `x ${ y }`; }";
+        let sig = |source: &str| signature("javascript", source, "g");
+        assert_ne!(sig(string), sig(&string.replace("'a b'", "'a  b'")));
+        assert_ne!(sig(string), sig(&string.replace("`x ", "`x  ")));
+        assert_eq!(sig(string), sig(&string.replace("${ y }", "${y}")));
+    }
+
+    #[test]
+    fn python_signature_sees_blocks_strings_and_comments() {
+        let base = "def f(x):\n    if x:\n        a(1, 2)\n    b()  # then b\n    return \"a b\\n c\"\n";
+        let sig = |source: &str| signature("python", source, "f");
+        let same = [
+            "def f( x ):\n    if x :\n        a(1,\n          2)\n    b()  # then b   \n    return \"a b\\n c\"\n",
+            "def f(x):\n  if x:\n    a(1, 2)\n  b()  # then b\n  return \"a b\\n c\"\n",
+        ];
+        for other in same {
+            assert_eq!(sig(base), sig(other), "{other}");
+        }
+        let different = [
+            // b() moves into the if block: the same tokens, another structure.
+            "def f(x):\n    if x:\n        a(1, 2)\n        b()  # then b\n    return \"a b\\n c\"\n",
+            "def f(x):\n    if x:\n        a(1, 2)\n    b()  # then c\n    return \"a b\\n c\"\n",
+            "def f(x):\n    if x:\n        a(1, 2)\n    b()\n    return \"a b\\n c\"\n",
+            "def f(x):\n    if x:\n        a(1, 2)\n    b()  # then b\n    return \"a  b\\n c\"\n",
+            // The text between escapes is hidden from the tree, and still counts.
+            "def f(x):\n    if x:\n        a(1, 2)\n    b()  # then b\n    return \"a b\\n  c\"\n",
+        ];
+        for other in different {
+            assert_ne!(sig(base), sig(other), "{other}");
+        }
+        let joined = "def g():\n    return (\"one\"\n            \"two\")\n";
+        let sig = |source: &str| signature("python", source, "g");
+        assert_eq!(sig(joined), sig("def g():\n    return (\"one\" \"two\")\n"));
+        assert_ne!(sig(joined), sig("def g():\n    return (\"one \"\n            \"two\")\n"));
+    }
+
+    #[test]
+    fn a_nested_unit_counts_as_a_placeholder_in_the_signature() {
+        let base = "class A:\n    def m(self):\n        return 1\n";
+        let sig = |source: &str| signature("python", source, "A");
+        assert_eq!(sig(base), sig("class A:\n    def m(self):\n        return 2\n"));
+        assert_ne!(sig(base), sig("class A:\n    class m:\n        pass\n"));
+        assert_ne!(sig(base), sig("class A:\n    def m(self):\n        return 1\n    def n(self):\n        return 1\n"));
+    }
+
+    #[test]
+    fn broken_code_keeps_the_units_the_parser_can_see() {
+        let python_source = "def good_one():\n    return 1\n\ndef broken(a:\n    x = foo(1, 2\n\ndef good_two():\n    return 2\n";
+        let found = outline(&python(python_source));
+        assert!(found.contains(&"function good_one".to_owned()), "{found:?}");
+        assert!(found.contains(&"function good_two".to_owned()), "{found:?}");
+        let js_source = "function goodOne() { return 1; }\nfunction broken(a { return foo(1, 2; }\nfunction goodTwo() { return 2; }\n";
+        let found = outline(&javascript(js_source));
+        assert!(found.contains(&"function goodOne".to_owned()), "{found:?}");
+        assert!(found.contains(&"function goodTwo".to_owned()), "{found:?}");
+    }
+
+    #[test]
+    fn any_prefix_of_real_code_extracts_without_panicking() {
+        for (language, file) in [("python", "ftplib.py"), ("javascript", "express_response.js")] {
+            let text = fixture(file);
+            let language = language_named(language).unwrap();
+            let mut end = 0;
+            while end < text.len() {
+                let rope = Rope::from_str(&text[..end]);
+                let units = extract(language, &parse(language, &rope), &rope);
+                assert_eq!(units[0].text.len(), end);
+                end = (end + 997..text.len()).find(|&at| text.is_char_boundary(at)).unwrap_or(text.len());
+            }
+        }
+    }
+
+    #[test]
+    fn a_tree_of_other_text_does_not_panic() {
+        let language = language_named("python").unwrap();
+        let long = Rope::from_str(PYTHON);
+        let tree = parse(language, &long);
+        for short in ["", "x", "déf é():\n  pass\n", &PYTHON[..PYTHON.len() / 2]] {
+            let rope = Rope::from_str(short);
+            let units = extract(language, &tree, &rope);
+            assert_eq!(units[0].text, short);
+        }
+    }
+
+    fn fixture(name: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/code").join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+    }
+
+    fn fixture_units(language: &str, name: &str) -> Vec<Unit> {
+        units(language, &fixture(name))
+    }
+
+    fn has(units: &[Unit], kind: UnitKind, qualified: &str) -> bool {
+        units.iter().any(|unit| unit.kind == kind && unit.qualified == qualified)
+    }
+
+    #[test]
+    fn real_python_files() {
+        let units = fixture_units("python", "pandas_frame.py");
+        for (kind, qualified) in [
+            (UnitKind::Class, "DataFrame"),
+            (UnitKind::Method, "DataFrame.__init__"),
+            (UnitKind::Method, "DataFrame.to_dict"),
+            (UnitKind::Method, "DataFrame.style"),
+            (UnitKind::Function, "DataFrame.from_dict.create_index"),
+            (UnitKind::Function, "_from_nested_dict"),
+        ] {
+            assert!(has(&units, kind, qualified), "{kind} {qualified}");
+        }
+        // The overloads of to_dict are units of the same name.
+        assert!(units.iter().filter(|unit| unit.qualified == "DataFrame.to_dict").count() >= 2);
+        let units = fixture_units("python", "ftplib.py");
+        for (kind, qualified) in [
+            (UnitKind::Class, "FTP"),
+            (UnitKind::Method, "FTP.__init__"),
+            (UnitKind::Method, "FTP.retrlines"),
+            (UnitKind::Class, "FTP_TLS"),
+            (UnitKind::Function, "test"),
+        ] {
+            assert!(has(&units, kind, qualified), "{kind} {qualified}");
+        }
+    }
+
+    #[test]
+    fn real_javascript_files() {
+        let units = fixture_units("javascript", "jquery.js");
+        for (kind, qualified) in [
+            (UnitKind::Function, "jQuery"),
+            (UnitKind::Function, "jQuery.fn.extend"),
+            (UnitKind::Function, "jQuery.fn.init"),
+            (UnitKind::Function, "jQuery.Callbacks"),
+            (UnitKind::Function, "jQuery.Callbacks.fire"),
+            (UnitKind::Function, "isArrayLike"),
+        ] {
+            assert!(has(&units, kind, qualified), "{kind} {qualified}");
+        }
+        let units = fixture_units("javascript", "express_response.js");
+        for (kind, qualified) in [
+            (UnitKind::Function, "res.send"),
+            (UnitKind::Function, "res.redirect"),
+            (UnitKind::Function, "res.redirect.html"),
+            (UnitKind::Function, "sendfile.onfinish"),
+            (UnitKind::Function, "stringify"),
+        ] {
+            assert!(has(&units, kind, qualified), "{kind} {qualified}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod listing {
+    use super::*;
+    #[test]
+    fn list_real_units() {
+        for (lang, file) in [("python", "pandas_frame.py"), ("javascript", "jquery.js"), ("javascript", "express_response.js"), ("python", "ftplib.py")] {
+            let language = crate::syntax::language_named(lang).unwrap();
+            let text = std::fs::read_to_string(format!("../tests/fixtures/code/{file}")).unwrap();
+            let rope = Rope::from_str(&text);
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&language.grammar()).unwrap();
+            let tree = crate::syntax::parse_rope(&mut parser, &rope, None).unwrap();
+            let t = std::time::Instant::now();
+            let units = extract(language, &tree, &rope);
+            eprintln!("== {file}: {} units in {:?} (first)", units.len(), t.elapsed());
+            let t = std::time::Instant::now();
+            let units = extract(language, &tree, &rope);
+            eprintln!("== {file}: {} units in {:?}", units.len(), t.elapsed());
+            let min = |f: &mut dyn FnMut()| (0..15).map(|_| { let t = std::time::Instant::now(); f(); t.elapsed() }).min().unwrap();
+            let source = rope.to_string();
+            let q = language.units_query().unwrap();
+            let c = find_candidates(q, &tree, &source);
+            let t_all = min(&mut || { extract(language, &tree, &rope); });
+            let t_query = min(&mut || { find_candidates(q, &tree, &source); });
+            let t_walk = min(&mut || { Walk::new(&source, &language.grammar(), &c).run(&tree); });
+            let t_bare = min(&mut || {
+                let mut cursor = tree.walk();
+                let mut count = 0usize;
+                'w: loop { count += 1; if cursor.goto_first_child() { continue; } loop { if cursor.goto_next_sibling() { break; } if !cursor.goto_parent() { break 'w; } } }
+                std::hint::black_box(count);
+            });
+            eprintln!("   min of 15: extract {t_all:?} query {t_query:?} walk {t_walk:?} bare-walk {t_bare:?}");
+            let mut out = String::new();
+            for u in &units { out.push_str(&format!("{} {} {:?}\n", u.kind.as_str(), u.qualified, u.name_range)); }
+            std::fs::write(format!("/tmp/units-{file}.txt"), out).unwrap();
+        }
+    }
+}

@@ -1,0 +1,701 @@
+//! Pending changes: which units of a document differ from their baseline, since when, and whether
+//! they are ready to explain. Pure bookkeeping: it is told of edits and given freshly extracted
+//! units, and never parses anything itself.
+//!
+//! Each tracked unit is an *entry* that keeps its identity while the unit is edited in place:
+//! after every refresh, the new units are matched to the entries first by qualified name and kind
+//! (the k-th `x` to the k-th `x`, so a getter and a setter of one name stay apart), then, for the
+//! rest, by where they are: each entry's byte range is carried through the edits since the last
+//! refresh, and an unmatched unit that overlaps an unmatched entry of its kind is that entry,
+//! renamed. What is left is added (a unit without an entry) or removed (an entry without a unit).
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::{Unit, UnitKind};
+
+/// See [`Unit::signature`].
+type Signature = u64;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    Modified,
+    Added,
+    Removed,
+}
+
+impl ChangeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Modified => "modified",
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+        }
+    }
+}
+
+/// A unit as it stood at one moment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Snapshot {
+    /// The qualified name.
+    pub name: String,
+    pub kind: UnitKind,
+    pub text: String,
+    pub signature: Signature,
+}
+
+impl Snapshot {
+    fn of(unit: &Unit) -> Self {
+        Self {
+            name: unit.qualified.clone(),
+            kind: unit.kind,
+            text: unit.text.clone(),
+            signature: unit.signature.clone(),
+        }
+    }
+}
+
+/// An edit as the tracker needs it: where, in bytes of the text before it, and when.
+#[derive(Clone, Copy, Debug)]
+pub struct EditSpan {
+    /// `None` for a whole-document replacement.
+    pub bytes: Option<(usize, usize, usize)>,
+    pub at: Instant,
+    pub wall: SystemTime,
+}
+
+impl EditSpan {
+    pub fn new(start: usize, old_end: usize, new_end: usize, at: Instant, wall: SystemTime) -> Self {
+        Self { bytes: Some((start, old_end, new_end)), at, wall }
+    }
+
+    pub fn whole(at: Instant, wall: SystemTime) -> Self {
+        Self { bytes: None, at, wall }
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    /// `None`: the unit did not exist at its baseline (it was added).
+    baseline: Option<Snapshot>,
+    /// `None`: the unit no longer exists (it was removed).
+    current: Option<Snapshot>,
+    /// Bytes of the unit (or, once removed, where it was) in the current text.
+    range: Range<usize>,
+    name_range: Range<usize>,
+    /// Edits attributed to the unit since its baseline.
+    edits: u32,
+    first_edit: Option<SystemTime>,
+    last_edit: Option<Instant>,
+    last_edit_wall: Option<SystemTime>,
+    /// The document was saved after the unit's last edit.
+    saved: bool,
+    /// The unit overlaps a syntax error: it is being typed, so its change is not ready yet.
+    broken: bool,
+    change: Option<Change>,
+}
+
+#[derive(Debug)]
+struct Change {
+    id: u64,
+    detected: Instant,
+    /// When the change last became ready (the prompt that is answered), if it has.
+    prompted_at: Option<SystemTime>,
+    ready: bool,
+}
+
+/// One pending change, as the server reports and records it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingChange {
+    pub id: u64,
+    pub name: String,
+    pub kind: UnitKind,
+    pub change: ChangeKind,
+    /// The name at the baseline, when it differs (a rename).
+    pub previous_name: Option<String>,
+    pub ready: bool,
+    pub edits: u32,
+    pub edits_from: Option<SystemTime>,
+    pub edits_to: Option<SystemTime>,
+    pub prompted_at: Option<SystemTime>,
+    pub before: String,
+    pub after: String,
+    /// Bytes of the unit in the current text (where it was, for a removed unit).
+    pub range: Range<usize>,
+    pub name_range: Range<usize>,
+}
+
+#[derive(Debug, Default)]
+pub struct Tracker {
+    entries: Vec<Entry>,
+    /// Edits since the last refresh, oldest first.
+    queued: Vec<EditSpan>,
+}
+
+impl Tracker {
+    /// Starts tracking with every unit at its baseline.
+    pub fn new(units: &[Unit]) -> Self {
+        let entries = units
+            .iter()
+            .map(|unit| Entry {
+                baseline: Some(Snapshot::of(unit)),
+                current: Some(Snapshot::of(unit)),
+                range: unit.range.clone(),
+                name_range: unit.name_range.clone(),
+                edits: 0,
+                first_edit: None,
+                last_edit: None,
+                last_edit_wall: None,
+                saved: false,
+                broken: false,
+                change: None,
+            })
+            .collect();
+        Self { entries, queued: Vec::new() }
+    }
+
+    /// Notes an edit; it is attributed to a unit at the next refresh. Cheap: the keystroke path.
+    pub fn note_edit(&mut self, edit: EditSpan) {
+        self.queued.push(edit);
+    }
+
+    /// Whether edits arrived since the last refresh.
+    pub fn is_stale(&self) -> bool {
+        !self.queued.is_empty()
+    }
+
+    /// Takes in the units of the current text, extracted after every noted edit, and the byte
+    /// ranges of its syntax errors.
+    ///
+    /// Half-typed code is the normal state of a file being edited, and a parser that meets an
+    /// unclosed bracket may not see the units after it for a while. So a unit that cannot be found
+    /// but lies where the tree has an error is kept as it last stood, not removed; and a change to
+    /// a unit that overlaps an error is not ready (its prompt waits for code that parses, or for a
+    /// save).
+    pub fn refresh(&mut self, units: &[Unit], errors: &[Range<usize>], ids: &AtomicU64) {
+        for edit in std::mem::take(&mut self.queued) {
+            self.absorb(edit);
+        }
+        self.match_units(units, errors);
+        for entry in &mut self.entries {
+            entry.broken = entry.current.is_some()
+                && errors.iter().any(|error| overlap(&entry.range, error) > 0 || error.start == entry.range.start);
+        }
+        self.entries.retain(|e| e.baseline.is_some() || e.current.is_some());
+        for entry in &mut self.entries {
+            let differs = match (&entry.baseline, &entry.current) {
+                (Some(b), Some(c)) => b.signature != c.signature || b.kind != c.kind,
+                _ => true,
+            };
+            match (&entry.change, differs) {
+                (None, true) => {
+                    entry.change = Some(Change {
+                        id: ids.fetch_add(1, Ordering::Relaxed) + 1,
+                        detected: entry.last_edit.unwrap_or_else(Instant::now),
+                        prompted_at: None,
+                        ready: false,
+                    })
+                }
+                (Some(_), false) => entry.reset(),
+                _ => {}
+            }
+        }
+    }
+
+    /// Attributes an edit to the innermost unit around it, and carries every range through it.
+    fn absorb(&mut self, edit: EditSpan) {
+        let Some((start, old_end, new_end)) = edit.bytes else {
+            // A whole replacement: no range survives; count it against the module.
+            if let Some(module) = self.entries.iter_mut().find(|e| e.is_module()) {
+                module.touch(&edit);
+            }
+            return;
+        };
+        let innermost = self
+            .entries
+            .iter_mut()
+            .filter(|e| e.current.is_some() && e.range.start <= start && start <= e.range.end)
+            .min_by_key(|e| e.range.len());
+        if let Some(entry) = innermost {
+            entry.touch(&edit);
+        }
+        for entry in &mut self.entries {
+            entry.range = shift(&entry.range, start, old_end, new_end);
+            entry.name_range = shift(&entry.name_range, start, old_end, new_end);
+        }
+    }
+
+    fn match_units(&mut self, units: &[Unit], errors: &[Range<usize>]) {
+        let mut taken = vec![false; self.entries.len()];
+        let mut owner: Vec<Option<usize>> = vec![None; units.len()];
+
+        // 1. By qualified name and kind, in order of appearance.
+        let key = |e: &Entry| {
+            e.current.as_ref().or(e.baseline.as_ref()).map(|s| (s.name.clone(), s.kind))
+        };
+        let keys: Vec<_> = self.entries.iter().map(key).collect();
+        for (u, unit) in units.iter().enumerate() {
+            let found = (0..self.entries.len()).find(|&e| {
+                !taken[e] && keys[e].as_ref().is_some_and(|(n, k)| *n == unit.qualified && *k == unit.kind)
+            });
+            if let Some(e) = found {
+                taken[e] = true;
+                owner[u] = Some(e);
+            }
+        }
+        // 2. By position, for units whose name changed: the entry of the same kind whose range
+        // (carried through the edits) overlaps the unit's most.
+        for (u, unit) in units.iter().enumerate() {
+            if owner[u].is_some() {
+                continue;
+            }
+            let found = (0..self.entries.len())
+                .filter(|&e| !taken[e] && self.entries[e].current.is_some())
+                .filter(|&e| keys[e].as_ref().is_some_and(|(_, k)| *k == unit.kind))
+                .map(|e| (e, overlap(&self.entries[e].range, &unit.range)))
+                .filter(|&(_, o)| o > 0)
+                .max_by_key(|&(_, o)| o);
+            if let Some((e, _)) = found {
+                taken[e] = true;
+                owner[u] = Some(e);
+            }
+        }
+        // 3. Entries without a unit were removed (unless a syntax error hides them); units without
+        // an entry were added.
+        for (e, entry) in self.entries.iter_mut().enumerate() {
+            let hidden = entry.current.is_some()
+                && errors.iter().any(|error| overlap(&entry.range, error) > 0);
+            if !taken[e] && !hidden {
+                entry.current = None;
+                entry.name_range = entry.range.start..entry.range.start;
+                entry.range = entry.name_range.clone();
+            }
+        }
+        for (u, unit) in units.iter().enumerate() {
+            match owner[u] {
+                Some(e) => {
+                    let entry = &mut self.entries[e];
+                    entry.current = Some(Snapshot::of(unit));
+                    entry.range = unit.range.clone();
+                    entry.name_range = unit.name_range.clone();
+                }
+                None => self.entries.push(Entry {
+                    baseline: None,
+                    current: Some(Snapshot::of(unit)),
+                    range: unit.range.clone(),
+                    name_range: unit.name_range.clone(),
+                    edits: 0,
+                    first_edit: None,
+                    last_edit: None,
+                    last_edit_wall: None,
+                    saved: false,
+                    broken: false,
+                    change: None,
+                }),
+            }
+        }
+        // Keep entries in source order, so listings read top to bottom.
+        self.entries.sort_by_key(|e| (e.range.start, std::cmp::Reverse(e.range.end)));
+    }
+
+    /// Brings readiness up to `now`: a change is ready once its unit has gone `settle` without an
+    /// edit, or the document was saved after its last edit. Returns whether any change became
+    /// ready or stopped being ready.
+    pub fn update_readiness(&mut self, now: Instant, settle: Duration) -> bool {
+        let mut moved = false;
+        for entry in &mut self.entries {
+            let quiet_since = entry.last_edit;
+            let saved = entry.saved;
+            let broken = entry.broken;
+            let Some(change) = &mut entry.change else { continue };
+            let since = quiet_since.unwrap_or(change.detected);
+            let ready = saved || (!broken && now.saturating_duration_since(since) >= settle);
+            if ready != change.ready {
+                moved = true;
+                change.ready = ready;
+                if ready {
+                    change.prompted_at = Some(SystemTime::now());
+                }
+            }
+        }
+        moved
+    }
+
+    /// When the next change not yet ready will be, if nothing else is edited.
+    pub fn next_ready_at(&self, settle: Duration) -> Option<Instant> {
+        self.entries
+            .iter()
+            .filter(|e| !e.broken)
+            .filter_map(|e| {
+                let change = e.change.as_ref().filter(|c| !c.ready)?;
+                Some(e.last_edit.unwrap_or(change.detected) + settle)
+            })
+            .min()
+    }
+
+    /// The document was saved: every pending change is ready.
+    pub fn saved(&mut self) {
+        for entry in &mut self.entries {
+            if entry.change.is_some() {
+                entry.saved = true;
+            }
+        }
+    }
+
+    /// Every pending change, in source order.
+    pub fn pending(&self) -> impl Iterator<Item = PendingChange> + '_ {
+        self.entries.iter().filter_map(Entry::pending)
+    }
+
+    pub fn find(&self, id: u64) -> Option<PendingChange> {
+        self.entries.iter().find(|e| e.change.as_ref().is_some_and(|c| c.id == id))?.pending()
+    }
+
+    /// The change was explained or skipped: the unit's baseline becomes its current text.
+    pub fn resolve(&mut self, id: u64) -> Option<PendingChange> {
+        let index = self.entries.iter().position(|e| e.change.as_ref().is_some_and(|c| c.id == id))?;
+        let resolved = self.entries[index].pending();
+        let entry = &mut self.entries[index];
+        entry.baseline = entry.current.clone();
+        entry.reset();
+        if entry.current.is_none() {
+            self.entries.remove(index);
+        }
+        resolved
+    }
+}
+
+impl Entry {
+    fn is_module(&self) -> bool {
+        self.current.as_ref().or(self.baseline.as_ref()).is_some_and(|s| s.kind == UnitKind::Module)
+    }
+
+    fn touch(&mut self, edit: &EditSpan) {
+        self.edits += 1;
+        self.first_edit.get_or_insert(edit.wall);
+        self.last_edit = Some(edit.at);
+        self.last_edit_wall = Some(edit.wall);
+        self.saved = false;
+        if let Some(change) = &mut self.change {
+            change.ready = false;
+        }
+    }
+
+    /// Forgets the change and its edits: the unit is at its baseline.
+    fn reset(&mut self) {
+        self.change = None;
+        self.edits = 0;
+        self.first_edit = None;
+        self.last_edit = None;
+        self.last_edit_wall = None;
+        self.saved = false;
+    }
+
+    fn pending(&self) -> Option<PendingChange> {
+        let change = self.change.as_ref()?;
+        let named = self.current.as_ref().or(self.baseline.as_ref())?;
+        let kind = match (&self.baseline, &self.current) {
+            (None, _) => ChangeKind::Added,
+            (_, None) => ChangeKind::Removed,
+            _ => ChangeKind::Modified,
+        };
+        let previous_name = match (&self.baseline, &self.current) {
+            (Some(b), Some(c)) if b.name != c.name => Some(b.name.clone()),
+            _ => None,
+        };
+        let text = |s: &Option<Snapshot>| s.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+        Some(PendingChange {
+            id: change.id,
+            name: named.name.clone(),
+            kind: named.kind,
+            change: kind,
+            previous_name,
+            ready: change.ready,
+            edits: self.edits,
+            edits_from: self.first_edit,
+            edits_to: self.last_edit_wall,
+            prompted_at: change.prompted_at,
+            before: text(&self.baseline),
+            after: text(&self.current),
+            range: self.range.clone(),
+            name_range: self.name_range.clone(),
+        })
+    }
+}
+
+/// Carries a byte range through an edit that replaced `start..old_end` with `start..new_end`.
+/// Text inserted at the range's start goes before it; at its end, into it (typing at the end of a
+/// function extends the function). A range end inside the replaced text moves to the end of the
+/// replacement, a range start inside it to its beginning.
+fn shift(range: &Range<usize>, start: usize, old_end: usize, new_end: usize) -> Range<usize> {
+    let after = |at: usize| at + new_end - old_end;
+    let s = match range.start {
+        s if s >= old_end => after(s),
+        s if s > start => start,
+        s => s,
+    };
+    let e = match range.end {
+        e if e >= old_end => after(e),
+        e if e > start => new_end,
+        e => e,
+    };
+    s..e.max(s)
+}
+
+fn overlap(a: &Range<usize>, b: &Range<usize>) -> usize {
+    a.end.min(b.end).saturating_sub(a.start.max(b.start))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::language_named;
+    use crate::text::{Document, Encoding, TextChange};
+
+    /// A document with a tracker, edited the way the session does it.
+    struct Fixture {
+        document: Document,
+        tracker: Tracker,
+        ids: AtomicU64,
+        language: &'static crate::syntax::Language,
+    }
+
+    impl Fixture {
+        fn new(language: &str, text: &str) -> Self {
+            let language = language_named(language).unwrap();
+            let mut document = Document::new(text, 1, Some(language));
+            let (tree, rope) = document.tree_and_rope().unwrap();
+            let tracker = Tracker::new(&crate::units::extract(language, tree, rope));
+            Self { document, tracker, ids: AtomicU64::new(0), language }
+        }
+
+        fn python(text: &str) -> Self {
+            Self::new("python", text)
+        }
+
+        /// Replaces the first occurrence of `from` (after `nth` earlier ones) with `to`.
+        fn replace(&mut self, from: &str, to: &str) {
+            let text = self.document.text();
+            let at = text.find(from).unwrap_or_else(|| panic!("{from:?} not in {text:?}"));
+            self.edit(at, at + from.len(), to);
+        }
+
+        fn edit(&mut self, start: usize, end: usize, to: &str) {
+            let rope = self.document.rope();
+            let pos = |byte: usize| crate::text::from_char(rope, rope.byte_to_char(byte), Encoding::Utf8);
+            let change = TextChange { range: Some((pos(start), pos(end))), text: to.into() };
+            let spans = self.document.apply(&[change], Encoding::Utf8).unwrap();
+            for (s, o, n) in spans.into_iter().flatten() {
+                self.tracker.note_edit(EditSpan::new(s, o, n, Instant::now(), SystemTime::now()));
+            }
+        }
+
+        /// Types `text` at `at`, one character at a time, refreshing after each as a request would.
+        fn type_at(&mut self, mut at: usize, text: &str) {
+            for ch in text.chars() {
+                self.edit(at, at, &ch.to_string());
+                at += ch.len_utf8();
+                self.refresh();
+            }
+        }
+
+        fn refresh(&mut self) {
+            let (tree, rope) = self.document.tree_and_rope().unwrap();
+            let units = crate::units::extract(self.language, tree, rope);
+            let errors = crate::syntax::error_ranges(tree);
+            self.tracker.refresh(&units, &errors, &self.ids);
+        }
+
+        fn pending(&mut self) -> Vec<(String, ChangeKind)> {
+            self.refresh();
+            self.tracker.pending().map(|c| (c.name, c.change)).collect()
+        }
+    }
+
+    fn modified(name: &str) -> (String, ChangeKind) {
+        (name.to_owned(), ChangeKind::Modified)
+    }
+
+    const SESSION: &str = "class Session:\n    def request(self, url):\n        return self.send(url)\n\n    def send(self, url):\n        pass\n\n\ndef helper():\n    return 1\n";
+
+    #[test]
+    fn a_fresh_document_has_no_pending_change() {
+        assert_eq!(Fixture::python(SESSION).pending(), []);
+    }
+
+    #[test]
+    fn an_edit_inside_a_method_is_a_change_to_that_method_only() {
+        let mut f = Fixture::python(SESSION);
+        f.replace("self.send(url)", "self.send(url, timeout=5)");
+        assert_eq!(f.pending(), [modified("Session.request")]);
+        let change = f.tracker.pending().next().unwrap();
+        assert_eq!(change.before, "def request(self, url):\n        return self.send(url)");
+        assert_eq!(change.after, "def request(self, url):\n        return self.send(url, timeout=5)");
+        assert_eq!(change.edits, 1);
+    }
+
+    #[test]
+    fn whitespace_between_tokens_is_not_a_change() {
+        let mut f = Fixture::python(SESSION);
+        f.replace("return 1", "return   1");
+        f.replace("(self, url):\n        return", "( self,url ):\n        return");
+        assert_eq!(f.pending(), []);
+    }
+
+    #[test]
+    fn a_comment_is_a_change() {
+        let mut f = Fixture::python(SESSION);
+        f.replace("return 1", "return 1  # the answer");
+        assert_eq!(f.pending(), [modified("helper")]);
+    }
+
+    #[test]
+    fn editing_back_to_the_baseline_withdraws_the_change() {
+        let mut f = Fixture::python(SESSION);
+        f.replace("return 1", "return 2");
+        assert_eq!(f.pending(), [modified("helper")]);
+        f.replace("return 2", "return 1");
+        assert_eq!(f.pending(), []);
+    }
+
+    #[test]
+    fn a_rename_keeps_the_identity_and_names_the_previous_name() {
+        let mut f = Fixture::python(SESSION);
+        // Typed one key at a time: every intermediate name is the same unit.
+        let at = f.document.text().find("helper").unwrap() + "helper".len();
+        f.type_at(at, "_v2");
+        let changes: Vec<PendingChange> = {
+            f.refresh();
+            f.tracker.pending().collect()
+        };
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].name, "helper_v2");
+        assert_eq!(changes[0].change, ChangeKind::Modified);
+        assert_eq!(changes[0].previous_name.as_deref(), Some("helper"));
+        assert_eq!(changes[0].edits, 3);
+    }
+
+    #[test]
+    fn renaming_a_class_changes_the_class_not_its_methods() {
+        let mut f = Fixture::python(SESSION);
+        f.replace("class Session", "class Client");
+        let changes: Vec<PendingChange> = {
+            f.refresh();
+            f.tracker.pending().collect()
+        };
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!((changes[0].name.as_str(), changes[0].previous_name.as_deref()), ("Client", Some("Session")));
+    }
+
+    #[test]
+    fn a_new_function_is_added_and_a_deleted_one_removed() {
+        let mut f = Fixture::python(SESSION);
+        f.replace("def helper():\n    return 1\n", "");
+        assert_eq!(f.pending(), [("helper".to_owned(), ChangeKind::Removed)]);
+        let removed = f.tracker.pending().next().unwrap();
+        assert_eq!((removed.after.as_str(), removed.before.is_empty()), ("", false));
+
+        let mut f = Fixture::python(SESSION);
+        let end = f.document.text().len();
+        f.edit(end, end, "\ndef added():\n    return 2\n");
+        let pending = f.pending();
+        assert!(pending.contains(&("added".to_owned(), ChangeKind::Added)), "{pending:?}");
+    }
+
+    #[test]
+    fn added_then_deleted_leaves_nothing() {
+        let mut f = Fixture::python(SESSION);
+        let end = f.document.text().len();
+        f.edit(end, end, "\ndef added():\n    return 2\n");
+        f.refresh();
+        f.replace("\ndef added():\n    return 2\n", "");
+        let pending = f.pending();
+        assert!(!pending.iter().any(|(n, _)| n == "added"), "{pending:?}");
+    }
+
+    #[test]
+    fn half_typed_code_does_not_lose_the_other_units() {
+        let mut f = Fixture::python(SESSION);
+        // An unclosed call in one method, as while typing.
+        f.replace("self.send(url)", "self.send(url, ");
+        let pending = f.pending();
+        assert!(!pending.iter().any(|(n, c)| n == "helper" || *c == ChangeKind::Removed), "{pending:?}");
+        // Nothing broken is ready to explain, however long the person pauses.
+        f.tracker.update_readiness(Instant::now() + Duration::from_secs(60), Duration::from_secs(3));
+        assert!(f.tracker.pending().all(|c| !c.ready));
+        f.replace("self.send(url, ", "self.send(url, 5)");
+        assert_eq!(f.pending(), [modified("Session.request")]);
+    }
+
+    #[test]
+    fn getter_and_setter_of_one_name_are_two_units() {
+        let mut f = Fixture::new(
+            "javascript",
+            "class A {\n  get x() { return this._x; }\n  set x(v) { this._x = v; }\n}\n",
+        );
+        f.replace("this._x = v", "this._x = Number(v)");
+        let changes: Vec<PendingChange> = {
+            f.refresh();
+            f.tracker.pending().collect()
+        };
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].name, "A.x");
+        assert!(changes[0].after.starts_with("set x"), "{:?}", changes[0].after);
+    }
+
+    #[test]
+    fn a_change_is_ready_after_settling_or_on_save() {
+        let mut f = Fixture::python(SESSION);
+        f.replace("return 1", "return 2");
+        f.refresh();
+        let settle = Duration::from_secs(3);
+        let now = Instant::now();
+        f.tracker.update_readiness(now, settle);
+        assert!(!f.tracker.pending().next().unwrap().ready);
+        assert!(f.tracker.next_ready_at(settle).unwrap() <= now + settle);
+        assert!(f.tracker.update_readiness(now + settle, settle));
+        let ready = f.tracker.pending().next().unwrap();
+        assert!(ready.ready && ready.prompted_at.is_some());
+
+        // A new edit makes it wait again; a save makes it ready at once.
+        f.replace("return 2", "return 3");
+        f.refresh();
+        f.tracker.update_readiness(Instant::now(), settle);
+        assert!(!f.tracker.pending().next().unwrap().ready);
+        f.tracker.saved();
+        f.tracker.update_readiness(Instant::now(), settle);
+        assert!(f.tracker.pending().next().unwrap().ready);
+    }
+
+    #[test]
+    fn resolving_moves_the_baseline() {
+        let mut f = Fixture::python(SESSION);
+        f.replace("return 1", "return 2");
+        f.refresh();
+        let id = f.tracker.pending().next().unwrap().id;
+        let resolved = f.tracker.resolve(id).unwrap();
+        assert_eq!(resolved.after, "def helper():\n    return 2");
+        assert_eq!(f.pending(), []);
+        assert!(f.tracker.find(id).is_none());
+        // Editing it again is a new change, from the new baseline, with a new id.
+        f.replace("return 2", "return 3");
+        f.refresh();
+        let again = f.tracker.pending().next().unwrap();
+        assert_ne!(again.id, id);
+        assert_eq!(again.before, "def helper():\n    return 2");
+        assert_eq!(again.edits, 1);
+    }
+
+    #[test]
+    fn ranges_follow_edits_before_them() {
+        assert_eq!(shift(&(10..20), 0, 0, 5), 15..25);
+        assert_eq!(shift(&(10..20), 12, 14, 20), 10..26);
+        assert_eq!(shift(&(10..20), 25, 26, 30), 10..20);
+        // Typing at the end extends the unit; typing at its start goes before it.
+        assert_eq!(shift(&(10..20), 20, 20, 21), 10..21);
+        assert_eq!(shift(&(10..20), 10, 10, 11), 11..21);
+        // Deleting the whole unit leaves a point where it was.
+        assert_eq!(shift(&(10..20), 5, 25, 5), 5..5);
+    }
+}
