@@ -278,12 +278,25 @@ fn a_missing_content_length_is_an_error_and_the_server_keeps_serving() {
         &mut server,
         "a message without Content-Length (second request)",
     );
-    for response in server.null_id_responses() {
+    // The client hears about it: an error with id null (no request id can be known).
+    let errors = server.null_id_responses();
+    assert!(
+        !errors.is_empty(),
+        "a message without Content-Length must be answered with an error (id null){}",
+        server.stderr_note()
+    );
+    for response in errors {
+        let code = response["error"]["code"].as_i64();
         assert!(
-            response.get("error").is_some(),
-            "a response with id null must be an error: {response}"
+            code == Some(PARSE_ERROR) || code == Some(INVALID_REQUEST),
+            "a framing error is a parse error (-32700) or an invalid request (-32600): {response}"
         );
     }
+    assert_eq!(
+        server.response_count(41),
+        0,
+        "the unframed request must not be answered as id 41"
+    );
     server.shutdown_and_exit();
 }
 

@@ -42,8 +42,12 @@ struct Script {
     encoding: Encoding,
     docs: Vec<(&'static str, String)>,
     steps: Vec<Step>,
-    /// How long after the start the server is killed.
+    /// When the server is killed: `kill_after` after the script wrote step `kill_at_step` (the
+    /// number of steps: after the last one), or for some runs `kill_after` after the process
+    /// started, while it starts up.
     kill_after: Duration,
+    kill_at_step: usize,
+    kill_during_startup: bool,
     /// Pause after some steps, so the kill lands anywhere: mid-burst, mid-sync, idle.
     pauses: Vec<Duration>,
 }
@@ -91,12 +95,23 @@ fn script(seed: u64) -> Script {
             Duration::ZERO
         });
     }
-    let kill_after = Duration::from_micros(rng.between(500, 60_000) as u64);
+    let kill_during_startup = rng.chance(0.08);
+    let kill_at_step = rng.between(0, steps.len());
+    let kill_after = if kill_during_startup {
+        Duration::from_micros(rng.between(0, 20_000) as u64)
+    } else if kill_at_step == steps.len() {
+        // After the whole script: while the server catches up, syncs, or idles.
+        Duration::from_micros(rng.between(0, 30_000) as u64)
+    } else {
+        Duration::from_micros(rng.between(0, 3_000) as u64)
+    };
     Script {
         encoding,
         docs,
         steps,
         kill_after,
+        kill_at_step,
+        kill_during_startup,
         pauses,
     }
 }
@@ -114,10 +129,19 @@ fn run(seed: u64) -> Seen {
     let script = script(seed);
     let mut server = Server::spawn(ServerOptions::with_encoding(script.encoding));
     let pid = server.pid();
-    let started = Instant::now();
+    let spawned = Instant::now();
     let kill_after = script.kill_after;
+    let during_startup = script.kill_during_startup;
+    // The moment the script reaches the kill step goes to the killer, which counts from there.
+    let (reached, kill_clock) = std::sync::mpsc::channel::<Instant>();
     let killer = std::thread::spawn(move || {
-        std::thread::sleep(kill_after.saturating_sub(started.elapsed()));
+        let from = if during_startup {
+            spawned
+        } else {
+            // No signal means the session ended early (the server died): kill at once.
+            kill_clock.recv().unwrap_or_else(|_| Instant::now())
+        };
+        std::thread::sleep(kill_after.saturating_sub(from.elapsed()));
         // The process is reaped only after this thread is joined, so the pid is still its own.
         unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
     });
@@ -146,6 +170,15 @@ fn run(seed: u64) -> Seen {
                 "textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}}),
             )?;
         }
+        // Let the server open the session (its journal) before the edits begin, so that the
+        // kills spread over the edits rather than bunch up in the journal's creation.
+        let ready = server.try_send_request("rationale/pendingChanges", json!({}))?;
+        if server.wait_response(ready, Duration::from_secs(10)).is_none() {
+            return Ok(());
+        }
+        if script.kill_at_step == 0 {
+            let _ = reached.send(Instant::now());
+        }
         for (i, (step, pause)) in script.steps.iter().zip(&script.pauses).enumerate() {
             match step {
                 Step::Change {
@@ -167,12 +200,16 @@ fn run(seed: u64) -> Seen {
                     acks.push((i, id));
                 }
             }
+            if i + 1 == script.kill_at_step {
+                let _ = reached.send(Instant::now());
+            }
             if !pause.is_zero() {
                 std::thread::sleep(*pause);
             }
         }
         Ok(())
     })();
+    let _ = reached.send(Instant::now());
     killer.join().unwrap();
     server.kill();
 
