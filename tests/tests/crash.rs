@@ -173,7 +173,10 @@ fn run(seed: u64) -> Seen {
         // Let the server open the session (its journal) before the edits begin, so that the
         // kills spread over the edits rather than bunch up in the journal's creation.
         let ready = server.try_send_request("rationale/pendingChanges", json!({}))?;
-        if server.wait_response(ready, Duration::from_secs(10)).is_none() {
+        if server
+            .wait_response(ready, Duration::from_secs(10))
+            .is_none()
+        {
             return Ok(());
         }
         if script.kill_at_step == 0 {
