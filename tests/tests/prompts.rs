@@ -283,7 +283,7 @@ fn whitespace_only_edits_are_not_pending() {
     let uri = server.open("ui.js", UI);
     // Re-indent the body and add spaces between tokens.
     server.did_change(&uri, 2, &[Change::replace(Pos::new(1, 0), Pos::new(1, 2), "      ")]);
-    server.did_change(&uri, 3, &[Change::replace(Pos::new(0, 15), Pos::new(0, 22), " items ")]);
+    server.did_change(&uri, 3, &[Change::replace(Pos::new(0, 15), Pos::new(0, 22), "( items )")]);
     assert!(pending(&mut server, &uri).is_empty(), "{:#?}", pending(&mut server, &uri));
     // A comment is not whitespace.
     server.did_change(&uri, 4, &[Change::insert(Pos::new(1, 0), "  // count them\n")]);
