@@ -18,7 +18,11 @@ case "${1:-}" in
   *) echo "try.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
 esac
 
-say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+if [ -t 2 ]; then
+  say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+else
+  say() { printf '==> %s\n' "$*" >&2; }
+fi
 
 # 1. The server.
 if ! command -v cargo >/dev/null; then
@@ -89,7 +93,7 @@ fi
 
 cat >&2 <<HELP
 
-  Rationale is running in Neovim on a copy of the sample project: $WORK
+  Neovim opens with Rationale on a copy of the sample project: $WORK
 
   1. In greet.py, change greet (make "Hello" say "Hi"), leave insert mode and wait a second:
      "Explain the change to function \`greet\`" appears on its name.
@@ -109,5 +113,5 @@ if [ -n "$JOURNAL" ]; then
   echo >&2
   say "$PAIRS rationale(s) recorded in $JOURNAL"
   echo "    read it:  less $JOURNAL" >&2
-  echo "    check it: (cd $WORK && $SERVER verify)" >&2
+  echo "    check it: $SERVER verify $WORK" >&2
 fi

@@ -274,6 +274,7 @@ else
     contains(inputs[1].diff, '+    return x + 1 * 2', 'diff shown while asking')
     assert(notified('at least 15 characters', vim.log.levels.WARN), 'the refusal is shown: ' .. vim.inspect(notifications))
     eq('too short', inputs[2].default, 'the input reopens with the text kept')
+    contains(inputs[2].diff, 'at least 15 characters', 'the reason is shown under the diff when asked again')
     eq(inputs[1].prompt, inputs[2].prompt, 'second prompt')
 
     local record = records_of('rationale', 'helper')[1]

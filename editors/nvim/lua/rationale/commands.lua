@@ -51,6 +51,8 @@ local function quickfix_item(client, change)
   if not change.ready then
     text = text .. ' (still being edited)'
   end
+  -- One line per change: where the unit starts, not its whole range.
+  item.end_lnum, item.end_col = nil, nil
   item.text = text
   item.type = 'I'
   item.user_data = { rationale = change.id }

@@ -215,6 +215,9 @@ function M.lsp_config()
     -- Outside a project there is no journal to write: no server is started for such a buffer.
     workspace_required = true,
     init_options = M.init_options(options),
+    -- Neovim writes everything a server says on stderr to its LSP log as an ERROR; the server's
+    -- info lines are not errors. `RUST_LOG` from the environment still wins.
+    cmd_env = { RUST_LOG = vim.env.RUST_LOG or 'warn' },
     commands = {
       ['rationale.explain'] = function(command, ctx)
         require('rationale.explain').command(command, ctx)

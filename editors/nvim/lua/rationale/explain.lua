@@ -26,6 +26,39 @@ local function unit_diff(before, after)
   return out
 end
 
+--- A unit's text starts at its node, so a method's first line has lost the indentation that its
+--- other lines keep. Gives it back (the whitespace before the unit on its first line), then takes
+--- off the indentation all lines share, so the diff reads like the code.
+local function reindent(texts, change)
+  local bufnr = vim.uri_to_bufnr(change.uri)
+  local start = change.unit.range and change.unit.range.start
+  local prefix = ''
+  if start and vim.api.nvim_buf_is_loaded(bufnr) then
+    local line = vim.api.nvim_buf_get_lines(bufnr, start.line, start.line + 1, false)[1] or ''
+    local before = line:sub(1, start.character)
+    if before:match('^%s*$') then
+      prefix = before
+    end
+  end
+  local common
+  for i, text in ipairs(texts) do
+    if text ~= '' then
+      texts[i] = prefix .. text
+      for indent in ('\n' .. texts[i]):gmatch('\n([ \t]*)[^\n]') do
+        if not common or #indent < #common then
+          common = indent
+        end
+      end
+    end
+  end
+  if common and #common > 0 then
+    for i, text in ipairs(texts) do
+      texts[i] = ('\n' .. text):gsub('\n' .. vim.pesc(common), '\n'):sub(2)
+    end
+  end
+  return texts
+end
+
 --- The change as a reader of the prompt needs it: where it is and its diff.
 local function diff_lines(change)
   local path = vim.fn.fnamemodify(vim.uri_to_fname(change.uri), ':~:.')
@@ -36,12 +69,15 @@ local function diff_lines(change)
   if change.previousName then
     header[1] = header[1] .. (' (was `%s`)'):format(change.previousName)
   end
-  return vim.list_extend(header, unit_diff(change.before, change.after))
+  local texts = reindent({ change.before or '', change.after or '' }, change)
+  return vim.list_extend(header, unit_diff(texts[1], texts[2]))
 end
 
 --- A scratch window that shows the change while the input is open, and goes when it closes.
 local Preview = {}
 Preview.__index = Preview
+
+local HINT = 'Enter: record · Esc: not now (nothing is lost)'
 
 function Preview.open(style, title, lines)
   if not style then
@@ -52,49 +88,78 @@ function Preview.open(style, title, lines)
   vim.bo[buf].filetype = 'diff'
   vim.bo[buf].modifiable = false
   vim.bo[buf].bufhidden = 'wipe'
-  local width = 20
+  local width = math.max(vim.fn.strdisplaywidth(title) + 4, vim.fn.strdisplaywidth(HINT) + 4)
   for _, line in ipairs(lines) do
-    width = math.max(width, vim.fn.strdisplaywidth(line))
+    width = math.max(width, vim.fn.strdisplaywidth(line) + 1)
   end
-  local win
+  local self = setmetatable({ buf = buf, style = style, lines = #lines }, Preview)
   if style == 'split' then
     local previous = vim.api.nvim_get_current_win()
     vim.cmd(('botright %dsplit'):format(math.min(#lines, math.floor(vim.o.lines / 3))))
-    win = vim.api.nvim_get_current_win()
-    vim.api.nvim_win_set_buf(win, buf)
-    vim.wo[win].winfixheight = true
+    self.win = vim.api.nvim_get_current_win()
+    vim.api.nvim_win_set_buf(self.win, buf)
+    vim.wo[self.win].winfixheight = true
     vim.api.nvim_set_current_win(previous)
   else
     -- At the bottom of the editor, just above the command line where the built-in input asks.
-    local height = math.max(1, math.min(#lines, math.floor(vim.o.lines / 2) - 2))
-    width = math.min(width + 1, vim.o.columns - 4)
-    local bottom = vim.o.lines - vim.o.cmdheight - (vim.o.laststatus > 0 and 1 or 0)
-    win = vim.api.nvim_open_win(buf, false, {
+    self.width = math.min(width, vim.o.columns - 4)
+    self.win = vim.api.nvim_open_win(buf, false, {
       relative = 'editor',
       anchor = 'SW',
-      row = bottom,
+      row = vim.o.lines - vim.o.cmdheight - (vim.o.laststatus > 0 and 1 or 0),
       col = 0,
-      width = width,
-      height = height,
+      width = self.width,
+      height = self:height(#lines),
       style = 'minimal',
       border = 'rounded',
       title = ' ' .. title .. ' ',
       title_pos = 'left',
+      footer = ' ' .. HINT .. ' ',
+      footer_pos = 'right',
       focusable = false,
       zindex = 45,
     })
   end
-  vim.wo[win].wrap = false
-  vim.wo[win].cursorline = false
-  return setmetatable({ win = win, buf = buf, style = style }, Preview)
+  vim.wo[self.win].wrap = false
+  vim.wo[self.win].cursorline = false
+  return self
 end
 
---- Shows a line under the diff (the reason a rationale was refused), where the float has room.
+function Preview:height(lines)
+  return math.max(1, math.min(lines, math.floor(vim.o.lines / 2) - 2))
+end
+
+--- Shows why a rationale was refused under the diff, so it is in sight when the question comes
+--- back (the built-in input takes the command line, where a notification would be).
 function Preview:note(text)
-  if not (self.win and vim.api.nvim_win_is_valid(self.win)) or self.style ~= 'float' then
+  if not (self.win and vim.api.nvim_win_is_valid(self.win)) then
     return
   end
-  pcall(vim.api.nvim_win_set_config, self.win, { footer = ' ' .. text .. ' ', footer_pos = 'left' })
+  local lines = { '' }
+  local width = (self.width or vim.api.nvim_win_get_width(self.win)) - 1
+  local line = ''
+  for word in text:gmatch('%S+') do
+    if line ~= '' and vim.fn.strdisplaywidth(line .. ' ' .. word) > width then
+      table.insert(lines, line)
+      line = word
+    else
+      line = line == '' and word or (line .. ' ' .. word)
+    end
+  end
+  table.insert(lines, line)
+  vim.bo[self.buf].modifiable = true
+  vim.api.nvim_buf_set_lines(self.buf, self.lines, -1, false, lines)
+  vim.bo[self.buf].modifiable = false
+  local namespace = vim.api.nvim_create_namespace('rationale_explain')
+  vim.api.nvim_buf_clear_namespace(self.buf, namespace, 0, -1)
+  for i = self.lines + 1, self.lines + #lines - 1 do
+    vim.api.nvim_buf_set_extmark(self.buf, namespace, i, 0, { line_hl_group = 'WarningMsg' })
+  end
+  if self.style == 'float' then
+    vim.api.nvim_win_set_config(self.win, { height = self:height(self.lines + #lines) })
+  end
+  -- Keep the reason in sight when the diff is taller than the window.
+  pcall(vim.api.nvim_win_set_cursor, self.win, { self.lines + #lines, 0 })
 end
 
 function Preview:close()
@@ -121,6 +186,14 @@ end
 
 local function notify(message, level)
   vim.notify('Rationale: ' .. message, level or vim.log.levels.INFO)
+end
+
+--- A refusal, as a notification: only its reason, the part before the advice ("a rationale needs
+--- at least 15 characters (this one has 9)"), so that it fits on the command line without a
+--- hit-enter prompt while the question comes back. The whole message goes under the diff.
+local function refused(message)
+  local reason = message:match('^(.-): ') or message
+  notify(reason, vim.log.levels.WARN)
 end
 
 --- Runs the whole exchange for one pending change.
@@ -152,7 +225,7 @@ function M.explain(client, args, on_done)
       end
       -- Refused: too short, or the change went away meanwhile. Only a change that is still
       -- pending is worth asking about again.
-      notify(err.message, vim.log.levels.WARN)
+      refused(err.message)
       find_change(client, args.uri, args.changeId, function(change)
         if change then
           ask(text, err.message)
@@ -165,13 +238,14 @@ function M.explain(client, args, on_done)
   end
 
   ask = function(default, refusal)
-    if preview then
-      preview:note(refusal or '')
+    if preview and refusal then
+      preview:note(refusal)
     end
     vim.cmd.redraw()
     vim.ui.input({ prompt = prompt, default = default }, function(text)
       if text == nil or vim.trim(text) == '' then
         -- Cancelled: nothing is recorded and the change stays pending.
+        vim.api.nvim_echo({ { ('Rationale: nothing recorded; %s stays pending'):format(rationale.described(args.kind, args.unit)) } }, false, {})
         return finish('cancelled')
       end
       local minimum = options.min_rationale_chars
@@ -180,7 +254,7 @@ function M.explain(client, args, on_done)
         -- The server would refuse it too (the option overrides rationale.toml); saves a round trip.
         local why = ('a rationale needs at least %d characters (this one has %d): say why the change '
           .. 'was made, not only what it does'):format(minimum, length)
-        notify(why, vim.log.levels.WARN)
+        refused(why)
         return vim.schedule(function()
           ask(text, why)
         end)
