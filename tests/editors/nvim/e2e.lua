@@ -111,6 +111,9 @@ vim.ui.input = function(opts, on_confirm)
   table.insert(inputs, { prompt = opts.prompt, default = opts.default, diff = shown[1] and table.concat(shown[1], '\n') })
   local answer = table.remove(answers, 1)
   vim.schedule(function()
+    if type(answer) == 'function' then
+      answer = answer() -- does what the person does meanwhile, then answers
+    end
     if answer == nil or answer == false then
       on_confirm(nil) -- <Esc>
     else
@@ -314,6 +317,27 @@ else
     eq('greet', changes[1].unit.name, 'pending unit')
     eq(1, #rationale_diagnostics(app), 'the prompt stays')
     assert(#journal() >= before)
+  end)
+
+  test('Python: a change edited back while asking is not recorded, and the person is told', function()
+    change_and_wait(app, 2, 'A + 0<Esc>', 'Explain the change to function `helper`')
+    local asked = #inputs
+    answers = {
+      function()
+        vim.cmd('silent undo') -- back to the explained text: nothing is pending any more
+        return 'An answer to a question that no longer stands.'
+      end,
+    }
+    pick = nil
+    vim.api.nvim_win_set_cursor(0, { 2, 4 })
+    vim.lsp.buf.code_action()
+    wait_for('the notice', function()
+      return notified('`helper` is no longer pending') ~= nil
+    end)
+    eq(asked + 1, #inputs, 'asked once, not again')
+    eq(1, #records_of('rationale', 'helper'), 'rationale records for helper')
+    eq(0, #diff_windows(), 'the diff window is closed')
+    eq('    return x + 1 * 2', vim.api.nvim_buf_get_lines(app, 1, 2, false)[1], 'the text is back')
   end)
 
   test(':Rationale pending fills the quickfix list', function()

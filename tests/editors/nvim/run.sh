@@ -35,7 +35,7 @@ for mode in main fallback; do
   RATIONALE_AUTHOR=e2e@example.invalid RATIONALE_SERVER_PATH= \
   XDG_CONFIG_HOME="$TMP/$mode/config" XDG_DATA_HOME="$TMP/$mode/data" \
   XDG_STATE_HOME="$TMP/$mode/state" XDG_CACHE_HOME="$TMP/$mode/cache" \
-    timeout 240 "$NVIM" --headless --clean -u "$HERE/init.lua" -l "$HERE/e2e.lua" >"$log" 2>"$log.err" </dev/null
+    timeout 240 env -u RUST_LOG "$NVIM" --headless --clean -u "$HERE/init.lua" -l "$HERE/e2e.lua" >"$log" 2>"$log.err" </dev/null
   code=$?
   set -e
   cat "$log"
@@ -50,6 +50,18 @@ for mode in main fallback; do
     p=${summary#*: }; p=${p%% passed*}
     f=${summary##*, }; f=${f%% failed}
     total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
+  fi
+  # After :qa the journal must end with an `end` record: Neovim stops the server on its way out
+  # without waiting for it, and the server must still close its session.
+  journal=$(ls "$TMP/$mode/workspace/.rationale/sessions/"*.jsonl 2>/dev/null | head -n 1 || true)
+  sleep 0.3
+  if [ -n "$journal" ] && tail -n 1 "$journal" | grep -q '"type": *"end"'; then
+    echo "ok - $mode: after :qa the journal ends with an end record"
+    total_passed=$((total_passed + 1))
+  else
+    echo "not ok - $mode: after :qa the journal ends with an end record"
+    echo "    last record: $( [ -n "$journal" ] && tail -n 1 "$journal" | cut -c1-200 || echo 'no journal')"
+    total_failed=$((total_failed + 1))
   fi
   if [ "$code" -ne 0 ] && [ -s "$log.err" ]; then
     echo "# stderr of nvim ($mode):"; sed 's/^/#   /' "$log.err" | tail -n 40

@@ -217,7 +217,7 @@ function M.lsp_config()
     init_options = M.init_options(options),
     -- Neovim writes everything a server says on stderr to its LSP log as an ERROR; the server's
     -- info lines are not errors. `RUST_LOG` from the environment still wins.
-    cmd_env = { RUST_LOG = vim.env.RUST_LOG or 'warn' },
+    cmd_env = { RUST_LOG = (vim.env.RUST_LOG or '') ~= '' and vim.env.RUST_LOG or 'warn' },
     commands = {
       ['rationale.explain'] = function(command, ctx)
         require('rationale.explain').command(command, ctx)
