@@ -231,6 +231,21 @@ if mode == 'fallback' then
     eq('javascript', record.language, 'language')
   end)
 
+  test('0.10 start-up path: with codelens = true a lens above the unit runs the explain command', function()
+    local bufnr = vim.api.nvim_get_current_buf()
+    change_and_wait(bufnr, 5, '0f2r4', 'Explain the change to function `double`')
+    wait_for('the code lens', function()
+      local lenses = vim.lsp.codelens.get(bufnr)
+      return lenses[1] and lenses[1].command and lenses[1].command.command == 'rationale.explain'
+    end)
+    answers = { 'Quadrupling matches the new page size.' }
+    vim.api.nvim_win_set_cursor(0, { 5, 0 })
+    vim.lsp.codelens.run()
+    wait_for('the rationale in the journal', function()
+      return #records_of('rationale', 'double') == 1
+    end)
+  end)
+
   test('0.10 start-up path: no client for a file outside any project', function()
     vim.cmd.edit(vim.fn.fnameescape(outside .. '/lonely.py'))
     vim.wait(500)
@@ -373,7 +388,18 @@ else
     change_and_wait(util, 2, '0f;i - 0<Esc>', 'Explain the change to function `add`')
     vim.api.nvim_win_set_cursor(0, { 2, 2 })
     local asked = #inputs
-    answers = { 'Subtracting zero documents that the sum is unsigned.' }
+    local split
+    answers = {
+      function()
+        for _, win in ipairs(vim.api.nvim_list_wins()) do
+          if vim.bo[vim.api.nvim_win_get_buf(win)].filetype == 'diff' then
+            split = vim.api.nvim_win_get_config(win).relative == ''
+          end
+        end
+        return 'Subtracting zero documents that the sum is unsigned.'
+      end,
+    }
+    vim.g.rationale = vim.tbl_extend('force', vim.g.rationale, { diff = 'split' })
     vim.cmd('Rationale explain')
     wait_for('the rationale in the journal', function()
       return #records_of('rationale', 'add') == 1
@@ -384,6 +410,11 @@ else
     eq('javascript', record.language, 'language')
     eq('function add(a, b) {\n  return a + b;\n}', record.before, 'before')
     eq('function add(a, b) {\n  return a + b - 0;\n}', record.after, 'after')
+    eq(true, split, 'with diff = "split" the change is shown in a split')
+    wait_for('the split to close', function()
+      return #diff_windows() == 0
+    end)
+    vim.g.rationale = vim.tbl_extend('force', vim.g.rationale, { diff = 'float' })
   end)
 
   test(':Rationale explain with the cursor elsewhere takes the next pending change', function()

@@ -5,6 +5,7 @@ local repo = assert(vim.env.RATIONALE_REPO, 'run this through tests/editors/nvim
 vim.g.rationale = {
   server = vim.env.RATIONALE_E2E_SERVER,
   settle_ms = 300,
+  codelens = vim.env.RATIONALE_E2E_MODE == 'fallback' or nil,
 }
 
 if vim.env.RATIONALE_E2E_MODE == 'fallback' then

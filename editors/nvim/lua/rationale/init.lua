@@ -61,7 +61,7 @@ function M.warn_if_missing()
   warned_missing = true
   vim.notify(
     ('Rationale: the server `%s` (from %s) is not executable, so nothing is recorded. Build it '
-      .. '(`cargo install --path server` in the repository) or set vim.g.rationale.server; '
+      .. '(`cargo install --locked --path server` in the repository) or set vim.g.rationale.server; '
       .. 'see :checkhealth rationale'):format(cmd[1], source),
     vim.log.levels.WARN
   )
