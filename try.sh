@@ -31,7 +31,7 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 say "Building the server (cargo build --release; a few minutes the first time)"
-(cd "$ROOT" && cargo build --release --quiet -p rationale)
+(cd "$ROOT" && cargo build --release -p rationale)
 SERVER="$ROOT/target/release/rationale"
 
 # 2. Neovim 0.10 or later.
