@@ -225,9 +225,9 @@ function M.explain(client, args, on_done)
       end
       -- Refused: too short, or the change went away meanwhile. Only a change that is still
       -- pending is worth asking about again.
-      refused(err.message)
       find_change(client, args.uri, args.changeId, function(change)
         if change then
+          refused(err.message)
           ask(text, err.message)
         else
           notify(('%s is no longer pending: nothing was recorded'):format(subject), vim.log.levels.WARN)
