@@ -153,6 +153,32 @@ fn floor(text: &str, language: tree_sitter::Language, line: u32, column: u32, ty
     started.elapsed().as_secs_f64() * 1e6 / typed.len() as f64
 }
 
+/// µs of one bare incremental reparse that takes in all the keystrokes at once.
+fn floor_once(text: &str, language: tree_sitter::Language, line: u32, column: u32, typed: &[String]) -> f64 {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&language).unwrap();
+    let mut source = text.to_owned();
+    let mut tree = parser.parse(&source, None).unwrap();
+    let line_start: usize = source.split_inclusive('\n').take(line as usize).map(str::len).sum();
+    let start = line_start + column as usize;
+    let inserted: String = typed.concat();
+    source.insert_str(start, &inserted);
+    let point = tree_sitter::Point::new(line as usize, column as usize);
+    let started = Instant::now();
+    tree.edit(&tree_sitter::InputEdit {
+        start_byte: start,
+        old_end_byte: start,
+        new_end_byte: start + inserted.len(),
+        start_position: point,
+        old_end_position: point,
+        new_end_position: tree_sitter::Point::new(line as usize, column as usize + inserted.len()),
+    });
+    let tree = parser.parse(&source, Some(&tree)).unwrap();
+    let elapsed = started.elapsed().as_secs_f64() * 1e6;
+    assert!(tree.root_node().end_byte() == source.len());
+    elapsed
+}
+
 fn journal_bytes(workspace: &Path) -> u64 {
     let sessions = workspace.join(".rationale/sessions");
     std::fs::read_dir(sessions)
@@ -171,7 +197,7 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/code").join(file);
     let text = std::fs::read_to_string(&fixture).expect("the fixture");
     let (line, column, typed) = keystrokes(&text, BURST, comment);
-    let floor_us = floor(&text, language, line, column, &typed);
+    let floor_us = floor(&text, language.clone(), line, column, &typed);
 
     let dir = workspace(file);
     let path = dir.join(file);
@@ -200,10 +226,26 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
     // the last keystroke was absorbed.
     server.request("shutdown_probe", Value::Null);
     let burst_us = started.elapsed().as_secs_f64() * 1e6 / typed.len() as f64;
+
+    // A request after a second burst must see every keystroke: one reparse, then the answer.
+    let again: Vec<u8> = typed
+        .iter()
+        .take(200)
+        .enumerate()
+        .flat_map(|(i, ch)| change(&uri, 5_000 + i as i32, line, column + (typed.len() + i) as u32, ch))
+        .collect();
+    server.stdin.write_all(&again).unwrap();
+    server.stdin.flush().unwrap();
+    server.request("shutdown_probe", Value::Null);
+    let asked = Instant::now();
+    let answer = server.request("rationale/pendingChanges", json!({"uri": uri}));
+    let fresh_us = asked.elapsed().as_secs_f64() * 1e6;
+    assert!(answer["result"]["changes"].as_array().is_some_and(|c| !c.is_empty()), "{answer}");
+    let reparse_us = floor_once(&text, language.clone(), line, column, &typed[..200]);
     std::thread::sleep(Duration::from_millis(400));
     let burst_bytes = (journal_bytes(&dir) - before) as f64 / typed.len() as f64;
 
-    let mut column = column + typed.len() as u32;
+    let mut column = column + typed.len() as u32 + 200;
     let mut version = 10_000;
     let mut typed_at = |server: &mut Server, interval: Duration| {
         let before = journal_bytes(&dir);
@@ -226,10 +268,12 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
     println!(
         "{file:<22} {:>6} lines | floor {floor_us:>7.1} µs/key | server burst {burst_us:>6.1} µs/key \
          ({:>6.0} edits/s), ratio {:.3} (target <= 0.1) | journal B/edit (target <= 120): burst \
-         {burst_bytes:.0}, 8 keys/s {fast_typist:.0}, 3 keys/s {slow_typist:.0}",
+         {burst_bytes:.0}, 8 keys/s {fast_typist:.0}, 3 keys/s {slow_typist:.0} | fresh answer \
+         {fresh_us:.0} µs vs one bare reparse {reparse_us:.0} µs: ratio {:.2} (target <= 1.2)",
         text.lines().count(),
         1e6 / burst_us,
         burst_us / floor_us,
+        fresh_us / reparse_us,
     );
 }
 

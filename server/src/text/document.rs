@@ -90,13 +90,20 @@ impl Document {
         changes: &[TextChange],
         encoding: Encoding,
     ) -> Result<Vec<Option<(usize, usize, usize)>>, EditError> {
-        // Cloning a rope shares its nodes, so the all-or-none copy costs O(log n), not the text.
-        let mut rope = self.rope.clone();
         let mut edits = Vec::with_capacity(changes.len());
-        for change in changes {
-            edits.push(apply_one(&mut rope, change, encoding)?);
+        if let [change] = changes {
+            // One change fails, if at all, before it touches the rope: no copy needed. This is
+            // the keystroke path.
+            edits.push(apply_one(&mut self.rope, change, encoding)?);
+        } else {
+            // A later change may fail after earlier ones were applied, so they are applied to a
+            // copy (sharing the rope's nodes, it costs O(log n), not the text).
+            let mut rope = self.rope.clone();
+            for change in changes {
+                edits.push(apply_one(&mut rope, change, encoding)?);
+            }
+            self.rope = rope;
         }
-        self.rope = rope;
         let spans = edits
             .iter()
             .map(|e| e.map(|e| (e.start_byte, e.old_end_byte, e.new_end_byte)))

@@ -93,6 +93,9 @@ struct Entry {
     saved: bool,
     /// The unit overlaps a syntax error: it is being typed, so its change is not ready yet.
     broken: bool,
+    /// An edit since the last refresh replaced the whole unit: whatever stands there now is
+    /// another unit, not this one edited in place.
+    wiped: bool,
     change: Option<Change>,
 }
 
@@ -149,6 +152,7 @@ impl Tracker {
                 last_edit_wall: None,
                 saved: false,
                 broken: false,
+                wiped: false,
                 change: None,
             })
             .collect();
@@ -221,6 +225,7 @@ impl Tracker {
             entry.touch(&edit);
         }
         for entry in &mut self.entries {
+            entry.wiped |= start <= entry.range.start && entry.range.end <= old_end && start < old_end;
             entry.range = shift(&entry.range, start, old_end, new_end);
             entry.name_range = shift(&entry.name_range, start, old_end, new_end);
         }
@@ -251,7 +256,7 @@ impl Tracker {
                 continue;
             }
             let found = (0..self.entries.len())
-                .filter(|&e| !taken[e] && self.entries[e].current.is_some())
+                .filter(|&e| !taken[e] && self.entries[e].current.is_some() && !self.entries[e].wiped)
                 .filter(|&e| keys[e].as_ref().is_some_and(|(_, k)| *k == unit.kind))
                 .map(|e| (e, overlap(&self.entries[e].range, &unit.range)))
                 .filter(|&(_, o)| o > 0)
@@ -291,9 +296,13 @@ impl Tracker {
                     last_edit_wall: None,
                     saved: false,
                     broken: false,
+                    wiped: false,
                     change: None,
                 }),
             }
+        }
+        for entry in &mut self.entries {
+            entry.wiped = false;
         }
         // Keep entries in source order, so listings read top to bottom.
         self.entries.sort_by_key(|e| (e.range.start, std::cmp::Reverse(e.range.end)));
