@@ -237,6 +237,8 @@ export class Explainer {
             let message = `Not recorded: ${errorMessage(err)}`;
             if (refreshed && refreshed.id !== change.id) {
               change = refreshed;
+              this.content.update(diff[0], refreshed.before);
+              this.content.update(diff[1], refreshed.after);
               message = 'The change was updated meanwhile; press Enter again to record your rationale for it.';
             } else if (!refreshed) {
               message =
@@ -251,6 +253,7 @@ export class Explainer {
           }
         }),
         box.onDidHide(async () => {
+          const typed = box.value;
           subscriptions.forEach((s) => s.dispose());
           if (this.open?.box === box) this.open = undefined;
           box.dispose();
@@ -259,9 +262,9 @@ export class Explainer {
             await this.drafts.set(change.uri, change.unit.name, '');
             vscode.window.setStatusBarMessage(`$(check) Rationale recorded for \`${change.unit.name}\``, 4000);
           } else {
-            await this.drafts.set(change.uri, change.unit.name, box.value);
-            if (box.value.trim()) {
-              vscode.window.setStatusBarMessage(`Rationale: draft kept; \`${change.unit.name}\` is still pending`, 4000);
+            await this.drafts.set(change.uri, change.unit.name, typed);
+            if (typed.trim()) {
+              vscode.window.setStatusBarMessage(`Rationale: draft kept for \`${change.unit.name}\``, 4000);
             }
           }
           this.pending.scheduleRefresh(0);

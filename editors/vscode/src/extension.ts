@@ -47,7 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(EXPLAIN, (args?: ExplainArguments) => explainer.explain(args)),
     vscode.commands.registerCommand('rationale.explainNext', () => explainer.explainNext()),
     vscode.commands.registerCommand('rationale.showPending', () => showPending(explainer)),
-    vscode.commands.registerCommand('rationale.restartServer', () => restart(context)),
+    vscode.commands.registerCommand('rationale.restartServer', () => confirmRestart(context)),
     vscode.commands.registerCommand('rationale.showOutput', () => output.show(true)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('rationale.server.path')) {
@@ -76,6 +76,25 @@ export async function deactivate(): Promise<void> {
 
 function log(line: string): void {
   output.info(line);
+}
+
+/**
+ * *Restart Server*. A new server takes the documents as they are as its baselines, so the
+ * pending changes of this one are forgotten (their edits stay in its journal): say so first.
+ */
+async function confirmRestart(context: vscode.ExtensionContext): Promise<void> {
+  const count = client?.isRunning() ? (await pending.refresh()).length : 0;
+  if (count > 0) {
+    const restartAnyway = 'Restart';
+    const pick = await vscode.window.showWarningMessage(
+      `Restarting the Rationale server forgets ${count} pending change${count === 1 ? '' : 's'}: ` +
+        'the new server starts from the files as they are now. Their edits stay in the journal, unexplained.',
+      { modal: true },
+      restartAnyway,
+    );
+    if (pick !== restartAnyway) return;
+  }
+  return restart(context);
 }
 
 /** Stops the running server, if any, and starts a new one. Calls are queued, never interleaved. */

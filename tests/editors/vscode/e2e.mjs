@@ -442,6 +442,7 @@ async function main() {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Calc.add' }).first();
   const listed = await waitOrNull(() => row.isVisible(), 'Calc.add in the list', 10000);
   const rowText = listed ? (await row.innerText()).replace(/\s+/g, ' ') : '';
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-pending.png') });
   check('Show Pending Changes lists the method', listed && /modified/.test(rowText) && /calc\.py:6/.test(rowText), rowText);
   await page.keyboard.press('Enter');
   await quickInput().waitFor({ state: 'hidden' });
