@@ -161,5 +161,6 @@ export async function revealUnit(change: PendingChange): Promise<vscode.TextEdit
 }
 
 export function relativePath(uri: string): string {
-  return vscode.workspace.asRelativePath(vscode.Uri.parse(uri), true);
+  // With several folders open, the folder's name comes first.
+  return vscode.workspace.asRelativePath(vscode.Uri.parse(uri));
 }

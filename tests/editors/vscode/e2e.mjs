@@ -509,6 +509,21 @@ async function main() {
   if (!outputText) await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-e2e-output.png') });
   check('the output channel says the bundled server runs', outputText, outputText ? outputText.split('\n').find((l) => /bundled/.test(l)) : '');
 
+  // ---- a server path that does not work: a clear error, and the status bar says so ----
+  // rationale.server.path is machine-scoped: with code-server's extension host on the "remote"
+  // side, it lives in the machine settings.
+  fs.mkdirSync(path.join(USER_DATA, 'Machine'), { recursive: true });
+  fs.writeFileSync(path.join(USER_DATA, 'Machine', 'settings.json'), JSON.stringify({ 'rationale.server.path': '/nonexistent/rationale' }));
+  await page.locator('.notifications-toasts', { hasText: 'the server path changed' }).waitFor({ timeout: 10000 }).catch(() => {});
+  await runCommand('Rationale: Restart Server');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'rationale.server.path' }).first();
+  const error = await toast.waitFor({ timeout: 15000 }).then(() => toast.innerText(), () => '');
+  check('a server path that does not work is named in an error', /\/nonexistent\/rationale/.test(error) && /does not work: no such file/.test(error), error.replace(/\s+/g, ' '));
+  check('... which offers to open the settings', /Open Settings/.test(error));
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-server-not-found.png') });
+  const failedItem = await page.locator('.statusbar-item', { hasText: /^\s*Rationale\s*$/ }).first().innerText().catch(() => '');
+  check('... and the status bar shows Rationale is not running', failedItem.trim() === 'Rationale' && (await statusCount()) === null, failedItem);
+
   const session = journal().find((r) => r.type === 'session');
   check('the journal starts with the session, naming the editor', session && session.client?.name, session && JSON.stringify(session.client));
   return url;
