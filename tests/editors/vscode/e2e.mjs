@@ -500,6 +500,33 @@ async function main() {
   check('Restart Server ends the session and starts another', restarted);
   check('... and the status bar counts again', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 15000), await statusItem().innerText().catch(() => 'no item'));
 
+  // ---- a setting changed while the server runs reaches it (workspace/didChangeConfiguration) ----
+  // 10 is below rationale.toml's 20: a 13-character rationale is recorded only if the server
+  // heard of the new setting, and the box must allow it too.
+  fs.writeFileSync(
+    path.join(WORKSPACE, '.vscode', 'settings.json'),
+    JSON.stringify({ 'rationale.settleMs': SETTLE_MS, 'rationale.minRationaleChars': 10 }, null, 2),
+  );
+  await sleep(1500); // VS Code notices the file, the extension sends the settings
+  await step('change Calc.add again and explain it briefly', async () => {
+    await gotoLineEnd(7);
+    await page.keyboard.type(' + 1', { delay: 40 });
+    await waitFor(async () => (await statusCount()) === 1, 'count 1');
+    await quickFix('Explain the change to `Calc.add`');
+    await waitForPrompt('Calc.add');
+    await page.keyboard.type('off by one.', { delay: 5 });
+  });
+  const shortOk = await waitOrNull(async () => {
+    const t = await quickInputMessage().innerText();
+    return !/more characters? needed/.test(t) && /At least 10 characters/.test(t) && t;
+  }, 'the box to take the new minimum', 5000);
+  check('a changed minimum applies to the box', shortOk, shortOk || (await quickInputMessage().innerText()));
+  await page.keyboard.press('Enter');
+  const brief = await waitOrNull(() => recordsOf('rationale', 'Calc.add')[0], 'the brief rationale', 5000);
+  check('... and to the server (didChangeConfiguration)', brief && brief.text === 'off by one.', brief ? brief.text : await quickInputMessage().innerText().catch(() => ''));
+  if (!brief) await page.keyboard.press('Escape');
+  await quickInput().waitFor({ state: 'hidden' });
+
   // ---- the output channel says which server runs ----
   await runCommand('Rationale: Show Output');
   const outputText = await waitOrNull(async () => {
