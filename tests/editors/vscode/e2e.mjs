@@ -62,7 +62,7 @@ const checks = [];
 const t0 = performance.now();
 function check(name, ok, detail = '') {
   checks.push({ name, ok: !!ok });
-  console.log(`[e2e] ${ok ? 'PASS' : 'FAIL'} ${name}${detail ? ` (${detail})` : ''}`);
+  console.log(`[e2e] ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s ${ok ? "PASS" : "FAIL"} ${name}${detail ? ` (${detail})` : ''}`);
   return !!ok;
 }
 async function step(name, fn) {
@@ -154,7 +154,8 @@ const quickInputBox = () => page.locator('.quick-input-widget .quick-input-box i
 const quickInputMessage = () => page.locator('.quick-input-widget .quick-input-message');
 const statusItem = () => page.locator('.statusbar-item', { hasText: /unexplained/ }).first();
 const statusCount = async () => {
-  const text = await statusItem().innerText().catch(() => '');
+  if ((await statusItem().count()) === 0) return null;
+  const text = await statusItem().innerText({ timeout: 2000 }).catch(() => '');
   const m = /(\d+) unexplained/.exec(text);
   return m ? Number(m[1]) : null;
 };
