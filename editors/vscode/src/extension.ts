@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import * as vscode from 'vscode';
 import {
+  CodeLensRequest,
   DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
@@ -60,7 +61,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     // The count follows the server's prompts (it publishes a diagnostic when a change becomes
     // ready and withdraws it when it is explained) and the edits that make changes pending.
-    vscode.languages.onDidChangeDiagnostics(() => pending.scheduleRefresh()),
+    vscode.languages.onDidChangeDiagnostics((event) => {
+      pending.scheduleRefresh();
+      refreshCodeLenses(event.uris);
+    }),
     vscode.workspace.onDidChangeTextDocument((event) => {
       if (LANGUAGES.includes(event.document.languageId) && event.contentChanges.length) pending.scheduleRefresh(500);
     }),
@@ -166,6 +170,27 @@ async function restartNow(context: vscode.ExtensionContext): Promise<void> {
   }
   pending.setState({ kind: 'running', version: server.version });
   await pending.refresh();
+}
+
+/**
+ * Asks VS Code for the code lenses again. A lens appears when a change becomes *ready*, which
+ * the server announces with a diagnostic, not with `workspace/codeLens/refresh`; VS Code asks
+ * for lenses only after an edit (when the change is not ready yet), so without this the lens
+ * would wait for the next edit.
+ */
+function refreshCodeLenses(uris: readonly vscode.Uri[]): void {
+  if (!client?.isRunning()) return;
+  const feature = client.getFeature(CodeLensRequest.method);
+  const documents = vscode.workspace.textDocuments;
+  const fired = new Set<unknown>();
+  for (const uri of uris) {
+    const document = documents.find((d) => d.uri.toString() === uri.toString());
+    const shape = document && feature.getProvider(document);
+    if (shape && !fired.has(shape)) {
+      fired.add(shape);
+      shape.onDidChangeCodeLensEmitter.fire();
+    }
+  }
 }
 
 /** Calls `sink` with every line of `input`. */

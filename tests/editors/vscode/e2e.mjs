@@ -509,11 +509,12 @@ async function main() {
     JSON.stringify({ 'rationale.settleMs': SETTLE_MS, 'rationale.minRationaleChars': 10 }, null, 2),
   );
   await sleep(1500); // VS Code notices the file, the extension sends the settings
-  await step('change Calc.add again and explain it briefly', async () => {
+  await step('change Calc.add again and explain it briefly through the code lens', async () => {
     await gotoLineEnd(7);
     await page.keyboard.type(' + 1', { delay: 40 });
     await waitFor(async () => (await statusCount()) === 1, 'count 1');
-    await quickFix('Explain the change to `Calc.add`');
+    // This time through the code lens above the method.
+    await activeEditor().locator('.codelens-decoration a', { hasText: 'Explain the change to `Calc.add`' }).click();
     await waitForPrompt('Calc.add');
     await page.keyboard.type('off by one.', { delay: 5 });
   });
