@@ -54,7 +54,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (event.affectsConfiguration('rationale.server.path')) {
         void vscode.window
           .showInformationMessage('Rationale: the server path changed; restart the server to use it.', 'Restart Server')
-          .then((pick) => pick && restart(context));
+          .then((pick) => pick && confirmRestart(context));
       } else if (SERVER_KEYS.some((key) => event.affectsConfiguration(`rationale.${key}`))) {
         void sendSettings();
       }
