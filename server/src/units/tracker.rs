@@ -139,23 +139,7 @@ pub struct Tracker {
 impl Tracker {
     /// Starts tracking with every unit at its baseline.
     pub fn new(units: &[Unit]) -> Self {
-        let entries = units
-            .iter()
-            .map(|unit| Entry {
-                baseline: Some(Snapshot::of(unit)),
-                current: Some(Snapshot::of(unit)),
-                range: unit.range.clone(),
-                name_range: unit.name_range.clone(),
-                edits: 0,
-                first_edit: None,
-                last_edit: None,
-                last_edit_wall: None,
-                saved: false,
-                broken: false,
-                wiped: false,
-                change: None,
-            })
-            .collect();
+        let entries = units.iter().map(|unit| Entry::new(unit, Some(Snapshot::of(unit)))).collect();
         Self { entries, queued: Vec::new() }
     }
 
@@ -285,20 +269,7 @@ impl Tracker {
                     entry.range = unit.range.clone();
                     entry.name_range = unit.name_range.clone();
                 }
-                None => self.entries.push(Entry {
-                    baseline: None,
-                    current: Some(Snapshot::of(unit)),
-                    range: unit.range.clone(),
-                    name_range: unit.name_range.clone(),
-                    edits: 0,
-                    first_edit: None,
-                    last_edit: None,
-                    last_edit_wall: None,
-                    saved: false,
-                    broken: false,
-                    wiped: false,
-                    change: None,
-                }),
+                None => self.entries.push(Entry::new(unit, None)),
             }
         }
         for entry in &mut self.entries {
@@ -376,6 +347,24 @@ impl Tracker {
 }
 
 impl Entry {
+    /// An entry for a unit as it stands now, with the given baseline (`None`: it was added).
+    fn new(unit: &Unit, baseline: Option<Snapshot>) -> Self {
+        Self {
+            baseline,
+            current: Some(Snapshot::of(unit)),
+            range: unit.range.clone(),
+            name_range: unit.name_range.clone(),
+            edits: 0,
+            first_edit: None,
+            last_edit: None,
+            last_edit_wall: None,
+            saved: false,
+            broken: false,
+            wiped: false,
+            change: None,
+        }
+    }
+
     fn is_module(&self) -> bool {
         self.current.as_ref().or(self.baseline.as_ref()).is_some_and(|s| s.kind == UnitKind::Module)
     }
