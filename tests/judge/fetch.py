@@ -22,19 +22,23 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-# Consecutive (or close) releases with moderate diffs: real edits to functions, classes, methods,
-# comments and formatting. minimist 1.2.8 reformatted the whole package (a lint pass), which is
-# the best test there is that whitespace is not a change.
+# Releases with moderate diffs: real edits to functions, classes, methods, comments and
+# formatting. minimist 1.2.8 reformatted the whole package (a lint pass): a test that whitespace is
+# not a change. express 5.0.0 and commander 13.0.0 are major releases (refactors, removals);
+# click 8.1.8 moved to black 24 (`def f(): ...` on one line); moment 2.30.0 touches many locales.
 PACKAGES = [
     ("python", "attrs", "22.2.0", "23.1.0"),
     ("python", "click", "8.1.7", "8.1.8"),
     ("python", "requests", "2.31.0", "2.32.3"),
     ("python", "tomli", "2.0.1", "2.1.0"),
-    ("javascript", "express", "4.18.2", "4.19.2"),
+    ("python", "httpx", "0.27.0", "0.28.0"),
+    ("python", "markdown", "3.5.2", "3.6"),
+    ("javascript", "express", "4.19.2", "5.0.0"),
     ("javascript", "debug", "4.3.4", "4.3.5"),
-    ("javascript", "commander", "11.0.0", "11.1.0"),
+    ("javascript", "commander", "12.1.0", "13.0.0"),
     ("javascript", "minimist", "1.2.7", "1.2.8"),
     ("javascript", "semver", "7.5.4", "7.6.0"),
+    ("javascript", "moment", "2.29.4", "2.30.0"),
 ]
 
 EXTENSIONS = {"python": (".py", ".pyi"), "javascript": (".js", ".mjs", ".cjs")}

@@ -13,7 +13,8 @@ Ways of replaying the diff (each on its own copy of the document, in one server 
           edited: deleted by backspaces (short) or one range, then typed one character per
           didChange (long text is pasted); a pendingChanges request after every hunk and every
           64 keystrokes, as an editor asks while one types, so the server sees half-typed code
-  pasted  hunks bottom-up, each whole hunk of lines replaced by one didChange
+  pasted  hunks top-down, each whole hunk of lines replaced by one didChange, a pendingChanges
+          request after each
   batch   every hunk bottom-up in one didChange with many contentChanges (a formatter's edit)
   whole   one full-document replacement: no positions to follow, so it shows what differs in
           the definition of units alone (reported apart, not in the per-language figures)
@@ -29,8 +30,9 @@ Usage:
   python3 judge.py --fixtures [--min-precision P] [--min-recall R]   the committed subset (CI)
   python3 judge.py --full [--cache DIR]                               the packages fetch.py gets
 Options: --bin PATH (default $RATIONALE_BIN, else target/release/rationale), --modes typed,pasted,
---only SUBSTRING (files whose path contains it), --mismatches N (how many to print, default all),
---json FILE (every comparison, for analysis). Exits 1 when a threshold is not met or the text
+--only SUBSTRING (files whose path or package contains it), --mismatches N (how many to print,
+default all), --json FILE (every comparison, for analysis), --ask-every N and --no-wait (how
+often, and whether synchronously, the driver asks for pending changes while typing), --keep. Exits 1 when a threshold is not met or the text
 the server rebuilt from its journal is not v2.
 """
 
@@ -60,8 +62,10 @@ LANGUAGE_IDS = {"python": "python", "javascript": "javascript"}
 TYPE_LIMIT = 300
 # Deleting: runs up to this long are backspaced one character at a time.
 BACKSPACE_LIMIT = 40
-# While typing, ask for pending changes every this many keystrokes.
+# While typing, ask for pending changes every this many keystrokes (--ask-every).
 ASK_EVERY = 64
+# Whether to wait for the answer to those requests (--no-wait turns it off).
+WAIT_FOR_ASKS = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,8 +216,17 @@ class Document:
         )
 
     def ask(self):
-        """A pendingChanges request whose answer nobody needs (as an editor refreshes a view)."""
-        self.server.forget(self.server.send_request("rationale/pendingChanges", {"uri": self.uri}))
+        """A pendingChanges request in the middle of the edits, as an editor refreshes its view.
+
+        By default the driver waits for the answer, so the server takes stock of the document at
+        exactly this point and a run is repeatable. With --no-wait it does not (as an editor does
+        not), and the server may answer from a later point: where identity through edits depends
+        on the points at which the server looked, results then vary from run to run."""
+        request = self.server.send_request("rationale/pendingChanges", {"uri": self.uri})
+        if WAIT_FOR_ASKS:
+            self.server.wait(request)
+        else:
+            self.server.forget(request)
 
     def pending(self):
         return self.server.request("rationale/pendingChanges", {"uri": self.uri})["changes"]
@@ -271,8 +284,11 @@ def replay(mode, doc, old_text, new_text):
     if mode == "typed":
         replay_typed(doc, old_lines, new_lines)
     elif mode == "pasted":
-        for change in bottom_up_changes(old_lines, new_lines):
-            doc.change([change])
+        for i1, i2, j1, j2 in hunks(old_lines, new_lines):
+            old = "".join(old_lines[i1:i2])
+            # Top-down: the lines above this hunk are already v2's.
+            doc.change([{"range": lsp_range((j1, 0), advance((j1, 0), old)), "text": "".join(new_lines[j1:j2])}])
+            doc.ask()
     elif mode == "batch":
         doc.change(bottom_up_changes(old_lines, new_lines))
     elif mode == "whole":
@@ -434,7 +450,7 @@ def default_binary():
 
 def run_package(binary, package, pairs, modes, work):
     """Replays every pair of one package in one server; returns a result per (pair, mode)."""
-    slug = package.split(" ")[0]
+    slug = package.replace(" -> ", "-").replace(" ", "-")
     workspace = work / f"ws-{slug}"
     workspace.mkdir(parents=True)
     copies = work / f"judged-{slug}"
@@ -588,6 +604,7 @@ def print_mismatches(results, limit):
 
 
 def main():
+    global ASK_EVERY, WAIT_FOR_ASKS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(__doc__.splitlines()[1:]))
     which = parser.add_mutually_exclusive_group(required=True)
@@ -601,8 +618,12 @@ def main():
     parser.add_argument("--json", default=None)
     parser.add_argument("--min-precision", type=float, default=0.0)
     parser.add_argument("--min-recall", type=float, default=0.0)
+    parser.add_argument("--ask-every", type=int, default=ASK_EVERY, help="keystrokes between requests while typing")
+    parser.add_argument("--no-wait", action="store_true", help="do not wait for the requests sent while editing")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (workspaces, logs, journals)")
     args = parser.parse_args()
+    ASK_EVERY = max(1, args.ask_every)
+    WAIT_FOR_ASKS = not args.no_wait
 
     modes = tuple(args.modes.split(",")) if args.modes else (ALL_MODES if args.full else EDIT_MODES)
     for mode in modes:

@@ -1,25 +1,28 @@
 #!/usr/bin/env python3
 """The independent judge's view of a Python file: its units and each unit's own-token signature.
 
-Usage: python3 py_units.py [--tokens] FILE...  ->  one JSON object on stdout, {FILE: {"units": [...]}} or
-{FILE: {"error": "..."}} for a file that Python cannot parse.
+Usage: python3 py_units.py [--tokens] FILE...  ->  one JSON object on stdout,
+{FILE: {"units": [...]}} or {FILE: {"error": "..."}} for a file that Python cannot parse.
 
-This is written from the product's rules (SPEC.md, "Units"), not from the server's code, and uses
-only the standard library: `ast` finds the units, `tokenize` gives the token sequence with
-comments (which `ast` drops).
+Written from the product's rules (SPEC.md, "Units"), not from the server's code, with the standard
+library only: `ast` finds the units and their syntax, `tokenize` gives the tokens with comments
+(which `ast` drops).
 
 - Units are functions (sync and async) and classes; a function whose parent statement list is a
-  class body is a `method`. A unit's text starts at its first decorator's `@`.
+  class body is a `method`. A unit's text starts at its first decorator's `@` and ends where
+  `ast` ends it, stretched to the end of that line: what follows the last statement on its line
+  (a `# type: ignore` comment, a `;`) is the unit's, not its parent's.
 - The qualified name joins the names of the enclosing units, outermost first, with `.`.
-- A unit's own tokens are the tokens inside its text that are in no nested unit, with one
-  placeholder token `<kind>` where each directly nested unit stands. The module's own tokens are
-  every token outside the top-level units.
-- Each token counts with its type and its exact text, except a comment, whose lines count with
-  their surrounding whitespace trimmed. Whitespace between tokens does not count. Structure that
-  Python carries in whitespace does: every logical line opens with a marker of its indentation
-  depth relative to the unit's first line, and NEWLINE tokens (the end of a logical line) count.
-  INDENT and DEDENT tokens themselves are left out, because `tokenize` puts a DEDENT where the
-  next statement starts, which can be outside the unit that the block closes.
+- A unit's own text is its text with each directly nested unit replaced by a placeholder `<kind>`;
+  the module's own text is everything outside the top-level units.
+- Two own texts are the same when they have the same tokens and the same syntax:
+  - tokens: every token inside the own text with its type and exact text (string contents count,
+    spaces included), a comment as its text with the line's surrounding whitespace trimmed. The
+    tokens Python makes of layout (NEWLINE, NL, INDENT, DEDENT) are whitespace and do not count:
+    `def f(): ...` on one line and on two is the same unit;
+  - syntax: `ast.dump` of the unit's node with nested units replaced by their placeholder and
+    without positions, so that moving a statement into or out of a block (the same tokens in
+    another structure) is a change.
 """
 
 import ast
@@ -29,7 +32,8 @@ import json
 import sys
 import tokenize
 
-SKIPPED = {tokenize.ENCODING, tokenize.ENDMARKER, tokenize.NL, tokenize.INDENT, tokenize.DEDENT}
+LAYOUT = {tokenize.ENCODING, tokenize.ENDMARKER, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def read_source(path):
@@ -39,13 +43,15 @@ def read_source(path):
 
 
 class Unit:
-    def __init__(self, name, qualified, kind, start, end, parent):
+    def __init__(self, node, name, qualified, kind, start, end, parent):
+        self.node = node  # None for the module
         self.name = name
         self.qualified = qualified
         self.kind = kind
-        self.start = start  # (line, character column), 1-based lines as ast and tokenize count
+        self.start = start  # (line, character column); lines from 1 as ast and tokenize count
         self.end = end
         self.parent = parent  # index in the unit list, None for the module
+        self.children = []
         self.tokens = []
 
 
@@ -61,8 +67,7 @@ def unit_start(lines, node):
         first = node.decorator_list[0]
         line = first.lineno
         col = char_col(lines, line, first.col_offset)
-        text = lines[line - 1]
-        at = text.rfind("@", 0, col)
+        at = lines[line - 1].rfind("@", 0, col)
         return (line, at if at >= 0 else col)
     return (node.lineno, char_col(lines, node.lineno, node.col_offset))
 
@@ -72,30 +77,28 @@ def find_units(source):
     # Not str.splitlines: it also splits on form feeds and other separators that Python does not
     # treat as line ends, and line numbers must follow Python's own rule.
     lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    end_line = len(lines)
-    units = [Unit("<module>", "<module>", "module", (1, 0), (end_line + 1, 0), None)]
+    units = [Unit(tree, "<module>", "<module>", "module", (1, 0), (len(lines) + 1, 0), None)]
 
-    def visit(body_owner, parent_index, in_class_body):
+    def visit(owner, parent_index, in_class):
         for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            children = getattr(body_owner, field, None)
-            if not isinstance(children, list):
-                continue
-            for child in children:
-                visit_node(child, parent_index, in_class_body and field == "body")
+            statements = getattr(owner, field, None)
+            if isinstance(statements, list):
+                for statement in statements:
+                    visit_node(statement, parent_index, in_class and field == "body")
 
     def visit_node(node, parent_index, directly_in_class):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(node, DEFINITIONS):
             if isinstance(node, ast.ClassDef):
                 kind = "class"
             else:
                 kind = "method" if directly_in_class else "function"
             parent = units[parent_index]
             qualified = node.name if parent.parent is None else parent.qualified + "." + node.name
-            start = unit_start(lines, node)
-            end = (node.end_lineno, char_col(lines, node.end_lineno, node.end_col_offset))
-            units.append(Unit(node.name, qualified, kind, start, end, parent_index))
+            end = (node.end_lineno, len(lines[node.end_lineno - 1]))
+            units.append(Unit(node, node.name, qualified, kind, unit_start(lines, node), end, parent_index))
             index = len(units) - 1
-            visit(node, index, isinstance(node, ast.ClassDef))
+            parent.children.append(index)
+            visit(node, index, kind == "class")
         else:
             # Compound statements (if, for, while, with, try, match) hold statement lists whose
             # definitions are not directly in a class body.
@@ -105,13 +108,28 @@ def find_units(source):
     return units
 
 
-def innermost(units, children, pos):
-    """The innermost unit whose text contains pos (a (line, col) start of a token)."""
+def own_syntax(unit_node, kind_of):
+    """ast.dump of a unit's node without positions, each nested unit replaced by its placeholder."""
+
+    def dump(value):
+        if isinstance(value, ast.AST):
+            if value is not unit_node and id(value) in kind_of:
+                return "<" + kind_of[id(value)] + ">"
+            fields = ",".join(f"{name}={dump(getattr(value, name, None))}" for name in value._fields)
+            return f"{type(value).__name__}({fields})"
+        if isinstance(value, list):
+            return "[" + ",".join(dump(item) for item in value) + "]"
+        return repr(value)
+
+    return dump(unit_node)
+
+
+def innermost(units, pos):
+    """The innermost unit whose text contains pos, the (line, col) where a token starts."""
     current = 0
     while True:
-        for child in children[current]:
-            unit = units[child]
-            if unit.start <= pos < unit.end:
+        for child in units[current].children:
+            if units[child].start <= pos < units[child].end:
                 current = child
                 break
         else:
@@ -120,27 +138,11 @@ def innermost(units, children, pos):
 
 def signatures(source, with_tokens=False):
     units = find_units(source)
-    children = [[] for _ in units]
-    for index, unit in enumerate(units):
-        if unit.parent is not None:
-            children[unit.parent].append(index)
-
-    # Indentation depth of each unit's first line, so that a unit's markers are relative to it.
-    depth_at_unit = {}
-    depth = 0
-    line_start = True
-    tokens = tokenize.generate_tokens(io.StringIO(source).readline)
     placed = set()
-    for token in tokens:
-        if token.type == tokenize.INDENT:
-            depth += 1
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type in LAYOUT:
             continue
-        if token.type == tokenize.DEDENT:
-            depth -= 1
-            continue
-        if token.type in SKIPPED:
-            continue
-        owner = innermost(units, children, token.start)
+        owner = innermost(units, token.start)
         # A nested unit stands in its parent's tokens as one placeholder, where it starts.
         chain = []
         walk = owner
@@ -149,26 +151,17 @@ def signatures(source, with_tokens=False):
             walk = units[walk].parent
         for index in reversed(chain):
             placed.add(index)
-            depth_at_unit[index] = depth
             units[units[index].parent].tokens.append(("unit", "<" + units[index].kind + ">"))
-        unit = units[owner]
-        if line_start and token.type != tokenize.COMMENT:
-            unit.tokens.append(("depth", str(depth - depth_at_unit.get(owner, 0))))
         if token.type == tokenize.COMMENT:
-            text = "\n".join(line.strip() for line in token.string.splitlines())
-            unit.tokens.append(("comment", text))
-        elif token.type == tokenize.NEWLINE:
-            unit.tokens.append(("NEWLINE", ""))
+            units[owner].tokens.append(("COMMENT", token.string.strip()))
         else:
-            unit.tokens.append((tokenize.tok_name[token.type], token.string))
-        if token.type == tokenize.NEWLINE:
-            line_start = True
-        elif token.type != tokenize.COMMENT:
-            line_start = False
+            units[owner].tokens.append((tokenize.tok_name[token.type], token.string))
 
+    kind_of = {id(unit.node): unit.kind for unit in units[1:]}
     result = []
     for unit in units:
-        digest = hashlib.sha256(json.dumps(unit.tokens).encode("utf-8")).hexdigest()[:16]
+        syntax = own_syntax(unit.node, kind_of)
+        digest = hashlib.sha256(json.dumps([unit.tokens, syntax]).encode("utf-8")).hexdigest()[:16]
         result.append(
             {
                 "name": unit.qualified,
@@ -185,12 +178,11 @@ def signatures(source, with_tokens=False):
 def main(args):
     # --tokens: each unit's own tokens instead of their count, to see why two signatures differ.
     with_tokens = "--tokens" in args
-    paths = [arg for arg in args if arg != "--tokens"]
     out = {}
-    for path in paths:
+    for path in (arg for arg in args if arg != "--tokens"):
         try:
             out[path] = {"units": signatures(read_source(path), with_tokens)}
-        except (SyntaxError, tokenize.TokenError, ValueError, UnicodeDecodeError) as error:
+        except (SyntaxError, tokenize.TokenError, ValueError, UnicodeDecodeError, RecursionError) as error:
             out[path] = {"error": f"{type(error).__name__}: {error}"}
     json.dump(out, sys.stdout)
     sys.stdout.write("\n")
