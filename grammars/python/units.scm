@@ -1,6 +1,10 @@
 ; Units of Python: functions and classes, each with its decorators.
 ;
 ; Each pattern captures the whole unit as @unit.<kind> and its name as @name.
+; Start each pattern with its node, `(kind ...)`, or an alternation of nodes,
+; `[(kind ...) ...]`: the extractor runs the query only at nodes of those kinds
+; (a pattern that starts otherwise works, at the cost of a query over the whole
+; tree on every reparse).
 ; Two rules are applied by the extractor (server/src/units/extract.rs), because
 ; a query cannot say "not inside":
 ; - when several patterns capture the same node, the first pattern in this file

@@ -40,8 +40,10 @@ const TABLE: &[Language] = &[
 ];
 
 /// Each language's compiled units query, by its position in the table; compiled on first use.
-/// `None` when it does not compile (a bug the tests catch; at run time the file is text alone).
-static UNITS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] = [const { OnceLock::new() }; TABLE.len()];
+/// `None` when it does not compile (a bug the tests catch; at run time the language's documents
+/// then have no unit but the module).
+static UNITS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] =
+    [const { OnceLock::new() }; TABLE.len()];
 
 impl Language {
     pub fn grammar(&self) -> tree_sitter::Language {
@@ -52,7 +54,7 @@ impl Language {
     pub fn units_query(&self) -> Option<&'static Query> {
         let index = LANGUAGES.iter().position(|language| std::ptr::eq(language, self))?;
         UNITS_QUERIES[index]
-            .get_or_init(|| match self.compile_units_query() {
+            .get_or_init(|| match Query::new(&self.grammar(), self.units) {
                 Ok(query) => Some(query),
                 Err(err) => {
                     tracing::error!("the {} units query does not compile: {err}", self.name);
@@ -60,11 +62,6 @@ impl Language {
                 }
             })
             .as_ref()
-    }
-
-    /// Compiles `units.scm` afresh (the tests use it to report the error).
-    pub fn compile_units_query(&self) -> Result<Query, tree_sitter::QueryError> {
-        Query::new(&self.grammar(), self.units)
     }
 }
 
