@@ -20,9 +20,9 @@
 // expressions anywhere else (callbacks, IIFEs) are not units: they belong to the enclosing unit.
 // A class that is the value of a declarator or an assignment is that one unit, not two.
 //
-// Own tokens: the tokens and comments inside a unit's text that are in no nested unit, with one
-// placeholder `<kind>` where each directly nested unit stands; the module's own tokens are those
-// outside every top-level unit. A token counts as its exact source text; a comment as its lines
+// Own tokens: the tokens and comments inside a unit's text that are in no nested unit (a nested
+// unit is cut out and leaves nothing in its place: its appearing, disappearing or changing is its
+// own change, not its parent's); the module's own tokens are those outside every top-level unit. A token counts as its exact source text; a comment as its lines
 // with surrounding whitespace trimmed; whitespace between tokens does not count.
 
 import { readFileSync } from "node:fs";
@@ -158,7 +158,6 @@ function findUnits(source, ast) {
 function signatures(source, withTokens) {
   const { ast, tokens } = parse(source);
   const units = findUnits(source, ast);
-  const placed = new Set();
   for (const token of tokens) {
     let owner = 0;
     for (;;) {
@@ -166,17 +165,9 @@ function signatures(source, withTokens) {
       if (next === undefined) break;
       owner = next;
     }
-    const chain = [];
-    for (let walk = owner; !placed.has(walk) && units[walk].parent !== null; walk = units[walk].parent) chain.push(walk);
-    for (const index of chain.reverse()) {
-      placed.add(index);
-      units[units[index].parent].tokens.push(`<${units[index].kind}>`);
-    }
     const raw = source.slice(token.start, token.end);
     units[owner].tokens.push(token.comment ? "comment:" + raw.split(/\r\n|\r|\n/).map((l) => l.trim()).join("\n") : raw);
   }
-  // A unit with no token of its own cannot exist (its first token is its own), so every unit
-  // was placed in its parent.
   return units.map((unit) => ({
     name: unit.qualified,
     kind: unit.kind,

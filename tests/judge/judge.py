@@ -27,8 +27,8 @@ no change by the rule of own text: when the server reports that enclosing rename
 removed+added pair for it is dropped.
 
 Usage:
-  python3 judge.py --fixtures [--min-precision P] [--min-recall R]   the committed subset (CI)
-  python3 judge.py --full [--cache DIR]                               the packages fetch.py gets
+  python3 judge.py --fixtures [--threshold python=P,R ...]   the committed subset (CI)
+  python3 judge.py --full [--cache DIR]                      the packages fetch.py gets
 Options: --bin PATH (default $RATIONALE_BIN, else target/release/rationale), --modes typed,pasted,
 --only SUBSTRING (files whose path or package contains it), --mismatches N (how many to print,
 default all), --json FILE (every comparison, for analysis), --ask-every N and --no-wait (how
@@ -616,8 +616,8 @@ def main():
     parser.add_argument("--only", default=None)
     parser.add_argument("--mismatches", type=int, default=None)
     parser.add_argument("--json", default=None)
-    parser.add_argument("--min-precision", type=float, default=0.0)
-    parser.add_argument("--min-recall", type=float, default=0.0)
+    parser.add_argument("--threshold", action="append", default=[], metavar="LANGUAGE=PRECISION,RECALL",
+                        help="fail when the language's edits row falls below these (repeatable)")
     parser.add_argument("--ask-every", type=int, default=ASK_EVERY, help="keystrokes between requests while typing")
     parser.add_argument("--no-wait", action="store_true", help="do not wait for the requests sent while editing")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (workspaces, logs, journals)")
@@ -625,6 +625,14 @@ def main():
     ASK_EVERY = max(1, args.ask_every)
     WAIT_FOR_ASKS = not args.no_wait
 
+    thresholds = {}
+    for item in args.threshold:
+        try:
+            language, _, numbers = item.partition("=")
+            precision, recall = (float(x) for x in numbers.split(","))
+        except ValueError:
+            parser.error(f"--threshold {item}: write LANGUAGE=PRECISION,RECALL, e.g. python=0.96,0.96")
+        thresholds[language] = (precision, recall)
     modes = tuple(args.modes.split(",")) if args.modes else (ALL_MODES if args.full else EDIT_MODES)
     for mode in modes:
         if mode not in ALL_MODES:
@@ -664,12 +672,14 @@ def main():
     for r in bad_text:
         print(f"TEXT: the journal of {r['relative']} does not rebuild v2", file=sys.stderr)
         failed = True
-    for row in rows:
-        if row["mode"] != "edits":
-            continue
-        if row["precision"] < args.min_precision or row["recall"] < args.min_recall:
-            print(f"BELOW THRESHOLD: {row['language']} precision {row['precision']:.3f} (min {args.min_precision}), "
-                  f"recall {row['recall']:.3f} (min {args.min_recall})", file=sys.stderr)
+    for language, (min_precision, min_recall) in thresholds.items():
+        row = next((r for r in rows if r["mode"] == "edits" and r["language"] == language), None)
+        if row is None:
+            print(f"NO FIGURES for {language}: nothing of it was replayed", file=sys.stderr)
+            failed = True
+        elif row["precision"] < min_precision or row["recall"] < min_recall:
+            print(f"BELOW THRESHOLD: {language} precision {row['precision']:.3f} (min {min_precision}), "
+                  f"recall {row['recall']:.3f} (min {min_recall})", file=sys.stderr)
             failed = True
     sys.exit(1 if failed else 0)
 

@@ -13,15 +13,15 @@ library only: `ast` finds the units and their syntax, `tokenize` gives the token
   `ast` ends it, stretched to the end of that line: what follows the last statement on its line
   (a `# type: ignore` comment, a `;`) is the unit's, not its parent's.
 - The qualified name joins the names of the enclosing units, outermost first, with `.`.
-- A unit's own text is its text with each directly nested unit replaced by a placeholder `<kind>`;
-  the module's own text is everything outside the top-level units.
+- A unit's own text is its text with every nested unit cut out, leaving nothing in its place: a
+  nested unit appearing, disappearing or changing is that unit's change, not its parent's. The
+  module's own text is everything outside the top-level units.
 - Two own texts are the same when they have the same tokens and the same syntax:
   - tokens: every token inside the own text with its type and exact text (string contents count,
     spaces included), a comment as its text with the line's surrounding whitespace trimmed. The
     tokens Python makes of layout (NEWLINE, NL, INDENT, DEDENT) are whitespace and do not count:
     `def f(): ...` on one line and on two is the same unit;
-  - syntax: `ast.dump` of the unit's node with nested units replaced by their placeholder and
-    without positions, so that moving a statement into or out of a block (the same tokens in
+  - syntax: `ast.dump` of the unit's node with nested units left out and without positions, so that moving a statement into or out of a block (the same tokens in
     another structure) is a change.
 """
 
@@ -108,17 +108,18 @@ def find_units(source):
     return units
 
 
-def own_syntax(unit_node, kind_of):
-    """ast.dump of a unit's node without positions, each nested unit replaced by its placeholder."""
+def own_syntax(unit_node, unit_nodes):
+    """ast.dump of a unit's node without positions, nested units left out."""
+
+    def nested(value):
+        return isinstance(value, ast.AST) and value is not unit_node and id(value) in unit_nodes
 
     def dump(value):
         if isinstance(value, ast.AST):
-            if value is not unit_node and id(value) in kind_of:
-                return "<" + kind_of[id(value)] + ">"
             fields = ",".join(f"{name}={dump(getattr(value, name, None))}" for name in value._fields)
             return f"{type(value).__name__}({fields})"
         if isinstance(value, list):
-            return "[" + ",".join(dump(item) for item in value) + "]"
+            return "[" + ",".join(dump(item) for item in value if not nested(item)) + "]"
         return repr(value)
 
     return dump(unit_node)
@@ -138,29 +139,19 @@ def innermost(units, pos):
 
 def signatures(source, with_tokens=False):
     units = find_units(source)
-    placed = set()
     for token in tokenize.generate_tokens(io.StringIO(source).readline):
         if token.type in LAYOUT:
             continue
         owner = innermost(units, token.start)
-        # A nested unit stands in its parent's tokens as one placeholder, where it starts.
-        chain = []
-        walk = owner
-        while walk not in placed and units[walk].parent is not None:
-            chain.append(walk)
-            walk = units[walk].parent
-        for index in reversed(chain):
-            placed.add(index)
-            units[units[index].parent].tokens.append(("unit", "<" + units[index].kind + ">"))
         if token.type == tokenize.COMMENT:
             units[owner].tokens.append(("COMMENT", token.string.strip()))
         else:
             units[owner].tokens.append((tokenize.tok_name[token.type], token.string))
 
-    kind_of = {id(unit.node): unit.kind for unit in units[1:]}
+    unit_nodes = {id(unit.node) for unit in units[1:]}
     result = []
     for unit in units:
-        syntax = own_syntax(unit.node, kind_of)
+        syntax = own_syntax(unit.node, unit_nodes)
         digest = hashlib.sha256(json.dumps([unit.tokens, syntax]).encode("utf-8")).hexdigest()[:16]
         result.append(
             {
