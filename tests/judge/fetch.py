@@ -94,7 +94,10 @@ def fetch_javascript(name, version, downloads, target):
     )
     tarball = downloads / out.stdout.strip().splitlines()[-1]
     with tarfile.open(tarball) as archive:
-        archive.extractall(target, filter="data")
+        try:
+            archive.extractall(target, filter="data")
+        except TypeError:  # a Python without extraction filters (before 3.11.4)
+            archive.extractall(target)
 
 
 def fetch(cache):

@@ -20,7 +20,10 @@ use std::process::Command;
 const THRESHOLDS: [(&str, f64, f64); 2] = [("python", 0.96, 0.96), ("javascript", 0.99, 0.99)];
 
 fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 #[test]
@@ -34,9 +37,13 @@ fn pending_changes_agree_with_an_independent_judge_on_real_diffs() {
         .arg("--bin")
         .arg(bin);
     for (language, precision, recall) in THRESHOLDS {
-        command.arg("--threshold").arg(format!("{language}={precision},{recall}"));
+        command
+            .arg("--threshold")
+            .arg(format!("{language}={precision},{recall}"));
     }
-    let output = command.output().expect("python3 runs (the judge needs Python 3.11 and Node)");
+    let output = command
+        .output()
+        .expect("python3 runs (the judge needs Python 3.11 and Node)");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     // The table and the mismatches are the point of this test: show them whether it passes or not.
