@@ -42,7 +42,6 @@ import difflib
 import glob
 import json
 import os
-import queue
 import shutil
 import subprocess
 import sys
