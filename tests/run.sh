@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of Rationale: the server's unit tests and the black-box protocol tests, which
-# drive the release binary over stdio. Usage: bash tests/run.sh [extra nextest/cargo test args]
+# Runs every test of Rationale: the server's unit tests, the black-box protocol tests (the release
+# binary over stdio), and the end-to-end tests in the real editors.
+# Usage: bash tests/run.sh [extra nextest/cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,15 @@ cargo build --release --locked -p rationale
 cargo bench --locked --no-run -p rationale >/dev/null 2>&1 || cargo bench --locked --no-run -p rationale
 
 export RATIONALE_BIN="$PWD/target/release/rationale"
-echo "==> running the tests"
+status=0
+echo "==> the server's and the protocol tests"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --locked --release --workspace --no-fail-fast "$@"
+  cargo nextest run --locked --release --workspace --no-fail-fast "$@" || status=1
 else
-  cargo test --locked --release --workspace --no-fail-fast "$@"
+  cargo test --locked --release --workspace --no-fail-fast "$@" || status=1
 fi
+
+echo "==> Neovim, end to end"
+RATIONALE_SERVER_PATH="$RATIONALE_BIN" bash tests/editors/nvim/run.sh || status=1
+
+exit $status

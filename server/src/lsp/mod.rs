@@ -32,7 +32,15 @@ pub fn run_stdio() -> ExitCode {
             .finish();
         let shared = service.inner().shared().clone();
         let input = tokio::io::BufReader::with_capacity(64 * 1024, tokio::io::stdin());
-        let ending = transport::serve(input, tokio::io::stdout(), service, socket).await;
+        let serving = transport::serve(input, tokio::io::stdout(), service, socket);
+        // An editor that stops its server with SIGTERM still gets a journal that ends properly.
+        let ending = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut terminate) => tokio::select! {
+                ending = serving => ending,
+                _ = terminate.recv() => Ending::Fatal("terminated by SIGTERM".into()),
+            },
+            Err(_) => serving.await,
+        };
         let shut_down = shared.is_shut_down();
         match &ending {
             Ending::Fatal(why) => tracing::error!("stopping: {why}"),

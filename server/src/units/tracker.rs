@@ -93,6 +93,9 @@ struct Entry {
     saved: bool,
     /// The unit overlaps a syntax error: it is being typed, so its change is not ready yet.
     broken: bool,
+    /// An edit since the last refresh replaced the whole unit: whatever stands there now is
+    /// another unit, not this one edited in place.
+    wiped: bool,
     change: Option<Change>,
 }
 
@@ -136,22 +139,7 @@ pub struct Tracker {
 impl Tracker {
     /// Starts tracking with every unit at its baseline.
     pub fn new(units: &[Unit]) -> Self {
-        let entries = units
-            .iter()
-            .map(|unit| Entry {
-                baseline: Some(Snapshot::of(unit)),
-                current: Some(Snapshot::of(unit)),
-                range: unit.range.clone(),
-                name_range: unit.name_range.clone(),
-                edits: 0,
-                first_edit: None,
-                last_edit: None,
-                last_edit_wall: None,
-                saved: false,
-                broken: false,
-                change: None,
-            })
-            .collect();
+        let entries = units.iter().map(|unit| Entry::new(unit, Some(Snapshot::of(unit)))).collect();
         Self { entries, queued: Vec::new() }
     }
 
@@ -221,6 +209,7 @@ impl Tracker {
             entry.touch(&edit);
         }
         for entry in &mut self.entries {
+            entry.wiped |= start <= entry.range.start && entry.range.end <= old_end && start < old_end;
             entry.range = shift(&entry.range, start, old_end, new_end);
             entry.name_range = shift(&entry.name_range, start, old_end, new_end);
         }
@@ -251,7 +240,7 @@ impl Tracker {
                 continue;
             }
             let found = (0..self.entries.len())
-                .filter(|&e| !taken[e] && self.entries[e].current.is_some())
+                .filter(|&e| !taken[e] && self.entries[e].current.is_some() && !self.entries[e].wiped)
                 .filter(|&e| keys[e].as_ref().is_some_and(|(_, k)| *k == unit.kind))
                 .map(|e| (e, overlap(&self.entries[e].range, &unit.range)))
                 .filter(|&(_, o)| o > 0)
@@ -280,20 +269,11 @@ impl Tracker {
                     entry.range = unit.range.clone();
                     entry.name_range = unit.name_range.clone();
                 }
-                None => self.entries.push(Entry {
-                    baseline: None,
-                    current: Some(Snapshot::of(unit)),
-                    range: unit.range.clone(),
-                    name_range: unit.name_range.clone(),
-                    edits: 0,
-                    first_edit: None,
-                    last_edit: None,
-                    last_edit_wall: None,
-                    saved: false,
-                    broken: false,
-                    change: None,
-                }),
+                None => self.entries.push(Entry::new(unit, None)),
             }
+        }
+        for entry in &mut self.entries {
+            entry.wiped = false;
         }
         // Keep entries in source order, so listings read top to bottom.
         self.entries.sort_by_key(|e| (e.range.start, std::cmp::Reverse(e.range.end)));
@@ -367,6 +347,24 @@ impl Tracker {
 }
 
 impl Entry {
+    /// An entry for a unit as it stands now, with the given baseline (`None`: it was added).
+    fn new(unit: &Unit, baseline: Option<Snapshot>) -> Self {
+        Self {
+            baseline,
+            current: Some(Snapshot::of(unit)),
+            range: unit.range.clone(),
+            name_range: unit.name_range.clone(),
+            edits: 0,
+            first_edit: None,
+            last_edit: None,
+            last_edit_wall: None,
+            saved: false,
+            broken: false,
+            wiped: false,
+            change: None,
+        }
+    }
+
     fn is_module(&self) -> bool {
         self.current.as_ref().or(self.baseline.as_ref()).is_some_and(|s| s.kind == UnitKind::Module)
     }

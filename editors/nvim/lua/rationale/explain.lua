@@ -1,0 +1,294 @@
+--- `rationale.explain`, the command the plugin implements for the server: shows the change (the
+--- unit's diff), asks for the rationale through `vim.ui.input` (so dressing.nvim, snacks.nvim and
+--- the like show their own input), and records it with `rationale.record`.
+---
+--- Nothing is lost on the way: cancelling leaves the change pending (explain it later, or skip
+--- it); a refusal from the server (too short, say) is shown and the input opens again with the
+--- text kept; a change that is no longer pending (explained elsewhere, edited back) is said so.
+local rationale = require('rationale')
+
+local M = {}
+
+--- Unified diff of the unit, before to after. `vim.text.diff` from 0.11, `vim.diff` before.
+local function unit_diff(before, after)
+  local diff = (vim.text and vim.text.diff) or vim.diff
+  local function lines(text)
+    if text == '' or text:sub(-1) == '\n' then
+      return text
+    end
+    return text .. '\n'
+  end
+  local result = diff(lines(before or ''), lines(after or ''), { result_type = 'unified', ctxlen = 3 })
+  local out = {}
+  for line in (result or ''):gmatch('([^\n]*)\n') do
+    table.insert(out, line)
+  end
+  return out
+end
+
+--- A unit's text starts at its node, so a method's first line has lost the indentation that its
+--- other lines keep. Gives it back (the whitespace before the unit on its first line), then takes
+--- off the indentation all lines share, so the diff reads like the code.
+local function reindent(texts, change)
+  local bufnr = vim.uri_to_bufnr(change.uri)
+  local start = change.unit.range and change.unit.range.start
+  local prefix = ''
+  if start and vim.api.nvim_buf_is_loaded(bufnr) then
+    local line = vim.api.nvim_buf_get_lines(bufnr, start.line, start.line + 1, false)[1] or ''
+    local before = line:sub(1, start.character)
+    if before:match('^%s*$') then
+      prefix = before
+    end
+  end
+  local common
+  for i, text in ipairs(texts) do
+    if text ~= '' then
+      texts[i] = prefix .. text
+      for indent in ('\n' .. texts[i]):gmatch('\n([ \t]*)[^\n]') do
+        if not common or #indent < #common then
+          common = indent
+        end
+      end
+    end
+  end
+  if common and #common > 0 then
+    for i, text in ipairs(texts) do
+      texts[i] = ('\n' .. text):gsub('\n' .. vim.pesc(common), '\n'):sub(2)
+    end
+  end
+  return texts
+end
+
+--- The change as a reader of the prompt needs it: where it is and its diff.
+local function diff_lines(change)
+  local path = vim.fn.fnamemodify(vim.uri_to_fname(change.uri), ':~:.')
+  local line = change.unit.range and change.unit.range.start.line + 1 or 1
+  local header = {
+    ('%s:%d  %s %s'):format(path, line, change.change, rationale.described(change.unit.kind, change.unit.name)),
+  }
+  if change.previousName then
+    header[1] = header[1] .. (' (was `%s`)'):format(change.previousName)
+  end
+  local texts = reindent({ change.before or '', change.after or '' }, change)
+  return vim.list_extend(header, unit_diff(texts[1], texts[2]))
+end
+
+--- A scratch window that shows the change while the input is open, and goes when it closes.
+local Preview = {}
+Preview.__index = Preview
+
+local HINT = 'Enter: record · Esc: not now (nothing is lost)'
+
+function Preview.open(style, title, lines)
+  if not style then
+    return setmetatable({}, Preview)
+  end
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, lines)
+  vim.bo[buf].filetype = 'diff'
+  vim.bo[buf].modifiable = false
+  vim.bo[buf].bufhidden = 'wipe'
+  local width = math.max(vim.fn.strdisplaywidth(title) + 4, vim.fn.strdisplaywidth(HINT) + 4)
+  for _, line in ipairs(lines) do
+    width = math.max(width, vim.fn.strdisplaywidth(line) + 1)
+  end
+  local self = setmetatable({ buf = buf, style = style, lines = #lines }, Preview)
+  if style == 'split' then
+    local previous = vim.api.nvim_get_current_win()
+    vim.cmd(('botright %dsplit'):format(math.min(#lines, math.floor(vim.o.lines / 3))))
+    self.win = vim.api.nvim_get_current_win()
+    vim.api.nvim_win_set_buf(self.win, buf)
+    vim.wo[self.win].winfixheight = true
+    vim.api.nvim_set_current_win(previous)
+  else
+    -- At the bottom of the editor, just above the command line where the built-in input asks.
+    self.width = math.min(width, vim.o.columns - 4)
+    self.win = vim.api.nvim_open_win(buf, false, {
+      relative = 'editor',
+      anchor = 'SW',
+      row = vim.o.lines - vim.o.cmdheight - (vim.o.laststatus > 0 and 1 or 0),
+      col = 0,
+      width = self.width,
+      height = self:height(#lines),
+      style = 'minimal',
+      border = 'rounded',
+      title = ' ' .. title .. ' ',
+      title_pos = 'left',
+      footer = ' ' .. HINT .. ' ',
+      footer_pos = 'right',
+      focusable = false,
+      zindex = 45,
+    })
+  end
+  vim.wo[self.win].wrap = false
+  vim.wo[self.win].cursorline = false
+  return self
+end
+
+function Preview:height(lines)
+  return math.max(1, math.min(lines, math.floor(vim.o.lines / 2) - 2))
+end
+
+--- Shows why a rationale was refused under the diff, so it is in sight when the question comes
+--- back (the built-in input takes the command line, where a notification would be).
+function Preview:note(text)
+  if not (self.win and vim.api.nvim_win_is_valid(self.win)) then
+    return
+  end
+  local lines = { '' }
+  local width = (self.width or vim.api.nvim_win_get_width(self.win)) - 1
+  local line = ''
+  for word in text:gmatch('%S+') do
+    if line ~= '' and vim.fn.strdisplaywidth(line .. ' ' .. word) > width then
+      table.insert(lines, line)
+      line = word
+    else
+      line = line == '' and word or (line .. ' ' .. word)
+    end
+  end
+  table.insert(lines, line)
+  vim.bo[self.buf].modifiable = true
+  vim.api.nvim_buf_set_lines(self.buf, self.lines, -1, false, lines)
+  vim.bo[self.buf].modifiable = false
+  local namespace = vim.api.nvim_create_namespace('rationale_explain')
+  vim.api.nvim_buf_clear_namespace(self.buf, namespace, 0, -1)
+  for i = self.lines + 1, self.lines + #lines - 1 do
+    vim.api.nvim_buf_set_extmark(self.buf, namespace, i, 0, { line_hl_group = 'WarningMsg' })
+  end
+  if self.style == 'float' then
+    vim.api.nvim_win_set_config(self.win, { height = self:height(self.lines + #lines) })
+  end
+  -- Keep the reason in sight when the diff is taller than the window.
+  pcall(vim.api.nvim_win_set_cursor, self.win, { self.lines + #lines, 0 })
+end
+
+function Preview:close()
+  if self.win and vim.api.nvim_win_is_valid(self.win) then
+    vim.api.nvim_win_close(self.win, true)
+  end
+  self.win = nil
+end
+
+--- Asks for the pending changes of one document; calls back with the change `id`, or nil and why.
+local function find_change(client, uri, id, callback)
+  rationale.request(client, 'rationale/pendingChanges', { uri = uri }, function(err, result)
+    if err then
+      return callback(nil, err.message)
+    end
+    for _, change in ipairs((result or {}).changes or {}) do
+      if change.id == id then
+        return callback(change)
+      end
+    end
+    callback(nil)
+  end)
+end
+
+local function notify(message, level)
+  vim.notify('Rationale: ' .. message, level or vim.log.levels.INFO)
+end
+
+--- A refusal, as a notification: only its reason, the part before the advice ("a rationale needs
+--- at least 15 characters (this one has 9)"), so that it fits on the command line without a
+--- hit-enter prompt while the question comes back. The whole message goes under the diff.
+local function refused(message)
+  local reason = message:match('^(.-): ') or message
+  notify(reason, vim.log.levels.WARN)
+end
+
+--- Runs the whole exchange for one pending change.
+--- @param client vim.lsp.Client
+--- @param args {changeId: string, uri: string, unit?: string, kind?: string, change?: string}
+--- @param on_done? fun(result: 'recorded'|'cancelled'|'gone') for callers that go on afterwards
+function M.explain(client, args, on_done)
+  on_done = on_done or function() end
+  local options = require('rationale.config').get()
+  local subject = rationale.subject(args.change, args.kind, args.unit)
+  local prompt = 'Explain ' .. subject .. ': '
+  local preview
+
+  local function finish(result)
+    if preview then
+      preview:close()
+    end
+    on_done(result)
+  end
+
+  local ask -- forward: asks, then records; on a refusal asks again with the text kept
+
+  local function record(text)
+    local params = { command = 'rationale.record', arguments = { { changeId = args.changeId, text = text } } }
+    rationale.request(client, 'workspace/executeCommand', params, function(err)
+      if not err then
+        notify(('recorded the rationale for %s'):format(rationale.described(args.kind, args.unit)))
+        return finish('recorded')
+      end
+      -- Refused: too short, or the change went away meanwhile. Only a change that is still
+      -- pending is worth asking about again.
+      find_change(client, args.uri, args.changeId, function(change)
+        if change then
+          refused(err.message)
+          ask(text, err.message)
+        else
+          notify(('%s is no longer pending: nothing was recorded'):format(subject), vim.log.levels.WARN)
+          finish('gone')
+        end
+      end)
+    end)
+  end
+
+  ask = function(default, refusal)
+    if preview and refusal then
+      preview:note(refusal)
+    end
+    vim.cmd.redraw()
+    vim.ui.input({ prompt = prompt, default = default }, function(text)
+      if text == nil or vim.trim(text) == '' then
+        -- Cancelled: nothing is recorded and the change stays pending.
+        vim.api.nvim_echo({ { ('Rationale: nothing recorded; %s stays pending'):format(rationale.described(args.kind, args.unit)) } }, false, {})
+        return finish('cancelled')
+      end
+      local minimum = options.min_rationale_chars
+      local length = vim.fn.strchars(vim.trim(text))
+      if minimum and length < minimum then
+        -- The server would refuse it too (the option overrides rationale.toml); saves a round trip.
+        local why = ('a rationale needs at least %d characters (this one has %d): say why the change '
+          .. 'was made, not only what it does'):format(minimum, length)
+        refused(why)
+        return vim.schedule(function()
+          ask(text, why)
+        end)
+      end
+      record(text)
+    end)
+  end
+
+  find_change(client, args.uri, args.changeId, function(change, err)
+    if not change then
+      notify(err or ('%s is no longer pending: it was explained or skipped already, or edited back'):format(subject), vim.log.levels.WARN)
+      return on_done('gone')
+    end
+    -- The server's words win over the command's, which may be older.
+    args.unit, args.kind, args.change = change.unit.name, change.unit.kind, change.change
+    subject = rationale.subject(args.change, args.kind, args.unit)
+    prompt = 'Explain ' .. subject .. ': '
+    preview = Preview.open(options.diff, 'Explain ' .. subject, diff_lines(change))
+    ask(nil)
+  end)
+end
+
+--- The handler Neovim calls for the `rationale.explain` command of a code action or a code lens.
+--- @param command lsp.Command
+--- @param ctx {client_id: integer, bufnr: integer}
+function M.command(command, ctx)
+  local args = command.arguments and command.arguments[1]
+  local client = ctx and ctx.client_id and vim.lsp.get_client_by_id(ctx.client_id)
+  if type(args) ~= 'table' or type(args.changeId) ~= 'string' or not client then
+    notify('rationale.explain needs a change id and a running server', vim.log.levels.ERROR)
+    return
+  end
+  args.uri = args.uri or vim.uri_from_bufnr(ctx.bufnr or 0)
+  M.explain(client, args)
+end
+
+return M
