@@ -94,6 +94,8 @@ struct Inbox {
     /// The server closed its stdout.
     eof: bool,
     stderr: Vec<u8>,
+    /// The server closed its stderr.
+    stderr_eof: bool,
 }
 
 struct Shared {
@@ -207,14 +209,19 @@ impl Server {
                 loop {
                     match stderr.read(&mut buf) {
                         Ok(0) | Err(_) => break,
-                        Ok(n) => shared
-                            .inbox
-                            .lock()
-                            .unwrap()
-                            .stderr
-                            .extend_from_slice(&buf[..n]),
+                        Ok(n) => {
+                            shared
+                                .inbox
+                                .lock()
+                                .unwrap()
+                                .stderr
+                                .extend_from_slice(&buf[..n]);
+                            shared.changed.notify_all();
+                        }
                     }
                 }
+                shared.inbox.lock().unwrap().stderr_eof = true;
+                shared.changed.notify_all();
             })
         };
         Server {
@@ -481,6 +488,46 @@ impl Server {
         self.shared.inbox.lock().unwrap().garbage.clone()
     }
 
+    /// Waits until the server's stderr contains `needle` (stderr is read by its own thread, so
+    /// a log line may arrive after the answer to a later request). True if it did.
+    pub fn wait_stderr(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut inbox = self.shared.inbox.lock().unwrap();
+        loop {
+            if String::from_utf8_lossy(&inbox.stderr).contains(needle) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline || inbox.stderr_eof {
+                return false;
+            }
+            inbox = self
+                .shared
+                .changed
+                .wait_timeout(inbox, deadline - now)
+                .unwrap()
+                .0;
+        }
+    }
+
+    /// Waits until both output streams are closed (after the process exited).
+    fn wait_outputs_closed(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut inbox = self.shared.inbox.lock().unwrap();
+        while !(inbox.eof && inbox.stderr_eof) {
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            inbox = self
+                .shared
+                .changed
+                .wait_timeout(inbox, deadline - now)
+                .unwrap()
+                .0;
+        }
+    }
+
     /// Everything the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.shared.inbox.lock().unwrap().stderr).into_owned()
@@ -540,7 +587,7 @@ impl Server {
         loop {
             if let Some(status) = self.child.try_wait().expect("waiting for the server") {
                 // Let the reader threads see end of output.
-                self.wait_until(Duration::from_secs(5), |inbox| inbox.eof.then_some(()));
+                self.wait_outputs_closed(Duration::from_secs(5));
                 return Some(status);
             }
             if Instant::now() >= deadline {
@@ -556,7 +603,7 @@ impl Server {
             libc::kill(self.child.id() as libc::pid_t, libc::SIGKILL);
         }
         let _ = self.child.wait();
-        self.wait_until(Duration::from_secs(10), |inbox| inbox.eof.then_some(()));
+        self.wait_outputs_closed(Duration::from_secs(10));
     }
 
     /// `shutdown` (which must answer null), then `exit`; the process must exit with code 0.

@@ -489,13 +489,8 @@ fn a_change_past_the_end_of_the_document_is_not_applied_and_the_next_save_resync
     // Line 5 of a two-line document: nothing can apply it.
     server.did_change(&uri, 2, &[Change::insert(Pos::new(5, 0), "lost")]);
     assert_still_serving(&mut server, "a change past the end of the document");
-    // Stderr is read by another thread: give the log line a moment to arrive.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
-    while !server.stderr().contains("past.py") && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
     assert!(
-        server.stderr().contains("past.py"),
+        server.wait_stderr("past.py", Duration::from_secs(3)),
         "a change that cannot be applied is logged, naming the document; stderr:\n{}",
         server.stderr()
     );
