@@ -358,6 +358,14 @@ fn wrong_parameter_types_in_a_request_get_invalid_params() {
         error.code, INVALID_PARAMS,
         "codeAction with textDocument: 5 got {error}"
     );
+    // The server's own requests too.
+    let error = server
+        .request("rationale/pendingChanges", json!({"uri": 42}))
+        .expect_err("rationale/pendingChanges with uri: 42 must be refused");
+    assert_eq!(
+        error.code, INVALID_PARAMS,
+        "rationale/pendingChanges with uri: 42 got {error}"
+    );
     assert_still_serving(&mut server, "a request with wrong parameter types");
     server.shutdown_and_exit();
 }
