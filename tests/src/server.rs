@@ -118,6 +118,8 @@ pub struct Server {
     /// The `initialize` result, once initialized.
     pub init_result: Option<Value>,
     pub options: ServerOptions,
+    /// The exit status, once the process was reaped.
+    exit_status: Mutex<Option<ExitStatus>>,
 }
 
 /// A `file://` URI for an absolute path, percent-encoding what a URI path may not hold.
@@ -235,6 +237,7 @@ impl Server {
             encoding: None,
             init_result: None,
             options,
+            exit_status: Mutex::new(None),
         }
     }
 
@@ -453,7 +456,7 @@ impl Server {
         inbox.responses.get("null").cloned().unwrap_or_default()
     }
 
-    /// The ids of every response received so far, taken or not.
+    /// How many responses with this id arrived and were not taken yet (by `wait_response`).
     pub fn response_count(&self, id: i64) -> usize {
         let inbox = self.shared.inbox.lock().unwrap();
         inbox
@@ -548,10 +551,11 @@ impl Server {
     }
 
     fn child_status(&self) -> Option<ExitStatus> {
-        // try_wait needs &mut; go through the pid instead so this works from &self.
-        let mut status = 0;
+        if let Some(status) = *self.exit_status.lock().unwrap() {
+            return Some(status);
+        }
+        // Not reaped yet: look with waitid(WNOWAIT), which leaves the child to `wait`.
         let pid = self.child.id() as libc::pid_t;
-        // WNOHANG | WNOWAIT: look without reaping.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         let r = unsafe {
             libc::waitid(
@@ -562,15 +566,14 @@ impl Server {
             )
         };
         if r == 0 && unsafe { info.si_pid() } == pid {
-            status = unsafe { info.si_status() };
             use std::os::unix::process::ExitStatusExt;
+            let status = unsafe { info.si_status() };
             return Some(if info.si_code == libc::CLD_EXITED {
                 ExitStatus::from_raw(status << 8)
             } else {
                 ExitStatus::from_raw(status)
             });
         }
-        let _ = status;
         None
     }
 
@@ -586,6 +589,7 @@ impl Server {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("waiting for the server") {
+                *self.exit_status.lock().unwrap() = Some(status);
                 // Let the reader threads see end of output.
                 self.wait_outputs_closed(Duration::from_secs(5));
                 return Some(status);
@@ -602,7 +606,9 @@ impl Server {
         unsafe {
             libc::kill(self.child.id() as libc::pid_t, libc::SIGKILL);
         }
-        let _ = self.child.wait();
+        if let Ok(status) = self.child.wait() {
+            *self.exit_status.lock().unwrap() = Some(status);
+        }
         self.wait_outputs_closed(Duration::from_secs(10));
     }
 
