@@ -161,6 +161,18 @@ impl Server {
         Self::spawn_in(options, dir, folders)
     }
 
+    /// Starts and initializes a server on existing workspace folders (another server's, say:
+    /// two editor windows on one folder). The folders are not removed when it is dropped.
+    pub fn start_on(folders: Vec<PathBuf>, options: ServerOptions) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("rationale-test-")
+            .tempdir()
+            .expect("creating a temporary directory");
+        let mut server = Self::spawn_in(options, dir, folders);
+        server.initialize();
+        server
+    }
+
     fn spawn_in(options: ServerOptions, dir: tempfile::TempDir, folders: Vec<PathBuf>) -> Self {
         let bin = crate::binary::path();
         let mut command = Command::new(bin);

@@ -608,3 +608,41 @@ fn a_symlinked_store_is_refused_once_and_the_server_keeps_serving() {
         rationale_tests::journal::list_files(&elsewhere)
     );
 }
+
+#[test]
+fn two_servers_on_one_folder_keep_separate_journals() {
+    // Two editor windows on the same folder, editing the same file at the same time.
+    let mut first = Server::start(ServerOptions::default());
+    let mut second = Server::start_on(first.folders.clone(), ServerOptions::default());
+    let uri = first.open("shared.py", "x = 1\n");
+    second.open("shared.py", "x = 1\n");
+    for i in 0..50 {
+        let change = [Change::insert(Pos::new(1, 0), format!("a{i} = {i}\n"))];
+        first.did_change(&uri, 2 + i, &change);
+        second.did_change(&uri, 2 + i, &change);
+    }
+    first.shutdown_and_exit();
+    second.shutdown_and_exit();
+    let journals = Server::journal_paths_of(first.root());
+    assert_eq!(
+        journals.len(),
+        2,
+        "one journal per server process: {journals:?}"
+    );
+    for path in &journals {
+        let journal = Journal::read(path).unwrap();
+        journal.assert_well_formed();
+        assert_eq!(
+            journal.of_type("session").len(),
+            1,
+            "a journal is never appended to by a second process"
+        );
+        assert_eq!(
+            journal.edits_for("shared.py").len(),
+            50,
+            "{}",
+            journal.summary()
+        );
+    }
+    rationale_tests::journal::assert_verify_ok(first.root());
+}
