@@ -70,9 +70,8 @@ pub fn handle(session: &Session, method: &str, params: Option<Value>) {
         }
         _ => unreachable!("{method} is not an ordered notification"),
     };
-    match result {
-        Some(Err(problem)) => tracing::warn!("{method}: {problem}"),
-        Some(Ok(())) | None => {}
+    if let Some(Err(problem)) = result {
+        tracing::warn!("{method}: {problem}");
     }
 }
 

@@ -52,7 +52,7 @@ impl Snapshot {
             name: unit.qualified.clone(),
             kind: unit.kind,
             text: unit.text.clone(),
-            signature: unit.signature.clone(),
+            signature: unit.signature,
         }
     }
 }
