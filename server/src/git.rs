@@ -35,7 +35,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("rationale-git-{}", rand::random::<u64>()));
         std::fs::create_dir_all(&dir).unwrap();
         // GIT_CEILING_DIRECTORIES keeps git from finding a repository above the temp folder.
-        assert_eq!(git(&dir, &["--version"]).is_some(), true);
+        assert!(git(&dir, &["--version"]).is_some(), "git is installed");
         let parent = dir.parent().unwrap().to_owned();
         std::env::set_var("GIT_CEILING_DIRECTORIES", &parent);
         assert_eq!(state(&dir), None);

@@ -4,7 +4,7 @@
 //!
 //! [`Store::open`] makes sure the folders exist and are safe; [`Store::create_journal`] and
 //! [`Store::append_file`] hand out files to write. Every check is made again on each call, because
-//! the folders can change under a long-running server. Reading ([`journals`]) creates nothing.
+//! the folders can change under a long-running server.
 //!
 //! Permissions: folders this module creates are 0700 and files 0600, exactly (not left to the
 //! umask). A `.rationale` that already exists, or a file in it that someone else made, keeps the
@@ -287,31 +287,6 @@ impl Store {
             })
         }
     }
-}
-
-/// The journals of a workspace folder, `sessions/*.jsonl`, sorted by name (and so by the time
-/// their sessions started). Reads only: a folder without a store has no journals. Entries that
-/// are not regular files (symbolic links included) are left out.
-pub fn journals(folder: &Path) -> io::Result<Vec<PathBuf>> {
-    let dir = folder.join(STORE_DIR).join(SESSIONS_DIR);
-    let entries = match fs::read_dir(&dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    let mut found = Vec::new();
-    for entry in entries {
-        let entry = entry?;
-        let path = entry.path();
-        // `DirEntry::file_type` does not follow symbolic links.
-        if entry.file_type()?.is_file()
-            && path.extension().is_some_and(|ext| ext == JOURNAL_EXTENSION)
-        {
-            found.push(path);
-        }
-    }
-    found.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
-    Ok(found)
 }
 
 /// A new session id: the UTC time to the second, then six hex digits, e.g.
@@ -1039,41 +1014,6 @@ mod tests {
                 })
             ));
         }
-    }
-
-    #[test]
-    fn journals_lists_regular_jsonl_files_in_order_and_creates_nothing() {
-        let ws = ScratchDir::new("store-journals");
-        assert!(journals(ws.path()).unwrap().is_empty());
-        assert!(!ws.path().join(".rationale").exists());
-
-        let store = Store::open(ws.path()).unwrap();
-        for id in [
-            "20261126T090000Z-000002",
-            "20261126T083000Z-7f3a9c",
-            "20251231T235959Z-ffffff",
-        ] {
-            store.create_journal(id).unwrap();
-        }
-        ws.write(".rationale/sessions/notes.txt", "");
-        symlink(
-            store.journal_path("20251231T235959Z-ffffff"),
-            store.journal_path("zz-link"),
-        )
-        .unwrap();
-        let names: Vec<String> = journals(ws.path())
-            .unwrap()
-            .iter()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "20251231T235959Z-ffffff.jsonl",
-                "20261126T083000Z-7f3a9c.jsonl",
-                "20261126T090000Z-000002.jsonl"
-            ]
-        );
     }
 
     #[test]

@@ -53,12 +53,12 @@ pub fn initial_text(rng: &mut Rng, newline: &str) -> String {
     let lines = rng.between(0, 12);
     let mut text = String::new();
     for _ in 0..lines {
-        text.push_str(*rng.pick(LINES));
+        text.push_str(rng.pick::<&str>(LINES));
         text.push_str(newline);
     }
     if rng.chance(0.3) {
         // No line break at the end of the file.
-        text.push_str(*rng.pick(LINES));
+        text.push_str(rng.pick::<&str>(LINES));
     }
     text
 }
@@ -68,7 +68,7 @@ pub fn block(rng: &mut Rng, newline: &str) -> String {
     let mut text = String::new();
     let n = rng.between(2, 7);
     for i in 0..n {
-        text.push_str(*rng.pick(LINES));
+        text.push_str(rng.pick::<&str>(LINES));
         if i + 1 < n || rng.chance(0.6) {
             text.push_str(newline);
         }

@@ -94,6 +94,8 @@ struct Inbox {
     /// The server closed its stdout.
     eof: bool,
     stderr: Vec<u8>,
+    /// The server closed its stderr.
+    stderr_eof: bool,
 }
 
 struct Shared {
@@ -116,6 +118,8 @@ pub struct Server {
     /// The `initialize` result, once initialized.
     pub init_result: Option<Value>,
     pub options: ServerOptions,
+    /// The exit status, once the process was reaped.
+    exit_status: Mutex<Option<ExitStatus>>,
 }
 
 /// A `file://` URI for an absolute path, percent-encoding what a URI path may not hold.
@@ -155,6 +159,18 @@ impl Server {
             std::fs::create_dir_all(folder).expect("creating a workspace folder");
         }
         Self::spawn_in(options, dir, folders)
+    }
+
+    /// Starts and initializes a server on existing workspace folders (another server's, say:
+    /// two editor windows on one folder). The folders are not removed when it is dropped.
+    pub fn start_on(folders: Vec<PathBuf>, options: ServerOptions) -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("rationale-test-")
+            .tempdir()
+            .expect("creating a temporary directory");
+        let mut server = Self::spawn_in(options, dir, folders);
+        server.initialize();
+        server
     }
 
     fn spawn_in(options: ServerOptions, dir: tempfile::TempDir, folders: Vec<PathBuf>) -> Self {
@@ -207,14 +223,19 @@ impl Server {
                 loop {
                     match stderr.read(&mut buf) {
                         Ok(0) | Err(_) => break,
-                        Ok(n) => shared
-                            .inbox
-                            .lock()
-                            .unwrap()
-                            .stderr
-                            .extend_from_slice(&buf[..n]),
+                        Ok(n) => {
+                            shared
+                                .inbox
+                                .lock()
+                                .unwrap()
+                                .stderr
+                                .extend_from_slice(&buf[..n]);
+                            shared.changed.notify_all();
+                        }
                     }
                 }
+                shared.inbox.lock().unwrap().stderr_eof = true;
+                shared.changed.notify_all();
             })
         };
         Server {
@@ -228,6 +249,7 @@ impl Server {
             encoding: None,
             init_result: None,
             options,
+            exit_status: Mutex::new(None),
         }
     }
 
@@ -446,7 +468,7 @@ impl Server {
         inbox.responses.get("null").cloned().unwrap_or_default()
     }
 
-    /// The ids of every response received so far, taken or not.
+    /// How many responses with this id arrived and were not taken yet (by `wait_response`).
     pub fn response_count(&self, id: i64) -> usize {
         let inbox = self.shared.inbox.lock().unwrap();
         inbox
@@ -481,6 +503,46 @@ impl Server {
         self.shared.inbox.lock().unwrap().garbage.clone()
     }
 
+    /// Waits until the server's stderr contains `needle` (stderr is read by its own thread, so
+    /// a log line may arrive after the answer to a later request). True if it did.
+    pub fn wait_stderr(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut inbox = self.shared.inbox.lock().unwrap();
+        loop {
+            if String::from_utf8_lossy(&inbox.stderr).contains(needle) {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline || inbox.stderr_eof {
+                return false;
+            }
+            inbox = self
+                .shared
+                .changed
+                .wait_timeout(inbox, deadline - now)
+                .unwrap()
+                .0;
+        }
+    }
+
+    /// Waits until both output streams are closed (after the process exited).
+    fn wait_outputs_closed(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        let mut inbox = self.shared.inbox.lock().unwrap();
+        while !(inbox.eof && inbox.stderr_eof) {
+            let now = Instant::now();
+            if now >= deadline {
+                return;
+            }
+            inbox = self
+                .shared
+                .changed
+                .wait_timeout(inbox, deadline - now)
+                .unwrap()
+                .0;
+        }
+    }
+
     /// Everything the server wrote to stderr so far.
     pub fn stderr(&self) -> String {
         String::from_utf8_lossy(&self.shared.inbox.lock().unwrap().stderr).into_owned()
@@ -501,10 +563,11 @@ impl Server {
     }
 
     fn child_status(&self) -> Option<ExitStatus> {
-        // try_wait needs &mut; go through the pid instead so this works from &self.
-        let mut status = 0;
+        if let Some(status) = *self.exit_status.lock().unwrap() {
+            return Some(status);
+        }
+        // Not reaped yet: look with waitid(WNOWAIT), which leaves the child to `wait`.
         let pid = self.child.id() as libc::pid_t;
-        // WNOHANG | WNOWAIT: look without reaping.
         let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
         let r = unsafe {
             libc::waitid(
@@ -515,15 +578,14 @@ impl Server {
             )
         };
         if r == 0 && unsafe { info.si_pid() } == pid {
-            status = unsafe { info.si_status() };
             use std::os::unix::process::ExitStatusExt;
+            let status = unsafe { info.si_status() };
             return Some(if info.si_code == libc::CLD_EXITED {
                 ExitStatus::from_raw(status << 8)
             } else {
                 ExitStatus::from_raw(status)
             });
         }
-        let _ = status;
         None
     }
 
@@ -539,8 +601,9 @@ impl Server {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("waiting for the server") {
+                *self.exit_status.lock().unwrap() = Some(status);
                 // Let the reader threads see end of output.
-                self.wait_until(Duration::from_secs(5), |inbox| inbox.eof.then_some(()));
+                self.wait_outputs_closed(Duration::from_secs(5));
                 return Some(status);
             }
             if Instant::now() >= deadline {
@@ -555,8 +618,10 @@ impl Server {
         unsafe {
             libc::kill(self.child.id() as libc::pid_t, libc::SIGKILL);
         }
-        let _ = self.child.wait();
-        self.wait_until(Duration::from_secs(10), |inbox| inbox.eof.then_some(()));
+        if let Ok(status) = self.child.wait() {
+            *self.exit_status.lock().unwrap() = Some(status);
+        }
+        self.wait_outputs_closed(Duration::from_secs(10));
     }
 
     /// `shutdown` (which must answer null), then `exit`; the process must exit with code 0.

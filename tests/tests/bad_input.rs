@@ -358,6 +358,14 @@ fn wrong_parameter_types_in_a_request_get_invalid_params() {
         error.code, INVALID_PARAMS,
         "codeAction with textDocument: 5 got {error}"
     );
+    // The server's own requests too.
+    let error = server
+        .request("rationale/pendingChanges", json!({"uri": 42}))
+        .expect_err("rationale/pendingChanges with uri: 42 must be refused");
+    assert_eq!(
+        error.code, INVALID_PARAMS,
+        "rationale/pendingChanges with uri: 42 got {error}"
+    );
     assert_still_serving(&mut server, "a request with wrong parameter types");
     server.shutdown_and_exit();
 }
@@ -490,7 +498,7 @@ fn a_change_past_the_end_of_the_document_is_not_applied_and_the_next_save_resync
     server.did_change(&uri, 2, &[Change::insert(Pos::new(5, 0), "lost")]);
     assert_still_serving(&mut server, "a change past the end of the document");
     assert!(
-        server.stderr().contains("past.py"),
+        server.wait_stderr("past.py", Duration::from_secs(3)),
         "a change that cannot be applied is logged, naming the document; stderr:\n{}",
         server.stderr()
     );

@@ -1,5 +1,5 @@
 //! Crash safety: the server is killed with SIGKILL at random moments of a scripted editing
-//! session, a few hundred times, and each time what it left on disk must be usable:
+//! session, 320 times, and each time what it left on disk must be usable:
 //! - the journal parses, up to at most one torn final line, with `seq` 0, 1, 2, ... and the
 //!   session record first;
 //! - every save the server acknowledged is in the journal (a save is acknowledged once the server
@@ -25,7 +25,7 @@ use rationale_tests::{
 };
 use serde_json::{json, Value};
 
-const RUNS: usize = 240;
+const RUNS: usize = 320;
 const PARALLEL: usize = 3;
 
 enum Step {

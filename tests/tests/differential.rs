@@ -23,7 +23,7 @@ use rationale_tests::rng::base_seed;
 use rationale_tests::{sha256_hex, with_context, Encoding, Rng, Server, TextModel};
 use serde_json::Value;
 
-const CASES_PER_ENCODING: u64 = 14;
+const CASES_PER_ENCODING: u64 = 40;
 
 struct Doc {
     rel: &'static str,
@@ -31,7 +31,8 @@ struct Doc {
     model: TextModel,
     version: i64,
     gen: EditGen,
-    initial: String,
+    /// The text of each didOpen: the first, then every reopening after a close.
+    opened: Vec<String>,
     /// Every change sent, with the form it takes once clamped.
     sent: Vec<(Change, Change)>,
 }
@@ -61,14 +62,14 @@ fn run_case(seed: u64, encoding: Encoding) {
             model: TextModel::new(text.clone()),
             version: 1,
             gen: EditGen::new(encoding, newline),
-            initial: text,
+            opened: vec![text],
             sent: Vec::new(),
         });
     }
 
     // For each didSave, in order: which document, and every document's text at that moment.
     let mut saves: Vec<(usize, Vec<String>)> = Vec::new();
-    let steps = rng.between(40, 110);
+    let steps = rng.between(50, 160);
     for step in 0..=steps {
         let d = rng.below(docs.len());
         let save = step == steps || rng.chance(0.08);
@@ -76,6 +77,17 @@ fn run_case(seed: u64, encoding: Encoding) {
         if save {
             server.did_save(&doc.uri, &doc.model.text);
             saves.push((d, docs.iter().map(|doc| doc.model.text.clone()).collect()));
+        } else if rng.chance(0.02) {
+            // Closed and opened again (the editor sends its text anew).
+            server.did_close(&doc.uri);
+            doc.version += 1;
+            server.did_open(
+                &doc.uri,
+                rationale_tests::server::language_of(doc.rel),
+                doc.version,
+                &doc.model.text,
+            );
+            doc.opened.push(doc.model.text.clone());
         } else {
             let before = doc.model.clone();
             let changes = doc.gen.notification(&mut rng, &mut doc.model);
@@ -114,17 +126,30 @@ fn run_case(seed: u64, encoding: Encoding) {
             .collect();
         assert_eq!(
             opens.len(),
-            1,
-            "{} must be opened once:\n{}",
+            doc.opened.len(),
+            "{}: one open record per didOpen:\n{}",
             doc.rel,
             journal.summary()
         );
+        for (open, text) in opens.iter().zip(&doc.opened) {
+            assert_eq!(
+                open["text"],
+                text.as_str(),
+                "the open record holds the opened text"
+            );
+            assert_eq!(open["sha256"], sha256_hex(text.as_bytes()));
+        }
+        let closes = journal
+            .of_type("close")
+            .into_iter()
+            .filter(|r| r["path"] == doc.rel)
+            .count();
         assert_eq!(
-            opens[0]["text"],
-            doc.initial.as_str(),
-            "the open record holds the opened text"
+            closes,
+            doc.opened.len() - 1,
+            "{}: one close record per didClose",
+            doc.rel
         );
-        assert_eq!(opens[0]["sha256"], sha256_hex(doc.initial.as_bytes()));
 
         let edits = journal.edits_for(doc.rel);
         assert_eq!(

@@ -14,7 +14,7 @@ use rationale_tests::rng::base_seed;
 use rationale_tests::{sha256_hex, with_context, Encoding, Rng, Server, TextModel};
 use serde_json::json;
 
-const CHANGES: usize = 4000;
+const CHANGES: usize = 10_000;
 const REQUEST_EVERY: usize = 5;
 
 const TYPED: &[&str] = &["a", "b", "z", " ", "_", "(", ")", "é", "漢", "😀", "\n"];

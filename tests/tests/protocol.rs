@@ -465,3 +465,184 @@ fn a_git_work_tree_is_described_in_the_session_record() {
         "a.py has an uncommitted change: {git_state}"
     );
 }
+
+#[test]
+fn paths_with_spaces_and_non_ascii_letters_are_journaled_decoded() {
+    let mut server = Server::start(ServerOptions::default());
+    // The harness percent-encodes the URI, as editors do.
+    let uri = server.open("src/my app/módulo_ñ.py", "x = 1\n");
+    assert!(uri.contains("%20") && uri.contains("%C3%B3"), "{uri}");
+    server.did_save(&uri, "x = 1\n");
+    server.shutdown_and_exit();
+    let journal = server.journal();
+    let opens = journal.of_type("open");
+    assert_eq!(opens.len(), 1, "{}", journal.summary());
+    assert_eq!(
+        opens[0]["path"], "src/my app/módulo_ñ.py",
+        "the path is decoded, workspace-relative"
+    );
+    let replayed =
+        rationale_tests::journal::replayed_file(&journal.path, None, "src/my app/módulo_ñ.py");
+    assert_eq!(replayed, b"x = 1\n");
+}
+
+#[test]
+fn a_client_that_sends_only_root_uri_gets_that_folder_tracked() {
+    let mut server = Server::spawn(ServerOptions::default());
+    let mut params = server.initialize_params();
+    params.as_object_mut().unwrap().remove("workspaceFolders");
+    server.request("initialize", params).expect("initialize");
+    server.notify("initialized", json!({}));
+    server.encoding = Some(Encoding::Utf8);
+    server.open("a.py", "x = 1\n");
+    server.shutdown_and_exit();
+    let journal = server.journal();
+    assert_eq!(
+        journal.of_type("open").len(),
+        1,
+        "rootUri alone names the workspace:\n{}",
+        journal.summary()
+    );
+}
+
+#[test]
+fn workspace_folders_added_and_removed_at_run_time_are_followed() {
+    let mut server = Server::start(ServerOptions::default());
+    let added = server.dir.path().join("added");
+    std::fs::create_dir_all(&added).unwrap();
+    let added_uri = file_uri(&added);
+    server.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [{"uri": added_uri, "name": "added"}], "removed": []}}),
+    );
+    server.did_open(
+        &file_uri(&added.join("new.py")),
+        "python",
+        1,
+        "added = True\n",
+    );
+    server.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({"event": {"added": [], "removed": [{"uri": added_uri, "name": "added"}]}}),
+    );
+    server.did_open(
+        &file_uri(&added.join("after_removal.py")),
+        "python",
+        1,
+        "REMOVED-MARKER\n",
+    );
+    server.shutdown_and_exit();
+    // Editors open a file in a folder right after adding it: the folder change must take effect
+    // before the notifications that follow it, as text notifications do.
+    assert_eq!(
+        Server::journal_paths_of(&added).len(),
+        1,
+        "new.py, opened right after its folder was added, was not tracked (no journal in the added folder)"
+    );
+    let journal = Journal::only_one_in(&added);
+    journal.assert_well_formed();
+    let opens: Vec<&str> = journal
+        .of_type("open")
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        opens,
+        ["new.py"],
+        "a document of an added folder is tracked, one of a removed folder is not"
+    );
+    assert!(!std::fs::read_to_string(&journal.path)
+        .unwrap()
+        .contains("REMOVED-MARKER"));
+}
+
+#[test]
+fn a_save_without_text_is_journaled_with_the_servers_text() {
+    let mut server = Server::start(ServerOptions::default());
+    let uri = server.open("a.py", "x = 1\n");
+    server.did_change(&uri, 2, &[Change::insert(Pos::new(1, 0), "y = 2\n")]);
+    server.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": uri}}),
+    );
+    server.shutdown_and_exit();
+    let journal = server.journal();
+    let saves = journal.saves_for("a.py");
+    assert_eq!(
+        saves.len(),
+        1,
+        "a save without text is still a save:\n{}",
+        journal.summary()
+    );
+    assert_eq!(saves[0]["sha256"], sha256_hex(b"x = 1\ny = 2\n"));
+    assert!(journal.of_type("resync").is_empty());
+}
+
+#[test]
+fn a_symlinked_store_is_refused_once_and_the_server_keeps_serving() {
+    let mut server = Server::start(ServerOptions::default());
+    let elsewhere = server.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, server.root().join(".rationale")).unwrap();
+    let uri = server.open("a.py", "x = 1\n");
+    server.did_change(&uri, 2, &[Change::insert(Pos::new(0, 0), "#")]);
+    server.open("b.py", "y = 1\n");
+    let answer = server.request("rationale/pendingChanges", json!({}));
+    assert!(answer.is_ok(), "the server keeps serving: {answer:?}");
+    let message = server
+        .wait_for_notification("window/showMessage", Duration::from_secs(5))
+        .expect("a symlinked .rationale is reported with window/showMessage");
+    assert_eq!(message["params"]["type"], 1, "an Error message: {message}");
+    server.shutdown_and_exit();
+    assert!(
+        server
+            .notifications()
+            .iter()
+            .all(|n| n["method"] != "window/showMessage"),
+        "the problem is reported once: {:?}",
+        server.notifications()
+    );
+    assert!(
+        rationale_tests::journal::list_files(&elsewhere).is_empty(),
+        "nothing is written through the symlink: {:?}",
+        rationale_tests::journal::list_files(&elsewhere)
+    );
+}
+
+#[test]
+fn two_servers_on_one_folder_keep_separate_journals() {
+    // Two editor windows on the same folder, editing the same file at the same time.
+    let mut first = Server::start(ServerOptions::default());
+    let mut second = Server::start_on(first.folders.clone(), ServerOptions::default());
+    let uri = first.open("shared.py", "x = 1\n");
+    second.open("shared.py", "x = 1\n");
+    for i in 0..50 {
+        let change = [Change::insert(Pos::new(1, 0), format!("a{i} = {i}\n"))];
+        first.did_change(&uri, 2 + i, &change);
+        second.did_change(&uri, 2 + i, &change);
+    }
+    first.shutdown_and_exit();
+    second.shutdown_and_exit();
+    let journals = Server::journal_paths_of(first.root());
+    assert_eq!(
+        journals.len(),
+        2,
+        "one journal per server process: {journals:?}"
+    );
+    for path in &journals {
+        let journal = Journal::read(path).unwrap();
+        journal.assert_well_formed();
+        assert_eq!(
+            journal.of_type("session").len(),
+            1,
+            "a journal is never appended to by a second process"
+        );
+        assert_eq!(
+            journal.edits_for("shared.py").len(),
+            50,
+            "{}",
+            journal.summary()
+        );
+    }
+    rationale_tests::journal::assert_verify_ok(first.root());
+}

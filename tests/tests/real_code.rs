@@ -141,6 +141,11 @@ fn edit_into_next_version(rel: &str, old: &str, new: &str, encoding: Encoding) {
     );
     session.save();
     session.server.shutdown_and_exit();
+    eprintln!(
+        "{rel} ({encoding:?}): {typed_hunks} hunks typed, {pasted_hunks} pasted, {} changes, {} saves",
+        session.sent.len(),
+        session.saves.len()
+    );
 
     let journal = session.server.journal();
     journal.assert_well_formed();

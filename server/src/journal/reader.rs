@@ -40,7 +40,7 @@ use serde::Deserialize;
 
 /// Where the journals of a workspace folder live: `<folder>/.rationale/sessions`.
 pub fn sessions_dir(workspace: &Path) -> PathBuf {
-    workspace.join(".rationale").join("sessions")
+    workspace.join(crate::store::STORE_DIR).join(crate::store::SESSIONS_DIR)
 }
 
 /// The journals of a workspace folder (`.rationale/sessions/*.jsonl`), sorted by file name, which

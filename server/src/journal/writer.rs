@@ -25,7 +25,7 @@ pub const SYNC_WITHIN: Duration = Duration::from_millis(200);
 type MakeBody = Box<dyn FnOnce(u64) -> Body + Send>;
 
 enum Command {
-    Append { ts: String, body: Body },
+    Append { ts: String, body: Box<Body> },
     /// Write the record (built from its `seq`), sync, and answer with the `seq`.
     Durable { ts: String, make: MakeBody, done: mpsc::SyncSender<io::Result<u64>> },
 }
@@ -61,7 +61,7 @@ impl JournalWriter {
 
     /// Appends a record; it reaches the disk within [`SYNC_WITHIN`].
     pub fn append(&self, body: Body) {
-        self.send(Command::Append { ts: timestamp(), body });
+        self.send(Command::Append { ts: timestamp(), body: Box::new(body) });
     }
 
     /// Appends a record built from its `seq` and returns once it is on disk.
@@ -125,6 +125,7 @@ fn run(sink: &mut Sink, commands: Receiver<Command>) {
         };
         match received {
             Ok(Command::Append { ts, body }) => {
+                let body = *body;
                 if let Some(h) = &mut held {
                     if join(&mut h.body, &body) {
                         continue;

@@ -269,26 +269,4 @@ impl LanguageServer for Backend {
         }
         result
     }
-
-    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let Some(session) = self.shared.session() else { return };
-        // VS Code sends `{"rationale": {...}}`; other clients send the settings themselves.
-        let settings = match params.settings {
-            Value::Object(mut map) if map.contains_key("rationale") => map.remove("rationale").unwrap(),
-            other => other,
-        };
-        if settings.is_object() {
-            session.set_editor_settings(settings);
-        }
-    }
-
-    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
-        let Some(session) = self.shared.session() else { return };
-        for folder in params.event.removed.iter().filter_map(|f| convert::file_path(&f.uri)) {
-            session.remove_folder(&folder);
-        }
-        for folder in params.event.added.iter().filter_map(|f| convert::file_path(&f.uri)) {
-            session.add_folder(folder);
-        }
-    }
 }

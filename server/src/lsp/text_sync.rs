@@ -1,21 +1,25 @@
-//! The four text notifications. The transport calls [`handle`] synchronously, in arrival order,
-//! before it reads the next message: this is what keeps every document (and its journal) in the
-//! editor's order, whatever the concurrency of the request handlers.
+//! The notifications that must be applied in the order they arrive: the four text notifications,
+//! and the workspace changes that decide which documents are tracked (an editor opens a file right
+//! after adding its folder). The transport calls [`handle`] synchronously, before it reads the next
+//! message: this is what keeps every document (and its journal) in the editor's order, whatever
+//! the concurrency of the request handlers.
 
 use serde_json::Value;
 use tower_lsp_server::ls_types::{
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DidSaveTextDocumentParams,
+    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWorkspaceFoldersParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
 };
 
 use super::convert;
 use crate::session::Session;
 
-pub const METHODS: [&str; 4] = [
+pub const METHODS: [&str; 6] = [
     "textDocument/didOpen",
     "textDocument/didChange",
     "textDocument/didSave",
     "textDocument/didClose",
+    "workspace/didChangeWorkspaceFolders",
+    "workspace/didChangeConfiguration",
 ];
 
 /// Applies one text notification. Bad parameters or an impossible change are logged and ignored:
@@ -38,11 +42,36 @@ pub fn handle(session: &Session, method: &str, params: Option<Value>) {
         }),
         "textDocument/didClose" => parse(method, params)
             .map(|p: DidCloseTextDocumentParams| session.close(p.text_document.uri.as_str())),
-        _ => unreachable!("{method} is not a text notification"),
+        "workspace/didChangeWorkspaceFolders" => {
+            parse(method, params).map(|p: DidChangeWorkspaceFoldersParams| {
+                for folder in p.event.removed.iter().filter_map(|f| convert::file_path(&f.uri)) {
+                    session.remove_folder(&folder);
+                }
+                for folder in p.event.added.iter().filter_map(|f| convert::file_path(&f.uri)) {
+                    session.add_folder(folder);
+                }
+                Ok(())
+            })
+        }
+        "workspace/didChangeConfiguration" => {
+            parse(method, params).map(|p: DidChangeConfigurationParams| {
+                // VS Code sends `{"rationale": {...}}`; other clients send the settings themselves.
+                let settings = match p.settings {
+                    Value::Object(mut map) if map.contains_key("rationale") => {
+                        map.remove("rationale").unwrap_or_default()
+                    }
+                    other => other,
+                };
+                if settings.is_object() {
+                    session.set_editor_settings(settings);
+                }
+                Ok(())
+            })
+        }
+        _ => unreachable!("{method} is not an ordered notification"),
     };
-    match result {
-        Some(Err(problem)) => tracing::warn!("{method}: {problem}"),
-        Some(Ok(())) | None => {}
+    if let Some(Err(problem)) = result {
+        tracing::warn!("{method}: {problem}");
     }
 }
 

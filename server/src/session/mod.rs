@@ -347,12 +347,11 @@ enum Journal {
 
 impl Folder {
     fn new(root: PathBuf, editor_settings: Option<&serde_json::Value>, notices: &Notices) -> Self {
-        let folder = Self {
+        Self {
             settings: RwLock::new(Folder::load_settings(&root, editor_settings, notices)),
             root,
             journal: Mutex::new(Journal::NotStarted),
-        };
-        folder
+        }
     }
 
     fn load_settings(

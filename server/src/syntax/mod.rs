@@ -161,30 +161,6 @@ pub fn parse_rope(parser: &mut Parser, rope: &Rope, old: Option<&Tree>) -> Optio
     parser.parse_with_options(&mut read, old, None)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_grammar_loads() {
-        for language in LANGUAGES {
-            let mut parser = Parser::new();
-            parser.set_language(&language.grammar()).unwrap();
-        }
-    }
-
-    #[test]
-    fn languages_are_found_by_extension() {
-        let found = |p: &str| language_for_path(std::path::Path::new(p)).map(|l| l.name);
-        assert_eq!(found("a/b.py"), Some("python"));
-        assert_eq!(found("types.pyi"), Some("python"));
-        assert_eq!(found("x.cjs"), Some("javascript"));
-        assert_eq!(found("x.jsx"), Some("javascript"));
-        assert_eq!(found("README.md"), None);
-        assert_eq!(found("Makefile"), None);
-    }
-}
-
 /// The byte ranges of the tree's syntax errors (ERROR and MISSING nodes), outermost only.
 pub fn error_ranges(tree: &Tree) -> Vec<std::ops::Range<usize>> {
     let mut errors = Vec::new();
@@ -208,5 +184,29 @@ pub fn error_ranges(tree: &Tree) -> Vec<std::ops::Range<usize>> {
                 return errors;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grammar_loads() {
+        for language in LANGUAGES {
+            let mut parser = Parser::new();
+            parser.set_language(&language.grammar()).unwrap();
+        }
+    }
+
+    #[test]
+    fn languages_are_found_by_extension() {
+        let found = |p: &str| language_for_path(std::path::Path::new(p)).map(|l| l.name);
+        assert_eq!(found("a/b.py"), Some("python"));
+        assert_eq!(found("types.pyi"), Some("python"));
+        assert_eq!(found("x.cjs"), Some("javascript"));
+        assert_eq!(found("x.jsx"), Some("javascript"));
+        assert_eq!(found("README.md"), None);
+        assert_eq!(found("Makefile"), None);
     }
 }

@@ -15,6 +15,9 @@ pub struct TextChange {
     pub text: String,
 }
 
+/// Bytes an edit replaced and the end of its replacement: `(start, old_end, new_end)`.
+pub type ByteSpan = (usize, usize, usize);
+
 /// Why a change could not be applied. The document is then left exactly as it was.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EditError {
@@ -89,7 +92,7 @@ impl Document {
         &mut self,
         changes: &[TextChange],
         encoding: Encoding,
-    ) -> Result<Vec<Option<(usize, usize, usize)>>, EditError> {
+    ) -> Result<Vec<Option<ByteSpan>>, EditError> {
         let mut edits = Vec::with_capacity(changes.len());
         if let [change] = changes {
             // One change fails, if at all, before it touches the rope: no copy needed. This is

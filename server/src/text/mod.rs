@@ -4,7 +4,7 @@
 mod document;
 mod position;
 
-pub use document::{Document, EditError, TextChange};
+pub use document::{ByteSpan, Document, EditError, TextChange};
 pub use position::{from_char, to_char, Encoding, Position, PositionError};
 
 use sha2::{Digest, Sha256};

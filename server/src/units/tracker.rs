@@ -4,11 +4,12 @@
 //!
 //! Each tracked unit is an *entry* that keeps its identity while the unit is edited in place:
 //! after every refresh, the new units are matched to the entries first by qualified name and kind
-//! (the k-th `x` to the k-th `x`, so a getter and a setter of one name stay apart), then, for the
-//! rest, by where they are: each entry's byte range is carried through the edits since the last
+//! (the name at the baseline first, then the current one; the k-th `x` to the k-th `x`, so a
+//! getter and a setter of one name stay apart), then, for the rest, by where they are: each entry's byte range is carried through the edits since the last
 //! refresh, and an unmatched unit that overlaps an unmatched entry of its kind is that entry,
 //! renamed. What is left is added (a unit without an entry) or removed (an entry without a unit).
 
+use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -51,7 +52,7 @@ impl Snapshot {
             name: unit.qualified.clone(),
             kind: unit.kind,
             text: unit.text.clone(),
-            signature: unit.signature.clone(),
+            signature: unit.signature,
         }
     }
 }
@@ -139,23 +140,7 @@ pub struct Tracker {
 impl Tracker {
     /// Starts tracking with every unit at its baseline.
     pub fn new(units: &[Unit]) -> Self {
-        let entries = units
-            .iter()
-            .map(|unit| Entry {
-                baseline: Some(Snapshot::of(unit)),
-                current: Some(Snapshot::of(unit)),
-                range: unit.range.clone(),
-                name_range: unit.name_range.clone(),
-                edits: 0,
-                first_edit: None,
-                last_edit: None,
-                last_edit_wall: None,
-                saved: false,
-                broken: false,
-                wiped: false,
-                change: None,
-            })
-            .collect();
+        let entries = units.iter().map(|unit| Entry::new(unit, Some(Snapshot::of(unit)))).collect();
         Self { entries, queued: Vec::new() }
     }
 
@@ -235,18 +220,31 @@ impl Tracker {
         let mut taken = vec![false; self.entries.len()];
         let mut owner: Vec<Option<usize>> = vec![None; units.len()];
 
-        // 1. By qualified name and kind, in order of appearance.
-        let key = |e: &Entry| {
-            e.current.as_ref().or(e.baseline.as_ref()).map(|s| (s.name.clone(), s.kind))
-        };
-        let keys: Vec<_> = self.entries.iter().map(key).collect();
-        for (u, unit) in units.iter().enumerate() {
-            let found = (0..self.entries.len()).find(|&e| {
-                !taken[e] && keys[e].as_ref().is_some_and(|(n, k)| *n == unit.qualified && *k == unit.kind)
-            });
-            if let Some(e) = found {
-                taken[e] = true;
-                owner[u] = Some(e);
+        // 1. By qualified name and kind, in order of appearance: first by the name each entry had
+        // at its baseline (a unit that gets its old name back is that unit again, whatever the
+        // half-edited text called it meanwhile), then by the name it has now.
+        fn baseline_name(e: &Entry) -> Option<(&str, UnitKind)> {
+            e.baseline.as_ref().map(|s| (s.name.as_str(), s.kind))
+        }
+        fn current_name(e: &Entry) -> Option<(&str, UnitKind)> {
+            e.current.as_ref().map(|s| (s.name.as_str(), s.kind))
+        }
+        for name_of in [baseline_name as fn(&Entry) -> Option<(&str, UnitKind)>, current_name] {
+            let mut by_name: HashMap<(&str, UnitKind), VecDeque<usize>> = HashMap::new();
+            for (e, entry) in self.entries.iter().enumerate() {
+                if let (false, Some(key)) = (taken[e], name_of(entry)) {
+                    by_name.entry(key).or_default().push_back(e);
+                }
+            }
+            for (u, unit) in units.iter().enumerate() {
+                if owner[u].is_some() {
+                    continue;
+                }
+                let queue = by_name.get_mut(&(unit.qualified.as_str(), unit.kind));
+                if let Some(e) = queue.and_then(|q| q.pop_front()) {
+                    taken[e] = true;
+                    owner[u] = Some(e);
+                }
             }
         }
         // 2. By position, for units whose name changed: the entry of the same kind whose range
@@ -257,7 +255,7 @@ impl Tracker {
             }
             let found = (0..self.entries.len())
                 .filter(|&e| !taken[e] && self.entries[e].current.is_some() && !self.entries[e].wiped)
-                .filter(|&e| keys[e].as_ref().is_some_and(|(_, k)| *k == unit.kind))
+                .filter(|&e| self.entries[e].current.as_ref().is_some_and(|c| c.kind == unit.kind))
                 .map(|e| (e, overlap(&self.entries[e].range, &unit.range)))
                 .filter(|&(_, o)| o > 0)
                 .max_by_key(|&(_, o)| o);
@@ -285,20 +283,7 @@ impl Tracker {
                     entry.range = unit.range.clone();
                     entry.name_range = unit.name_range.clone();
                 }
-                None => self.entries.push(Entry {
-                    baseline: None,
-                    current: Some(Snapshot::of(unit)),
-                    range: unit.range.clone(),
-                    name_range: unit.name_range.clone(),
-                    edits: 0,
-                    first_edit: None,
-                    last_edit: None,
-                    last_edit_wall: None,
-                    saved: false,
-                    broken: false,
-                    wiped: false,
-                    change: None,
-                }),
+                None => self.entries.push(Entry::new(unit, None)),
             }
         }
         for entry in &mut self.entries {
@@ -376,6 +361,24 @@ impl Tracker {
 }
 
 impl Entry {
+    /// An entry for a unit as it stands now, with the given baseline (`None`: it was added).
+    fn new(unit: &Unit, baseline: Option<Snapshot>) -> Self {
+        Self {
+            baseline,
+            current: Some(Snapshot::of(unit)),
+            range: unit.range.clone(),
+            name_range: unit.name_range.clone(),
+            edits: 0,
+            first_edit: None,
+            last_edit: None,
+            last_edit_wall: None,
+            saved: false,
+            broken: false,
+            wiped: false,
+            change: None,
+        }
+    }
+
     fn is_module(&self) -> bool {
         self.current.as_ref().or(self.baseline.as_ref()).is_some_and(|s| s.kind == UnitKind::Module)
     }
@@ -583,6 +586,18 @@ mod tests {
         assert_eq!(changes[0].change, ChangeKind::Modified);
         assert_eq!(changes[0].previous_name.as_deref(), Some("helper"));
         assert_eq!(changes[0].edits, 3);
+    }
+
+    /// Seen replaying a real release diff: a hunk briefly renamed a class, and its own name came
+    /// back with a later hunk, next to the new unit that had borrowed its place.
+    #[test]
+    fn a_unit_that_gets_its_old_name_back_is_itself_again() {
+        let mut f = Fixture::python(SESSION);
+        f.replace("def helper():", "def fallback():");
+        assert_eq!(f.pending(), [modified("fallback")]);
+        let end = f.document.text().len();
+        f.edit(end, end, "\n\ndef helper():\n    return 1\n");
+        assert_eq!(f.pending(), [("fallback".to_owned(), ChangeKind::Added)]);
     }
 
     #[test]
