@@ -23,6 +23,8 @@ pub struct Shared {
     shutdown: AtomicBool,
     /// Commands the editor's plugin implements itself (`initializationOptions.clientCommands`).
     client_commands: OnceLock<Vec<String>>,
+    /// The client asks for code lenses again when told to (`workspace/codeLens/refresh`).
+    lens_refresh: AtomicBool,
     /// Wakes the settler: a document was edited or saved.
     edited: tokio::sync::Notify,
 }
@@ -55,6 +57,17 @@ impl Shared {
                 self.publish(&changes).await;
             }
         }
+        self.refresh_lenses();
+    }
+
+    /// Lenses follow the ready changes, but clients ask for them only after edits: tell them to
+    /// ask again when the prompts changed.
+    fn refresh_lenses(&self) {
+        if self.lens_refresh.load(Ordering::Relaxed) {
+            // Not awaited: a client slow to answer must not hold up the prompts.
+            let client = self.client.clone();
+            tokio::spawn(async move { client.code_lens_refresh().await });
+        }
     }
 }
 
@@ -67,6 +80,9 @@ async fn settle(shared: Arc<Shared>, session: Arc<Session>) {
         for changes in &updates {
             shared.publish(changes).await;
             shown.insert(changes.key.clone());
+        }
+        if !updates.is_empty() {
+            shared.refresh_lenses();
         }
         let closed: Vec<String> = shown.iter().filter(|k| !session.is_tracked(k)).cloned().collect();
         for key in closed {
@@ -99,6 +115,7 @@ impl Backend {
             shutdown: AtomicBool::new(false),
             edited: tokio::sync::Notify::new(),
             client_commands: OnceLock::new(),
+            lens_refresh: AtomicBool::new(false),
         };
         Self { shared: Arc::new(shared), runtime: tokio::runtime::Handle::current() }
     }
@@ -184,6 +201,14 @@ impl LanguageServer for Backend {
             .map(String::from)
             .collect();
         let _ = self.shared.client_commands.set(client_commands);
+        let lens_refresh = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|workspace| workspace.code_lens.as_ref())
+            .and_then(|lens| lens.refresh_support)
+            .unwrap_or(false);
+        self.shared.lens_refresh.store(lens_refresh, Ordering::Relaxed);
         let folders = convert::workspace_folders(&params);
         tracing::info!("session {} with {} folder(s), {}", identity.id, folders.len(), encoding.as_str());
         let session = Session::new(identity, folders, settings, self.notices());
