@@ -22,4 +22,7 @@ fi
 echo "==> Neovim, end to end"
 RATIONALE_SERVER_PATH="$RATIONALE_BIN" bash tests/editors/nvim/run.sh || status=1
 
+echo "==> VS Code, end to end"
+bash tests/editors/vscode/run.sh || status=1
+
 exit $status

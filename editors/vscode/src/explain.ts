@@ -1,0 +1,306 @@
+// `rationale.explain`: asks the person why a unit changed and records the answer with
+// `rationale.record`. While the input box is open, the unit's before and after are shown in a
+// diff editor beside the code (read-only documents of the `rationale-unit` scheme), closed again
+// when the box goes.
+//
+// Nothing typed is lost: Escape keeps the text as a draft for the unit (the change stays
+// pending, and the next explain of that unit starts from the draft); a rationale the server
+// refuses stays in the box with the server's reason under it.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
+import { inExplainOrder, Pending } from './pending';
+import { describeChange, ExplainArguments, PendingChange, pendingChangesRequest, RECORD } from './protocol';
+import { minRationaleChars, rationaleLength } from './settings';
+
+export const UNIT_SCHEME = 'rationale-unit';
+
+/** Serves the before and after texts of units to the diff editor; read-only by construction. */
+export class UnitContent implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly texts = new Map<string, string>();
+  private counter = 0;
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  /** Replaces the text behind `uri`, and the diff editor showing it follows. */
+  update(uri: vscode.Uri, text: string): void {
+    if (!this.texts.has(uri.toString()) || this.texts.get(uri.toString()) === text) return;
+    this.texts.set(uri.toString(), text);
+    this.changed.fire(uri);
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
+
+  /** A fresh URI for `text`; its path ends like the document so that it is highlighted alike. */
+  add(change: PendingChange, side: 'before' | 'after'): vscode.Uri {
+    const ext = path.posix.extname(vscode.Uri.parse(change.uri).path);
+    const n = ++this.counter;
+    const uri = vscode.Uri.from({ scheme: UNIT_SCHEME, path: `/${n}/${change.unit.name} (${side})${ext}` });
+    this.texts.set(uri.toString(), side === 'before' ? change.before : change.after);
+    return uri;
+  }
+
+  forget(uri: vscode.Uri): void {
+    this.texts.delete(uri.toString());
+  }
+}
+
+/** Drafts of rationales that were put aside with Escape, by document and unit (change ids do
+ *  not survive a server restart; the unit's name does), kept in the workspace state. */
+class Drafts {
+  private static readonly KEY = 'rationale.drafts';
+  constructor(private readonly memento: vscode.Memento) {}
+
+  private all(): Record<string, string> {
+    return this.memento.get<Record<string, string>>(Drafts.KEY, {});
+  }
+  private static key(uri: string, unit: string): string {
+    return `${uri}#${unit}`;
+  }
+  get(uri: string, unit: string): string {
+    return this.all()[Drafts.key(uri, unit)] ?? '';
+  }
+  async set(uri: string, unit: string, text: string): Promise<void> {
+    const all = { ...this.all() };
+    if (text.trim()) all[Drafts.key(uri, unit)] = text;
+    else delete all[Drafts.key(uri, unit)];
+    await this.memento.update(Drafts.KEY, all);
+  }
+}
+
+function errorMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/^Request workspace\/executeCommand failed with message: /, '');
+}
+
+export class Explainer {
+  private readonly drafts: Drafts;
+  /** The unit whose box is open, so that a second explain of it does not open another. */
+  private open: { key: string; box: vscode.InputBox } | undefined;
+
+  constructor(
+    state: vscode.Memento,
+    private readonly content: UnitContent,
+    private readonly client: () => LanguageClient | undefined,
+    private readonly pending: Pending,
+  ) {
+    this.drafts = new Drafts(state);
+  }
+
+  private running(): LanguageClient | undefined {
+    const client = this.client();
+    if (client?.isRunning()) return client;
+    void vscode.window.showWarningMessage('Rationale: the language server is not running.', 'Restart Server').then(
+      (pick) => pick && vscode.commands.executeCommand('rationale.restartServer'),
+    );
+    return undefined;
+  }
+
+  /** `rationale.explain` from a code action or lens (with arguments) or from elsewhere (without:
+   *  the change at the cursor, else the next one). */
+  async explain(args?: ExplainArguments): Promise<void> {
+    const client = this.running();
+    if (!client) return;
+    if (!args?.changeId) {
+      const atCursor = await this.changeAtCursor(client);
+      return atCursor ? this.ask(client, atCursor) : this.explainNext();
+    }
+    const changes = await this.pendingOf(client, args.uri);
+    // The id from the code action may be stale (the server restarted, or the change was
+    // explained meanwhile); the same unit's current change is what the person meant.
+    const change = changes.find((c) => c.id === args.changeId) ?? changes.find((c) => c.unit.name === args.unit);
+    if (!change) {
+      void vscode.window.showInformationMessage(
+        `Rationale: \`${args.unit}\` has no pending change any more (it was explained, skipped, or edited back to how it was).`,
+      );
+      this.pending.scheduleRefresh(0);
+      return;
+    }
+    return this.ask(client, change);
+  }
+
+  /** *Explain Next Change*: the next ready change (the active document's first), else the next
+   *  one still being edited. */
+  async explainNext(): Promise<void> {
+    const client = this.running();
+    if (!client) return;
+    const [next] = inExplainOrder(await this.pending.refresh());
+    if (!next) {
+      void vscode.window.showInformationMessage('Rationale: no change is waiting for an explanation.');
+      return;
+    }
+    return this.ask(client, next);
+  }
+
+  private async pendingOf(client: LanguageClient, uri: string): Promise<PendingChange[]> {
+    try {
+      return (await client.sendRequest(pendingChangesRequest, { uri })).changes;
+    } catch {
+      return []; // not (or no longer) a tracked document
+    }
+  }
+
+  private async changeAtCursor(client: LanguageClient): Promise<PendingChange | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) return undefined;
+    const cursor = editor.selection.active;
+    const inside = (await this.pendingOf(client, editor.document.uri.toString())).filter((c) => {
+      const { start, end } = c.unit.range;
+      return new vscode.Range(start.line, start.character, end.line, end.character).contains(cursor);
+    });
+    // The innermost unit: the one that starts last.
+    inside.sort((a, b) => b.unit.range.start.line - a.unit.range.start.line || b.unit.range.start.character - a.unit.range.start.character);
+    return inside[0];
+  }
+
+  /** Shows the diff and the input box for one change; resolves when the box is gone. */
+  private async ask(client: LanguageClient, first: PendingChange): Promise<void> {
+    const key = `${first.uri}#${first.unit.name}`;
+    if (this.open?.key === key) {
+      this.open.box.show();
+      return;
+    }
+    this.open?.box.hide();
+
+    let change = first;
+    const documentUri = vscode.Uri.parse(change.uri);
+    const min = minRationaleChars(documentUri);
+    const what = describeChange(change.unit.name, change.unit.kind, change.change);
+    const diff = await this.showDiff(change);
+
+    const box = vscode.window.createInputBox();
+    this.open = { key, box };
+    box.title = `Explain ${what} (${vscode.workspace.asRelativePath(documentUri, false)})`;
+    box.placeholder = `Why? e.g. "Callers passed None here; fail early with a clear message"`;
+    box.prompt = `Why did it change? At least ${min} characters. Escape keeps your text as a draft for later.`;
+    box.ignoreFocusOut = true; // reading the diff beside must not throw the text away
+    box.value = this.drafts.get(change.uri, change.unit.name);
+    box.valueSelection = [box.value.length, box.value.length];
+
+    const shortBy = (text: string) => min - rationaleLength(text);
+    const validate = (text: string, severity: vscode.InputBoxValidationSeverity) => {
+      const missing = shortBy(text);
+      if (text.trim() === '' || missing <= 0) {
+        box.validationMessage = undefined;
+        return;
+      }
+      box.validationMessage = {
+        message: `${missing} more character${missing === 1 ? '' : 's'} needed (at least ${min}): say why, not only what.`,
+        severity,
+      };
+    };
+    validate(box.value, vscode.InputBoxValidationSeverity.Info);
+
+    let recorded = false;
+    let recording = false;
+    const done = new Promise<void>((resolve) => {
+      const subscriptions: vscode.Disposable[] = [];
+      subscriptions.push(
+        // The person may go on editing the unit with the box open: the diff follows.
+        this.pending.onDidChange((changes) => {
+          const now = changes.find((c) => c.id === change.id);
+          if (now) this.content.update(diff[1], now.after);
+        }),
+        box.onDidChangeValue((text) => validate(text, vscode.InputBoxValidationSeverity.Info)),
+        box.onDidAccept(async () => {
+          if (recording) return;
+          const text = box.value.trim();
+          if (text === '' || shortBy(text) > 0) {
+            box.validationMessage = {
+              message:
+                text === ''
+                  ? `Type a rationale of at least ${min} characters, or press Escape to explain later.`
+                  : `${shortBy(text)} more character${shortBy(text) === 1 ? '' : 's'} needed (at least ${min}): say why, not only what.`,
+              severity: vscode.InputBoxValidationSeverity.Error,
+            };
+            return;
+          }
+          recording = true;
+          box.busy = true;
+          box.enabled = false;
+          try {
+            await client.sendRequest(ExecuteCommandRequest.type, {
+              command: RECORD,
+              arguments: [{ changeId: change.id, text }],
+            });
+            recorded = true;
+            box.hide();
+          } catch (err) {
+            // Refused (or the server went away): keep the text and say why.
+            const refreshed = (await this.pendingOf(client, change.uri)).find((c) => c.unit.name === change.unit.name);
+            let message = `Not recorded: ${errorMessage(err)}`;
+            if (refreshed && refreshed.id !== change.id) {
+              change = refreshed;
+              this.content.update(diff[0], refreshed.before);
+              this.content.update(diff[1], refreshed.after);
+              message = 'The change was updated meanwhile; press Enter again to record your rationale for it.';
+            } else if (!refreshed) {
+              message =
+                `Not recorded: \`${change.unit.name}\` has no pending change any more (it was explained, skipped, ` +
+                'or edited back to how it was). Escape keeps your text as a draft for its next change.';
+            }
+            box.validationMessage = { message, severity: vscode.InputBoxValidationSeverity.Error };
+          } finally {
+            recording = false;
+            box.busy = false;
+            box.enabled = true;
+          }
+        }),
+        box.onDidHide(async () => {
+          const typed = box.value;
+          subscriptions.forEach((s) => s.dispose());
+          if (this.open?.box === box) this.open = undefined;
+          box.dispose();
+          await this.closeDiff(diff);
+          if (recorded) {
+            await this.drafts.set(change.uri, change.unit.name, '');
+            vscode.window.setStatusBarMessage(`$(check) Rationale recorded for \`${change.unit.name}\``, 4000);
+          } else {
+            await this.drafts.set(change.uri, change.unit.name, typed);
+            if (typed.trim()) {
+              vscode.window.setStatusBarMessage(`Rationale: draft kept for \`${change.unit.name}\``, 4000);
+            }
+          }
+          this.pending.scheduleRefresh(0);
+          resolve();
+        }),
+      );
+    });
+    box.show();
+    return done;
+  }
+
+  /** Opens the unit's before and after beside the code, without taking the focus. */
+  private async showDiff(change: PendingChange): Promise<vscode.Uri[]> {
+    const before = this.content.add(change, 'before');
+    const after = this.content.add(change, 'after');
+    const label =
+      change.change === 'added' ? 'new' : change.change === 'removed' ? 'removed' : 'before ↔ now';
+    await vscode.commands.executeCommand('vscode.diff', before, after, `${change.unit.name} (${label})`, {
+      viewColumn: vscode.ViewColumn.Beside,
+      preview: true,
+      preserveFocus: true,
+    });
+    return [before, after];
+  }
+
+  private async closeDiff([before, after]: vscode.Uri[]): Promise<void> {
+    const tabs = vscode.window.tabGroups.all
+      .flatMap((group) => group.tabs)
+      .filter(
+        (tab) =>
+          tab.input instanceof vscode.TabInputTextDiff &&
+          tab.input.original.toString() === before.toString() &&
+          tab.input.modified.toString() === after.toString(),
+      );
+    if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
+    this.content.forget(before);
+    this.content.forget(after);
+  }
+}

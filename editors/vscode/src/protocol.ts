@@ -1,0 +1,74 @@
+// The parts of the Rationale protocol the extension speaks, beyond the standard LSP: the
+// `rationale/pendingChanges` request, the arguments of `rationale.explain`, and the commands the
+// server executes. The names are the spec's; see "The language server" in the spec.
+import { RequestType } from 'vscode-languageclient/node';
+
+export type UnitKind = 'function' | 'method' | 'class' | 'module';
+export type ChangeKind = 'modified' | 'added' | 'removed';
+
+export interface LspPosition {
+  line: number;
+  character: number;
+}
+
+export interface LspRange {
+  start: LspPosition;
+  end: LspPosition;
+}
+
+/** One pending change, as `rationale/pendingChanges` reports it. */
+export interface PendingChange {
+  id: string;
+  uri: string;
+  unit: { name: string; kind: UnitKind; range: LspRange };
+  change: ChangeKind;
+  previousName?: string;
+  /** The unit has gone `settleMs` without an edit, or its document was saved: it has a prompt. */
+  ready: boolean;
+  edits: number;
+  /** The unit's text at its baseline ("" for an added unit). */
+  before: string;
+  /** The unit's text now ("" for a removed unit). */
+  after: string;
+}
+
+export interface PendingChangesParams {
+  uri?: string;
+}
+
+export interface PendingChangesResult {
+  changes: PendingChange[];
+}
+
+export const pendingChangesRequest = new RequestType<PendingChangesParams, PendingChangesResult, void>(
+  'rationale/pendingChanges',
+);
+
+/** The single argument of `rationale.explain`, as the server puts it in code actions and lenses. */
+export interface ExplainArguments {
+  changeId: string;
+  uri: string;
+  unit: string;
+  kind: UnitKind;
+  change?: ChangeKind;
+}
+
+export const EXPLAIN = 'rationale.explain';
+export const RECORD = 'rationale.record';
+export const SKIP = 'rationale.skip';
+
+/** The commands this extension implements itself; the server leaves them to it. */
+export const CLIENT_COMMANDS = [EXPLAIN];
+
+/** "function `helper`", "the new method `Session.request`", as a person would read it. */
+export function describeChange(unit: string, kind: string, change?: ChangeKind): string {
+  const what = `${kind} \`${unit}\``;
+  switch (change) {
+    case 'added':
+      return `the new ${what}`;
+    case 'removed':
+      return `the removal of ${what}`;
+    default:
+      return `the change to ${what}`;
+  }
+}

@@ -1,0 +1,74 @@
+// The editor's settings for the server: the spec's configuration keys, in camelCase, under the
+// `rationale` section. Only the keys a person has set (in user, workspace or folder settings) are
+// sent, so that `rationale.toml` at the workspace root keeps its say where VS Code has none; the
+// defaults in package.json only document the server's own defaults.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+/** The keys the server reads, as the spec names them (camelCase). */
+export const SERVER_KEYS = ['settleMs', 'minRationaleChars', 'codelens', 'exclude', 'author', 'whyMarker'] as const;
+
+const DEFAULT_MIN_RATIONALE_CHARS = 15;
+
+/** The setting's value where a person set it: folder over workspace over user. */
+function explicit<T>(config: vscode.WorkspaceConfiguration, key: string): T | undefined {
+  const seen = config.inspect<T>(key);
+  if (!seen) return undefined;
+  return seen.workspaceFolderValue ?? seen.workspaceValue ?? seen.globalValue;
+}
+
+function configuration(): vscode.WorkspaceConfiguration {
+  // One server serves every folder with one set of editor settings, so the first folder's view
+  // of the settings is the one sent.
+  return vscode.workspace.getConfiguration('rationale', vscode.workspace.workspaceFolders?.[0]);
+}
+
+/** The settings object the server receives as `initializationOptions` and on every change. */
+export function serverSettings(): Record<string, unknown> {
+  const config = configuration();
+  const settings: Record<string, unknown> = {};
+  for (const key of SERVER_KEYS) {
+    const value = explicit<unknown>(config, key);
+    if (value !== undefined) settings[key] = value;
+  }
+  return settings;
+}
+
+/**
+ * The shortest rationale the server accepts, for validating as the person types: the setting if
+ * set, else `min_rationale_chars` from the `rationale.toml` of the document's folder, else the
+ * spec's default. The server has the last word; a refusal is shown in the input box.
+ */
+export function minRationaleChars(documentUri?: vscode.Uri): number {
+  const fromSetting = explicit<number>(configuration(), 'minRationaleChars');
+  if (typeof fromSetting === 'number' && fromSetting > 0) return fromSetting;
+  const folder =
+    (documentUri && vscode.workspace.getWorkspaceFolder(documentUri)) ?? vscode.workspace.workspaceFolders?.[0];
+  if (folder && folder.uri.scheme === 'file') {
+    const fromFile = readTomlInteger(path.join(folder.uri.fsPath, 'rationale.toml'), 'min_rationale_chars');
+    if (fromFile !== undefined && fromFile > 0) return fromFile;
+  }
+  return DEFAULT_MIN_RATIONALE_CHARS;
+}
+
+/** A top-level `key = <integer>` of a small TOML file; anything fancier is left to the server. */
+function readTomlInteger(file: string, key: string): number | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*\[/.test(line)) return undefined; // the first table ends the top level
+    const match = new RegExp(`^\\s*${key}\\s*=\\s*([0-9_]+)\\s*(#.*)?$`).exec(line);
+    if (match) return Number(match[1].replace(/_/g, ''));
+  }
+  return undefined;
+}
+
+/** Characters as the server counts them: Unicode scalar values of the trimmed text. */
+export function rationaleLength(text: string): number {
+  return [...text.trim()].length;
+}

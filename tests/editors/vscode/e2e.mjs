@@ -1,0 +1,606 @@
+#!/usr/bin/env node
+// End-to-end test of the Rationale extension in a real VS Code (code-server 4.100.3 = VS Code
+// 1.100.3) driven through headless Chromium with playwright-core, the way a person uses it:
+// typing, Ctrl+. for the quick fix, the input box, the status bar. Assertions are on what the
+// screen shows and on the journal the server writes to disk.
+//
+//   bash tests/editors/vscode/run.sh          installs what it needs, packages, runs this
+//   node tests/editors/vscode/e2e.mjs         after run.sh has run once (VSIX must exist)
+//
+// Environment: E2E_ROOT (default /tmp/vscode-e2e: code-server, playwright-core; see
+// ../shared/recipes/vscode), VSIX (default editors/vscode/rationale.vsix), CHROMIUM (default
+// /usr/bin/chromium), E2E_TIMEOUT_MS (per wait, default 30000), E2E_KEEP=1 (leave code-server
+// running and print its URL). Screenshots go to tests/artifacts/.
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const E2E_ROOT = process.env.E2E_ROOT || '/tmp/vscode-e2e';
+const require = createRequire(path.join(E2E_ROOT, 'tools', 'package.json'));
+const { chromium } = require('playwright-core');
+
+const CODE_SERVER = process.env.CODE_SERVER || path.join(E2E_ROOT, 'bin', 'code-server');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const VSIX = process.env.VSIX || path.join(PROJECT, 'editors', 'vscode', 'rationale.vsix');
+const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS || 30000);
+const ARTIFACTS = path.join(PROJECT, 'tests', 'artifacts');
+
+const RUN = fs.mkdtempSync('/tmp/rationale-vscode-e2e-');
+const USER_DATA = path.join(RUN, 'user-data');
+const EXT_DIR = path.join(RUN, 'extensions');
+const WORKSPACE = path.join(RUN, 'workspace');
+const BROWSER_PROFILE = path.join(RUN, 'chromium-profile');
+const XDG = path.join(RUN, 'xdg');
+const SERVER_LOG = path.join(RUN, 'code-server.log');
+
+const MIN_CHARS = 20; // rationale.toml's min_rationale_chars: the box must follow the file
+const SETTLE_MS = 400; // .vscode/settings.json's rationale.settleMs: sent by the extension
+
+// ---- the workspace a person opens -----------------------------------------------------------
+const FILES = {
+  'calc.py': [
+    'def helper(x):',
+    '    return x + 1',
+    '',
+    '',
+    'class Calc:',
+    '    def add(self, a, b):',
+    '        return a + b',
+    '',
+  ].join('\n'),
+  'util.js': ['function greet(name) {', '  return "hello " + name;', '}', '', 'module.exports = { greet };', ''].join('\n'),
+  'rationale.toml': `min_rationale_chars = ${MIN_CHARS}\n`,
+  '.vscode/settings.json': JSON.stringify({ 'rationale.settleMs': SETTLE_MS }, null, 2) + '\n',
+};
+
+// ---- bookkeeping ----------------------------------------------------------------------------
+const checks = [];
+const t0 = performance.now();
+function check(name, ok, detail = '') {
+  checks.push({ name, ok: !!ok });
+  console.log(`[e2e] ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s ${ok ? "PASS" : "FAIL"} ${name}${detail ? ` (${detail})` : ''}`);
+  return !!ok;
+}
+async function step(name, fn) {
+  const start = performance.now();
+  try {
+    return await fn();
+  } finally {
+    console.log(`[e2e] -- ${name}: ${((performance.now() - start) / 1000).toFixed(1)}s`);
+  }
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(fn, what, timeout = TIMEOUT) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await sleep(150);
+  }
+}
+/** Like waitFor, but a timeout is a failed check's value (null), not the end of the run. */
+const waitOrNull = (fn, what, timeout) => waitFor(fn, what, timeout).catch(() => null);
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// ---- the journal on disk --------------------------------------------------------------------
+function journal() {
+  const dir = path.join(WORKSPACE, '.rationale', 'sessions');
+  let files;
+  try {
+    files = fs.readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort();
+  } catch {
+    return [];
+  }
+  const records = [];
+  for (const f of files) {
+    for (const line of fs.readFileSync(path.join(dir, f), 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      try {
+        records.push(JSON.parse(line));
+      } catch {
+        // a torn final line: readers ignore it
+      }
+    }
+  }
+  return records;
+}
+const recordsOf = (type, unit) => journal().filter((r) => r.type === type && (!unit || r.unit?.name === unit));
+
+// ---- code-server and the browser ------------------------------------------------------------
+const csEnv = {
+  ...process.env,
+  XDG_CONFIG_HOME: path.join(XDG, 'config'),
+  XDG_DATA_HOME: path.join(XDG, 'data'),
+  XDG_CACHE_HOME: path.join(XDG, 'cache'),
+  VSCODE_PROXY_URI: '',
+  RATIONALE_AUTHOR: 'e2e@example.invalid',
+};
+// The extension must find the server it bundles, not one from the environment.
+delete csEnv.RATIONALE_SERVER_PATH;
+delete csEnv.PASSWORD;
+delete csEnv.HASHED_PASSWORD;
+delete csEnv.GITHUB_TOKEN;
+const csCommon = ['--user-data-dir', USER_DATA, '--extensions-dir', EXT_DIR];
+const serverLog = () => {
+  try {
+    return fs.readFileSync(SERVER_LOG, 'utf8');
+  } catch {
+    return '';
+  }
+};
+
+let codeServer;
+let context;
+let page;
+
+// ---- what a person sees -----------------------------------------------------------------------
+const quickInput = () => page.locator('.quick-input-widget');
+const quickInputBox = () => page.locator('.quick-input-widget .quick-input-box input');
+const quickInputMessage = () => page.locator('.quick-input-widget .quick-input-message');
+const statusItem = () => page.locator('.statusbar-item', { hasText: /unexplained/ }).first();
+const statusCount = async () => {
+  if ((await statusItem().count()) === 0) return null;
+  const text = await statusItem().innerText({ timeout: 2000 }).catch(() => '');
+  const m = /(\d+) unexplained/.exec(text);
+  return m ? Number(m[1]) : null;
+};
+const activeEditor = () => page.locator('.editor-group-container.active .monaco-editor').first();
+
+async function openFile(name, firstLine) {
+  await page.keyboard.press('Control+P');
+  await quickInputBox().waitFor();
+  await quickInputBox().fill(name);
+  // Enter only once the filtered list has the file on top, not the recently opened one.
+  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: name }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-group-container.active .monaco-editor .view-lines', { hasText: firstLine }).waitFor();
+  await sleep(300);
+}
+
+async function gotoLineEnd(line) {
+  await page.keyboard.press('Control+G');
+  await quickInputBox().waitFor();
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+  await quickInput().waitFor({ state: 'hidden' });
+  await page.keyboard.press('End');
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  await quickInputBox().waitFor();
+  await quickInputBox().fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+  await page.keyboard.press('Enter');
+}
+
+/** Ctrl+. and the action with this title, chosen with the arrow keys and Enter. */
+async function quickFix(title) {
+  const widget = page.locator('.action-widget');
+  // VS Code asks for code actions on its own 250 ms after the cursor moves, and that request
+  // replaces a manual one still in flight ("No code actions available"). A person pauses
+  // longer than that; the test waits likewise, and tries once more if it was too quick.
+  for (let attempt = 1; ; attempt++) {
+    await sleep(400);
+    await page.keyboard.press('Control+.');
+    const shown = await widget.waitFor({ timeout: 5000 }).then(() => true, () => false);
+    if (shown) break;
+    if (attempt === 3) throw new Error(`Ctrl+. showed no code actions (${title})`);
+    await page.keyboard.press('Escape');
+  }
+  const row = widget.locator('.monaco-list-row.action', { hasText: title }).first();
+  await row.waitFor();
+  const rows = widget.locator('.monaco-list-row.action');
+  const titles = await rows.allInnerTexts();
+  const target = titles.findIndex((t) => t.includes(title));
+  for (let i = 0; i < 20; i++) {
+    const focused = await widget.locator('.monaco-list-row.action.focused').innerText().catch(() => '');
+    if (focused.includes(title)) break;
+    await page.keyboard.press('ArrowDown');
+  }
+  await page.keyboard.press('Enter');
+  await widget.waitFor({ state: 'hidden' });
+  return { titles, first: target === 0 };
+}
+
+async function waitForPrompt(titlePart) {
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: titlePart }).waitFor();
+  await quickInputBox().waitFor();
+}
+
+// ---- the scenario -----------------------------------------------------------------------------
+async function main() {
+  for (const d of [path.join(USER_DATA, 'User'), EXT_DIR, WORKSPACE, BROWSER_PROFILE, XDG, ARTIFACTS])
+    fs.mkdirSync(d, { recursive: true });
+  for (const [rel, text] of Object.entries(FILES)) {
+    fs.mkdirSync(path.dirname(path.join(WORKSPACE, rel)), { recursive: true });
+    fs.writeFileSync(path.join(WORKSPACE, rel), text);
+  }
+  fs.writeFileSync(
+    path.join(USER_DATA, 'User', 'settings.json'),
+    JSON.stringify(
+      {
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoCheckUpdates': false,
+        'extensions.autoUpdate': false,
+        'extensions.ignoreRecommendations': true,
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'security.workspace.trust.enabled': false,
+        'git.enabled': false,
+        'npm.autoDetect': 'off',
+        'window.restoreWindows': 'none',
+        'chat.disableAIFeatures': true,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'editor.acceptSuggestionOnEnter': 'off',
+        'editor.quickSuggestions': { other: false, comments: false, strings: false },
+        'editor.suggestOnTriggerCharacters': false,
+        'editor.parameterHints.enabled': false,
+        'editor.hover.enabled': false,
+        'files.autoSave': 'off',
+        'rationale.trace.server': 'verbose', // in the run folder's logs, kept when a check fails
+      },
+      null,
+      2,
+    ),
+  );
+
+  // ---- install the .vsix, start code-server, open the workspace ----
+  if (!check('the .vsix exists', fs.existsSync(VSIX), VSIX)) throw new Error(`no ${VSIX}: run tests/editors/vscode/run.sh`);
+  await step('install the .vsix', () => {
+    const r = spawnSync(CODE_SERVER, [...csCommon, '--install-extension', VSIX], { env: csEnv, encoding: 'utf8' });
+    if (r.status !== 0 || !/successfully installed/i.test(r.stdout + r.stderr))
+      throw new Error(`install-extension failed:\n${r.error || ''}${r.stdout}${r.stderr}`);
+  });
+  const installed = fs.readdirSync(EXT_DIR).find((n) => n.startsWith('rationale.rationale-'));
+  check('extension installed with its server', installed && fs.existsSync(path.join(EXT_DIR, installed, 'server', 'rationale')), installed);
+
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(WORKSPACE)}`;
+  await step('start code-server', async () => {
+    const logFd = fs.openSync(SERVER_LOG, 'a');
+    codeServer = spawn(
+      CODE_SERVER,
+      [
+        ...csCommon,
+        '--bind-addr', `127.0.0.1:${port}`,
+        '--auth', 'none',
+        '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+        '--disable-getting-started-override', '--ignore-last-opened',
+        WORKSPACE,
+      ],
+      { env: csEnv, detached: true, stdio: ['ignore', logFd, logFd] },
+    );
+    fs.closeSync(logFd);
+    await waitFor(() => /HTTP server listening on/.test(serverLog()) || codeServer.exitCode !== null, 'code-server to listen');
+    if (codeServer.exitCode !== null) throw new Error(`code-server exited:\n${serverLog()}`);
+  });
+
+  await step('open the workspace in headless Chromium', async () => {
+    context = await chromium.launchPersistentContext(BROWSER_PROFILE, {
+      executablePath: CHROMIUM,
+      headless: true,
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(XDG, 'config'), XDG_CACHE_HOME: path.join(XDG, 'cache') },
+      viewport: { width: 1400, height: 850 },
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      ],
+    });
+    page = context.pages()[0] || (await context.newPage());
+    page.setDefaultTimeout(TIMEOUT);
+    await context.route('**/*', (route) => {
+      const u = route.request().url();
+      if (/^(https?|wss?):\/\/127\.0\.0\.1:\d+\//.test(u) || /^(data|blob):/.test(u)) return route.continue();
+      return route.abort();
+    });
+    await page.goto(url, { waitUntil: 'domcontentloaded' });
+    await page.locator('.monaco-workbench').waitFor();
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'calc.py' }).waitFor();
+  });
+
+  // ---- Python: change a function, explain it with the keyboard ----
+  await step('open calc.py; the server starts', async () => {
+    await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 } }).catch(() => {});
+    await openFile('calc.py', 'def helper');
+  });
+  const started = await waitOrNull(async () => (await statusCount()) === 0, 'the status bar to count 0');
+  check('status bar shows "0 unexplained" once the server runs', started, await statusItem().innerText().catch(() => 'no item'));
+
+  await step('type a change into helper', async () => {
+    await activeEditor().click({ position: { x: 400, y: 10 } });
+    await gotoLineEnd(2);
+    await page.keyboard.type(' * 2', { delay: 40 });
+  });
+  const squiggle = await step('wait for the prompt (diagnostic)', () =>
+    waitOrNull(() => activeEditor().locator('.squiggly-info').count(), 'an information squiggle'),
+  );
+  check('the change is marked in the editor (information diagnostic)', squiggle);
+  check('status bar counts 1', await waitOrNull(async () => (await statusCount()) === 1, 'count 1'), await statusItem().innerText());
+
+  const fix = await step('Ctrl+. and Explain', () => quickFix('Explain the change to `helper`'));
+  check('Ctrl+. offers "Explain the change to `helper`…" first', fix.first, fix.titles.join(' | '));
+  check('... and "Skip `helper`: no explanation needed"', fix.titles.some((t) => t.includes('Skip `helper`')));
+  await waitForPrompt('helper');
+  const title = await page.locator('.quick-input-widget .quick-input-title').innerText();
+  check('the input box names the unit and its file', title.includes('Explain the change to function `helper` (calc.py)'), title);
+  const diffShown = await waitOrNull(
+    () => page.locator('.monaco-diff-editor').first().isVisible(),
+    'the diff editor',
+    10000,
+  );
+  check('the unit\'s diff opens beside', diffShown);
+  const diffTab = await page.locator('.tab', { hasText: 'helper (before ↔ now)' }).count();
+  check('the diff tab is titled after the unit', diffTab > 0);
+  const diffText = await page.locator('.monaco-diff-editor').first().innerText().catch(() => '');
+  check('the diff shows the unit as it is now', /return x \+ 1 \* 2/.test(diffText.replace(/\u00a0/g, ' ')), diffText.replace(/\s+/g, ' '));
+  check('the input box has the keyboard focus', await quickInputBox().evaluate((el) => el === document.activeElement));
+
+  // Too short: the box says how many more characters, and Enter keeps it open with the text.
+  await page.keyboard.type('double it', { delay: 10 });
+  // The extension host hears of each keystroke a moment later: wait for the last one.
+  const liveMessage = await waitOrNull(async () => {
+    const t = await quickInputMessage().innerText();
+    return /11 more characters needed/.test(t) && t;
+  }, 'the message for 9 characters', 5000);
+  check(`while typing, the box says how many more characters are needed (min ${MIN_CHARS})`, liveMessage, liveMessage || (await quickInputMessage().innerText()));
+  await page.keyboard.press('Enter');
+  await sleep(300);
+  const refusedMessage = await quickInputMessage().innerText();
+  const keptValue = await quickInputBox().inputValue();
+  check('Enter on a too short rationale keeps the box open', await quickInput().isVisible());
+  check('... says why', /more characters needed/.test(refusedMessage), refusedMessage);
+  check('... and keeps the text', keptValue === 'double it', keptValue);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-explain-too-short.png') });
+
+  const RATIONALE_PY = 'double it: callers expect the scaled offset, not the raw one';
+  await page.keyboard.type(RATIONALE_PY.slice('double it'.length), { delay: 5 });
+  await sleep(200);
+  const okMessage = await quickInputMessage().innerText().catch(() => '');
+  check('a long enough rationale clears the warning', !/more characters needed/.test(okMessage), okMessage);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-explain-prompt.png') });
+  await page.keyboard.press('Enter');
+  await quickInput().waitFor({ state: 'hidden' });
+
+  const pyRecord = await waitOrNull(() => recordsOf('rationale', 'helper')[0], 'the rationale record', 5000);
+  check('the rationale is in the journal on disk', pyRecord);
+  if (pyRecord) {
+    check('... with the unit', pyRecord.unit?.kind === 'function' && pyRecord.path === 'calc.py', JSON.stringify(pyRecord.unit));
+    check('... its before', pyRecord.before === 'def helper(x):\n    return x + 1', JSON.stringify(pyRecord.before));
+    check('... its after', pyRecord.after === 'def helper(x):\n    return x + 1 * 2', JSON.stringify(pyRecord.after));
+    check('... the text as typed', pyRecord.text === RATIONALE_PY, JSON.stringify(pyRecord.text));
+    check('... recorded through the command', pyRecord.via === 'command' && pyRecord.kind === 'modified');
+  }
+  check('the diff closes with the box', await waitOrNull(async () => (await page.locator('.monaco-diff-editor').count()) === 0, 'the diff to close', 5000));
+  check('status bar back to 0', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 10000), await statusItem().innerText());
+  check('the diagnostic is withdrawn', await waitOrNull(async () => (await activeEditor().locator('.squiggly-info').count()) === 0, 'no squiggle', 10000));
+
+  // ---- JavaScript: Escape keeps everything; the status bar brings the draft back ----
+  await step('open util.js and change greet', async () => {
+    await openFile('util.js', 'function greet');
+    await gotoLineEnd(2);
+    await page.keyboard.press('ArrowLeft'); // before the ';'
+    await page.keyboard.type('.trim()', { delay: 40 });
+  });
+  check('JS: the change is prompted', await waitOrNull(() => activeEditor().locator('.squiggly-info').count(), 'squiggle'));
+  check('JS: status bar counts 1', await waitOrNull(async () => (await statusCount()) === 1, 'count 1'), await statusItem().innerText());
+  const jsFix = await quickFix('Explain the change to `greet`');
+  check('JS: Explain is the first action', jsFix.first, jsFix.titles.join(' | '));
+  await waitForPrompt('greet');
+  const DRAFT = 'names may carry stray spaces';
+  await page.keyboard.type(DRAFT, { delay: 5 });
+  await page.keyboard.press('Escape');
+  await quickInput().waitFor({ state: 'hidden' });
+  await sleep(800);
+  check('Escape records nothing', recordsOf('rationale', 'greet').length === 0 && recordsOf('skip', 'greet').length === 0);
+  check('Escape closes the diff', (await page.locator('.monaco-diff-editor').count()) === 0);
+  check('after Escape the change is still counted', await waitOrNull(async () => (await statusCount()) === 1, 'count 1', 5000), await statusItem().innerText());
+  check('... and still marked', (await activeEditor().locator('.squiggly-info').count()) > 0);
+
+  await step('click the status bar item', () => statusItem().click());
+  await waitForPrompt('greet');
+  const draft = await quickInputBox().inputValue();
+  check('the status bar runs Explain Next Change, and the draft comes back', draft === DRAFT, JSON.stringify(draft));
+  const RATIONALE_JS = `${DRAFT} when pasted from forms`;
+  await page.keyboard.press('End');
+  await page.keyboard.type(' when pasted from forms', { delay: 5 });
+  await page.keyboard.press('Enter');
+  await quickInput().waitFor({ state: 'hidden' });
+  const jsRecord = await waitOrNull(() => recordsOf('rationale', 'greet')[0], 'the JS rationale record', 5000);
+  check('JS: the rationale is in the journal', jsRecord && jsRecord.text === RATIONALE_JS, jsRecord && JSON.stringify(jsRecord.text));
+  if (jsRecord) {
+    check('JS: before and after', jsRecord.before.includes('return "hello " + name;') && jsRecord.after.includes('return "hello " + name.trim();'), JSON.stringify(jsRecord.after));
+    check('JS: language and path', jsRecord.language === 'javascript' && jsRecord.path === 'util.js', `${jsRecord.language} ${jsRecord.path}`);
+  }
+  check('JS: status bar back to 0', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 10000), await statusItem().innerText());
+
+  // ---- Show Pending Changes jumps to the unit; Skip from the quick fix ----
+  await step('change Calc.add', async () => {
+    await openFile('calc.py', 'def helper');
+    await gotoLineEnd(7);
+    await page.keyboard.type(' + 0', { delay: 40 });
+    await page.keyboard.press('Control+Home'); // away from the unit
+  });
+  check('Calc.add: status bar counts 1', await waitOrNull(async () => (await statusCount()) === 1, 'count 1'), await statusItem().innerText());
+  await runCommand('Rationale: Show Pending Changes');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Calc.add' }).first();
+  const listed = await waitOrNull(() => row.isVisible(), 'Calc.add in the list', 10000);
+  const rowText = listed ? (await row.innerText()).replace(/\s+/g, ' ') : '';
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-pending.png') });
+  check('Show Pending Changes lists the method', listed && /modified/.test(rowText) && /calc\.py:6/.test(rowText), rowText);
+  await page.keyboard.press('Enter');
+  await quickInput().waitFor({ state: 'hidden' });
+  const cursor = await waitOrNull(
+    async () => /Ln 6,/.test(await page.locator('.statusbar-item', { hasText: /Ln \d+/ }).first().innerText().catch(() => '')),
+    'the cursor on line 6',
+    5000,
+  );
+  check('... and picking it jumps to the unit', cursor, await page.locator('.statusbar-item', { hasText: /Ln \d+/ }).first().innerText().catch(() => ''));
+  const skipFix = await quickFix('Skip `Calc.add`');
+  check('Ctrl+. offers Explain then Skip for the method', skipFix.titles[0]?.includes('Explain the change to `Calc.add`'), skipFix.titles.join(' | '));
+  const skip = await waitOrNull(() => recordsOf('skip', 'Calc.add')[0], 'the skip record', 5000);
+  check('Skip is journaled', skip && skip.unit.kind === 'method', skip && JSON.stringify(skip.unit));
+  check('status bar back to 0 after the skip', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 10000), await statusItem().innerText());
+
+  // ---- a refusal by the server keeps the text: the change is edited away while the box is open ----
+  await step('change helper again and open its prompt', async () => {
+    await gotoLineEnd(2);
+    await page.keyboard.type(' + 3', { delay: 40 });
+  });
+  check('helper again: status bar counts 1', await waitOrNull(async () => (await statusCount()) === 1, 'count 1'), await statusItem().innerText());
+  await quickFix('Explain the change to `helper`');
+  await waitForPrompt('helper');
+  const STALE = 'offset by three for the new header row';
+  await page.keyboard.type(STALE, { delay: 5 });
+  await step('edit helper back to its baseline with the box open', async () => {
+    // The box stays open while the person works in the code (ignoreFocusOut).
+    await activeEditor().locator('.view-line', { hasText: 'return x + 1 * 2 + 3' }).click();
+    await page.keyboard.press('End');
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Backspace');
+    await waitFor(async () => (await statusCount()) === 0, 'the change to go away');
+  });
+  check('the box stays open while the person edits the code', await quickInput().isVisible());
+  await quickInputBox().click();
+  await page.keyboard.press('Enter');
+  const refusal = await waitOrNull(async () => {
+    const t = await quickInputMessage().innerText();
+    return /Not recorded/.test(t) && t;
+  }, 'the refusal', 5000);
+  check('a refusal by the server is shown in the box', refusal && /has no pending change any more/.test(refusal), refusal || (await quickInputMessage().innerText()));
+  check('... with the text kept', (await quickInputBox().inputValue()) === STALE, await quickInputBox().inputValue());
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-explain-refused.png') });
+  await page.keyboard.press('Escape');
+  await quickInput().waitFor({ state: 'hidden' });
+  check('nothing was recorded for it', recordsOf('rationale', 'helper').length === 1);
+
+  // ---- Restart Server: a new session, the count comes back ----
+  const sessionsBefore = journal().filter((r) => r.type === 'session').length;
+  await runCommand('Rationale: Restart Server');
+  const restarted = await waitOrNull(
+    () => journal().filter((r) => r.type === 'session').length > sessionsBefore && journal().some((r) => r.type === 'end'),
+    'a second session and the end of the first',
+    15000,
+  );
+  check('Restart Server ends the session and starts another', restarted);
+  check('... and the status bar counts again', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 15000), await statusItem().innerText().catch(() => 'no item'));
+
+  // ---- a setting changed while the server runs reaches it (workspace/didChangeConfiguration) ----
+  // 10 is below rationale.toml's 20: a 13-character rationale is recorded only if the server
+  // heard of the new setting, and the box must allow it too.
+  fs.writeFileSync(
+    path.join(WORKSPACE, '.vscode', 'settings.json'),
+    JSON.stringify({ 'rationale.settleMs': SETTLE_MS, 'rationale.minRationaleChars': 10 }, null, 2),
+  );
+  await sleep(1500); // VS Code notices the file, the extension sends the settings
+  await step('change Calc.add again and explain it briefly through the code lens', async () => {
+    await gotoLineEnd(7);
+    await page.keyboard.type(' + 1', { delay: 40 });
+    await waitFor(async () => (await statusCount()) === 1, 'count 1');
+    // This time through the code lens above the method.
+    await activeEditor().locator('.codelens-decoration a', { hasText: 'Explain the change to `Calc.add`' }).click();
+    await waitForPrompt('Calc.add');
+    await page.keyboard.type('off by one.', { delay: 5 });
+  });
+  const shortOk = await waitOrNull(async () => {
+    const t = await quickInputMessage().innerText();
+    return !/more characters? needed/.test(t) && /At least 10 characters/.test(t) && t;
+  }, 'the box to take the new minimum', 5000);
+  check('a changed minimum applies to the box', shortOk, shortOk || (await quickInputMessage().innerText()));
+  await page.keyboard.press('Enter');
+  const brief = await waitOrNull(() => recordsOf('rationale', 'Calc.add')[0], 'the brief rationale', 5000);
+  check('... and to the server (didChangeConfiguration)', brief && brief.text === 'off by one.', brief ? brief.text : await quickInputMessage().innerText().catch(() => ''));
+  if (!brief) await page.keyboard.press('Escape');
+  await quickInput().waitFor({ state: 'hidden' });
+
+  // ---- the output channel says which server runs ----
+  await runCommand('Rationale: Show Output');
+  const outputText = await waitOrNull(async () => {
+    const t = (await page.locator('.part.panel').first().innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+    return /from the bundled server/.test(t) ? t : null;
+  }, 'the output channel', 10000);
+  if (!outputText) await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-e2e-output.png') });
+  check('the output channel says the bundled server runs', outputText, outputText ? outputText.split('\n').find((l) => /bundled/.test(l)) : '');
+
+  // ---- a server path that does not work: a clear error, and the status bar says so ----
+  // rationale.server.path is machine-scoped: with code-server's extension host on the "remote"
+  // side, it lives in the machine settings.
+  fs.mkdirSync(path.join(USER_DATA, 'Machine'), { recursive: true });
+  fs.writeFileSync(path.join(USER_DATA, 'Machine', 'settings.json'), JSON.stringify({ 'rationale.server.path': '/nonexistent/rationale' }));
+  await page.locator('.notifications-toasts', { hasText: 'the server path changed' }).waitFor({ timeout: 10000 }).catch(() => {});
+  await runCommand('Rationale: Restart Server');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'rationale.server.path' }).first();
+  const error = await toast.waitFor({ timeout: 15000 }).then(() => toast.innerText(), () => '');
+  check('a server path that does not work is named in an error', /\/nonexistent\/rationale/.test(error) && /does not work: no such file/.test(error), error.replace(/\s+/g, ' '));
+  check('... which offers to open the settings', /Open Settings/.test(error));
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-server-not-found.png') });
+  const failedItem = await page.locator('.statusbar-item', { hasText: /^\s*Rationale\s*$/ }).first().innerText().catch(() => '');
+  check('... and the status bar shows Rationale is not running', failedItem.trim() === 'Rationale' && (await statusCount()) === null, failedItem);
+
+  const session = journal().find((r) => r.type === 'session');
+  check('the journal starts with the session, naming the editor', session && session.client?.name, session && JSON.stringify(session.client));
+  return url;
+}
+
+let exitCode = 0;
+try {
+  const url = await main();
+  if (process.env.E2E_KEEP) {
+    codeServer.unref();
+    console.log(`[e2e] code-server left running at ${url} (process group ${codeServer.pid})`);
+  }
+} catch (err) {
+  exitCode = 1;
+  check('the run completed', false, String((err && err.message) || err).split('\n')[0]);
+  console.error('[e2e] ERROR', (err && err.stack) || err);
+  if (page) {
+    const shot = path.join(ARTIFACTS, 'vscode-e2e-failure.png');
+    await page.screenshot({ path: shot }).then(() => console.error(`[e2e] failure screenshot: ${shot}`), () => {});
+  }
+  console.error(`[e2e] code-server output (tail):\n${serverLog().slice(-3000)}`);
+  const extensionLog = spawnSync('sh', ['-c', `tail -n 60 ${USER_DATA}/logs/*/exthost*/rationale.rationale/Rationale.log`], { encoding: 'utf8' });
+  console.error(`[e2e] the extension's output channel (tail):\n${extensionLog.stdout}`);
+} finally {
+  if (context) await context.close().catch(() => {});
+  if (codeServer && !process.env.E2E_KEEP) {
+    // code-server, its extension host and the language server share one process group.
+    const alive = () => {
+      try {
+        process.kill(-codeServer.pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      process.kill(-codeServer.pid, 'SIGTERM');
+    } catch {}
+    await waitFor(() => !alive(), 'code-server to exit', 5000).catch(() => {
+      try {
+        process.kill(-codeServer.pid, 'SIGKILL');
+      } catch {}
+    });
+  }
+  if (!process.env.E2E_KEEP && exitCode === 0 && checks.every((c) => c.ok)) fs.rmSync(RUN, { recursive: true, force: true });
+  else console.log(`[e2e] kept the run folder ${RUN}`);
+}
+const failed = checks.filter((c) => !c.ok).length;
+console.log(`[e2e] ${((performance.now() - t0) / 1000).toFixed(1)}s in all; screenshots in ${ARTIFACTS}`);
+console.log(`${checks.length - failed} passed, ${failed} failed`);
+process.exit(failed || exitCode ? 1 : 0);
