@@ -782,3 +782,31 @@ fn document_lifecycle_out_of_order_keeps_the_journal_consistent() {
     );
     assert_verify_ok(server.root());
 }
+
+#[test]
+fn end_of_input_in_the_middle_of_a_message_flushes_the_journal_and_exits() {
+    let mut server = Server::start(ServerOptions::default());
+    let uri = server.open("cut.py", "x = 1\n");
+    server.did_change(&uri, 2, &[Change::insert(Pos::new(1, 0), "y = 2\n")]);
+    // A frame that promises 200 bytes and delivers 20, then the editor goes away.
+    server
+        .write_raw(b"Content-Length: 200\r\n\r\n{\"jsonrpc\":\"2.0\",\"me")
+        .unwrap();
+    server.close_stdin();
+    let status = server.wait_exit(Duration::from_secs(10));
+    assert!(
+        status.is_some(),
+        "the server must exit at end of input{}",
+        server.stderr_note()
+    );
+    let journal = server.journal();
+    journal.assert_well_formed();
+    assert!(journal.torn.is_none(), "{}", journal.summary());
+    assert_eq!(
+        journal.edits_for("cut.py").len(),
+        1,
+        "the change before must be on disk:\n{}",
+        journal.summary()
+    );
+    assert_verify_ok(server.root());
+}
