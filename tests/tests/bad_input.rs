@@ -671,3 +671,142 @@ fn requests_about_unknown_documents_and_positions_past_the_end_are_answered() {
     assert_still_serving(&mut server, "requests about unknown documents");
     server.shutdown_and_exit();
 }
+
+/// Whatever the server makes of a bad change, the save that follows brings the journal back to
+/// the editor's text: replay equals it and verify passes.
+fn assert_journal_matches_saved_text(server: &mut Server, rel: &str, editor_text: &str) {
+    server.shutdown_and_exit();
+    let journal = server.journal();
+    journal.assert_well_formed();
+    let saves = journal.saves_for(rel);
+    assert_eq!(saves.len(), 1, "{}", journal.summary());
+    assert_eq!(
+        saves[0]["sha256"],
+        sha256_hex(editor_text.as_bytes()),
+        "the save hash is the editor's text"
+    );
+    let seq = saves[0]["seq"].as_u64().unwrap();
+    let replayed = replayed_file(&journal.path, Some(seq), rel);
+    assert_same_text(&replayed, editor_text, "replay at the save");
+    assert_verify_ok(server.root());
+}
+
+#[test]
+fn a_position_inside_a_character_does_not_corrupt_the_journal() {
+    for encoding in [Encoding::Utf8, Encoding::Utf16] {
+        let mut server = Server::with_encoding(encoding);
+        let uri = server.open("split.py", "a😀b\né\n");
+        // Column 2 is inside the emoji in both encodings; column 1 of line 1 is inside é in UTF-8.
+        server.did_change(&uri, 2, &[Change::insert(Pos::new(0, 2), "X")]);
+        server.did_change(
+            &uri,
+            3,
+            &[Change::replace(Pos::new(0, 2), Pos::new(1, 1), "")],
+        );
+        assert_still_serving(&mut server, "a position inside a character");
+        // The editor's text, whatever the server made of those positions.
+        server.did_save(&uri, "aXb\n");
+        assert_journal_matches_saved_text(&mut server, "split.py", "aXb\n");
+    }
+}
+
+#[test]
+fn position_numbers_out_of_range_are_ignored() {
+    let mut server = Server::start(ServerOptions::default());
+    let uri = server.open("huge.py", "x = 1\n");
+    for (line, character) in [
+        (json!(-1), json!(0)),
+        (json!(0), json!(-5)),
+        (json!(1u64 << 40), json!(0)),
+        (json!(0), json!(1.5)),
+    ] {
+        server.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{
+                    "range": {"start": {"line": line, "character": character}, "end": {"line": line, "character": character}},
+                    "text": "bad",
+                }],
+            }),
+        );
+    }
+    assert_still_serving(&mut server, "positions out of the protocol's range");
+    server.did_save(&uri, "x = 1\n");
+    assert_journal_matches_saved_text(&mut server, "huge.py", "x = 1\n");
+}
+
+#[test]
+fn document_lifecycle_out_of_order_keeps_the_journal_consistent() {
+    let mut server = Server::start(ServerOptions::default());
+    let uri = server.uri("life.py");
+    // Closed before it was ever opened, then opened twice with different texts.
+    server.did_close(&uri);
+    server.did_open(&uri, "python", 1, "first\n");
+    server.did_open(&uri, "python", 1, "second\n");
+    let mut model = TextModel::new("second\n");
+    let change = Change::insert(Pos::new(1, 0), "more\n");
+    model.apply(&change, Encoding::Utf8).unwrap();
+    server.did_change(&uri, 2, &[change]);
+    server.did_save(&uri, &model.text);
+    // Closed twice; then a change and a save of the closed document.
+    server.did_close(&uri);
+    server.did_close(&uri);
+    server.did_change(&uri, 3, &[Change::insert(Pos::new(0, 0), "ghost")]);
+    server.did_save(&uri, "ghost");
+    assert_still_serving(&mut server, "an out-of-order document lifecycle");
+    server.shutdown_and_exit();
+    let journal = server.journal();
+    journal.assert_well_formed();
+    let saves = journal.saves_for("life.py");
+    assert_eq!(
+        saves.len(),
+        1,
+        "only the save of the open document counts:\n{}",
+        journal.summary()
+    );
+    assert_eq!(saves[0]["sha256"], sha256_hex(model.text.as_bytes()));
+    assert!(
+        !journal
+            .edits_for("life.py")
+            .iter()
+            .any(|e| e["text"] == "ghost"),
+        "a change to a closed document is not journaled:\n{}",
+        journal.summary()
+    );
+    let seq = saves[0]["seq"].as_u64().unwrap();
+    assert_same_text(
+        &replayed_file(&journal.path, Some(seq), "life.py"),
+        &model.text,
+        "replay at the save",
+    );
+    assert_verify_ok(server.root());
+}
+
+#[test]
+fn end_of_input_in_the_middle_of_a_message_flushes_the_journal_and_exits() {
+    let mut server = Server::start(ServerOptions::default());
+    let uri = server.open("cut.py", "x = 1\n");
+    server.did_change(&uri, 2, &[Change::insert(Pos::new(1, 0), "y = 2\n")]);
+    // A frame that promises 200 bytes and delivers 20, then the editor goes away.
+    server
+        .write_raw(b"Content-Length: 200\r\n\r\n{\"jsonrpc\":\"2.0\",\"me")
+        .unwrap();
+    server.close_stdin();
+    let status = server.wait_exit(Duration::from_secs(10));
+    assert!(
+        status.is_some(),
+        "the server must exit at end of input{}",
+        server.stderr_note()
+    );
+    let journal = server.journal();
+    journal.assert_well_formed();
+    assert!(journal.torn.is_none(), "{}", journal.summary());
+    assert_eq!(
+        journal.edits_for("cut.py").len(),
+        1,
+        "the change before must be on disk:\n{}",
+        journal.summary()
+    );
+    assert_verify_ok(server.root());
+}

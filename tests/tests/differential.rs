@@ -4,7 +4,8 @@
 //! Each case opens one or two documents and sends a seeded random mix of typing, backspacing,
 //! pasted multi-line blocks, selections replaced, several changes in one notification, CRLF line
 //! endings, emoji, CJK and combining marks, ranges with columns past their line's end (clamped as
-//! LSP says) and whole-document replacements, with saves in between, in UTF-8 or UTF-16. Then:
+//! LSP says) and whole-document replacements, with saves in between, in UTF-8 or UTF-16 (and a
+//! few cases whose documents end their lines with a lone `\r`). Then:
 //! - the journal is well formed, names the negotiated encoding, and has no `resync` (a resync
 //!   means the server's copy and the editor's disagreed);
 //! - the edits journaled for each document are the edits sent, in order (coalescing may merge
@@ -37,7 +38,8 @@ struct Doc {
     sent: Vec<(Change, Change)>,
 }
 
-fn run_case(seed: u64, encoding: Encoding) {
+/// `newline` forces every document's line ending (else each path has its own, sometimes swapped).
+fn run_case(seed: u64, encoding: Encoding, forced_newline: Option<&'static str>) {
     let mut rng = Rng::new(seed);
     let mut server = Server::with_encoding(encoding);
     let paths: &[(&str, &str)] = &[("src/model.py", "\n"), ("web/app.js", "\r\n")];
@@ -45,7 +47,9 @@ fn run_case(seed: u64, encoding: Encoding) {
     let mut docs: Vec<Doc> = Vec::new();
     for &(rel, newline) in &paths[..count] {
         // Mostly the path's own line ending; sometimes the other one.
-        let newline = if rng.chance(0.2) {
+        let newline = if let Some(forced) = forced_newline {
+            forced
+        } else if rng.chance(0.2) {
             if newline == "\n" {
                 "\r\n"
             } else {
@@ -201,26 +205,34 @@ fn run_case(seed: u64, encoding: Encoding) {
     assert_verify_ok(server.root());
 }
 
-fn run_cases(encoding: Encoding, default_seed: u64) {
+fn run_cases(encoding: Encoding, default_seed: u64, cases: u64, newline: Option<&'static str>) {
     let base = base_seed(default_seed);
-    for case in 0..CASES_PER_ENCODING {
+    for case in 0..cases {
         let seed = base.wrapping_mul(1000).wrapping_add(case);
         with_context(
             &format!(
                 "differential case {case} ({encoding:?}, seed {seed}); reproduce with \
                  RATIONALE_TEST_SEED={base} cargo test --release -p rationale-tests --test differential"
             ),
-            || run_case(seed, encoding),
+            || run_case(seed, encoding, newline),
         );
     }
 }
 
 #[test]
 fn random_edit_sessions_replay_exactly_in_utf8() {
-    run_cases(Encoding::Utf8, 8);
+    run_cases(Encoding::Utf8, 8, CASES_PER_ENCODING, None);
 }
 
 #[test]
 fn random_edit_sessions_replay_exactly_in_utf16() {
-    run_cases(Encoding::Utf16, 16);
+    run_cases(Encoding::Utf16, 16, CASES_PER_ENCODING, None);
+}
+
+/// Old Mac line endings: a lone `\r` ends a line too (LSP 3.17), and a `\n` typed right after
+/// one joins it into a single CRLF line break.
+#[test]
+fn random_edit_sessions_with_lone_cr_line_endings_replay_exactly() {
+    run_cases(Encoding::Utf16, 24, 8, Some("\r"));
+    run_cases(Encoding::Utf8, 25, 8, Some("\r"));
 }

@@ -173,6 +173,20 @@ fn run(encoding: Encoding, seed: u64) {
             );
         }
     }
+    // "A single-character edit costs at most 120 bytes of journal." (spec, Performance)
+    let raw = std::fs::read_to_string(&journal.path).unwrap();
+    let change_bytes: usize = raw
+        .lines()
+        .filter(|l| l.contains(r#""type":"change""#))
+        .map(|l| l.len() + 1)
+        .sum();
+    let keystrokes: usize = docs.iter().map(|d| d.sent.len()).sum();
+    let per_keystroke = change_bytes as f64 / keystrokes as f64;
+    eprintln!("{keystrokes} keystrokes cost {change_bytes} bytes of change records ({per_keystroke:.1} bytes each)");
+    assert!(
+        per_keystroke <= 120.0,
+        "a single-character edit must cost at most 120 bytes of journal; here {per_keystroke:.1}"
+    );
     let records = journal.of_type("save");
     assert_eq!(
         records.len(),

@@ -646,3 +646,30 @@ fn two_servers_on_one_folder_keep_separate_journals() {
     }
     rationale_tests::journal::assert_verify_ok(first.root());
 }
+
+#[test]
+fn during_a_burst_of_typing_the_journal_lags_at_most_250_ms() {
+    let mut server = Server::start(ServerOptions::default());
+    let uri = server.open("burst.py", "");
+    let start = std::time::Instant::now();
+    let mut sent_at = Vec::new();
+    // One keystroke every 5 ms for 1.5 s, with no pause for the writer to catch up.
+    for i in 0..300 {
+        server.did_change(&uri, 2 + i, &[Change::insert(Pos::new(0, i as usize), "x")]);
+        sent_at.push(start.elapsed());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let now = start.elapsed();
+    let journal = server.journal();
+    let on_disk = journal.edits_for("burst.py").len();
+    // Everything sent more than 250 ms ago (plus slack for a loaded machine) must be there.
+    let due = sent_at
+        .iter()
+        .filter(|&&t| now.saturating_sub(t) > Duration::from_millis(400))
+        .count();
+    assert!(
+        on_disk >= due,
+        "{due} keystrokes were sent more than 400 ms ago but only {on_disk} are on disk"
+    );
+    server.shutdown_and_exit();
+}
