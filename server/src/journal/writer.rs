@@ -240,6 +240,7 @@ impl Sink {
 mod tests {
     use super::*;
     use crate::journal::record::{Edit, NameVersion};
+    use crate::store::scratch::ScratchDir;
     use crate::text::Encoding;
 
     fn session() -> SessionInfo {
@@ -273,8 +274,8 @@ mod tests {
 
     #[test]
     fn a_burst_of_changes_to_one_document_becomes_one_record() {
-        let dir = tempdir();
-        let path = dir.join("j.jsonl");
+        let dir = ScratchDir::new("writer");
+        let path = dir.path().join("j.jsonl");
         let writer = JournalWriter::start(File::create(&path).unwrap(), session, Box::new(|_| {}));
         writer.append(change("a.py", 2, "x"));
         writer.append(change("a.py", 3, "y"));
@@ -293,8 +294,8 @@ mod tests {
 
     #[test]
     fn a_durable_append_is_on_disk_when_it_returns() {
-        let dir = tempdir();
-        let path = dir.join("j.jsonl");
+        let dir = ScratchDir::new("writer");
+        let path = dir.path().join("j.jsonl");
         let writer = JournalWriter::start(File::create(&path).unwrap(), session, Box::new(|_| {}));
         writer.append(change("a.py", 2, "x"));
         let seq = writer
@@ -307,8 +308,8 @@ mod tests {
 
     #[test]
     fn a_held_change_reaches_the_disk_without_further_records() {
-        let dir = tempdir();
-        let path = dir.join("j.jsonl");
+        let dir = ScratchDir::new("writer");
+        let path = dir.path().join("j.jsonl");
         let writer = JournalWriter::start(File::create(&path).unwrap(), session, Box::new(|_| {}));
         writer.append(change("a.py", 2, "x"));
         std::thread::sleep(SYNC_WITHIN * 3);
@@ -318,8 +319,8 @@ mod tests {
 
     #[test]
     fn a_write_failure_is_reported_once() {
-        let dir = tempdir();
-        let path = dir.join("j.jsonl");
+        let dir = ScratchDir::new("writer");
+        let path = dir.path().join("j.jsonl");
         std::fs::write(&path, "").unwrap();
         // A file opened read-only cannot be written: every write fails.
         let file = File::open(&path).unwrap();
@@ -333,13 +334,4 @@ mod tests {
         assert!(reports[0].contains("cannot write the journal"));
     }
 
-    fn tempdir() -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "rationale-writer-{}-{}",
-            std::process::id(),
-            rand::random::<u64>()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
 }
