@@ -538,3 +538,34 @@ fn a_code_lens_stands_above_each_ready_change_unless_turned_off() {
         server.shutdown_and_exit();
     }
 }
+
+#[test]
+fn clients_that_can_are_asked_to_refresh_code_lenses_when_prompts_change() {
+    for refresh_support in [true, false] {
+        let mut server = Server::spawn(ServerOptions {
+            initialization_options: Some(json!({"settleMs": 0})),
+            ..ServerOptions::default()
+        });
+        let mut params = server.initialize_params();
+        params["capabilities"]["workspace"]["codeLens"] = json!({"refreshSupport": refresh_support});
+        server.request("initialize", params).expect("initialize");
+        server.notify("initialized", json!({}));
+        let uri = server.open("app.py", APP);
+        replace(&server, &uri, 2, APP, 9, "return 1", "return 3");
+        diagnostics(&server, &uri, |d| !d.is_empty());
+        let asked = |server: &Server| {
+            server.server_requests().iter().filter(|r| r["method"] == "workspace/codeLens/refresh").count()
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(3);
+        while refresh_support && asked(&server) == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        if refresh_support {
+            assert!(asked(&server) >= 1, "no workspace/codeLens/refresh after a prompt appeared");
+        } else {
+            std::thread::sleep(Duration::from_millis(300));
+            assert_eq!(asked(&server), 0, "refresh sent to a client that did not ask for it");
+        }
+        server.shutdown_and_exit();
+    }
+}
