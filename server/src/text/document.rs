@@ -54,10 +54,16 @@ pub struct Document {
 }
 
 impl Document {
-    /// A document of a language that is parsed (`Some`) or kept as text alone (`None`).
+    /// A document of a language that is parsed (`Some`) or kept as text alone (`None`). A text
+    /// with a NUL byte near its start is binary, whatever its name says (git's own test), and
+    /// is kept as text alone: parsing megabytes of noise would stall the server for nothing.
     pub fn new(text: &str, version: i32, language: Option<&'static Language>) -> Self {
         let rope = Rope::from_str(text);
-        let syntax = language.and_then(|language| Syntax::new(language, &rope));
+        let head = &text.as_bytes()[..text.len().min(8000)];
+        let binary = head.contains(&0);
+        let syntax = language
+            .filter(|_| !binary)
+            .and_then(|language| Syntax::new(language, &rope));
         Self { rope, version, syntax }
     }
 
@@ -274,6 +280,14 @@ mod tests {
         assert_eq!(edit.old_end_byte, 6 + 5 + 6 + 2 + 1);
         assert_eq!(edit.new_end_byte, 6 + 5 + 5);
         assert_eq!(edit.new_end_position, Point::new(3, 1));
+    }
+
+    #[test]
+    fn a_binary_document_is_text_alone() {
+        let language = crate::syntax::language_named("python").unwrap();
+        let mut binary = Document::new("\u{0}\u{1}PK\u{3}def f(): pass\n", 1, Some(language));
+        assert!(binary.syntax_tree().is_none());
+        assert!(Document::new("def f(): pass\n", 1, Some(language)).syntax_tree().is_some());
     }
 
     #[test]
