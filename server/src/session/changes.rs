@@ -7,6 +7,7 @@ use super::{Session, Tracked};
 use crate::journal::record::{format_system_time, Body, Explanation, UnitRef};
 use crate::syntax::Language;
 use crate::text::{from_char, Document, Position};
+use crate::units::incremental::Units;
 use crate::units::tracker::{PendingChange, Tracker};
 
 /// How long a document must go without an edit before its units are brought up to date in the
@@ -74,23 +75,30 @@ impl std::fmt::Display for Refusal {
 }
 
 /// The units of a freshly opened document, all at their baseline.
-pub(super) fn baseline(document: &mut Document, language: &'static Language) -> Option<Tracker> {
+pub(super) fn baseline(document: &mut Document, language: &'static Language) -> Option<(Tracker, Units)> {
     let (tree, rope) = document.tree_and_rope()?;
-    Some(Tracker::new(&crate::units::extract(language, tree, rope)))
+    let units = crate::units::extract(language, tree, rope);
+    Some((Tracker::new(&units), Units::new(units)))
 }
 
 impl Session {
-    /// Brings a document's units up to date with its text (one incremental reparse at most).
+    /// Brings a document's units up to date with its text (one incremental reparse at most, and
+    /// an extraction of what it changed).
     pub(super) fn refresh(&self, tracked: &mut Tracked) {
-        let Some(units) = &mut tracked.units else { return };
+        let (Some(units), Some(extracted)) = (&mut tracked.units, &mut tracked.extracted) else {
+            return;
+        };
         if !units.is_stale() {
             return;
         }
-        if let Some((tree, rope)) = tracked.document.tree_and_rope() {
-            let extracted = crate::units::extract(tracked.language, tree, rope);
-            let errors = crate::syntax::error_ranges(tree);
-            units.refresh(&extracted, &errors, &self.change_ids);
+        if tracked.document.tree_and_rope().is_none() {
+            return;
         }
+        let changed = tracked.document.changed_ranges().map(<[_]>::to_vec);
+        let Some((tree, rope)) = tracked.document.tree_and_rope() else { return };
+        extracted.update(tracked.language, tree, rope, &units.queued_spans(), changed.as_deref());
+        let errors = crate::syntax::error_ranges(tree);
+        units.refresh(extracted.all(), &errors, &self.change_ids);
     }
 
     fn settle_duration(tracked: &Tracked) -> Duration {

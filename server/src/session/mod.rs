@@ -22,6 +22,7 @@ use crate::store::Store;
 use crate::syntax::{language_for_path, Language};
 use crate::text::{Document, EditError, Encoding, TextChange};
 use crate::tracking::{relative_path, Exclusions};
+use crate::units::incremental::Units;
 use crate::units::tracker::{EditSpan, Tracker};
 
 pub use changes::{DocumentChanges, PendingView, Refusal, Via};
@@ -76,6 +77,8 @@ pub struct Tracked {
     diverged: Option<String>,
     /// The document's units and their pending changes; `None` for a document without a tree.
     units: Option<Tracker>,
+    /// The units as last extracted, kept so that the next extraction can redo only what changed.
+    extracted: Option<Units>,
     /// When the document was last edited.
     last_edit: Option<Instant>,
 }
@@ -178,7 +181,7 @@ impl Session {
             return;
         };
         let mut document = Document::new(text, version, Some(language));
-        let units = changes::baseline(&mut document, language);
+        let (units, extracted) = changes::baseline(&mut document, language).unzip();
         folder.append(
             &self.identity,
             &self.notices,
@@ -193,7 +196,16 @@ impl Session {
         self.untracked.remove(key);
         self.documents.insert(
             key.to_owned(),
-            Tracked { folder, path, language, document, diverged: None, units, last_edit: None },
+            Tracked {
+                folder,
+                path,
+                language,
+                document,
+                diverged: None,
+                units,
+                extracted,
+                last_edit: None,
+            },
         );
     }
 

@@ -96,6 +96,9 @@ pub struct Syntax {
     pending: Vec<InputEdit>,
     /// The tree must be parsed from scratch (first parse, or after a whole replacement).
     fresh: bool,
+    /// Where the last reparse changed the tree's structure (bytes of the new tree); `None` after
+    /// a parse from scratch.
+    changed: Option<Vec<std::ops::Range<usize>>>,
 }
 
 impl Syntax {
@@ -106,7 +109,8 @@ impl Syntax {
             tracing::error!("cannot load the {} grammar: {err}", language.name);
             return None;
         }
-        let mut syntax = Self { parser, tree: None, pending: Vec::new(), fresh: true };
+        let mut syntax =
+            Self { parser, tree: None, pending: Vec::new(), fresh: true, changed: None };
         syntax.reset(rope);
         Some(syntax)
     }
@@ -120,6 +124,11 @@ impl Syntax {
         self.pending.clear();
         self.tree = None;
         self.fresh = true;
+    }
+
+    /// Where the last reparse changed the tree's structure; `None` when it parsed from scratch.
+    pub fn changed_ranges(&self) -> Option<&[std::ops::Range<usize>]> {
+        self.changed.as_deref()
     }
 
     pub fn is_stale(&self) -> bool {
@@ -142,6 +151,12 @@ impl Syntax {
                 }
             }
             self.tree = parse_rope(&mut self.parser, rope, old.as_ref());
+            self.changed = match (&old, &self.tree) {
+                (Some(old), Some(new)) => {
+                    Some(old.changed_ranges(new).map(|range| range.start_byte..range.end_byte).collect())
+                }
+                _ => None,
+            };
             self.pending.clear();
             self.fresh = false;
         }

@@ -148,6 +148,12 @@ impl Document {
         self.syntax.as_mut().and_then(|syntax| syntax.tree(rope))
     }
 
+    /// Where the last reparse changed the tree's structure (`None`: parsed from scratch, or no
+    /// tree).
+    pub fn changed_ranges(&self) -> Option<&[std::ops::Range<usize>]> {
+        self.syntax.as_ref().and_then(Syntax::changed_ranges)
+    }
+
     /// Whether the tree lags behind the text (edits are waiting to be parsed).
     pub fn needs_reparse(&self) -> bool {
         self.syntax.as_ref().is_some_and(Syntax::is_stale)

@@ -131,7 +131,19 @@ pub fn extract(language: &Language, tree: &Tree, rope: &Rope) -> Vec<Unit> {
     for chunk in rope.chunks() {
         source.push_str(chunk);
     }
-    let found = Walk::new(language, tree, &source, Matching::AtRoots).run(tree);
+    let found = Walk::new(language, tree, &source, Matching::AtRoots).run(tree.root_node());
+    assemble(found, source)
+}
+
+/// The units at and below `node` alone, as [`extract`] would find them if `node`'s unit stood at
+/// the top of the file: the first is a module stand-in, then the unit of `node` (if `node` is
+/// one) and its nested units, with qualified names relative to it. `source` is the whole text.
+/// A pattern that needs the context above `node` (a method is a function in a class body) does
+/// not see it, so the caller keeps the kind it already knew for `node`'s own unit.
+pub fn extract_below(language: &Language, tree: &Tree, node: Node<'_>, source: String) -> Vec<Unit> {
+    let mut walk = Walk::new(language, tree, &source, Matching::AtRoots);
+    walk.pos = node.start_byte();
+    let found = walk.run(node);
     assemble(found, source)
 }
 
@@ -437,9 +449,10 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         }
     }
 
-    fn run(mut self, tree: &'tree Tree) -> Vec<Found<'tree>> {
+    fn run(mut self, root: Node<'tree>) -> Vec<Found<'tree>> {
         self.push_frame(None, usize::MAX);
-        let mut cursor = tree.root_node().walk();
+        let end = self.clamp(root.end_byte());
+        let mut cursor = root.walk();
         let mut depth = 0;
         'walk: loop {
             let node = cursor.node();
@@ -489,7 +502,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
                 self.leave(depth);
             }
         }
-        self.gap(self.source.len(), false);
+        self.gap(end, false);
         while !self.frames.is_empty() {
             self.pop_frame();
         }
@@ -1278,7 +1291,7 @@ function goodTwo() {}
             let text = fixture(file);
             let tree = parse(language, &Rope::from_str(&text));
             let outline = |matching| {
-                let found = Walk::new(language, &tree, &text, matching).run(&tree);
+                let found = Walk::new(language, &tree, &text, matching).run(tree.root_node());
                 found
                     .iter()
                     .map(|found| {

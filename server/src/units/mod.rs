@@ -7,5 +7,6 @@
 
 mod extract;
 
-pub use extract::{extract, Unit, UnitKind, MODULE_NAME};
+pub use extract::{extract, extract_below, Unit, UnitKind, MODULE_NAME};
 pub mod tracker;
+pub mod incremental;

@@ -149,6 +149,11 @@ impl Tracker {
         self.queued.push(edit);
     }
 
+    /// The bytes of the edits since the last refresh, oldest first (`None`: a whole replacement).
+    pub fn queued_spans(&self) -> Vec<Option<crate::text::ByteSpan>> {
+        self.queued.iter().map(|edit| edit.bytes).collect()
+    }
+
     /// Whether edits arrived since the last refresh.
     pub fn is_stale(&self) -> bool {
         !self.queued.is_empty()
@@ -440,7 +445,7 @@ impl Entry {
 /// Text inserted at the range's start goes before it; at its end, into it (typing at the end of a
 /// function extends the function). A range end inside the replaced text moves to the end of the
 /// replacement, a range start inside it to its beginning.
-fn shift(range: &Range<usize>, start: usize, old_end: usize, new_end: usize) -> Range<usize> {
+pub(super) fn shift(range: &Range<usize>, start: usize, old_end: usize, new_end: usize) -> Range<usize> {
     let after = |at: usize| at + new_end - old_end;
     let s = match range.start {
         s if s >= old_end => after(s),
