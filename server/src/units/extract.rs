@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::hash::Hasher;
 use std::ops::Range;
+use std::sync::Arc;
 
 use ropey::Rope;
 use streaming_iterator::StreamingIterator;
@@ -94,10 +95,11 @@ pub struct Unit {
     /// Index of the enclosing unit in the same list; `None` for the module (index 0).
     pub parent: Option<usize>,
     /// The unit's text.
-    pub text: String,
+    /// Shared, so that keeping a unit as it stood (a baseline, the last extraction) costs no copy.
+    pub text: Arc<str>,
     /// The text with each directly nested unit's text replaced by its kind's
     /// [placeholder](UnitKind::placeholder).
-    pub own_text: String,
+    pub own_text: Arc<str>,
     /// A hash of the own text's tokens and syntactic structure: two own texts that differ only
     /// in whitespace between tokens have the same signature. See [`extract`] for what counts.
     /// It is stable within one build of the server, not across builds: keep it in memory only.
@@ -641,8 +643,8 @@ fn assemble(found: Vec<Found<'_>>, source: String) -> Vec<Unit> {
             range,
             name_range,
             parent: found.parent,
-            text: String::new(),
-            own_text: String::new(),
+            text: Arc::from(""),
+            own_text: Arc::from(""),
             signature: found.signature,
         });
     }
@@ -658,13 +660,13 @@ fn assemble(found: Vec<Found<'_>>, source: String) -> Vec<Unit> {
             at = child.range.end.max(start);
         }
         own.push_str(&slice(&source, at..range.end.max(at)));
-        units[index].own_text = own;
+        units[index].own_text = own.into();
         if index > 0 {
-            units[index].text = slice(&source, range).into_owned();
+            units[index].text = slice(&source, range).into();
         }
     }
     if let Some(module) = units.first_mut() {
-        module.text = source;
+        module.text = source.into();
     }
     units
 }
@@ -865,7 +867,7 @@ class Point:
             (MODULE_NAME, UnitKind::Module, None)
         );
         assert_eq!((module.range.clone(), module.name_range.clone()), (0..PYTHON.len(), 0..0));
-        assert_eq!(module.text, PYTHON);
+        assert_eq!(&*module.text, PYTHON);
         for (index, unit) in units.iter().enumerate().skip(1) {
             let parent = unit.parent.unwrap();
             assert!(parent < index, "parents come first");
@@ -873,7 +875,7 @@ class Point:
                 units[parent].range.start <= unit.range.start
                     && unit.range.end <= units[parent].range.end
             );
-            assert_eq!(unit.text, &PYTHON[unit.range.clone()]);
+            assert_eq!(&*unit.text, &PYTHON[unit.range.clone()]);
             assert_eq!(&PYTHON[unit.name_range.clone()], unit.name);
         }
         assert_eq!(named(&units, "top.inner.Local.m").parent, Some(3));
@@ -900,16 +902,16 @@ class Point:
         let units = python(PYTHON);
         let session = named(&units, "Session");
         assert_eq!(
-            session.own_text,
+            &*session.own_text,
             "class Session(Base):\n    \"\"\"Doc.\"\"\"\n    x = 1\n\n    ⟨method⟩\n\n    ⟨method⟩\n\n    \
              ⟨method⟩\n\n    ⟨class⟩\n\n    if DEBUG:\n        ⟨function⟩"
         );
         assert_eq!(
-            named(&units, "top").own_text,
+            &*named(&units, "top").own_text,
             "@decorator\ndef top(a):\n    ⟨function⟩\n    return inner"
         );
         let module = &units[0];
-        assert_eq!(module.own_text, "import os\n\n⟨function⟩\n\n⟨class⟩\n\n⟨class⟩\n");
+        assert_eq!(&*module.own_text, "import os\n\n⟨function⟩\n\n⟨class⟩\n\n⟨class⟩\n");
         let m = named(&units, "top.inner.Local.m");
         assert_eq!(m.own_text, m.text);
     }
@@ -1005,7 +1007,7 @@ export function exported() {}
             ]
         );
         for unit in &units[1..] {
-            assert_eq!(unit.text, &JAVASCRIPT[unit.range.clone()]);
+            assert_eq!(&*unit.text, &JAVASCRIPT[unit.range.clone()]);
             assert_eq!(&JAVASCRIPT[unit.name_range.clone()], unit.name);
         }
     }
@@ -1013,16 +1015,16 @@ export function exported() {}
     #[test]
     fn javascript_units_span_the_declarator_or_assignment() {
         let units = javascript(JAVASCRIPT);
-        assert_eq!(named(&units, "arrow").text, "arrow = (a) => a * 2");
-        assert_eq!(named(&units, "fn").text, "fn = function () {}");
-        assert_eq!(named(&units, "module.exports.parse").text, "module.exports.parse = (s) => s");
-        assert_eq!(named(&units, "Model").text, "Model = class ModelImpl {}");
-        assert_eq!(named(&units, "Widget.onClick").text, "onClick = () => {}");
-        assert_eq!(named(&units, "post-json").text, "\"post-json\": function () {}");
-        assert_eq!(named(&units, "computed.key").text, "[computed.key]: () => 1");
-        assert_eq!(named(&units, "get").text, "get(url) {}");
+        assert_eq!(&*named(&units, "arrow").text, "arrow = (a) => a * 2");
+        assert_eq!(&*named(&units, "fn").text, "fn = function () {}");
+        assert_eq!(&*named(&units, "module.exports.parse").text, "module.exports.parse = (s) => s");
+        assert_eq!(&*named(&units, "Model").text, "Model = class ModelImpl {}");
+        assert_eq!(&*named(&units, "Widget.onClick").text, "onClick = () => {}");
+        assert_eq!(&*named(&units, "post-json").text, "\"post-json\": function () {}");
+        assert_eq!(&*named(&units, "computed.key").text, "[computed.key]: () => 1");
+        assert_eq!(&*named(&units, "get").text, "get(url) {}");
         let getter = units.iter().find(|unit| unit.qualified == "Widget.x").unwrap();
-        assert_eq!(getter.text, "get x() { return this._x; }");
+        assert_eq!(&*getter.text, "get x() { return this._x; }");
     }
 
     #[test]
@@ -1056,10 +1058,10 @@ function outer() {
             ["function outer", "function outer.inner", "class outer.Local", "method outer.Local.m"]
         );
         assert_eq!(
-            named(&units, "outer").own_text,
+            &*named(&units, "outer").own_text,
             "function outer() {\n  ⟨function⟩\n  ⟨class⟩\n  return inner;\n}"
         );
-        assert_eq!(named(&units, "outer.Local").own_text, "class Local { ⟨method⟩ }");
+        assert_eq!(&*named(&units, "outer.Local").own_text, "class Local { ⟨method⟩ }");
     }
 
     #[test]
@@ -1250,7 +1252,7 @@ function goodTwo() {}
         for short in ["", "x", "déf é():\n  pass\n", &PYTHON[..PYTHON.len() / 2]] {
             let rope = Rope::from_str(short);
             let units = extract(language, &tree, &rope);
-            assert_eq!(units[0].text, short);
+            assert_eq!(&*units[0].text, short);
         }
     }
 

@@ -114,7 +114,7 @@ impl Units {
             let mut unit = unit.clone();
             if ancestors.contains(&i) {
                 unit.range.end = delta(unit.range.end);
-                unit.text = below[0].text.get(unit.range.clone())?.to_owned();
+                unit.text = below[0].text.get(unit.range.clone())?.into();
             }
             units.push(unit);
         }

@@ -42,7 +42,7 @@ pub struct Snapshot {
     /// The qualified name.
     pub name: String,
     pub kind: UnitKind,
-    pub text: String,
+    pub text: std::sync::Arc<str>,
     pub signature: Signature,
 }
 
@@ -421,7 +421,7 @@ impl Entry {
             (Some(b), Some(c)) if b.name != c.name => Some(b.name.clone()),
             _ => None,
         };
-        let text = |s: &Option<Snapshot>| s.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+        let text = |s: &Option<Snapshot>| s.as_ref().map(|s| s.text.to_string()).unwrap_or_default();
         Some(PendingChange {
             id: change.id,
             name: named.name.clone(),
