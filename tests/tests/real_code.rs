@@ -19,10 +19,13 @@ use similar::{DiffOp, TextDiff};
 const TYPED_UP_TO: usize = 300;
 const SAVE_EVERY_HUNKS: usize = 4;
 
+const TOMLI_2_0_2: &str = "fixtures/real/tomli-2.0.2-_parser.py";
+/// The judge's fixtures hold tomli 2.1.0 already; one copy serves both tests.
+const TOMLI_2_1_0: &str = "judge/fixtures/tomli-2.1.0/tomli/_parser.py";
+
+/// A file under `tests/`.
 fn fixture(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/real")
-        .join(name);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name);
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading fixture {}: {e}", path.display()))
 }
@@ -201,21 +204,21 @@ fn edit_into_next_version(rel: &str, old: &str, new: &str, encoding: Encoding) {
 
 #[test]
 fn tomli_parser_2_0_2_edited_into_2_1_0_in_utf16() {
-    let old = fixture("tomli-2.0.2-_parser.py");
-    let new = fixture("tomli-2.1.0-_parser.py");
+    let old = fixture(TOMLI_2_0_2);
+    let new = fixture(TOMLI_2_1_0);
     edit_into_next_version("src/tomli/_parser.py", &old, &new, Encoding::Utf16);
 }
 
 #[test]
 fn tomli_parser_2_0_2_edited_into_2_1_0_in_utf8() {
-    let old = fixture("tomli-2.0.2-_parser.py");
-    let new = fixture("tomli-2.1.0-_parser.py");
+    let old = fixture(TOMLI_2_0_2);
+    let new = fixture(TOMLI_2_1_0);
     edit_into_next_version("src/tomli/_parser.py", &old, &new, Encoding::Utf8);
 }
 
 #[test]
 fn debug_common_js_4_3_7_edited_into_4_4_0() {
-    let old = fixture("debug-4.3.7-common.js");
-    let new = fixture("debug-4.4.0-common.js");
+    let old = fixture("fixtures/real/debug-4.3.7-common.js");
+    let new = fixture("fixtures/real/debug-4.4.0-common.js");
     edit_into_next_version("src/common.js", &old, &new, Encoding::Utf16);
 }

@@ -21,8 +21,6 @@ pub struct Shared {
     pub client: Client,
     session: OnceLock<Arc<Session>>,
     shutdown: AtomicBool,
-    /// Commands the editor's plugin implements itself (`initializationOptions.clientCommands`).
-    client_commands: OnceLock<Vec<String>>,
     /// The client asks for code lenses again when told to (`workspace/codeLens/refresh`).
     lens_refresh: AtomicBool,
     /// Wakes the settler: a document was edited or saved.
@@ -114,7 +112,6 @@ impl Backend {
             session: OnceLock::new(),
             shutdown: AtomicBool::new(false),
             edited: tokio::sync::Notify::new(),
-            client_commands: OnceLock::new(),
             lens_refresh: AtomicBool::new(false),
         };
         Self { shared: Arc::new(shared), runtime: tokio::runtime::Handle::current() }
@@ -200,7 +197,6 @@ impl LanguageServer for Backend {
             .filter(|command| !client_commands.iter().any(|c| c == command))
             .map(String::from)
             .collect();
-        let _ = self.shared.client_commands.set(client_commands);
         let lens_refresh = params
             .capabilities
             .workspace

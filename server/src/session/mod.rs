@@ -125,10 +125,6 @@ impl Session {
         session
     }
 
-    pub fn identity(&self) -> &Identity {
-        &self.identity
-    }
-
     pub fn add_folder(&self, root: PathBuf) {
         let settings = self.editor_settings.lock().unwrap().clone();
         let folder = Folder::new(root, settings.as_ref(), &self.notices);

@@ -103,7 +103,7 @@ pub struct Syntax {
 
 impl Syntax {
     /// `None` when the grammar cannot be loaded (an ABI mismatch), so the document is text alone.
-    pub fn new(language: &Language, rope: &Rope) -> Option<Self> {
+    pub fn new(language: &Language) -> Option<Self> {
         let mut parser = Parser::new();
         if let Err(err) = parser.set_language(&language.grammar()) {
             tracing::error!("cannot load the {} grammar: {err}", language.name);
@@ -111,7 +111,7 @@ impl Syntax {
         }
         let mut syntax =
             Self { parser, tree: None, pending: Vec::new(), fresh: true, changed: None };
-        syntax.reset(rope);
+        syntax.reset();
         Some(syntax)
     }
 
@@ -120,7 +120,7 @@ impl Syntax {
     }
 
     /// Forgets the tree; the next [`Syntax::tree`] parses from scratch.
-    pub fn reset(&mut self, _rope: &Rope) {
+    pub fn reset(&mut self) {
         self.pending.clear();
         self.tree = None;
         self.fresh = true;

@@ -63,7 +63,7 @@ impl Document {
         let binary = head.contains(&0);
         let syntax = language
             .filter(|_| !binary)
-            .and_then(|language| Syntax::new(language, &rope));
+            .and_then(Syntax::new);
         Self { rope, version, syntax }
     }
 
@@ -119,14 +119,15 @@ impl Document {
             .collect();
         match (&mut self.syntax, edits.iter().any(Option::is_none)) {
             // A whole-document replacement: parse afresh.
-            (Some(syntax), true) => syntax.reset(&self.rope),
+            (Some(syntax), true) => syntax.reset(),
             (Some(syntax), false) => edits.into_iter().flatten().for_each(|e| syntax.edit(e)),
             (None, _) => {}
         }
         Ok(spans)
     }
 
-    /// The language's syntax tree and the rope together, for extracting units.
+    /// The syntax tree of the current text (reparsed first if edits arrived since the last
+    /// parse) with the rope it was parsed from; `None` for a document kept as text alone.
     pub fn tree_and_rope(&mut self) -> Option<(&tree_sitter::Tree, &Rope)> {
         let rope = &self.rope;
         self.syntax.as_mut().and_then(|syntax| syntax.tree(rope)).map(|tree| (tree, rope))
@@ -137,16 +138,10 @@ impl Document {
         self.rope = Rope::from_str(text);
         self.version = version;
         if let Some(syntax) = &mut self.syntax {
-            syntax.reset(&self.rope);
+            syntax.reset();
         }
     }
 
-    /// The syntax tree of the current text, reparsed first if edits arrived since the last parse.
-    /// `None` for a document kept as text alone.
-    pub fn syntax_tree(&mut self) -> Option<&tree_sitter::Tree> {
-        let rope = &self.rope;
-        self.syntax.as_mut().and_then(|syntax| syntax.tree(rope))
-    }
 
     /// Where the last reparse changed the tree's structure (`None`: parsed from scratch, or no
     /// tree).
@@ -292,20 +287,20 @@ mod tests {
     fn a_binary_document_is_text_alone() {
         let language = crate::syntax::language_named("python").unwrap();
         let mut binary = Document::new("\u{0}\u{1}PK\u{3}def f(): pass\n", 1, Some(language));
-        assert!(binary.syntax_tree().is_none());
-        assert!(Document::new("def f(): pass\n", 1, Some(language)).syntax_tree().is_some());
+        assert!(binary.tree_and_rope().is_none());
+        assert!(Document::new("def f(): pass\n", 1, Some(language)).tree_and_rope().is_some());
     }
 
     #[test]
     fn incremental_parse_equals_a_fresh_parse() {
         let language = crate::syntax::language_named("python").unwrap();
         let mut doc = Document::new("def f(a):\n    return a\n", 1, Some(language));
-        assert!(doc.syntax_tree().is_some());
+        assert!(doc.tree_and_rope().is_some());
         doc.apply(&[change(0, 6, 0, 6, "b, ")], Encoding::Utf16).unwrap();
         doc.apply(&[change(1, 12, 1, 12, " + b")], Encoding::Utf16).unwrap();
         assert!(doc.needs_reparse());
-        let incremental = doc.syntax_tree().unwrap().root_node().to_sexp();
-        let fresh = Document::new(&doc.text(), 1, Some(language)).syntax_tree().unwrap().root_node().to_sexp();
+        let incremental = doc.tree_and_rope().unwrap().0.root_node().to_sexp();
+        let fresh = Document::new(&doc.text(), 1, Some(language)).tree_and_rope().unwrap().0.root_node().to_sexp();
         assert_eq!(incremental, fresh);
         assert!(!doc.needs_reparse());
     }

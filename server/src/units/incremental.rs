@@ -45,7 +45,8 @@ impl Units {
         });
         self.units = updated.unwrap_or_else(|| extract(language, tree, rope));
         // A check for tests and debugging: every update must equal a fresh extraction.
-        if std::env::var_os("RATIONALE_CHECK_UNITS").is_some() {
+        static CHECK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        if *CHECK.get_or_init(|| std::env::var_os("RATIONALE_CHECK_UNITS").is_some()) {
             let fresh = extract(language, tree, rope);
             if let Some(i) = (0..fresh.len().max(self.units.len())).find(|&i| fresh.get(i) != self.units.get(i)) {
                 panic!(
