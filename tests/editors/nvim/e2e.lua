@@ -122,21 +122,23 @@ vim.ui.input = function(opts, on_confirm)
   end)
 end
 
-local selections, pick = {}, nil
+-- `pick`: the title to pick (else the first); `picks[kind]` wins for a list of that kind.
+local selections, pick, picks = {}, nil, {}
 vim.ui.select = function(items, opts, on_choice)
   local titles = {}
   for i, item in ipairs(items) do
     titles[i] = opts.format_item and opts.format_item(item) or tostring(item)
   end
   table.insert(selections, { kind = opts.kind, titles = titles })
+  local wanted = picks[opts.kind] or pick
   local chosen, index
   for i, title in ipairs(titles) do
-    if pick and title:find(pick, 1, true) then
+    if wanted and title:find(wanted, 1, true) then
       chosen, index = items[i], i
       break
     end
   end
-  if not pick then
+  if not wanted then
     chosen, index = items[1], 1 -- the first, preferred action, as a person reading the list would
   end
   vim.schedule(function()
@@ -438,6 +440,304 @@ else
     eq(1, #vim.lsp.get_clients({ name = 'rationale' }), 'clients')
   end)
 
+  -- Reviewers: the session recorded above (still being recorded) replayed and reviewed. What the
+  -- plugin shows is checked against the journal on disk, replayed here on its own: every document
+  -- after every record.
+  local function texts_by_seq()
+    local documents, at = {}, {}
+    local scratch = vim.api.nvim_create_buf(false, true)
+    local function split(text)
+      return vim.split(text, '\n', { plain = true })
+    end
+    for _, record in ipairs(journal()) do
+      if record.type == 'open' or record.type == 'resync' then
+        documents[record.path] = record.text
+      elseif record.type == 'change' then
+        vim.api.nvim_buf_set_lines(scratch, 0, -1, false, split(documents[record.path]))
+        for _, edit in ipairs(record.edits) do
+          if edit.range then
+            local from, to = edit.range[1], edit.range[2]
+            vim.api.nvim_buf_set_text(scratch, from[1], from[2], to[1], to[2], split(edit.text))
+          else
+            vim.api.nvim_buf_set_lines(scratch, 0, -1, false, split(edit.text))
+          end
+        end
+        documents[record.path] = table.concat(vim.api.nvim_buf_get_lines(scratch, 0, -1, false), '\n')
+      end
+      if record.path and record.type ~= 'session' then
+        at[record.seq] = { path = record.path, text = documents[record.path], record = record }
+      end
+    end
+    vim.api.nvim_buf_delete(scratch, { force = true })
+    return at
+  end
+
+  --- A document's text as lines, the final newline ending the last line.
+  local function lines_of(text)
+    return vim.split((text:gsub('\n$', '')), '\n', { plain = true })
+  end
+
+  local function buffer_text(buf)
+    return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  end
+
+  local function winbar(win)
+    return vim.api.nvim_get_option_value('winbar', { win = win, scope = 'local' })
+  end
+
+  --- The virtual lines above line `line` (0-based) of `buf`, each as its text.
+  local function virtual_lines(buf, line)
+    local found = {}
+    local namespace = require('rationale.view').namespace
+    for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, namespace, { line, 0 }, { line, -1 }, { details = true })) do
+      for _, virt in ipairs(mark[4].virt_lines or {}) do
+        local text = ''
+        for _, chunk in ipairs(virt) do
+          text = text .. chunk[1]
+        end
+        table.insert(found, text)
+      end
+    end
+    return table.concat(found, '\n')
+  end
+
+  local session_id
+  local replay_buf
+
+  test(':Rationale replay: the session picker shows author, date, pairs and reviewed', function()
+    vim.wait(400) -- the change records reach the disk within 250 ms
+    local asked = #selections
+    picks = {}
+    pick = nil
+    vim.cmd('Rationale replay')
+    wait_for('the replay buffer', function()
+      return vim.api.nvim_buf_get_name(0):find('rationale://replay/', 1, true) ~= nil
+    end)
+    local shown = selections[asked + 1]
+    eq('rationale.session', shown.kind, 'picker kind')
+    eq(1, #shown.titles, 'one session')
+    session_id = records_of('session')[1].session
+    contains(shown.titles[1], session_id, 'session id')
+    contains(shown.titles[1], 'e2e@example.invalid', 'author')
+    contains(shown.titles[1], records_of('session')[1].ts:sub(1, 10), 'date')
+    contains(shown.titles[1], '3 pairs, 0 reviewed', 'pairs and reviewed')
+    replay_buf = vim.api.nvim_get_current_buf()
+    eq('nofile', vim.bo[replay_buf].buftype, 'buftype')
+    eq(false, vim.bo[replay_buf].modifiable, 'modifiable')
+  end)
+
+  test(':Rationale replay: ]r and [r step through every record, each document as the journal has it', function()
+    local replay = require('rationale.replay')
+    local state = assert(replay.state(replay_buf))
+    local expected = texts_by_seq()
+    local seqs = vim.tbl_keys(expected)
+    table.sort(seqs)
+    eq(#seqs, #state.steps, 'one step per record but the session record')
+    local win = vim.api.nvim_get_current_win()
+    local function at_step(i)
+      wait_for('step ' .. i, function()
+        return state.shown == i
+      end)
+      local step = state.steps[i]
+      local want = expected[step.seq]
+      eq(want.record.type, step.type, 'type of step ' .. i)
+      eq(lines_of(want.text), buffer_text(replay_buf), ('text at step %d (seq %d, %s %s)'):format(i, step.seq, step.type, want.path))
+      contains(winbar(win), ('step %d/%d · seq %d · %s'):format(i, #state.steps, step.seq, want.path), 'winbar')
+      eq(vim.filetype.match({ filename = want.path }), vim.bo[replay_buf].filetype, 'filetype at step ' .. i)
+    end
+    at_step(1)
+    eq('open', state.steps[1].type, 'the first step opens app.py')
+    eq(lines_of(expected[state.steps[1].seq].text), buffer_text(replay_buf), 'app.py as it was opened')
+    local saw_change_mark = false
+    for i = 2, #state.steps do
+      type_keys(']r')
+      at_step(i)
+      if state.steps[i].type == 'change' then
+        local marks = vim.api.nvim_buf_get_extmarks(replay_buf, require('rationale.view').namespace, 0, -1, { details = true })
+        saw_change_mark = saw_change_mark or #vim.tbl_filter(function(mark)
+          return mark[4].line_hl_group == 'RationaleStep'
+        end, marks) > 0
+      end
+    end
+    assert(saw_change_mark, 'the lines a change touched are highlighted')
+    type_keys(']r')
+    vim.wait(100)
+    eq(#state.steps, state.index, 'past the last step it stays')
+    assert(notified('this is the last step of the session'), vim.inspect(notifications))
+    type_keys('[r')
+    at_step(#state.steps - 1)
+    type_keys('99[r')
+    at_step(1)
+  end)
+
+  test(':Rationale replay: ]p and [p jump between pairs, the rationale above its unit', function()
+    local replay = require('rationale.replay')
+    local state = replay.state(replay_buf)
+    local expected = texts_by_seq()
+    local function at_pair(unit, line)
+      wait_for('the pair of ' .. unit, function()
+        local step = state.steps[state.shown or 0]
+        return step and step.type == 'rationale' and step.unit.name == unit
+      end)
+      local step = state.steps[state.shown]
+      eq(lines_of(expected[step.seq].text), buffer_text(replay_buf), 'text at the pair of ' .. unit)
+      local above = virtual_lines(replay_buf, line)
+      contains(above, expected[step.seq].record.text, 'the rationale above ' .. unit)
+      contains(above, 'the change to function `' .. unit .. '`', 'what it is about')
+      contains(winbar(0), 'pair: function `' .. unit .. '`', 'winbar')
+    end
+    type_keys(']p')
+    at_pair('helper', 0)
+    eq('python', vim.bo[replay_buf].filetype, 'filetype')
+    contains(table.concat(buffer_text(replay_buf), '\n'), 'return x + 1 * 2', 'the explained text')
+    type_keys(']p')
+    at_pair('add', 0)
+    eq('javascript', vim.bo[replay_buf].filetype, 'the buffer shows the file of the step')
+    type_keys(']p')
+    at_pair('double', 4)
+    type_keys('[p')
+    at_pair('add', 0)
+    type_keys('q')
+    eq(false, vim.api.nvim_buf_is_valid(replay_buf), 'q wipes the replay')
+  end)
+
+  local function reviews_file()
+    local verdicts = {}
+    for _, path in ipairs(vim.fn.glob(workspace .. '/.rationale/reviews/*.jsonl', false, true)) do
+      for line in io.lines(path) do
+        table.insert(verdicts, vim.json.decode(line))
+      end
+    end
+    return verdicts
+  end
+
+  local function pair_id(unit)
+    local record = records_of('rationale', unit)[1]
+    return record.pair, record
+  end
+
+  test(':Rationale review: a pair opens as a diff, before and after, the rationale above the unit', function()
+    local review = require('rationale.review')
+    local tabs = #vim.api.nvim_list_tabpages()
+    picks = { ['rationale.pair'] = 'function `helper`' }
+    local asked = #selections
+    vim.cmd('Rationale review')
+    wait_for('the review of helper', function()
+      local state = review.current()
+      return state and state.texts[pair_id('helper')] ~= nil
+    end)
+    local listed = selections[#selections]
+    eq('rationale.pair', listed.kind, 'the pairs picker')
+    eq(asked + 2, #selections, 'a session picker, then the pairs')
+    eq(3, #listed.titles, 'pairs listed')
+    contains(listed.titles[1], '[ ] app.py  function `helper`  Doubling makes the helper', 'a pair in the list')
+    eq(tabs + 1, #vim.api.nvim_list_tabpages(), 'a tab page of its own')
+    local state = review.current()
+    local id, record = pair_id('helper')
+    local after = texts_by_seq()[record.seq].text
+    local before = after:gsub(vim.pesc(record.after), (record.before:gsub('%%', '%%%%')), 1)
+    eq(lines_of(before), buffer_text(state.before), 'the left side: the unit at its baseline')
+    eq(lines_of(after), buffer_text(state.after), 'the right side: as explained')
+    eq(true, vim.wo[state.left].diff, 'left in diff mode')
+    eq(true, vim.wo[state.right].diff, 'right in diff mode')
+    eq(state.right, vim.api.nvim_get_current_win(), 'the cursor is on the right')
+    contains(virtual_lines(state.after, 0), record.text, 'the rationale above the unit')
+    contains(virtual_lines(state.before, 0), record.text, 'the same on the left, so the diff stays aligned')
+    contains(winbar(state.right), 'pair 1/3 · after · app.py · [ ] not reviewed', 'winbar')
+    contains(winbar(state.left), 'before · app.py · function `helper`', 'winbar')
+    eq(id, state.pairs[state.index].pairId, 'pair on screen')
+  end)
+
+  test(':Rationale review: a accepts, ]p moves on, f flags with a note, a flag without one is refused', function()
+    local review = require('rationale.review')
+    local state = review.current()
+    local helper = pair_id('helper')
+    answers = { '' } -- a: no note
+    type_keys('a')
+    wait_for('the verdict in the reviews file', function()
+      return #reviews_file() == 1
+    end)
+    local verdict = reviews_file()[1]
+    eq(helper, verdict.pair, 'pair')
+    eq('accept', verdict.verdict, 'verdict')
+    eq('e2e@example.invalid', verdict.reviewer, 'reviewer')
+    eq(nil, verdict.note, 'no note')
+    assert(verdict.ts, 'ts')
+    contains(inputs[#inputs].prompt, 'Accept function `helper`, note (optional)', 'prompt')
+    wait_for('the winbar to show the verdict', function()
+      return winbar(state.right):find('[✓] accepted by e2e@example.invalid', 1, true) ~= nil
+    end)
+
+    type_keys(']p')
+    local add, record = pair_id('add')
+    wait_for('the pair of add', function()
+      return state.texts[add] ~= nil and state.pairs[state.index].pairId == add
+    end)
+    local after = texts_by_seq()[record.seq].text
+    local before = after:gsub(vim.pesc(record.after), (record.before:gsub('%%', '%%%%')), 1)
+    eq(lines_of(before), buffer_text(state.before), 'left side of add')
+    eq(lines_of(after), buffer_text(state.after), 'right side of add')
+    eq('javascript', vim.bo[state.after].filetype, 'filetype')
+    contains(virtual_lines(state.after, 0), 'Subtracting zero documents that the sum is unsigned.', 'rationale')
+
+    answers = { '   ' } -- f with an empty note: refused, nothing recorded
+    type_keys('f')
+    wait_for('the refusal', function()
+      return notified('a flag needs a note') ~= nil
+    end)
+    eq(1, #reviews_file(), 'nothing recorded for an empty flag')
+
+    answers = { 'Subtracting zero hides the real question.' }
+    type_keys('f')
+    wait_for('the flag in the reviews file', function()
+      return #reviews_file() == 2
+    end)
+    verdict = reviews_file()[2]
+    eq(add, verdict.pair, 'pair')
+    eq('flag', verdict.verdict, 'verdict')
+    eq('Subtracting zero hides the real question.', verdict.note, 'note')
+  end)
+
+  test(':Rationale review reject <note> records for the pair on screen; the latest verdict stands', function()
+    local review = require('rationale.review')
+    local state = review.current()
+    type_keys(']p')
+    local double = pair_id('double')
+    wait_for('the pair of double', function()
+      return state.texts[double] ~= nil and state.pairs[state.index].pairId == double
+    end)
+    vim.cmd('Rationale review reject  Tripling needs a test first.')
+    wait_for('the rejection in the reviews file', function()
+      return #reviews_file() == 3
+    end)
+    local verdict = reviews_file()[3]
+    eq(double, verdict.pair, 'pair')
+    eq('reject', verdict.verdict, 'verdict')
+    eq('Tripling needs a test first.', verdict.note, 'note')
+
+    -- Back to helper, changing the verdict: the timeline shows the latest.
+    type_keys('2[p')
+    wait_for('the pair of helper', function()
+      return state.pairs[state.index].pairId == pair_id('helper')
+    end)
+    answers = {} -- asked for the note: Esc
+    vim.cmd('Rationale review flag')
+    vim.wait(200)
+    eq(3, #reviews_file(), 'Esc records nothing')
+    answers = { 'On second thought, the rule changed again.' }
+    vim.cmd('Rationale review flag')
+    wait_for('the second verdict for helper', function()
+      return #reviews_file() == 4
+    end)
+    wait_for('the winbar to show the latest verdict', function()
+      return winbar(state.right):find('[!] flagged by e2e@example.invalid: On second thought', 1, true) ~= nil
+    end)
+    local sessions = assert(app_client:request_sync('rationale/sessions', vim.empty_dict(), 5000)).result.sessions
+    eq(3, sessions[1].reviewed, 'reviewed pairs of the session')
+    type_keys('q')
+    eq(nil, review.current(), 'q closes the review')
+  end)
+
   test(':checkhealth rationale runs clean', function()
     vim.cmd.buffer(app)
     vim.cmd('checkhealth rationale')
@@ -454,7 +754,8 @@ else
 
   test(':help rationale', function()
     vim.cmd('helptags ' .. vim.fn.fnameescape(repo .. '/editors/nvim/doc'))
-    for _, tag in ipairs({ 'rationale', 'rationale-options', ':Rationale-pending', ':Rationale-explain', 'rationale-explain' }) do
+    for _, tag in ipairs({ 'rationale', 'rationale-options', ':Rationale-pending', ':Rationale-explain', 'rationale-explain',
+      ':Rationale-replay', ':Rationale-review', 'rationale-reviewers', 'rationale-replay', 'rationale-review' }) do
       vim.cmd('help ' .. tag)
       eq('rationale.txt', vim.fn.expand('%:t'), ':help ' .. tag)
       vim.cmd('helpclose')
