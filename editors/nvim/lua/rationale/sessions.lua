@@ -149,7 +149,7 @@ end
 
 --- One line for a session in a picker: id, author, date, pairs and how many are reviewed.
 function M.describe(session)
-  local words = ('%s  %s  %s UTC  %d pair%s, %d reviewed'):format(
+  local words = ('%s  %s  %sZ  %d pair%s, %d reviewed'):format(
     session.id,
     session.author or '?',
     date(session.started),
