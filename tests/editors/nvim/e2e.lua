@@ -260,6 +260,33 @@ if mode == 'fallback' then
     assert(notified('vim.g.rationale.settle_ms', vim.log.levels.ERROR), vim.inspect(notifications))
     eq(nil, options.settle_ms, 'a bad option is left out')
   end)
+
+  test('a reviewer with no server running: :Rationale replay starts one for the project of the current directory', function()
+    for _, client in ipairs(vim.lsp.get_clients({ name = 'rationale' })) do
+      client:stop()
+    end
+    wait_for('the client to stop', function()
+      return #vim.lsp.get_clients({ name = 'rationale' }) == 0
+    end)
+    vim.cmd.cd(vim.fn.fnameescape(workspace))
+    vim.cmd.enew()
+    picks, pick = {}, nil
+    vim.cmd('Rationale replay')
+    wait_for('the replay buffer', function()
+      return vim.api.nvim_buf_get_name(0):find('rationale://replay/', 1, true) ~= nil
+    end)
+    local clients = vim.lsp.get_clients({ name = 'rationale' })
+    eq(1, #clients, 'clients')
+    eq(workspace, clients[1].config.root_dir, 'the project of the current directory')
+    eq({}, clients[1].attached_buffers, 'attached to no buffer')
+    local state = assert(require('rationale.replay').state())
+    wait_for('the first step', function()
+      return state.shown == 1
+    end)
+    eq('open', state.steps[1].type, 'the first step')
+    eq({ 'function add(a, b) {', '  return a + b;', '}', '', 'const double = (n) => n * 2;' }, vim.api.nvim_buf_get_lines(0, 0, -1, false), 'util.js as it was opened')
+    assert(selections[#selections].titles[1]:find('2 pairs, 0 reviewed', 1, true), vim.inspect(selections[#selections]))
+  end)
 else
   local app, app_client
 

@@ -108,13 +108,16 @@ local function render(state)
   view.focus(state.after, unit_line(state))
 end
 
---- Shows pair `index` of the review in `state`; the texts come from the server once.
+local close_state -- forward: closes a review's tab page
+
+--- Shows pair `index` of the review in `state`; the texts come from the server once. The pair on
+--- screen (`state.index`, the one a verdict is for) changes only when its texts are shown.
 local function show(state, index)
-  state.index = index
   state.token = state.token + 1
   local token = state.token
   local pair = state.pairs[index]
   if state.texts[pair.pairId] then
+    state.index = index
     return render(state)
   end
   local texts, waiting, failed = {}, 2, false
@@ -122,10 +125,18 @@ local function show(state, index)
     texts[side] = result and result.text
     failed = failed or not result
     waiting = waiting - 1
-    if waiting > 0 or failed or token ~= state.token or not valid(state) then
+    if waiting > 0 or token ~= state.token or not valid(state) then
+      return
+    end
+    if failed then
+      -- The server said why (notified). A review that never showed a pair has nothing to keep.
+      if next(state.texts) == nil then
+        close_state(state)
+      end
       return
     end
     state.texts[pair.pairId] = texts
+    state.index = index
     render(state)
   end
   local params = sessions.params(state.session, { path = pair.path, seq = pair.seq })
@@ -158,24 +169,33 @@ function M.move(direction)
   show(state, index)
 end
 
---- Closes the review's tab page (or, in the last one, its windows' buffers).
-function M.close()
-  local state = M.current()
-  if not state then
-    return
-  end
+--- Closes the tab page of the review in `state` (in the last tab page, its windows' buffers).
+close_state = function(state)
   reviews[state.tab] = nil
-  if #vim.api.nvim_list_tabpages() > 1 then
-    vim.cmd('tabclose')
-  else
-    vim.cmd('diffoff!')
-    vim.api.nvim_set_current_win(state.left)
-    vim.cmd('only')
+  if vim.api.nvim_tabpage_is_valid(state.tab) then
+    vim.api.nvim_set_current_tabpage(state.tab)
+    if #vim.api.nvim_list_tabpages() > 1 then
+      vim.cmd('tabclose')
+    else
+      vim.cmd('diffoff!')
+      if vim.api.nvim_win_is_valid(state.left) then
+        vim.api.nvim_set_current_win(state.left)
+      end
+      vim.cmd('only')
+    end
   end
   for _, buf in ipairs({ state.before, state.after }) do
     if vim.api.nvim_buf_is_valid(buf) then
       view.close(buf)
     end
+  end
+end
+
+--- `q`: closes the review on screen.
+function M.close()
+  local state = M.current()
+  if state then
+    close_state(state)
   end
 end
 
