@@ -512,7 +512,8 @@ else
     return vim.api.nvim_get_option_value('winbar', { win = win, scope = 'local' })
   end
 
-  --- The virtual lines above line `line` (0-based) of `buf`, each as its text.
+  --- The text of the virtual lines above line `line` (0-based) of `buf`, unwrapped: the lines
+  --- are wrapped to the window's width, which a test does not choose.
   local function virtual_lines(buf, line)
     local found = {}
     local namespace = require('rationale.view').namespace
@@ -522,10 +523,10 @@ else
         for _, chunk in ipairs(virt) do
           text = text .. chunk[1]
         end
-        table.insert(found, text)
+        table.insert(found, (text:gsub('^%s*▍ ', '')))
       end
     end
-    return table.concat(found, '\n')
+    return table.concat(found, ' ')
   end
 
   local session_id
@@ -757,8 +758,9 @@ else
       return #reviews_file() == 4
     end)
     wait_for('the winbar to show the latest verdict', function()
-      return winbar(state.right):find('[!] flagged by e2e@example.invalid: On second thought', 1, true) ~= nil
+      return winbar(state.right):find('[!] flagged by e2e@example.invalid', 1, true) ~= nil
     end)
+    contains(virtual_lines(state.after, 0), 'flagged by e2e@example.invalid: On second thought, the rule changed again.', 'the verdict above the unit')
     local sessions = assert(app_client:request_sync('rationale/sessions', vim.empty_dict(), 5000)).result.sessions
     eq(3, sessions[1].reviewed, 'reviewed pairs of the session')
     type_keys('q')

@@ -70,21 +70,22 @@ local function show(state, index)
       return
     end
     view.set_text(state.buf, texts.now, path)
-    local focus
+    local focus, above
     if step.type == 'rationale' or step.type == 'skip' then
       focus = view.unit_line(texts.now, step.after) or 0
-      view.annotate(state.buf, focus, step)
+      above = view.annotate(state.buf, focus, step)
     elseif texts.before then
       for _, range in ipairs(view.changed_lines(texts.before, texts.now)) do
         view.mark_lines(state.buf, range[1], range[2])
         focus = focus or range[1]
       end
     end
-    if focus then
-      view.focus(state.buf, focus)
-    end
     view.winbar(state.buf, words(state, index))
     state.shown = index
+    -- A save or a close changes no text: the cursor stays where the reader left it.
+    if focus then
+      view.focus(state.buf, focus, above)
+    end
   end
   fetch(state, path, step.seq, function(text)
     texts.now = text
@@ -176,6 +177,8 @@ function M.show_session(session, on_shown)
     })
     vim.api.nvim_win_set_buf(0, buf)
     vim.wo[0][0].foldenable = false
+    -- Says what is coming while the first step is asked for.
+    view.winbar(buf, ('replay of %s'):format(session.id))
     map(buf, ']r', function() M.step(buf, 1) end, 'next step of the replay')
     map(buf, '[r', function() M.step(buf, -1) end, 'previous step of the replay')
     map(buf, ']p', function() M.pair(buf, 1) end, 'next pair of the replay')

@@ -60,7 +60,8 @@ local function winbars(state)
   local pair = state.pairs[state.index]
   local unit = pair.unit or {}
   view.winbar(state.before, ('before · %s · %s'):format(pair.path, rationale.described(unit.kind, unit.name)))
-  local verdict = view.verdict_words(pair.review) or 'not reviewed'
+  -- The note is in the lines above the unit; the bar keeps room for the keys.
+  local verdict = view.verdict_words(pair.review, true) or 'not reviewed'
   view.winbar(
     state.after,
     ('pair %d/%d · after · %s · %s %s'):format(state.index, #state.pairs, pair.path, view.verdict_mark(pair.review), verdict),
@@ -82,11 +83,19 @@ end
 local function annotate(state)
   local pair = state.pairs[state.index]
   local line = unit_line(state)
+  local above
   for _, buf in ipairs({ state.before, state.after }) do
     vim.api.nvim_buf_clear_namespace(buf, view.namespace, 0, -1)
-    view.annotate(buf, line, pair)
+    above = view.annotate(buf, line, pair)
   end
   winbars(state)
+  if line == 0 then
+    -- Lines above the first line show only as far as the windows are scrolled to them, and a
+    -- verdict adds one.
+    view.focus(state.after, line, above)
+    view.focus(state.before, line, above)
+  end
+  return above
 end
 
 --- Shows the texts of the pair on screen as a diff, with its rationale and its verdict.
@@ -103,9 +112,10 @@ local function render(state)
   vim.api.nvim_win_call(state.right, function()
     vim.cmd('diffupdate')
   end)
-  annotate(state)
+  local above = annotate(state)
   vim.api.nvim_set_current_win(state.right)
-  view.focus(state.after, unit_line(state))
+  view.focus(state.after, unit_line(state), above)
+  view.focus(state.before, unit_line(state), above)
 end
 
 local close_state -- forward: closes a review's tab page
@@ -306,6 +316,9 @@ function M.show_pair(session, list, index)
     vim.cmd('rightbelow vsplit')
     local right = vim.api.nvim_get_current_win()
     vim.api.nvim_win_set_buf(right, after)
+    -- Says what is coming while the texts are asked for.
+    view.winbar(before, 'before')
+    view.winbar(after, 'after')
     state = {
       tab = vim.api.nvim_get_current_tabpage(),
       session = session,

@@ -24,7 +24,6 @@ function M.buffer(name)
   vim.bo[buf].bufhidden = 'hide'
   vim.bo[buf].swapfile = false
   vim.bo[buf].modifiable = false
-  vim.bo[buf].readonly = true
   vim.b[buf].rationale_view = true
   return buf
 end
@@ -74,14 +73,14 @@ function M.unit_line(text, unit_text)
   return newlines
 end
 
---- "accepted by reviewer@x: the note"
-function M.verdict_words(review)
+--- "accepted by reviewer@x: the note" (without the note when `short`)
+function M.verdict_words(review, short)
   if type(review) ~= 'table' then
     return nil
   end
   local done = ({ accept = 'accepted', reject = 'rejected', flag = 'flagged' })[review.verdict] or review.verdict
   local words = ('%s by %s'):format(done, review.reviewer or '?')
-  if review.note and review.note ~= '' then
+  if review.note and review.note ~= '' and not short then
     words = words .. ': ' .. review.note
   end
   return words
@@ -113,36 +112,49 @@ local function wrap(text, width)
 end
 
 --- The virtual lines of a pair (a `rationale` or `skip` step of the timeline): the rationale,
---- wrapped, then what it is about and its verdict.
-function M.pair_lines(step, indent)
-  local width = math.max(30, 80 - #indent)
+--- wrapped, then what it is about and when, then its verdict.
+--- `width`: the columns there are for the text, 80 at most.
+function M.pair_lines(step, indent, width)
+  width = math.max(30, math.min(width or 80, 80) - #indent - 2)
   local unit = step.unit or {}
   local lines = {}
-  local why = step.type == 'skip' and ('skipped: ' .. (step.reason or '')) or (step.rationale or '')
-  for _, line in ipairs(wrap(why, width)) do
-    table.insert(lines, { { indent .. '▍ ', 'RationaleWho' }, { line, 'RationaleWhy' } })
+  local function add(text, group)
+    for _, line in ipairs(wrap(text, width)) do
+      table.insert(lines, { { indent .. '▍ ', 'RationaleWho' }, { line, group } })
+    end
   end
+  add(step.type == 'skip' and ('skipped: ' .. (step.reason or '')) or (step.rationale or ''), 'RationaleWhy')
   local when = (step.ts or ''):sub(1, 16):gsub('T', ' ')
-  local about = ('%s · %s'):format(rationale.subject(step.change, unit.kind, unit.name), when)
+  local about = ('— %s, %s'):format(rationale.subject(step.change, unit.kind, unit.name), when)
   if unit.previousName then
     about = about .. (' (was `%s`)'):format(unit.previousName)
   end
+  add(about, 'RationaleWho')
   local verdict = M.verdict_words(step.review)
   if verdict then
-    about = about .. ' · ' .. verdict
+    add('— ' .. verdict, 'RationaleWho')
   end
-  table.insert(lines, { { indent .. '▍ ', 'RationaleWho' }, { about, 'RationaleWho' } })
   return lines
 end
 
---- Puts a pair's rationale as virtual lines above line `line` (0-based) of `buf`.
+--- Puts a pair's rationale as virtual lines above line `line` (0-based) of `buf`; returns how
+--- many lines that is.
 function M.annotate(buf, line, step)
   local text = vim.api.nvim_buf_get_lines(buf, line, line + 1, false)[1] or ''
   local indent = text:match('^%s*')
+  -- As wide as the narrowest window that shows it, less its number, sign and fold columns.
+  local width
+  for _, win in ipairs(vim.fn.win_findbuf(buf)) do
+    local info = vim.fn.getwininfo(win)[1]
+    local room = info.width - info.textoff
+    width = width and math.min(width, room) or room
+  end
+  local lines = M.pair_lines(step, indent, width)
   vim.api.nvim_buf_set_extmark(buf, M.namespace, line, 0, {
-    virt_lines = M.pair_lines(step, indent),
+    virt_lines = lines,
     virt_lines_above = true,
   })
+  return #lines
 end
 
 --- Marks lines `first`..`last` (0-based, inclusive) of `buf` as the ones a step changed.
@@ -153,14 +165,15 @@ function M.mark_lines(buf, first, last)
   end
 end
 
---- Moves the cursor of every window that shows `buf` to `line` (0-based), with virtual lines above
---- it in view (above the first line they only show when the window is scrolled to them).
-function M.focus(buf, line)
+--- Moves the cursor of every window that shows `buf` to `line` (0-based), with the `above`
+--- virtual lines above it in view (above the first line they only show when the window is
+--- scrolled to them: 'topfill', which must not exceed their number).
+function M.focus(buf, line, above)
   for _, win in ipairs(vim.fn.win_findbuf(buf)) do
     pcall(vim.api.nvim_win_set_cursor, win, { line + 1, 0 })
     vim.api.nvim_win_call(win, function()
       if line == 0 then
-        vim.fn.winrestview({ topline = 1, topfill = 100 })
+        vim.fn.winrestview({ topline = 1, topfill = above or 0 })
       else
         vim.cmd('normal! zz')
       end
