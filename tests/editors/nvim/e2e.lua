@@ -767,6 +767,42 @@ else
     eq(nil, review.current(), 'q closes the review')
   end)
 
+  test(':Rationale replay <Tab> completes the session ids; an unknown id is said so', function()
+    local completions = vim.fn.getcompletion('Rationale replay ', 'cmdline')
+    eq({ session_id }, completions, 'replay completions')
+    completions = vim.fn.getcompletion('Rationale review ', 'cmdline')
+    eq({ 'accept', 'reject', 'flag', session_id }, completions, 'review completions')
+    eq({ 'replay', 'review' }, vim.fn.getcompletion('Rationale re', 'cmdline'), 'subcommands')
+    local before = #vim.api.nvim_list_bufs()
+    vim.cmd('Rationale replay 20991231T000000Z-nosuch')
+    wait_for('the error', function()
+      return notified('no session `20991231T000000Z-nosuch`', vim.log.levels.ERROR) ~= nil
+    end)
+    eq(before, #vim.api.nvim_list_bufs(), 'no buffer for an unknown session')
+    vim.cmd('Rationale review accept')
+    assert(notified('no pair on screen', vim.log.levels.ERROR), 'a verdict with no pair on screen is refused')
+  end)
+
+  test('K over a reviewed unit shows its rationale and verdict (the server\'s hover)', function()
+    vim.cmd.buffer(app)
+    vim.api.nvim_win_set_cursor(0, { 1, 5 })
+    local text
+    wait_for('the hover', function()
+      type_keys('K') -- Neovim 0.11 maps K to vim.lsp.buf.hover() in a buffer with a client
+      vim.wait(200)
+      for _, win in ipairs(vim.api.nvim_list_wins()) do
+        if vim.api.nvim_win_get_config(win).relative ~= '' then
+          text = table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false), '\n')
+          vim.api.nvim_win_close(win, true)
+          if text:find('Doubling makes the helper', 1, true) then
+            return true
+          end
+        end
+      end
+    end)
+    contains(text, 'flagged by e2e@example.invalid: On second thought, the rule changed again.', 'the verdict')
+  end)
+
   test(':checkhealth rationale runs clean', function()
     vim.cmd.buffer(app)
     vim.cmd('checkhealth rationale')
