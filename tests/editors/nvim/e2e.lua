@@ -625,6 +625,21 @@ else
     at_pair('double', 4)
     type_keys('[p')
     at_pair('add', 0)
+    contains(winbar(0), '<CR> review', 'the key to review the pair')
+
+    -- <CR> at a pair opens it in the review; closing the review comes back to the replay.
+    local review = require('rationale.review')
+    local add = records_of('rationale', 'add')[1].pair
+    type_keys('<CR>')
+    wait_for('the review of add', function()
+      local open = review.current()
+      return open and open.texts[add] ~= nil and open.pairs[open.index].pairId == add
+    end)
+    eq(2, #vim.api.nvim_tabpage_list_wins(0), 'two windows: the diff')
+    type_keys('q')
+    eq(nil, review.current(), 'the review is closed')
+    eq(replay_buf, vim.api.nvim_get_current_buf(), 'back at the replay')
+
     type_keys('q')
     eq(false, vim.api.nvim_buf_is_valid(replay_buf), 'q wipes the replay')
   end)

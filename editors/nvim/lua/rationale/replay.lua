@@ -31,7 +31,11 @@ end
 local function words(state, index)
   local step = state.steps[index]
   local left = ('step %d/%d · seq %d · %s · %s'):format(index, #state.steps, step.seq, state.paths[index] or '(no file yet)', view.step_words(step))
-  return left, ']r [r step · ]p [p pair · q close'
+  local keys = ']r [r step · ]p [p pair · q close'
+  if step.type == 'rationale' then
+    keys = '<CR> review · ' .. keys
+  end
+  return left, keys
 end
 
 --- Shows step `index`: the document of the step after it, the lines it changed, the rationale
@@ -144,6 +148,19 @@ function M.pair(buf, direction)
   show(state, index)
 end
 
+--- `<CR>`: the pair on screen, in the review.
+function M.review(buf)
+  local state = state_of(buf)
+  local step = state and state.steps[state.shown or 0]
+  if not step then
+    return
+  end
+  if step.type ~= 'rationale' then
+    return notify('this step is not a pair: ]p goes to the next one')
+  end
+  require('rationale.review').open_pair(state.session, step.pairId)
+end
+
 local function map(buf, lhs, rhs, desc)
   vim.keymap.set('n', lhs, rhs, { buffer = buf, nowait = true, silent = true, desc = 'Rationale: ' .. desc })
 end
@@ -183,6 +200,7 @@ function M.show_session(session, on_shown)
     map(buf, '[r', function() M.step(buf, -1) end, 'previous step of the replay')
     map(buf, ']p', function() M.pair(buf, 1) end, 'next pair of the replay')
     map(buf, '[p', function() M.pair(buf, -1) end, 'previous pair of the replay')
+    map(buf, '<CR>', function() M.review(buf) end, 'review the pair on screen')
     map(buf, 'q', function() view.close(buf) end, 'close the replay')
     show(state, 1)
     if on_shown then

@@ -365,6 +365,21 @@ function M.list(session)
   end)
 end
 
+--- Opens the pair `pair_id` of `session` in the review: `<CR>` at a pair of the replay.
+function M.open_pair(session, pair_id)
+  load_pairs(session, function(list)
+    if not list then
+      return
+    end
+    for index, pair in ipairs(list) do
+      if pair.pairId == pair_id then
+        return M.show_pair(session, list, index)
+      end
+    end
+    notify(('no pair %s in session %s'):format(pair_id, session.id), vim.log.levels.WARN)
+  end)
+end
+
 --- `:Rationale review [session]`
 function M.open(id)
   sessions.pick(id, M.list)
