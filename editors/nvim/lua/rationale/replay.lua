@@ -168,10 +168,13 @@ end
 --- Opens the replay of `session` (a session of `rationale.sessions`) in the current window.
 function M.show_session(session, on_shown)
   local params = sessions.params(session, { granularity = 'edits' })
+  -- Every record comes at once: a long session takes seconds to arrive, stepping is quick then.
+  vim.api.nvim_echo({ { ('Rationale: reading session %s…'):format(session.id) } }, false, {})
   sessions.request(session, 'rationale/timeline', params, function(result)
     if not result then
-      return
+      return -- the reason is on the command line now
     end
+    vim.api.nvim_echo({ { '' } }, false, {})
     local steps = result.steps or {}
     if #steps == 0 then
       return notify(('session %s has no records to replay yet'):format(session.id), vim.log.levels.WARN)
