@@ -782,6 +782,44 @@ else
     eq(nil, review.current(), 'q closes the review')
   end)
 
+  test(':Rationale review: a new function shows against a before side without it', function()
+    vim.cmd.buffer(app)
+    local last = vim.api.nvim_buf_line_count(app)
+    vim.api.nvim_buf_set_lines(app, last, last, false, { '', '', 'def farewell(name):', '    return "Bye " + name' })
+    wait_for('the prompt for farewell', function()
+      for _, d in ipairs(rationale_diagnostics(app)) do
+        if d.message == 'Explain the new function `farewell`' then
+          return true
+        end
+      end
+    end)
+    vim.api.nvim_win_set_cursor(0, { last + 3, 0 })
+    answers = { 'Saying goodbye closes the greeting flow.' }
+    vim.cmd('Rationale explain')
+    wait_for('the rationale in the journal', function()
+      return #records_of('rationale', 'farewell') == 1
+    end)
+    local review = require('rationale.review')
+    picks = { ['rationale.pair'] = 'function `farewell`' }
+    vim.cmd('Rationale review')
+    local id, record = pair_id('farewell')
+    wait_for('the review of farewell', function()
+      local state = review.current()
+      return state and state.texts[id] ~= nil and state.pairs[state.index].pairId == id
+    end)
+    local state = review.current()
+    eq('added', record.kind, 'kind')
+    local after = texts_by_seq()[record.seq].text
+    local before = after:gsub(vim.pesc(record.after), '', 1)
+    eq(lines_of(before), buffer_text(state.before), 'the left side: without the new function')
+    eq(lines_of(after), buffer_text(state.after), 'the right side: with it')
+    contains(virtual_lines(state.after, last + 2), 'Saying goodbye closes the greeting flow.', 'the rationale above the new function')
+    contains(virtual_lines(state.after, last + 2), 'the new function `farewell`', 'what it is about')
+    contains(winbar(state.right), 'pair 4/4', 'the fourth pair')
+    type_keys('q')
+    picks = {}
+  end)
+
   test(':Rationale replay <Tab> completes the session ids; an unknown id is said so', function()
     local completions = vim.fn.getcompletion('Rationale replay ', 'cmdline')
     eq({ session_id }, completions, 'replay completions')
