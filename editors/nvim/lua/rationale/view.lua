@@ -15,8 +15,13 @@ vim.api.nvim_set_hl(0, 'RationaleStep', { link = 'DiffText', default = true })
 --- A scratch buffer named `name`: not a file, never written, not modifiable. A buffer of the same
 --- name left by an earlier view is reused, so that names stay unique.
 function M.buffer(name)
-  local buf = vim.fn.bufnr('^' .. vim.fn.escape(name, '\\[]*?{}^$.~') .. '$')
-  if buf == -1 or not vim.b[buf].rationale_view then
+  local buf
+  for _, candidate in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.b[candidate].rationale_view and vim.api.nvim_buf_get_name(candidate) == name then
+      buf = candidate
+    end
+  end
+  if not buf then
     buf = vim.api.nvim_create_buf(false, true)
     vim.api.nvim_buf_set_name(buf, name)
   end
