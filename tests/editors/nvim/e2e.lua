@@ -799,10 +799,14 @@ else
     wait_for('the rationale in the journal', function()
       return #records_of('rationale', 'farewell') == 1
     end)
+    -- Another reviewer's verdict, copied in from their machine.
+    local id, record = pair_id('farewell')
+    write(workspace .. '/.rationale/reviews/colleague@example.invalid.jsonl', vim.json.encode({
+      ts = '2026-01-01T00:00:00.000Z', reviewer = 'colleague@example.invalid', pair = id, verdict = 'accept', note = 'Reads well.',
+    }) .. '\n')
     local review = require('rationale.review')
     picks = { ['rationale.pair'] = 'function `farewell`' }
     vim.cmd('Rationale review')
-    local id, record = pair_id('farewell')
     wait_for('the review of farewell', function()
       local state = review.current()
       return state and state.texts[id] ~= nil and state.pairs[state.index].pairId == id
@@ -815,6 +819,12 @@ else
     eq(lines_of(after), buffer_text(state.after), 'the right side: with it')
     contains(virtual_lines(state.after, last + 2), 'Saying goodbye closes the greeting flow.', 'the rationale above the new function')
     contains(virtual_lines(state.after, last + 2), 'the new function `farewell`', 'what it is about')
+    contains(virtual_lines(state.after, last + 2), 'accepted by colleague@example.invalid: Reads well.', 'the other reviewer\'s verdict')
+    answers = { '' }
+    type_keys('r')
+    wait_for('both verdicts above the unit, the latest first', function()
+      return virtual_lines(state.after, last + 2):find('rejected by e2e@example.invalid — accepted by colleague@example.invalid: Reads well.', 1, true) ~= nil
+    end)
     contains(winbar(state.right), 'pair 4/4', 'the fourth pair')
     type_keys('q')
     picks = {}

@@ -256,7 +256,7 @@ function M.verdict(verdict, note, ask, on_done)
         return on_done(false)
       end
       -- Until the server's timeline names the reviewer (`refresh`).
-      pair.review = { verdict = verdict, reviewer = 'you', note = text }
+      pair.review, pair.reviews = { verdict = verdict, reviewer = 'you', note = text }, nil
       notify(('%s %s (%s)'):format(DONE[verdict], subject, pair.pairId))
       if valid(state) and state.texts[pair.pairId] and state.pairs[state.index] == pair then
         annotate(state)

@@ -117,7 +117,7 @@ local function wrap(text, width)
 end
 
 --- The virtual lines of a pair (a `rationale` or `skip` step of the timeline): the rationale,
---- wrapped, then what it is about and when, then its verdict.
+--- wrapped, then what it is about and when, then each reviewer's verdict.
 --- `width`: the columns there are for the text, 80 at most.
 function M.pair_lines(step, indent, width)
   width = math.max(30, math.min(width or 80, 80) - #indent - 2)
@@ -135,9 +135,13 @@ function M.pair_lines(step, indent, width)
     about = about .. (' (was `%s`)'):format(unit.previousName)
   end
   add(about, 'RationaleWho')
-  local verdict = M.verdict_words(step.review)
-  if verdict then
-    add('— ' .. verdict, 'RationaleWho')
+  -- Every reviewer's standing verdict, the latest first; else the one the plugin just recorded.
+  local reviews = type(step.reviews) == 'table' and #step.reviews > 0 and step.reviews or { step.review }
+  for _, review in ipairs(reviews) do
+    local verdict = M.verdict_words(review)
+    if verdict then
+      add('— ' .. verdict, 'RationaleWho')
+    end
   end
   return lines
 end
