@@ -830,6 +830,47 @@ else
     picks = {}
   end)
 
+  test(':Rationale replay: the rationale of a removed function stands where the function was', function()
+    vim.cmd.buffer(app)
+    local at
+    for i, line in ipairs(vim.api.nvim_buf_get_lines(app, 0, -1, false)) do
+      if line:find('^def greet') then
+        at = i
+      end
+    end
+    vim.api.nvim_buf_set_lines(app, at - 1, at + 1, false, {})
+    wait_for('the prompt for the removal', function()
+      for _, d in ipairs(rationale_diagnostics(app)) do
+        if d.message == 'Explain the removal of function `greet`' then
+          return true
+        end
+      end
+    end)
+    answers = { 'Nobody greets any more: farewell says it all.' }
+    vim.cmd('Rationale explain')
+    wait_for('the rationale in the journal', function()
+      return #records_of('rationale', 'greet') == 1
+    end)
+    picks, pick = {}, nil
+    vim.cmd('Rationale replay')
+    wait_for('the replay buffer', function()
+      return vim.api.nvim_buf_get_name(0):find('rationale://replay/', 1, true) ~= nil
+    end)
+    local buf = vim.api.nvim_get_current_buf()
+    local state = require('rationale.replay').state(buf)
+    type_keys('99]p')
+    wait_for('the last pair', function()
+      local step = state.steps[state.shown or 0]
+      return step and step.type == 'rationale' and step.unit.name == 'greet'
+    end)
+    eq('removed', state.steps[state.shown].change, 'change')
+    local text = table.concat(buffer_text(buf), '\n')
+    assert(not text:find('def greet', 1, true), 'greet is gone: ' .. text)
+    contains(virtual_lines(buf, at - 1), 'Nobody greets any more: farewell says it all.', 'the rationale where greet was')
+    contains(virtual_lines(buf, at - 1), 'the removal of function `greet`', 'what it is about')
+    type_keys('q')
+  end)
+
   test(':Rationale replay <Tab> completes the session ids; an unknown id is said so', function()
     local completions = vim.fn.getcompletion('Rationale replay ', 'cmdline')
     eq({ session_id }, completions, 'replay completions')

@@ -14,13 +14,15 @@ local function notify(message, level)
   vim.notify('Rationale: ' .. message, level or vim.log.levels.INFO)
 end
 
---- The text of `path` after record `seq`, from the cache or the server.
-local function fetch(state, path, seq, callback)
-  local key = path .. '\0' .. seq
+--- The text of `path` after record `seq` (with `side = "before"`, a pair's file with its unit at
+--- the baseline), from the cache or the server.
+local function fetch(state, path, seq, callback, side)
+  local key = path .. '\0' .. seq .. '\0' .. (side or 'after')
   if state.cache[key] then
     return callback(state.cache[key])
   end
-  sessions.request(state.session, 'rationale/replay', sessions.params(state.session, { path = path, seq = seq }), function(result)
+  local params = sessions.params(state.session, { path = path, seq = seq, side = side })
+  sessions.request(state.session, 'rationale/replay', params, function(result)
     if result then
       state.cache[key] = result.text
     end
@@ -62,7 +64,10 @@ local function show(state, index)
       end
     end
   end
-  local texts, waiting = {}, previous and 2 or 1
+  -- A removed unit is not in the text after it: its rationale goes where it stood, the first
+  -- line that differs from the pair's before side.
+  local removed = (step.type == 'rationale' or step.type == 'skip') and step.change == 'removed'
+  local texts, waiting = {}, (previous or removed) and 2 or 1
   local function done()
     waiting = waiting - 1
     if waiting > 0 or token ~= state.token or not vim.api.nvim_buf_is_valid(state.buf) then
@@ -76,7 +81,12 @@ local function show(state, index)
     view.set_text(state.buf, texts.now, path)
     local focus, above
     if step.type == 'rationale' or step.type == 'skip' then
-      focus = view.unit_line(texts.now, step.after) or 0
+      if removed then
+        local ranges = texts.before and view.changed_lines(texts.before, texts.now) or {}
+        focus = ranges[1] and ranges[1][1] or 0
+      else
+        focus = view.unit_line(texts.now, step.after) or 0
+      end
       above = view.annotate(state.buf, focus, step)
     elseif texts.before then
       for _, range in ipairs(view.changed_lines(texts.before, texts.now)) do
@@ -100,6 +110,11 @@ local function show(state, index)
       texts.before = text
       done()
     end)
+  elseif removed then
+    fetch(state, path, step.seq, function(text)
+      texts.before = text
+      done()
+    end, 'before')
   end
 end
 

@@ -149,6 +149,8 @@ end
 --- Puts a pair's rationale as virtual lines above line `line` (0-based) of `buf`; returns how
 --- many lines that is.
 function M.annotate(buf, line, step)
+  -- A unit removed at the end of its file stood past the last line: above the last one, then.
+  line = math.max(0, math.min(line, vim.api.nvim_buf_line_count(buf) - 1))
   local text = vim.api.nvim_buf_get_lines(buf, line, line + 1, false)[1] or ''
   local indent = text:match('^%s*')
   -- As wide as the narrowest window that shows it, less its number, sign and fold columns.
