@@ -1,0 +1,90 @@
+// The rationale beside its unit: a read-only comment thread (VS Code's Comments API) on the
+// unit's lines, with the rationale as its first comment and each reviewer's standing verdict
+// after it. One thread per document at most; it is replaced when the document shows another pair.
+import * as vscode from 'vscode';
+import { Review, Step, Verdict } from './protocol';
+
+export const VERDICT_WORDS: Record<Verdict, string> = { accept: 'Accepted', reject: 'Rejected', flag: 'Flagged' };
+
+/** The codicon and colour of a verdict, or of a pair nobody has reviewed yet. */
+export function verdictIcon(review: Review | null | undefined): vscode.ThemeIcon {
+  switch (review?.verdict) {
+    case 'accept':
+      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+    case 'reject':
+      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
+    case 'flag':
+      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
+    default:
+      return new vscode.ThemeIcon('circle-large-outline');
+  }
+}
+
+/** Where the unit's text is in the document: the first place it occurs, else the first line. */
+export function unitRange(document: vscode.TextDocument, unitText: string | undefined): vscode.Range {
+  const at = unitText ? document.getText().indexOf(unitText) : -1;
+  if (at < 0) return new vscode.Range(0, 0, 0, 0);
+  const start = document.positionAt(at);
+  const end = document.positionAt(at + unitText!.length);
+  return new vscode.Range(start.line, 0, end.line, 0);
+}
+
+export class RationaleThreads implements vscode.Disposable {
+  private readonly controller = vscode.comments.createCommentController('rationale.rationales', 'Rationale');
+  private readonly threads = new Map<string, vscode.CommentThread>();
+
+  dispose(): void {
+    this.threads.forEach((thread) => thread.dispose());
+    this.threads.clear();
+    this.controller.dispose();
+  }
+
+  /** Shows `step`'s rationale (a `rationale` step) on `range` of `uri`, replacing the thread it had. */
+  show(uri: vscode.Uri, range: vscode.Range, step: Step, author: string): void {
+    this.clear(uri);
+    const thread = this.controller.createCommentThread(uri, range, comments(step, author));
+    thread.canReply = false;
+    thread.collapsibleState = vscode.CommentThreadCollapsibleState.Expanded;
+    thread.label = label(step);
+    thread.contextValue = 'rationale';
+    this.threads.set(uri.toString(), thread);
+  }
+
+  /** Brings the verdicts of the thread on `uri` up to date, if it shows `step`'s pair. */
+  update(uri: vscode.Uri, step: Step, author: string): void {
+    const thread = this.threads.get(uri.toString());
+    if (!thread) return;
+    thread.comments = comments(step, author);
+    thread.label = label(step);
+  }
+
+  clear(uri: vscode.Uri): void {
+    this.threads.get(uri.toString())?.dispose();
+    this.threads.delete(uri.toString());
+  }
+}
+
+function label(step: Step): string {
+  const name = step.unit ? `\`${step.unit.name}\`` : 'the unit';
+  const review = step.review;
+  return review ? `Why ${name} changed · ${VERDICT_WORDS[review.verdict].toLowerCase()}` : `Why ${name} changed · not reviewed yet`;
+}
+
+function comments(step: Step, author: string): vscode.Comment[] {
+  const rationale = new vscode.MarkdownString();
+  rationale.appendText(step.rationale ?? '');
+  const what = step.unit ? `${step.change ?? 'modified'} ${step.unit.kind}` : 'rationale';
+  const list: vscode.Comment[] = [
+    { body: rationale, mode: vscode.CommentMode.Preview, author: { name: author }, label: what, timestamp: new Date(step.ts) },
+  ];
+  for (const review of step.reviews ?? (step.review ? [step.review] : [])) {
+    const body = new vscode.MarkdownString();
+    body.appendMarkdown(`**${VERDICT_WORDS[review.verdict]}**`);
+    if (review.note) {
+      body.appendMarkdown(': ');
+      body.appendText(review.note);
+    }
+    list.push({ body, mode: vscode.CommentMode.Preview, author: { name: review.reviewer }, label: 'review', timestamp: new Date(review.ts) });
+  }
+  return list;
+}
