@@ -6,6 +6,7 @@ pub mod config;
 mod git;
 pub mod journal;
 pub mod lsp;
+pub mod reviews;
 pub mod session;
 pub mod store;
 pub mod syntax;
