@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // End-to-end test of the Rationale extension in a real VS Code (code-server 4.100.3 = VS Code
 // 1.100.3) driven through headless Chromium with playwright-core, the way a person uses it:
-// typing, Ctrl+. for the quick fix, the input box, the status bar. Assertions are on what the
+// typing, Ctrl+. for the quick fix, the input box, the status bar; then, as a reviewer, the
+// Rationale view, pair diffs, verdicts and a replay (review.mjs). Assertions are on what the
 // screen shows and on the journal the server writes to disk.
 //
 //   bash tests/editors/vscode/run.sh          installs what it needs, packages, runs this
@@ -17,6 +18,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reviewScenario } from './review.mjs';
 
 const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const E2E_ROOT = process.env.E2E_ROOT || '/tmp/vscode-e2e';
@@ -537,6 +539,11 @@ async function main() {
   }, 'the output channel', 10000);
   if (!outputText) await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-e2e-output.png') });
   check('the output channel says the bundled server runs', outputText, outputText ? outputText.split('\n').find((l) => /bundled/.test(l)) : '');
+
+  // ---- a reviewer replays the two sessions and reviews their pairs (review.mjs) ----
+  await reviewScenario({
+    page, check, step, waitFor, waitOrNull, sleep, runCommand, quickInput, quickInputBox, recordsOf, WORKSPACE, ARTIFACTS,
+  });
 
   // ---- a server path that does not work: a clear error, and the status bar says so ----
   // rationale.server.path is machine-scoped: with code-server's extension host on the "remote"

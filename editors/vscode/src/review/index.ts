@@ -40,9 +40,6 @@ export function registerReview(context: vscode.ExtensionContext, client: () => L
     view,
     vscode.workspace.registerTextDocumentContentProvider(PAIR_SCHEME, new PairContent(journals)),
     vscode.workspace.registerTextDocumentContentProvider(REPLAY_SCHEME, replayContent),
-    vscode.workspace.onDidCloseTextDocument((document) => {
-      if (document.uri.scheme === PAIR_SCHEME) threads.clear(document.uri);
-    }),
     // Opening the view shows the journals as they are now (the session being recorded grows).
     view.onDidChangeVisibility((event) => event.visible && journals.refresh()),
     vscode.commands.registerCommand('rationale.refreshSessions', () => journals.refresh()),

@@ -29,11 +29,22 @@ export function unitRange(document: vscode.TextDocument, unitText: string | unde
   return new vscode.Range(start.line, 0, end.line, 0);
 }
 
+/**
+ * The threads, one per document at most. A thread exists only while its document is visible, so
+ * that the Comments panel lists what is on screen rather than every pair looked at since: what
+ * each document should show is kept, and the thread is made again when it comes back into view.
+ */
 export class RationaleThreads implements vscode.Disposable {
   private readonly controller = vscode.comments.createCommentController('rationale.rationales', 'Rationale');
+  private readonly wanted = new Map<string, { uri: vscode.Uri; range: vscode.Range; step: Step; author: string }>();
   private readonly threads = new Map<string, vscode.CommentThread>();
+  private readonly subscriptions = [
+    vscode.window.onDidChangeVisibleTextEditors(() => this.sync()),
+    vscode.workspace.onDidCloseTextDocument((document) => this.clear(document.uri)),
+  ];
 
   dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
     this.threads.forEach((thread) => thread.dispose());
     this.threads.clear();
     this.controller.dispose();
@@ -42,25 +53,45 @@ export class RationaleThreads implements vscode.Disposable {
   /** Shows `step`'s rationale (a `rationale` step) on `range` of `uri`, replacing the thread it had. */
   show(uri: vscode.Uri, range: vscode.Range, step: Step, author: string): void {
     this.clear(uri);
-    const thread = this.controller.createCommentThread(uri, range, comments(step, author));
-    thread.canReply = false;
-    thread.collapsibleState = vscode.CommentThreadCollapsibleState.Expanded;
-    thread.label = label(step);
-    thread.contextValue = 'rationale';
-    this.threads.set(uri.toString(), thread);
+    this.wanted.set(uri.toString(), { uri, range, step, author });
+    this.sync();
   }
 
   /** Brings the verdicts of the thread on `uri` up to date, if it shows `step`'s pair. */
   update(uri: vscode.Uri, step: Step, author: string): void {
+    const wanted = this.wanted.get(uri.toString());
+    if (!wanted || wanted.step.seq !== step.seq) return;
+    wanted.step = step;
+    wanted.author = author;
     const thread = this.threads.get(uri.toString());
-    if (!thread) return;
-    thread.comments = comments(step, author);
-    thread.label = label(step);
+    if (thread) {
+      thread.comments = comments(step, author);
+      thread.label = label(step);
+    }
   }
 
   clear(uri: vscode.Uri): void {
+    this.wanted.delete(uri.toString());
     this.threads.get(uri.toString())?.dispose();
     this.threads.delete(uri.toString());
+  }
+
+  private sync(): void {
+    const visible = new Set(vscode.window.visibleTextEditors.map((editor) => editor.document.uri.toString()));
+    for (const [key, thread] of this.threads) {
+      if (visible.has(key)) continue;
+      thread.dispose();
+      this.threads.delete(key);
+    }
+    for (const [key, { uri, range, step, author }] of this.wanted) {
+      if (!visible.has(key) || this.threads.has(key)) continue;
+      const thread = this.controller.createCommentThread(uri, range, comments(step, author));
+      thread.canReply = false;
+      thread.collapsibleState = vscode.CommentThreadCollapsibleState.Expanded;
+      thread.label = label(step);
+      thread.contextValue = 'rationale';
+      this.threads.set(key, thread);
+    }
   }
 }
 

@@ -22,11 +22,12 @@ export type Node = SessionNode | PairNode;
 /** Sessions whose pairs are shown unfolded: the most recent ones with pairs still to review. */
 const UNFOLDED = 5;
 
-/** "Dec 1, 2026, 23:14", in the reviewer's own time zone. */
+/** "Dec 1, 23:14" ("Dec 1, 2025, 23:14" in another year), in the reviewer's own time zone. */
 export function when(ts: string): string {
   const date = new Date(ts);
   if (Number.isNaN(date.getTime())) return ts;
-  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  const year = date.getFullYear() === new Date().getFullYear() ? undefined : 'numeric';
+  return date.toLocaleString(undefined, { year, month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' });
 }
 
 export function plural(n: number, word: string): string {
@@ -65,11 +66,11 @@ export class SessionsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
     if (node.kind === 'session') {
       const { session } = node;
       const item = new vscode.TreeItem(
-        `${session.author} · ${when(session.started)}`,
+        session.author,
         session.pairs === 0 ? vscode.TreeItemCollapsibleState.None : this.unfolded(session) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
       );
       item.id = `session\u0000${sessionKey(session)}`;
-      item.description = sessionSummary(session) + (this.manyFolders() ? ` · ${session.workspace}` : '');
+      item.description = `${when(session.started)} · ${sessionSummary(session)}${this.manyFolders() ? ` · ${session.workspace}` : ''}`;
       item.iconPath = new vscode.ThemeIcon(session.ended ? 'history' : 'record');
       item.contextValue = 'session';
       const tooltip = new vscode.MarkdownString();
