@@ -12,6 +12,8 @@ import type { Pair } from './reviewer';
 
 /** Set while the active replay stands on a pair: the verdict keys apply to it. */
 const AT_PAIR = 'rationale.replayAtPair';
+/** How many rebuilt texts a replay keeps. */
+const KEPT_TEXTS = 200;
 
 interface State {
   session: SessionInfo;
@@ -172,6 +174,8 @@ export class Replay implements vscode.Disposable {
     if (text === undefined) {
       text = await this.journals.replay({ session: session.id, folder: session.folder, path, seq });
       this.texts.set(key, text);
+      // Stepping back is instant for the last steps; older ones are asked again (the server answers from checkpoints).
+      if (this.texts.size > KEPT_TEXTS) this.texts.delete(this.texts.keys().next().value!);
     }
     return text;
   }
