@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 mod git;
+pub mod history;
 pub mod journal;
 pub mod lsp;
 pub mod reviews;

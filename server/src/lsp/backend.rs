@@ -12,7 +12,8 @@ use tower_lsp_server::{Client, LanguageServer};
 use std::collections::HashSet;
 use std::time::Instant;
 
-use super::{commands, convert, prompts};
+use super::{commands, convert, history, prompts};
+use crate::history::History;
 use crate::journal::record::NameVersion;
 use crate::session::{DocumentChanges, Identity, Level, Notice, Notices, Session};
 
@@ -25,6 +26,8 @@ pub struct Shared {
     lens_refresh: AtomicBool,
     /// Wakes the settler: a document was edited or saved.
     edited: tokio::sync::Notify,
+    /// What was recorded, for reviewers and hover.
+    pub history: Arc<History>,
 }
 
 impl Shared {
@@ -113,6 +116,7 @@ impl Backend {
             shutdown: AtomicBool::new(false),
             edited: tokio::sync::Notify::new(),
             lens_refresh: AtomicBool::new(false),
+            history: Arc::default(),
         };
         Self { shared: Arc::new(shared), runtime: tokio::runtime::Handle::current() }
     }
@@ -147,7 +151,7 @@ fn settings_of(options: Option<&Value>) -> Option<Value> {
 }
 
 impl Backend {
-    fn session(&self) -> Result<&Arc<Session>> {
+    pub(super) fn session(&self) -> Result<&Arc<Session>> {
         self.shared.session().ok_or_else(tower_lsp_server::jsonrpc::Error::internal_error)
     }
 
@@ -229,6 +233,7 @@ impl LanguageServer for Backend {
                     ..Default::default()
                 })),
                 code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands,
                     ..Default::default()
@@ -253,7 +258,12 @@ impl LanguageServer for Backend {
     async fn initialized(&self, _: InitializedParams) {
         if let Some(session) = self.shared.session() {
             tokio::spawn(settle(self.shared.clone(), session.clone()));
+            history::refresh_index(session, &self.shared.history);
         }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        self.hover_rationales(params).await
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -285,7 +295,8 @@ impl LanguageServer for Backend {
         let session = self.session()?;
         let result = commands::execute(session, &params.command, params.arguments);
         if result.is_ok() {
-            // The explained change's diagnostic goes at once.
+            // The explained change's diagnostic goes at once, and hover shows its rationale.
+            history::refresh_index(session, &self.shared.history);
             self.shared.publish_all(session).await;
         }
         result
