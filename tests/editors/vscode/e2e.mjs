@@ -197,12 +197,15 @@ async function quickFix(title) {
   // VS Code asks for code actions on its own 250 ms after the cursor moves, and that request
   // replaces a manual one still in flight ("No code actions available"). A person pauses
   // longer than that; the test waits likewise, and tries once more if it was too quick.
+  // On a busy machine TypeScript's "Analyzing …" publishes diagnostics late, and each new set
+  // re-triggers the code actions, replacing a manual request likewise: wait until it is done.
   for (let attempt = 1; ; attempt++) {
+    await waitOrNull(async () => (await page.locator('.statusbar-item', { hasText: /Analyzing/ }).count()) === 0, 'TypeScript to finish analysing', 20000);
     await sleep(400);
     await page.keyboard.press('Control+.');
     const shown = await widget.waitFor({ timeout: 5000 }).then(() => true, () => false);
     if (shown) break;
-    if (attempt === 3) throw new Error(`Ctrl+. showed no code actions (${title})`);
+    if (attempt === 4) throw new Error(`Ctrl+. showed no code actions (${title})`);
     await page.keyboard.press('Escape');
   }
   const row = widget.locator('.monaco-list-row.action', { hasText: title }).first();
