@@ -194,6 +194,8 @@ export async function reviewScenario(t) {
   }, 'one record back', 5000);
   check('`[` steps back one record', back && back.step === atPair.step - 1, back ? back.raw : (await where())?.raw);
   check('... and the rationale thread goes', await waitOrNull(async () => (await page.locator('.editor-group-container.active .review-widget').count()) === 0, 'no thread', 5000));
+  const cursorAt = async () => text(await page.locator('.statusbar-item', { hasText: /Ln \d+/ }).first().innerText().catch(() => ''));
+  check('... to the lines that record changed (the cursor is on them)', await waitOrNull(async () => /Ln 2,/.test(await cursorAt()), 'the cursor on line 2', 5000), await cursorAt());
   await shot('vscode-replay-step.png');
   const beforeTyping = await editorText();
   await page.keyboard.press('x');
@@ -214,4 +216,17 @@ export async function reviewScenario(t) {
   check('... in calc.py again', /return x \+ 1 \* 2/.test(await editorText()), await editorText());
   await page.keyboard.press('n');
   check('`n` goes to the second pair again', await waitOrNull(async () => (await where())?.seq === greet.seq, 'the second pair again', 10000), (await where())?.raw);
+
+  // ---- a journal that cannot be read is named; the others are still listed ----
+  const broken = path.join(WORKSPACE, '.rationale', 'sessions', '20200101T000000Z-broken.jsonl');
+  fs.writeFileSync(broken, 'this is not a journal\n{"seq": 1}\n');
+  await page.locator('.part.sidebar .actions-container [aria-label*="Refresh Sessions"]').first().click();
+  const named = await waitOrNull(async () => {
+    const s = text(await sidebar.innerText().catch(() => ''));
+    return /20200101T000000Z-broken\.jsonl:1/.test(s) ? s : null;
+  }, 'the broken journal named in the view', 10000);
+  check('Refresh: a journal that cannot be read is named in the view (file and line)', named, text(await sidebar.innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 300));
+  check('... and the other sessions are still listed', await row('helper').isVisible() && await row('Calc.add').isVisible());
+  await shot('vscode-review-broken-journal.png');
+  fs.rmSync(broken);
 }

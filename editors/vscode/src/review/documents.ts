@@ -60,9 +60,10 @@ export class PairContent implements vscode.TextDocumentContentProvider {
   }
 }
 
+/** Under a folder named after the session, so that the tab and breadcrumbs tell it from the file itself. */
 export function replayUri(session: SessionInfo, path: string): vscode.Uri {
-  const query = new URLSearchParams({ session: session.id, folder: session.folder });
-  return vscode.Uri.from({ scheme: REPLAY_SCHEME, path: `/${path}`, query: query.toString() });
+  const query = new URLSearchParams({ folder: session.folder });
+  return vscode.Uri.from({ scheme: REPLAY_SCHEME, path: `/${session.id}/${path}`, query: query.toString() });
 }
 
 /** Serves `rationale-replay:` documents: the text each was last given by the replay. */

@@ -190,11 +190,16 @@ export class Replay implements vscode.Disposable {
     if (!path) return this.renderStatus();
     state.path = path;
     const uri = replayUri(state.session, path);
-    const shown = this.content.text(uri);
     let problem: string | undefined;
+    /** The file just before a change, so that what the record changed is marked whichever way the replay goes. */
+    let before: string | undefined;
     if (step.path) {
       try {
-        await this.content.set(uri, await this.textAt(state.session, path, step.seq));
+        const text = await this.textAt(state.session, path, step.seq);
+        if ((step.type === 'change' || step.type === 'resync') && step.seq > 0) {
+          before = await this.textAt(state.session, path, step.seq - 1).catch(() => undefined);
+        }
+        await this.content.set(uri, text);
       } catch (err) {
         // A record after which the file cannot be rebuilt (it was closed): keep what was shown.
         problem = errorText(err);
@@ -209,8 +214,8 @@ export class Replay implements vscode.Disposable {
     if ((step.type === 'rationale' || step.type === 'skip') && (step.after || step.before)) {
       focus = unitRange(document, step.after || step.before);
       if (step.type === 'rationale') this.threads.show(uri, focus, step, state.session.author);
-    } else if (shown !== undefined) {
-      const span = changedSpan(shown, document.getText());
+    } else if (before !== undefined) {
+      const span = changedSpan(before, document.getText());
       if (span) focus = new vscode.Range(document.positionAt(span[0]), document.positionAt(span[1]));
     }
     editor.setDecorations(this.changedLines, focus && step.type !== 'rationale' ? [focus] : []);

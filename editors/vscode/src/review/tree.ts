@@ -109,7 +109,7 @@ export class SessionsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
       if (!node) {
         const { sessions, errors } = await this.journals.sessions();
         this.sessionNodes = [...sessions].reverse().map((session) => ({ kind: 'session', session }));
-        this.setMessage(errors.length ? `Could not read ${plural(errors.length, 'journal')}: ${errors.join('; ')}` : undefined);
+        this.setMessage(errors.length ? `Could not read ${plural(errors.length, 'journal')}: ${errors.map(shortPath).join('; ')}` : undefined);
         return this.sessionNodes;
       }
       if (node.kind === 'pair') return [];
@@ -167,4 +167,10 @@ export class SessionsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
 function oneLine(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+/** "<file>:<line>: message" with the file relative to its workspace folder, as the explorer shows it. */
+function shortPath(error: string): string {
+  const match = /^(\/.*?\.jsonl)(:\d+: .*)$/s.exec(error);
+  return match ? `${vscode.workspace.asRelativePath(match[1])}${match[2]}` : error;
 }
