@@ -216,6 +216,17 @@ export async function reviewScenario(t) {
   check('... in calc.py again', /return x \+ 1 \* 2/.test(await editorText()), await editorText());
   await page.keyboard.press('n');
   check('`n` goes to the second pair again', await waitOrNull(async () => (await where())?.seq === greet.seq, 'the second pair again', 10000), (await where())?.raw);
+  await step('press r at the pair in the replay, Enter', async () => {
+    await page.keyboard.press('r');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Reject `greet`' }).waitFor({ timeout: 10000 });
+    await page.keyboard.press('Enter');
+    await quickInput().waitFor({ state: 'hidden' });
+  });
+  const changedMind = await waitOrNull(() => reviewsOnDisk(WORKSPACE).filter((r) => r.pair === greet.pair)[1], 'the second verdict on greet', 10000);
+  check('the verdict keys work in a replay at a pair: a later verdict is appended', changedMind && changedMind.verdict === 'reject' && !('note' in changedMind), JSON.stringify(changedMind));
+  check('... and stands: the thread and the view show it', await waitOrNull(async () =>
+    /Rejected/.test(text(await page.locator('.editor-group-container.active .review-widget').first().innerText().catch(() => ''))) &&
+    (await row('greet').locator('.codicon-error').count()) === 1, 'Rejected in the thread and the view', 10000));
 
   // ---- a journal that cannot be read is named; the others are still listed ----
   const broken = path.join(WORKSPACE, '.rationale', 'sessions', '20200101T000000Z-broken.jsonl');
