@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import { errorText, Journals, sessionKey } from './journals';
 import { PAIR_SCHEME, pairSideUri, parsePairSide } from './documents';
 import { SessionInfo, Step, Verdict } from './protocol';
-import { RationaleThreads, unitRange, VERDICT_WORDS, verdictIcon } from './threads';
+import { RationaleThreads, unitRange, VERDICT_CODICONS, VERDICT_WORDS, verdictIcon } from './threads';
 import { PairNode, SessionsTree, sessionSummary, when } from './tree';
 
 export interface Pair {
@@ -94,7 +94,7 @@ export class Reviewer {
       void vscode.window.showErrorMessage(`Rationale: the verdict on \`${name}\` was not recorded: ${errorText(err)}`);
       return;
     }
-    vscode.window.setStatusBarMessage(`$(${verdictIcon({ verdict, reviewer: '', ts: '' }).id}) Rationale: ${VERDICT_WORDS[verdict].toLowerCase()} \`${name}\``, 4000);
+    vscode.window.setStatusBarMessage(`$(${VERDICT_CODICONS[verdict]}) Rationale: ${VERDICT_WORDS[verdict].toLowerCase()} \`${name}\``, 4000);
     // The thread on the open diff shows the verdict too.
     const fresh = (await this.journals.pairs(session).catch(() => [])).find((s) => s.seq === step.seq);
     if (fresh) {

@@ -6,18 +6,14 @@ import { Review, Step, Verdict } from './protocol';
 
 export const VERDICT_WORDS: Record<Verdict, string> = { accept: 'Accepted', reject: 'Rejected', flag: 'Flagged' };
 
+/** The codicon of each verdict. */
+export const VERDICT_CODICONS: Record<Verdict, string> = { accept: 'pass', reject: 'error', flag: 'warning' };
+const VERDICT_COLOURS: Record<Verdict, string> = { accept: 'testing.iconPassed', reject: 'testing.iconFailed', flag: 'list.warningForeground' };
+
 /** The codicon and colour of a verdict, or of a pair nobody has reviewed yet. */
 export function verdictIcon(review: Review | null | undefined): vscode.ThemeIcon {
-  switch (review?.verdict) {
-    case 'accept':
-      return new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
-    case 'reject':
-      return new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'));
-    case 'flag':
-      return new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'));
-    default:
-      return new vscode.ThemeIcon('circle-large-outline');
-  }
+  if (!review) return new vscode.ThemeIcon('circle-large-outline');
+  return new vscode.ThemeIcon(VERDICT_CODICONS[review.verdict], new vscode.ThemeColor(VERDICT_COLOURS[review.verdict]));
 }
 
 /** Where the unit's text is in the document: the first place it occurs, else the first line. */
