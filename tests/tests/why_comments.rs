@@ -319,8 +319,9 @@ fn javascript_line_and_block_why_comments() {
     doc.insert_before(&server, "load()", "// why: the API moved under /api\n  ");
     doc.save(&server);
 
-    let first = apply_edit(&server);
-    let second = apply_edit(&server);
+    // One edit removes both, each range against the saved text.
+    let request = apply_edit(&server);
+    assert_eq!(edits_of(&request, &doc.uri).len(), 2, "{request}");
     let recorded = rationales(&server.journal());
     assert_eq!(recorded.len(), 2, "{recorded:?}");
     let by_unit = |name: &str| recorded.iter().find(|r| r["unit"]["name"] == name).unwrap_or_else(|| panic!("{name}: {recorded:?}"));
@@ -334,8 +335,7 @@ fn javascript_line_and_block_why_comments() {
         assert_eq!(record["via"], "why-comment");
         assert!(!record["after"].as_str().unwrap().contains("why"), "{record}");
     }
-    doc.apply(&server, &second);
-    doc.apply(&server, &first);
+    doc.apply(&server, &request);
     assert_eq!(doc.text, UI.replace("return items.length;", "return items.filter(Boolean).length;").replace("fetch('/a')", "fetch('/api/a')"));
     assert_eq!(pending(&mut server, &doc.uri), Vec::<Value>::new());
     server.shutdown_and_exit();

@@ -42,18 +42,19 @@ impl WhyClient {
         }
     }
 
-    /// One edit of one document, checked against the document's version where the client can.
-    fn edit(self, uri: Uri, version: i32, edit: TextEdit) -> WorkspaceEdit {
+    /// Edits of one document (each against the document as it is, not overlapping), checked
+    /// against the document's version where the client can.
+    fn edit(self, uri: Uri, version: i32, edits: Vec<TextEdit>) -> WorkspaceEdit {
         if self.document_changes {
             WorkspaceEdit {
                 document_changes: Some(lsp::DocumentChanges::Edits(vec![TextDocumentEdit {
                     text_document: OptionalVersionedTextDocumentIdentifier { uri, version: Some(version) },
-                    edits: vec![OneOf::Left(edit)],
+                    edits: edits.into_iter().map(OneOf::Left).collect(),
                 }])),
                 ..Default::default()
             }
         } else {
-            WorkspaceEdit { changes: Some(HashMap::from([(uri, vec![edit])])), ..Default::default() }
+            WorkspaceEdit { changes: Some(HashMap::from([(uri, edits)])), ..Default::default() }
         }
     }
 }
@@ -72,9 +73,10 @@ pub fn diagnostic(note: &WhyNote) -> Diagnostic {
     }
 }
 
-/// After a save: shows the document's notes on why-comments, and asks the editor to remove each
-/// recorded one. Runs as a task: the editor answers `workspace/applyEdit` through the very stream
-/// the transport is reading, so it must not be awaited there.
+/// After a save: shows the document's notes on why-comments, and asks the editor to remove the
+/// recorded ones, in one edit (each removal is computed against the saved version, so a second
+/// edit after the first would be stale). Runs as a task: the editor answers `workspace/applyEdit`
+/// through the very stream the transport is reading, so it must not be awaited there.
 pub fn after_save(shared: &Arc<Shared>, key: &str, removals: Vec<Removal>) {
     let shared = shared.clone();
     let key = key.to_owned();
@@ -92,17 +94,19 @@ pub fn after_save(shared: &Arc<Shared>, key: &str, removals: Vec<Removal>) {
             tracing::info!("the editor cannot apply edits: recorded why-comments stay in {key}");
             return;
         }
-        for removal in removals {
-            let Ok(uri) = removal.key.parse::<Uri>() else { continue };
-            let edit = TextEdit { range: range(removal.range), new_text: String::new() };
-            match shared.client.apply_edit(client.edit(uri, removal.version, edit)).await {
-                Ok(answer) if answer.applied => {}
-                Ok(answer) => tracing::info!(
-                    "the editor kept a recorded why-comment in {key}: {}",
-                    answer.failure_reason.as_deref().unwrap_or("no reason given")
-                ),
-                Err(err) => tracing::warn!("removing a recorded why-comment in {key} failed: {err}"),
-            }
+        let Ok(uri) = key.parse::<Uri>() else { return };
+        let version = removals[0].version;
+        let edits = removals
+            .iter()
+            .map(|removal| TextEdit { range: range(removal.range), new_text: String::new() })
+            .collect();
+        match shared.client.apply_edit(client.edit(uri, version, edits)).await {
+            Ok(answer) if answer.applied => {}
+            Ok(answer) => tracing::info!(
+                "the editor kept the recorded why-comments of {key}: {}",
+                answer.failure_reason.as_deref().unwrap_or("no reason given")
+            ),
+            Err(err) => tracing::warn!("removing the recorded why-comments of {key} failed: {err}"),
         }
     });
 }
@@ -136,7 +140,7 @@ pub async fn explain(shared: &Shared, session: &Session, arguments: Vec<Value>) 
     let skeleton = session.why_skeleton(&args.change_id).map_err(|refusal| invalid(refusal.to_string()))?;
     let uri: Uri = skeleton.key.parse().map_err(|_| invalid(format!("{} is not a URI", skeleton.key)))?;
     let at = range((skeleton.at, skeleton.at));
-    let edit = client.edit(uri.clone(), skeleton.version, TextEdit { range: at, new_text: skeleton.text });
+    let edit = client.edit(uri.clone(), skeleton.version, vec![TextEdit { range: at, new_text: skeleton.text }]);
     let applied = match shared.client.apply_edit(edit).await {
         Ok(answer) => answer.applied,
         Err(err) => {
