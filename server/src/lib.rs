@@ -4,8 +4,10 @@
 pub mod cli;
 pub mod config;
 mod git;
+pub mod history;
 pub mod journal;
 pub mod lsp;
+pub mod reviews;
 pub mod session;
 pub mod store;
 pub mod syntax;

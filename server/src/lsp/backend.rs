@@ -12,7 +12,8 @@ use tower_lsp_server::{Client, LanguageServer};
 use std::collections::HashSet;
 use std::time::Instant;
 
-use super::{commands, convert, prompts, why};
+use super::{commands, convert, history, prompts, why};
+use crate::history::History;
 use crate::journal::record::NameVersion;
 use crate::session::{DocumentChanges, Identity, Level, Notice, Notices, Session};
 
@@ -27,6 +28,8 @@ pub struct Shared {
     edited: tokio::sync::Notify,
     /// What the client can do with the edits why-comments need; set by `initialize`.
     why_client: OnceLock<why::WhyClient>,
+    /// What was recorded, for reviewers and hover.
+    pub history: Arc<History>,
 }
 
 impl Shared {
@@ -122,6 +125,7 @@ impl Backend {
             edited: tokio::sync::Notify::new(),
             lens_refresh: AtomicBool::new(false),
             why_client: OnceLock::new(),
+            history: Arc::default(),
         };
         Self { shared: Arc::new(shared), runtime: tokio::runtime::Handle::current() }
     }
@@ -156,7 +160,7 @@ fn settings_of(options: Option<&Value>) -> Option<Value> {
 }
 
 impl Backend {
-    fn session(&self) -> Result<&Arc<Session>> {
+    pub(super) fn session(&self) -> Result<&Arc<Session>> {
         self.shared.session().ok_or_else(tower_lsp_server::jsonrpc::Error::internal_error)
     }
 
@@ -239,6 +243,7 @@ impl LanguageServer for Backend {
                     ..Default::default()
                 })),
                 code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands,
                     ..Default::default()
@@ -263,7 +268,12 @@ impl LanguageServer for Backend {
     async fn initialized(&self, _: InitializedParams) {
         if let Some(session) = self.shared.session() {
             tokio::spawn(settle(self.shared.clone(), session.clone()));
+            history::refresh_index(session, &self.shared.history);
         }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        self.hover_rationales(params).await
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -299,7 +309,8 @@ impl LanguageServer for Backend {
             _ => commands::execute(session, &params.command, params.arguments),
         };
         if result.is_ok() {
-            // The explained change's diagnostic goes at once.
+            // The explained change's diagnostic goes at once, and hover shows its rationale.
+            history::refresh_index(session, &self.shared.history);
             self.shared.publish_all(session).await;
         }
         result

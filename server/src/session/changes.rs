@@ -23,6 +23,14 @@ pub struct PendingView {
     pub name_range: (Position, Position),
 }
 
+/// A unit of a tracked document, named as the journal names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitAt {
+    pub folder: std::path::PathBuf,
+    pub path: String,
+    pub name: String,
+}
+
 /// The pending changes of one document.
 #[derive(Clone, Debug)]
 pub struct DocumentChanges {
@@ -177,6 +185,30 @@ impl Session {
                 })
                 .collect(),
         }
+    }
+
+    /// The innermost unit (not the module) at `position` of a tracked document, brought up to
+    /// date first.
+    pub fn unit_at(&self, key: &str, position: Position) -> Option<UnitAt> {
+        self.with_document(key, |tracked| {
+            self.refresh(tracked);
+            let encoding = self.identity.encoding;
+            let rope = tracked.document.rope();
+            let byte = rope.char_to_byte(crate::text::to_char(rope, position, encoding).ok()?);
+            let unit = tracked
+                .extracted
+                .as_ref()?
+                .all()
+                .iter()
+                .filter(|unit| !unit.is_module() && unit.range.contains(&byte))
+                .min_by_key(|unit| unit.range.len())?;
+            Some(UnitAt {
+                folder: tracked.folder.root.clone(),
+                path: tracked.path.clone(),
+                name: unit.qualified.clone(),
+            })
+        })
+        .flatten()
     }
 
     /// The ready changes of a document: what its diagnostics show.

@@ -26,7 +26,7 @@ use crate::tracking::{relative_path, Exclusions};
 use crate::units::incremental::Units;
 use crate::units::tracker::{EditSpan, Tracker};
 
-pub use changes::{DocumentChanges, PendingView, Refusal, Via};
+pub use changes::{DocumentChanges, PendingView, Refusal, UnitAt, Via};
 pub use why::{Removal, Skeleton, WhyNote, RECORDED as WHY_RECORDED, REFUSED as WHY_REFUSED};
 
 /// Something the person at the editor should be told.
@@ -147,6 +147,18 @@ impl Session {
             self.documents.retain(|_, doc| !Arc::ptr_eq(&doc.folder, &folder));
             folder.end(EndReason::Shutdown);
         }
+    }
+
+    /// The workspace folders, in the order they were added.
+    pub fn folder_roots(&self) -> Vec<PathBuf> {
+        self.folders.read().unwrap().iter().map(|folder| folder.root.clone()).collect()
+    }
+
+    /// Who reviews in workspace folder `root`: its configured author, as for recording.
+    pub fn reviewer(&self, root: &Path) -> String {
+        let folders = self.folders.read().unwrap();
+        let configured = folders.iter().find(|f| f.root == root).and_then(|f| f.config().author);
+        resolve_author(configured.as_deref(), root)
     }
 
     /// Applies new editor settings to every folder (they take effect for documents opened from

@@ -8,7 +8,7 @@
 //   node tests/editors/vscode/e2e.mjs         after run.sh has run once (VSIX must exist)
 //
 // Environment: E2E_ROOT (default /tmp/vscode-e2e: code-server, playwright-core; see
-// ../shared/recipes/vscode), VSIX (default editors/vscode/rationale.vsix), CHROMIUM (default
+// install-tools.sh), VSIX (default editors/vscode/rationale.vsix), CHROMIUM (default
 // /usr/bin/chromium), E2E_TIMEOUT_MS (per wait, default 30000), E2E_KEEP=1 (leave code-server
 // running and print its URL). Screenshots go to tests/artifacts/.
 import { spawn, spawnSync } from 'node:child_process';
