@@ -146,6 +146,10 @@ impl History {
         let (reviews, _) = Reviews::read(&file.folder);
         self.with_journal(&file, |journal| {
             journal.refresh()?;
+            if journal.journal().has_no_records() {
+                // A server that is starting has not written its first line yet.
+                return Ok(Vec::new());
+            }
             if granularity == timeline::Granularity::Edits {
                 // Whoever asks for every edit steps through them next: make each step cheap now.
                 journal.warm()?;
@@ -205,9 +209,10 @@ impl History {
         let (session, seq) = pair.rsplit_once(':').ok_or_else(unknown)?;
         let seq: u64 = seq.parse().map_err(|_| unknown())?;
         let file = catalog::find(folders, session, None).map_err(|_| unknown())?;
-        let is_pair = self.with_journal(&file, |journal| {
-            journal.refresh()?;
-            Ok(journal.explanation_at(seq)?.is_some_and(|e| e.text.is_some()))
+        let is_pair = self.with_journal(&file, |journal| match journal.explanation_at(seq) {
+            Ok(explanation) => Ok(explanation.is_some_and(|e| e.text.is_some())),
+            Err(HistoryError::SeqPastEnd { .. }) => Ok(false),
+            Err(err) => Err(err),
         })?;
         if !is_pair {
             return Err(unknown());
