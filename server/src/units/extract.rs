@@ -804,6 +804,33 @@ mod tests {
     }
 
     #[test]
+    fn why_comments_are_no_part_of_any_unit() {
+        let language = language_named("python").unwrap();
+        let hiding = |source: &str, marker: &str| {
+            let rope = Rope::from_str(source);
+            extract_hiding(language, &parse(language, &rope), &rope, marker)
+        };
+        let plain = "class A:\n    def f(self):\n        return 1\n";
+        let with = "# why: a reason above the class\nclass A:\n    # why: a reason\n    #   continued\n    def f(self):\n        return 1  # why: trailing\n";
+        let (units, hidden) = hiding(with, "why:");
+        assert_eq!(hidden.len(), 3, "{hidden:?}");
+        let (expected, none) = hiding(plain, "why:");
+        assert!(none.is_empty());
+        let seen = |units: &[Unit]| {
+            units
+                .iter()
+                .map(|u| (u.qualified.clone(), u.signature, u.text.to_string(), u.own_text.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seen(&units), seen(&expected));
+        // Without a marker they are comments like any other, and part of their units.
+        let (units, hidden) = hiding(with, "");
+        assert!(hidden.is_empty());
+        assert_ne!(named(&units, "A.f").signature, named(&expected, "A.f").signature);
+        assert!(named(&units, "A.f").text.contains("# why: trailing"));
+    }
+
+    #[test]
     fn every_query_file_compiles_and_every_language_has_one() {
         let grammars = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../grammars");
         let mut folders = Vec::new();
