@@ -81,7 +81,6 @@ pub struct WhyNote {
 /// A recorded why-comment the editor is asked to remove: `range` of the document at `version`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Removal {
-    pub key: String,
     pub version: i32,
     pub range: (Position, Position),
 }
@@ -146,7 +145,7 @@ impl Session {
             let version = tracked.document.version();
             removals
                 .into_iter()
-                .map(|cut| Removal { key: key.to_owned(), version, range: positions(rope, &cut, encoding) })
+                .map(|cut| Removal { version, range: positions(rope, &cut, encoding) })
                 .collect()
         })
         .unwrap_or_default()
@@ -210,8 +209,10 @@ impl Session {
             let marker = tracked.folder.config().why_marker;
             let rope = tracked.document.rope();
             let line = rope.byte_to_line(change.range.start.min(rope.len_bytes()));
-            let indent: String =
-                rope.line(line).chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+            let text = rope.line(line);
+            let indent: String = text.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+            // The line break the file uses, so a CRLF file stays one.
+            let crlf = text.len_chars() >= 2 && text.char(text.len_chars() - 2) == '\r';
             let head = format!("{indent}{} {marker} ", tracked.language.line_comment);
             let column = match encoding {
                 Encoding::Utf8 => head.len(),
@@ -222,7 +223,7 @@ impl Session {
                 version: tracked.document.version(),
                 at: Position::new(line as u32, 0),
                 cursor: Position::new(line as u32, column as u32),
-                text: format!("{head}\n"),
+                text: format!("{head}{}", if crlf { "\r\n" } else { "\n" }),
             })
         })
         .flatten()
