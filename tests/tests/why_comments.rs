@@ -466,3 +466,27 @@ fn explain_in_an_editor_that_cannot_apply_edits_says_how_to_write_a_why_comment(
     assert!(error.message.contains("why:"), "{}", error.message);
     server.shutdown_and_exit();
 }
+
+#[test]
+fn an_editor_without_versioned_edits_gets_plain_changes() {
+    let mut server = Server::start(ServerOptions {
+        initialization_options: Some(json!({"settleMs": 0})),
+        held_requests: vec!["workspace/applyEdit".into()],
+        capabilities: Some(json!({"workspace": {"workspaceEdit": null}})),
+        ..ServerOptions::default()
+    });
+    let mut doc = Doc::open(&server, "app.py", APP);
+    doc.replace(&server, "return 1", "return 42");
+    doc.insert_before(&server, "def helper", "# why: callers need the real answer now\n");
+    doc.save(&server);
+    let request = apply_edit(&server);
+    let edit = &request["params"]["edit"];
+    assert!(edit.get("documentChanges").is_none(), "{request}");
+    assert_eq!(
+        edit["changes"][doc.uri.as_str()],
+        json!([{"range": {"start": {"line": 8, "character": 0}, "end": {"line": 9, "character": 0}}, "newText": ""}])
+    );
+    server.respond(&request, json!({"applied": false}));
+    assert_eq!(rationales(&server.journal()).len(), 1);
+    server.shutdown_and_exit();
+}
