@@ -209,6 +209,20 @@ fn a_why_comment_above_a_changed_function_is_its_rationale_and_the_editor_remove
     doc.save(&server);
     diagnostics(&server, &doc.uri, |d| d.is_empty());
     assert_eq!(rationales(&server.journal()).len(), 1);
+
+    // Hover over the function shows the rationale (the index catches up in the background).
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let hover = server.request_ok(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": doc.uri}, "position": {"line": 8, "character": 6}}),
+        );
+        if hover["contents"]["value"].as_str().is_some_and(|t| t.contains("callers need the real answer now")) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "hover never showed the rationale: {hover}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     server.shutdown_and_exit();
 }
 

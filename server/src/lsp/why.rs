@@ -88,7 +88,9 @@ pub fn after_save(shared: &Arc<Shared>, key: &str, removals: Vec<Removal>) {
         if removals.is_empty() {
             return;
         }
+        // Something was recorded: the prompts changed, and hover shows the new rationale.
         shared.refresh_lenses();
+        super::history::refresh_index(session, &shared.history);
         let client = shared.why_client();
         if !client.apply_edit {
             tracing::info!("the editor cannot apply edits: recorded why-comments stay in {key}");
