@@ -469,7 +469,7 @@ impl Entry {
 /// Text inserted at the range's start goes before it; at its end, into it (typing at the end of a
 /// function extends the function). A range end inside the replaced text moves to the end of the
 /// replacement, a range start inside it to its beginning.
-pub(super) fn shift(range: &Range<usize>, start: usize, old_end: usize, new_end: usize) -> Range<usize> {
+pub(crate) fn shift(range: &Range<usize>, start: usize, old_end: usize, new_end: usize) -> Range<usize> {
     let after = |at: usize| at + new_end - old_end;
     let s = match range.start {
         s if s >= old_end => after(s),
