@@ -572,3 +572,44 @@ fn clients_that_can_are_asked_to_refresh_code_lenses_when_prompts_change() {
         server.shutdown_and_exit();
     }
 }
+
+/// `rationale/pendingChanges` says the shortest rationale `rationale.record` takes, so that an
+/// editor checks what the person typed against the server's rule rather than a number of its own.
+#[test]
+fn pending_changes_say_the_minimum_length_of_each_folder() {
+    let mut server = Server::spawn(ServerOptions {
+        folders: vec!["strict".into(), "plain".into()],
+        ..ServerOptions::default()
+    });
+    let strict = server.root().to_path_buf();
+    let plain = strict.parent().unwrap().join("plain");
+    std::fs::write(strict.join("rationale.toml"), "min_rationale_chars = 30\n").unwrap();
+    server.initialize();
+    let strict_uri = server.open("app.py", APP);
+    let plain_uri = rationale_tests::server::file_uri(&plain.join("ui.js"));
+    server.did_open(&plain_uri, "javascript", 1, UI);
+
+    let minimum = |server: &mut Server, params: Value| {
+        let answer = server.request_ok("rationale/pendingChanges", params);
+        answer["minRationaleChars"].clone()
+    };
+    assert_eq!(minimum(&mut server, json!({"uri": strict_uri})), json!(30), "rationale.toml's");
+    assert_eq!(minimum(&mut server, json!({"uri": plain_uri})), json!(15), "the default");
+    // Without a document: the strictest folder whose documents have changes, else of all.
+    assert_eq!(minimum(&mut server, json!({})), json!(30));
+    replace(&server, &plain_uri, 2, UI, 1, "items.length", "items.length + 1");
+    assert_eq!(pending(&mut server, &plain_uri).len(), 1);
+    assert_eq!(minimum(&mut server, json!({})), json!(15), "only ui.js has a change");
+
+    // The editor's settings win over rationale.toml, and the answer follows them at once.
+    server.notify("workspace/didChangeConfiguration", json!({"settings": {"minRationaleChars": 22}}));
+    assert_eq!(minimum(&mut server, json!({"uri": strict_uri})), json!(22));
+    assert_eq!(minimum(&mut server, json!({"uri": plain_uri})), json!(22));
+
+    // It is the rule the server applies.
+    let id = pending(&mut server, &plain_uri)[0]["id"].clone();
+    let short = execute(&mut server, "rationale.record", json!({"changeId": id, "text": "x".repeat(21)}));
+    assert!(short.unwrap_err().message.contains("at least 22 characters"));
+    execute(&mut server, "rationale.record", json!({"changeId": id, "text": "y".repeat(22)})).unwrap();
+    server.shutdown_and_exit();
+}

@@ -18,7 +18,7 @@ end, {
   complete = function(arglead, cmdline)
     return require('rationale.commands').complete(arglead, cmdline)
   end,
-  desc = 'Rationale: pending, explain, replay [session], review [session], review accept|reject|flag [note]',
+  desc = 'Rationale: pending, explain [all], replay [session], review [session], review accept|reject|flag [note]',
 })
 
 local group = vim.api.nvim_create_augroup('rationale', { clear = true })

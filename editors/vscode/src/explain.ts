@@ -1,7 +1,7 @@
 // `rationale.explain`: asks the person why a unit changed and records the answer with
 // `rationale.record`. While the input box is open, the unit's before and after are shown in a
 // diff editor beside the code (read-only documents of the `rationale-unit` scheme), closed again
-// when the box goes.
+// when the box goes. *Explain Several Changes…* records one rationale for several changes.
 //
 // Nothing typed is lost: Escape keeps the text as a draft for the unit (the change stays
 // pending, and the next explain of that unit starts from the draft); a rationale the server
@@ -9,15 +9,20 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
-import { inExplainOrder, Pending } from './pending';
-import { describeChange, ExplainArguments, PendingChange, pendingChangesRequest, RECORD } from './protocol';
-import { minRationaleChars, rationaleLength } from './settings';
+import { inExplainOrder, kindIcon, Pending, relativePath } from './pending';
+import { describeChange, ExplainArguments, PendingChange, pendingChangesRequest, PendingChangesResult, RECORD } from './protocol';
+import { rationaleLength } from './settings';
 
 export const UNIT_SCHEME = 'rationale-unit';
+
+/** Lines above the unit in its diff: as tall as the input box with its title, prompt and message. */
+const HEADER_LINES = 7;
 
 /** Serves the before and after texts of units to the diff editor; read-only by construction. */
 export class UnitContent implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly texts = new Map<string, string>();
+  /** The lines above each unit's text, by URI (see `header`). */
+  private readonly headers = new Map<string, string>();
   private counter = 0;
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
@@ -28,8 +33,10 @@ export class UnitContent implements vscode.TextDocumentContentProvider, vscode.D
 
   /** Replaces the text behind `uri`, and the diff editor showing it follows. */
   update(uri: vscode.Uri, text: string): void {
-    if (!this.texts.has(uri.toString()) || this.texts.get(uri.toString()) === text) return;
-    this.texts.set(uri.toString(), text);
+    const key = uri.toString();
+    const shown = (this.headers.get(key) ?? '') + text;
+    if (!this.texts.has(key) || this.texts.get(key) === shown) return;
+    this.texts.set(key, shown);
     this.changed.fire(uri);
   }
 
@@ -42,12 +49,27 @@ export class UnitContent implements vscode.TextDocumentContentProvider, vscode.D
     const ext = path.posix.extname(vscode.Uri.parse(change.uri).path);
     const n = ++this.counter;
     const uri = vscode.Uri.from({ scheme: UNIT_SCHEME, path: `/${n}/${change.unit.name} (${side})${ext}` });
-    this.texts.set(uri.toString(), side === 'before' ? change.before : change.after);
+    const header = UnitContent.header(change, ext);
+    this.headers.set(uri.toString(), header);
+    this.texts.set(uri.toString(), header + (side === 'before' ? change.before : change.after));
     return uri;
   }
 
   forget(uri: vscode.Uri): void {
     this.texts.delete(uri.toString());
+    this.headers.delete(uri.toString());
+  }
+
+  /**
+   * The input box is drawn over the top of the editors, the diff beside included, and no API moves
+   * it or scrolls an editor above its first line. So both sides start with the same few lines (a
+   * comment naming the change, then blank lines) as tall as the box: the unit's own lines start
+   * below it, and the diff marks nothing in them.
+   */
+  private static header(change: PendingChange, ext: string): string {
+    const comment = ext === '.py' ? '#' : '//';
+    const what = describeChange(change.unit.name, change.unit.kind, change.change);
+    return `${comment} Rationale: ${what} in ${relativePath(change.uri)}\n` + '\n'.repeat(HEADER_LINES - 1);
   }
 }
 
@@ -139,10 +161,15 @@ export class Explainer {
   }
 
   private async pendingOf(client: LanguageClient, uri: string): Promise<PendingChange[]> {
+    return (await this.answerFor(client, uri)).changes;
+  }
+
+  /** The server's answer for one document (or all): its changes and the shortest rationale it takes. */
+  private async answerFor(client: LanguageClient, uri?: string): Promise<PendingChangesResult> {
     try {
-      return (await client.sendRequest(pendingChangesRequest, { uri })).changes;
+      return await client.sendRequest(pendingChangesRequest, uri ? { uri } : {});
     } catch {
-      return []; // not (or no longer) a tracked document
+      return { changes: [] }; // not (or no longer) a tracked document
     }
   }
 
@@ -170,7 +197,9 @@ export class Explainer {
 
     let change = first;
     const documentUri = vscode.Uri.parse(change.uri);
-    const min = minRationaleChars(documentUri);
+    // The server says what it accepts (the folder's rationale.toml and the settings); without an
+    // answer the box checks nothing and the server's refusal, if any, is shown in it.
+    const min = (await this.answerFor(client, change.uri)).minRationaleChars ?? 0;
     const what = describeChange(change.unit.name, change.unit.kind, change.change);
     const diff = await this.showDiff(change);
 
@@ -274,6 +303,85 @@ export class Explainer {
     });
     box.show();
     return done;
+  }
+
+  /**
+   * *Explain Several Changes…*: pick pending changes that one reason explains, then type it once.
+   * The server records a rationale for each, sharing a `group`.
+   */
+  async explainSeveral(): Promise<void> {
+    const client = this.running();
+    if (!client) return;
+    const answer = await this.answerFor(client);
+    const changes = inExplainOrder(answer.changes);
+    if (changes.length === 0) {
+      void vscode.window.showInformationMessage('Rationale: no change is waiting for an explanation.');
+      return;
+    }
+    const items = changes.map((change) => ({
+      change,
+      label: `${kindIcon(change.unit.kind)} ${change.unit.name}`,
+      description: `${change.change} · ${relativePath(change.uri)}:${change.unit.range.start.line + 1}`,
+    }));
+    const picked = await vscode.window.showQuickPick(items, {
+      canPickMany: true,
+      title: 'Rationale: explain several changes with one rationale',
+      placeHolder: 'Tick the changes one reason explains, then press Enter',
+      matchOnDescription: true,
+    });
+    if (!picked || picked.length === 0) return;
+    if (picked.length === 1) return this.ask(client, picked[0].change);
+    const chosen = picked.map((item) => item.change);
+    const min = answer.minRationaleChars ?? 0;
+    const names = chosen.map((c) => `\`${c.unit.name}\``).join(', ');
+
+    const box = vscode.window.createInputBox();
+    box.title = `Explain ${chosen.length} changes: ${names}`;
+    box.placeholder = 'Why? One reason for all of them';
+    box.prompt = `Why did they change? At least ${min} characters. Escape records nothing.`;
+    box.ignoreFocusOut = true;
+    const shortBy = (text: string) => min - rationaleLength(text);
+    const tooShort = (text: string) =>
+      `${shortBy(text)} more character${shortBy(text) === 1 ? '' : 's'} needed (at least ${min}): say why, not only what.`;
+    let recorded = false;
+    await new Promise<void>((resolve) => {
+      const subscriptions: vscode.Disposable[] = [
+        box.onDidChangeValue((text) => {
+          box.validationMessage =
+            text.trim() && shortBy(text) > 0 ? { message: tooShort(text), severity: vscode.InputBoxValidationSeverity.Info } : undefined;
+        }),
+        box.onDidAccept(async () => {
+          const text = box.value.trim();
+          if (text === '' || shortBy(text) > 0) {
+            box.validationMessage = { message: tooShort(text), severity: vscode.InputBoxValidationSeverity.Error };
+            return;
+          }
+          box.busy = true;
+          box.enabled = false;
+          try {
+            await client.sendRequest(ExecuteCommandRequest.type, {
+              command: RECORD,
+              arguments: [{ changeIds: chosen.map((c) => c.id), text }],
+            });
+            recorded = true;
+            box.hide();
+          } catch (err) {
+            box.validationMessage = { message: `Not recorded: ${errorMessage(err)}`, severity: vscode.InputBoxValidationSeverity.Error };
+          } finally {
+            box.busy = false;
+            box.enabled = true;
+          }
+        }),
+        box.onDidHide(() => {
+          subscriptions.forEach((s) => s.dispose());
+          box.dispose();
+          resolve();
+        }),
+      ];
+      box.show();
+    });
+    if (recorded) vscode.window.setStatusBarMessage(`$(check) Rationale recorded for ${names}`, 4000);
+    this.pending.scheduleRefresh(0);
   }
 
   /** Opens the unit's before and after beside the code, without taking the focus. */

@@ -24,7 +24,7 @@ import { CLIENT_COMMANDS, EXPLAIN, ExplainArguments, PendingChange, SKIP } from 
 import { registerReview, Review } from './review';
 import { findServer, ServerNotFound } from './server';
 import { createTraceChannel } from './trace';
-import { SERVER_KEYS, serverSettings } from './settings';
+import { SERVER_KEYS, serverSettings, showCodeLenses } from './settings';
 
 const LANGUAGES = ['python', 'javascript', 'javascriptreact'];
 
@@ -51,6 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.registerTextDocumentContentProvider(UNIT_SCHEME, content),
     vscode.commands.registerCommand(EXPLAIN, (args?: ExplainArguments) => explainer.explain(args)),
     vscode.commands.registerCommand('rationale.explainNext', () => explainer.explainNext()),
+    vscode.commands.registerCommand('rationale.explainSeveral', () => explainer.explainSeveral()),
     vscode.commands.registerCommand('rationale.showPending', () => showPending(explainer)),
     vscode.commands.registerCommand('rationale.restartServer', () => confirmRestart(context)),
     vscode.commands.registerCommand('rationale.showOutput', () => output.show(true)),
@@ -61,6 +62,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           .then((pick) => pick && confirmRestart(context));
       } else if (SERVER_KEYS.some((key) => event.affectsConfiguration(`rationale.${key}`))) {
         void sendSettings();
+        // Lenses follow `rationale.codelens` at once, not at the next edit.
+        if (event.affectsConfiguration('rationale.codelens')) refreshCodeLenses(vscode.workspace.textDocuments.map((d) => d.uri));
       }
     }),
     // The count follows the server's prompts (it publishes a diagnostic when a change becomes
@@ -152,6 +155,15 @@ async function restartNow(context: vscode.ExtensionContext): Promise<void> {
     traceOutputChannel: trace,
     stdioOptions: { stdout: forwardLines((line) => output.info(line)), stderr: forwardLines(logServerLine) },
     initializationOptions: { clientCommands: CLIENT_COMMANDS, ...serverSettings() },
+    middleware: {
+      provideCodeLenses: (document, token, next) => (showCodeLenses(document.uri) ? next(document, token) : []),
+      executeCommand: async (command, args, next) => {
+        const result = await next(command, args);
+        // *Skip* from the quick fix runs on the server; say that it was done.
+        if (command === SKIP) skipped(args[0]?.changeId);
+        return result;
+      },
+    },
   };
   const started = new LanguageClient('rationale', 'Rationale', serverOptions, clientOptions);
   started.onDidChangeState((event) => {
@@ -196,6 +208,13 @@ function refreshCodeLenses(uris: readonly vscode.Uri[]): void {
       shape.onDidChangeCodeLensEmitter.fire();
     }
   }
+}
+
+/** A short confirmation that a change was skipped, gone after a few seconds. */
+function skipped(changeId?: string): void {
+  const unit = pending.current.find((change) => change.id === changeId)?.unit.name;
+  vscode.window.setStatusBarMessage(`$(check) Rationale: skipped ${unit ? `\`${unit}\`` : 'the change'}: no explanation needed`, 4000);
+  pending.scheduleRefresh(0);
 }
 
 /** Calls `sink` with every line of `input`. */
@@ -281,7 +300,7 @@ async function showPending(explainer: Explainer): Promise<void> {
   } else {
     try {
       await client.sendRequest(ExecuteCommandRequest.type, { command: SKIP, arguments: [{ changeId: change.id }] });
-      vscode.window.setStatusBarMessage(`Rationale: skipped \`${change.unit.name}\``, 4000);
+      skipped(change.id);
     } catch (err) {
       void vscode.window.showErrorMessage(`Rationale: could not skip \`${change.unit.name}\`: ${err instanceof Error ? err.message : String(err)}`);
     }

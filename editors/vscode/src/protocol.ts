@@ -38,6 +38,8 @@ export interface PendingChangesParams {
 
 export interface PendingChangesResult {
   changes: PendingChange[];
+  /** The shortest rationale `rationale.record` accepts for these changes (trimmed, in characters). */
+  minRationaleChars?: number;
 }
 
 export const pendingChangesRequest = new RequestType<PendingChangesParams, PendingChangesResult, void>(

@@ -52,8 +52,31 @@ export function minRationaleChars(documentUri?: vscode.Uri): number {
   return DEFAULT_MIN_RATIONALE_CHARS;
 }
 
+/**
+ * Whether VS Code shows the code lenses: the setting if set, else `codelens` in the `rationale.toml`
+ * of the document's folder, else no. The server's own default is on, but in VS Code a lens that
+ * appears pushes the code down a line while the person reads it, and the diagnostic, the quick fix
+ * and the status bar already say the same; so the extension leaves lenses off unless asked.
+ */
+export function showCodeLenses(documentUri: vscode.Uri): boolean {
+  const fromSetting = explicit<boolean>(vscode.workspace.getConfiguration('rationale', documentUri), 'codelens');
+  if (typeof fromSetting === 'boolean') return fromSetting;
+  const folder = vscode.workspace.getWorkspaceFolder(documentUri);
+  if (folder && folder.uri.scheme === 'file') {
+    const fromFile = readTomlValue(path.join(folder.uri.fsPath, 'rationale.toml'), 'codelens', '(true|false)');
+    if (fromFile !== undefined) return fromFile === 'true';
+  }
+  return false;
+}
+
 /** A top-level `key = <integer>` of a small TOML file; anything fancier is left to the server. */
 function readTomlInteger(file: string, key: string): number | undefined {
+  const value = readTomlValue(file, key, '([0-9_]+)');
+  return value === undefined ? undefined : Number(value.replace(/_/g, ''));
+}
+
+/** A top-level `key = <value>` of a small TOML file, the value matching `pattern` (one group). */
+function readTomlValue(file: string, key: string, pattern: string): string | undefined {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -62,8 +85,8 @@ function readTomlInteger(file: string, key: string): number | undefined {
   }
   for (const line of text.split(/\r?\n/)) {
     if (/^\s*\[/.test(line)) return undefined; // the first table ends the top level
-    const match = new RegExp(`^\\s*${key}\\s*=\\s*([0-9_]+)\\s*(#.*)?$`).exec(line);
-    if (match) return Number(match[1].replace(/_/g, ''));
+    const match = new RegExp(`^\\s*${key}\\s*=\\s*${pattern}\\s*(#.*)?$`).exec(line);
+    if (match) return match[1];
   }
   return undefined;
 }

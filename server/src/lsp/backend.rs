@@ -180,7 +180,15 @@ impl Backend {
             .iter()
             .flat_map(|doc| doc.changes.iter().map(|view| prompts::pending_json(&doc.key, view)))
             .collect();
-        Ok(serde_json::json!({ "changes": changes }))
+        // The document's folder's minimum; for all documents, the strictest of the folders whose
+        // changes are listed, since one rationale may be sent for several of them at once.
+        let min_rationale_chars = documents
+            .iter()
+            .filter(|doc| params.uri.is_some() || !doc.changes.is_empty())
+            .map(|doc| doc.min_rationale_chars)
+            .max()
+            .unwrap_or_else(|| session.min_rationale_chars());
+        Ok(serde_json::json!({ "changes": changes, "minRationaleChars": min_rationale_chars }))
     }
 }
 

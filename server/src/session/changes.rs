@@ -38,12 +38,15 @@ pub struct DocumentChanges {
     pub changes: Vec<PendingView>,
     /// What the person is told about the document's why-comments, as of its last save.
     pub notes: Vec<super::WhyNote>,
+    /// The shortest rationale the document's folder accepts, so editors check what they send.
+    pub min_rationale_chars: usize,
 }
 
 impl DocumentChanges {
     /// Nothing to show for a document (one that was closed, say).
     pub fn none(key: String) -> Self {
-        Self { key, changes: Vec::new(), notes: Vec::new() }
+        let min_rationale_chars = crate::config::Config::default().min_rationale_chars;
+        Self { key, changes: Vec::new(), notes: Vec::new(), min_rationale_chars }
     }
 }
 
@@ -159,14 +162,15 @@ impl Session {
         self.refresh(tracked);
         let settle = Self::settle_duration(tracked);
         let notes = self.why_notes(tracked);
+        let min_rationale_chars = tracked.folder.config().min_rationale_chars;
         let Some(units) = &mut tracked.units else {
-            return DocumentChanges { key: key.to_owned(), changes: Vec::new(), notes };
+            return DocumentChanges { key: key.to_owned(), changes: Vec::new(), notes, min_rationale_chars };
         };
         units.update_readiness(Instant::now(), settle);
         let pending: Vec<PendingChange> =
             units.pending().filter(|c| c.ready || !ready_only).collect();
         let changes = pending.into_iter().map(|c| self.view(tracked, c)).collect();
-        DocumentChanges { key: key.to_owned(), changes, notes }
+        DocumentChanges { key: key.to_owned(), changes, notes, min_rationale_chars }
     }
 
     /// Every pending change of one document (`Some(key)`) or of all tracked documents.
@@ -185,6 +189,14 @@ impl Session {
                 })
                 .collect(),
         }
+    }
+
+    /// The shortest rationale the workspace accepts when no document is named: the strictest of
+    /// its folders (the default without any).
+    pub fn min_rationale_chars(&self) -> usize {
+        let folders = self.folders.read().unwrap();
+        let strictest = folders.iter().map(|folder| folder.config().min_rationale_chars).max();
+        strictest.unwrap_or_else(|| crate::config::Config::default().min_rationale_chars)
     }
 
     /// The innermost unit (not the module) at `position` of a tracked document, brought up to

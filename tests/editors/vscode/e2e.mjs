@@ -223,6 +223,23 @@ async function quickFix(title) {
   return { titles, first: target === 0 };
 }
 
+/**
+ * Whether the input box leaves the unit's lines in the diff beside in sight: the top of every line
+ * of the diff that holds `firstLine` (the unit's first line, on both sides) is below the box's
+ * bottom edge.
+ */
+async function diffBelowBox(firstLine) {
+  const box = await quickInput().boundingBox();
+  const lines = page.locator('.monaco-diff-editor .view-line', { hasText: firstLine });
+  const tops = [];
+  for (let i = 0; i < (await lines.count()); i++) {
+    const at = await lines.nth(i).boundingBox();
+    if (at) tops.push(Math.round(at.y));
+  }
+  const bottom = box ? Math.round(box.y + box.height) : null;
+  return { ok: box !== null && tops.length >= 2 && tops.every((top) => top >= bottom), detail: `box bottom ${bottom}, unit lines at ${tops.join(', ')}` };
+}
+
 async function waitForPrompt(titlePart) {
   await page.locator('.quick-input-widget .quick-input-title', { hasText: titlePart }).waitFor();
   await quickInputBox().waitFor();
@@ -339,6 +356,8 @@ async function main() {
   );
   check('the change is marked in the editor (information diagnostic)', squiggle);
   check('status bar counts 1', await waitOrNull(async () => (await statusCount()) === 1, 'count 1'), await statusItem().innerText());
+  await sleep(1000); // a lens would come with the diagnostic
+  check('no code lens by default in VS Code (the code does not jump)', (await activeEditor().locator('.codelens-decoration').count()) === 0);
 
   const fix = await step('Ctrl+. and Explain', () => quickFix('Explain the change to `helper`'));
   check('Ctrl+. offers "Explain the change to `helper`…" first', fix.first, fix.titles.join(' | '));
@@ -356,6 +375,10 @@ async function main() {
   check('the diff tab is titled after the unit', diffTab > 0);
   const diffText = await page.locator('.monaco-diff-editor').first().innerText().catch(() => '');
   check('the diff shows the unit as it is now', /return x \+ 1 \* 2/.test(diffText.replace(/\u00a0/g, ' ')), diffText.replace(/\s+/g, ' '));
+  await sleep(500); // the diff editor lays itself out
+  const unitInSight = await diffBelowBox(/def.helper/);
+  check('the input box hides none of the unit in the diff (both sides below the box)', unitInSight.ok, unitInSight.detail);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-explain-diff.png') });
   check('the input box has the keyboard focus', await quickInputBox().evaluate((el) => el === document.activeElement));
 
   // Too short: the box says how many more characters, and Enter keeps it open with the text.
@@ -374,6 +397,8 @@ async function main() {
   check('... says why', /more characters needed/.test(refusedMessage), refusedMessage);
   check('... and keeps the text', keptValue === 'double it', keptValue);
   await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-explain-too-short.png') });
+  const stillInSight = await diffBelowBox(/def.helper/);
+  check('... nor with its message under it', stillInSight.ok, stillInSight.detail);
 
   const RATIONALE_PY = 'double it: callers expect the scaled offset, not the raw one';
   await page.keyboard.type(RATIONALE_PY.slice('double it'.length), { delay: 5 });
@@ -460,8 +485,12 @@ async function main() {
   check('... and picking it jumps to the unit', cursor, await page.locator('.statusbar-item', { hasText: /Ln \d+/ }).first().innerText().catch(() => ''));
   const skipFix = await quickFix('Skip `Calc.add`');
   check('Ctrl+. offers Explain then Skip for the method', skipFix.titles[0]?.includes('Explain the change to `Calc.add`'), skipFix.titles.join(' | '));
+  const skipped = page.locator('.statusbar-item', { hasText: 'skipped `Calc.add`' });
+  const confirmed = await waitOrNull(async () => (await skipped.count()) > 0 && (await skipped.first().innerText()), 'the skip confirmation', 5000);
+  check('Skip is confirmed in the status bar', confirmed && /no explanation needed/.test(confirmed), confirmed || '');
   const skip = await waitOrNull(() => recordsOf('skip', 'Calc.add')[0], 'the skip record', 5000);
   check('Skip is journaled', skip && skip.unit.kind === 'method', skip && JSON.stringify(skip.unit));
+  check('... and the confirmation goes away', await waitOrNull(async () => (await skipped.count()) === 0, 'the confirmation to go', 10000));
   check('status bar back to 0 after the skip', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 10000), await statusItem().innerText());
 
   // ---- a refusal by the server keeps the text: the change is edited away while the box is open ----
@@ -511,7 +540,7 @@ async function main() {
   // heard of the new setting, and the box must allow it too.
   fs.writeFileSync(
     path.join(WORKSPACE, '.vscode', 'settings.json'),
-    JSON.stringify({ 'rationale.settleMs': SETTLE_MS, 'rationale.minRationaleChars': 10 }, null, 2),
+    JSON.stringify({ 'rationale.settleMs': SETTLE_MS, 'rationale.minRationaleChars': 10, 'rationale.codelens': true }, null, 2),
   );
   await sleep(1500); // VS Code notices the file, the extension sends the settings
   await step('change Calc.add again and explain it briefly through the code lens', async () => {
@@ -547,6 +576,42 @@ async function main() {
   await reviewScenario({
     page, check, step, waitFor, waitOrNull, sleep, runCommand, quickInput, quickInputBox, recordsOf, WORKSPACE, ARTIFACTS,
   });
+
+  // ---- one rationale for several changes ----
+  await step('change greet and Calc.add', async () => {
+    await openFile('util.js', 'function greet');
+    await gotoLineEnd(2);
+    await page.keyboard.press('ArrowLeft'); // before the ';'
+    await page.keyboard.type('.normalize()', { delay: 40 });
+    await openFile('calc.py', 'def helper');
+    await gotoLineEnd(7);
+    await page.keyboard.type(' + 2', { delay: 40 });
+  });
+  check('two changes counted', await waitOrNull(async () => (await statusCount()) === 2, 'count 2', 15000), await statusItem().innerText().catch(() => ''));
+  const before = { greet: recordsOf('rationale', 'greet').length, add: recordsOf('rationale', 'Calc.add').length };
+  await runCommand('Rationale: Explain Several Changes');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'explain several changes' }).waitFor();
+  const severalRows = page.locator('.quick-input-list .monaco-list-row');
+  await severalRows.first().waitFor();
+  const severalTitles = await severalRows.allInnerTexts();
+  check('Explain Several Changes lists the pending changes', severalTitles.some((t) => t.includes('greet')) && severalTitles.some((t) => t.includes('Calc.add')), severalTitles.join(' | '));
+  await page.locator('.quick-input-widget .quick-input-check-all').click();
+  await page.keyboard.press('Enter');
+  await waitForPrompt('Explain 2 changes');
+  const severalPrompt = await quickInputMessage().innerText().catch(() => '');
+  check('... then one input, with the server\'s minimum', /At least 10 characters/.test(severalPrompt), severalPrompt);
+  const RATIONALE_SEVERAL = 'inputs from the new form come unnormalised';
+  await page.keyboard.type(RATIONALE_SEVERAL, { delay: 5 });
+  await page.keyboard.press('Enter');
+  await quickInput().waitFor({ state: 'hidden' });
+  const grouped = await waitOrNull(() => {
+    const greet = recordsOf('rationale', 'greet');
+    const add = recordsOf('rationale', 'Calc.add');
+    return greet.length === before.greet + 1 && add.length === before.add + 1 && [greet.at(-1), add.at(-1)];
+  }, 'the two records', 5000);
+  check('one rationale is recorded for each change', grouped && grouped.every((r) => r.text === RATIONALE_SEVERAL), grouped && JSON.stringify(grouped.map((r) => r.text)));
+  check('... the records sharing one group', grouped && grouped[0].group && grouped[0].group === grouped[1].group, grouped && JSON.stringify(grouped.map((r) => r.group)));
+  check('status bar back to 0 after explaining both', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 10000), await statusItem().innerText().catch(() => ''));
 
   // ---- a server path that does not work: a clear error, and the status bar says so ----
   // rationale.server.path is machine-scoped: with code-server's extension host on the "remote"

@@ -1,5 +1,6 @@
 --- `:Rationale {subcommand}`: `pending` fills the quickfix list with the pending changes, `explain`
---- explains the change under the cursor, else the next one; `replay` and `review` are for
+--- explains the change under the cursor, else the next one, `explain all` several changes with one
+--- rationale; `replay` and `review` are for
 --- reviewers (`rationale.replay`, `rationale.review`).
 local rationale = require('rationale')
 
@@ -143,6 +144,65 @@ function M.explain()
   end)
 end
 
+--- `:Rationale explain all`: tick the pending changes that one reason explains, then type it
+--- once. `vim.ui.select` picks one item at a time, so the list comes back after each pick with the
+--- ticked changes marked, until the person picks the line that explains them (or cancels).
+--- @param on_done? fun(result: 'recorded'|'cancelled') for tests and callers that go on afterwards
+function M.explain_several(on_done)
+  on_done = on_done or function() end
+  local clients = rationale.clients()
+  if #clients == 0 then
+    return no_server()
+  end
+  -- One rationale is recorded by one server: the changes of the current buffer's client.
+  local client = rationale.clients(vim.api.nvim_get_current_buf())[1] or clients[1]
+  rationale.request(client, 'rationale/pendingChanges', vim.empty_dict(), function(err, result)
+    if err then
+      return notify(err.message, vim.log.levels.WARN)
+    end
+    local changes = (result or {}).changes or {}
+    if #changes == 0 then
+      notify('no pending changes: everything is explained')
+      return on_done('cancelled')
+    end
+    local ticked = {}
+    local function choose()
+      local count = vim.tbl_count(ticked)
+      local items = { { done = true } }
+      vim.list_extend(items, changes)
+      vim.ui.select(items, {
+        prompt = 'Rationale: tick the changes one reason explains',
+        kind = 'rationale.several',
+        format_item = function(item)
+          if item.done then
+            return count == 0 and 'Explain the ticked changes (tick some first)'
+              or ('Explain the %d ticked change%s'):format(count, count == 1 and '' or 's')
+          end
+          local path = vim.fn.fnamemodify(vim.uri_to_fname(item.uri), ':~:.')
+          return ('[%s] %s %s (%s:%d)'):format(ticked[item.id] and 'x' or ' ', item.change,
+            rationale.described(item.unit.kind, item.unit.name), path, item.unit.range.start.line + 1)
+        end,
+      }, function(item)
+        if not item then
+          return on_done('cancelled')
+        end
+        if not item.done then
+          ticked[item.id] = not ticked[item.id] or nil
+          return vim.schedule(choose)
+        end
+        if count == 0 then
+          return vim.schedule(choose)
+        end
+        local chosen = vim.tbl_filter(function(change)
+          return ticked[change.id]
+        end, changes)
+        require('rationale.explain').explain_several(client, chosen, result.minRationaleChars, on_done)
+      end)
+    end
+    choose()
+  end)
+end
+
 local VERDICTS = { 'accept', 'reject', 'flag' }
 
 --- `:Rationale replay [session]`
@@ -164,7 +224,10 @@ M.subcommands = {
   pending = function()
     M.pending()
   end,
-  explain = function()
+  explain = function(args)
+    if args[1] == 'all' then
+      return M.explain_several()
+    end
     M.explain()
   end,
   replay = M.replay,
@@ -198,6 +261,9 @@ function M.complete(arglead, cmdline)
     local names = vim.tbl_keys(M.subcommands)
     table.sort(names)
     return matching(names, arglead)
+  end
+  if before == 2 and words[2] == 'explain' then
+    return matching({ 'all' }, arglead)
   end
   if before == 2 and (words[2] == 'replay' or words[2] == 'review') then
     local candidates = require('rationale.sessions').ids()

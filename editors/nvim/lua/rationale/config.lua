@@ -14,9 +14,9 @@ M.filetypes = { 'python', 'javascript', 'javascriptreact' }
 --- monorepo can have settings of its own.
 M.root_markers = { 'rationale.toml', '.git' }
 
---- The command that the plugin implements itself; the server leaves it out of its
---- `executeCommandProvider` when the client says so.
-M.client_commands = { 'rationale.explain' }
+--- The commands that the plugin implements itself (explain asks, skip says it was done); the
+--- server leaves them out of its `executeCommandProvider` when the client says so.
+M.client_commands = { 'rationale.explain', 'rationale.skip' }
 
 local function non_negative_integer(v)
   return type(v) == 'number' and v >= 0 and v == math.floor(v)
@@ -221,6 +221,9 @@ function M.lsp_config()
     commands = {
       ['rationale.explain'] = function(command, ctx)
         require('rationale.explain').command(command, ctx)
+      end,
+      ['rationale.skip'] = function(command, ctx)
+        require('rationale.explain').skip(command, ctx)
       end,
     },
   }

@@ -169,18 +169,20 @@ function Preview:close()
   self.win = nil
 end
 
---- Asks for the pending changes of one document; calls back with the change `id`, or nil and why.
+--- Asks for the pending changes of one document; calls back with the change `id`, or nil and why,
+--- and the shortest rationale the server takes for it (the folder's `min_rationale_chars`).
 local function find_change(client, uri, id, callback)
   rationale.request(client, 'rationale/pendingChanges', { uri = uri }, function(err, result)
     if err then
       return callback(nil, err.message)
     end
+    local minimum = (result or {}).minRationaleChars
     for _, change in ipairs((result or {}).changes or {}) do
       if change.id == id then
-        return callback(change)
+        return callback(change, nil, minimum)
       end
     end
-    callback(nil)
+    callback(nil, nil, minimum)
   end)
 end
 
@@ -206,6 +208,7 @@ function M.explain(client, args, on_done)
   local subject = rationale.subject(args.change, args.kind, args.unit)
   local prompt = 'Explain ' .. subject .. ': '
   local preview
+  local minimum -- what the server says it takes, once asked
 
   local function finish(result)
     if preview then
@@ -248,10 +251,9 @@ function M.explain(client, args, on_done)
         vim.api.nvim_echo({ { ('Rationale: nothing recorded; %s stays pending'):format(rationale.described(args.kind, args.unit)) } }, false, {})
         return finish('cancelled')
       end
-      local minimum = options.min_rationale_chars
       local length = vim.fn.strchars(vim.trim(text))
       if minimum and length < minimum then
-        -- The server would refuse it too (the option overrides rationale.toml); saves a round trip.
+        -- The server would refuse it too (it said so with the change); saves a round trip.
         local why = ('a rationale needs at least %d characters (this one has %d): say why the change '
           .. 'was made, not only what it does'):format(minimum, length)
         refused(why)
@@ -263,7 +265,8 @@ function M.explain(client, args, on_done)
     end)
   end
 
-  find_change(client, args.uri, args.changeId, function(change, err)
+  find_change(client, args.uri, args.changeId, function(change, err, server_minimum)
+    minimum = server_minimum
     if not change then
       notify(err or ('%s is no longer pending: it was explained or skipped already, or edited back'):format(subject), vim.log.levels.WARN)
       return on_done('gone')
@@ -274,6 +277,75 @@ function M.explain(client, args, on_done)
     prompt = 'Explain ' .. subject .. ': '
     preview = Preview.open(options.diff, 'Explain ' .. subject, diff_lines(change))
     ask(nil)
+  end)
+end
+
+--- One rationale for several changes: asks once, records it with `changeIds` (the server gives
+--- the records one `group`). A refusal asks again with the text kept; cancelling records nothing.
+--- @param client vim.lsp.Client
+--- @param changes table[] pending changes as `rationale/pendingChanges` reports them
+--- @param minimum? integer the shortest rationale the server takes for them
+--- @param on_done? fun(result: 'recorded'|'cancelled')
+function M.explain_several(client, changes, minimum, on_done)
+  on_done = on_done or function() end
+  local names = vim.tbl_map(function(change)
+    return '`' .. change.unit.name .. '`'
+  end, changes)
+  local prompt = ('Explain %d changes (%s): '):format(#changes, table.concat(names, ', '))
+  local ids = vim.tbl_map(function(change)
+    return change.id
+  end, changes)
+
+  local function ask(default)
+    vim.ui.input({ prompt = prompt, default = default }, function(text)
+      if text == nil or vim.trim(text) == '' then
+        vim.api.nvim_echo({ { 'Rationale: nothing recorded; the changes stay pending' } }, false, {})
+        return on_done('cancelled')
+      end
+      local length = vim.fn.strchars(vim.trim(text))
+      if minimum and length < minimum then
+        refused(('a rationale needs at least %d characters (this one has %d)'):format(minimum, length))
+        return vim.schedule(function()
+          ask(text)
+        end)
+      end
+      local params = { command = 'rationale.record', arguments = { { changeIds = ids, text = text } } }
+      rationale.request(client, 'workspace/executeCommand', params, function(err)
+        if err then
+          refused(err.message)
+          return vim.schedule(function()
+            ask(text)
+          end)
+        end
+        notify(('recorded one rationale for %s'):format(table.concat(names, ', ')))
+        on_done('recorded')
+      end)
+    end)
+  end
+  ask(nil)
+end
+
+--- The handler for `rationale.skip` from a code action: the server records the skip, and the
+--- person is told it was done (a skip changes nothing in the buffer).
+--- @param command lsp.Command
+--- @param ctx {client_id: integer, bufnr: integer}
+function M.skip(command, ctx)
+  local args = command.arguments and command.arguments[1]
+  local client = ctx and ctx.client_id and vim.lsp.get_client_by_id(ctx.client_id)
+  if type(args) ~= 'table' or type(args.changeId) ~= 'string' or not client then
+    notify('rationale.skip needs a change id and a running server', vim.log.levels.ERROR)
+    return
+  end
+  local uri = vim.uri_from_bufnr(ctx.bufnr or 0)
+  find_change(client, uri, args.changeId, function(change)
+    local what = change and rationale.described(change.unit.kind, change.unit.name) or 'the change'
+    local params = { command = 'rationale.skip', arguments = { args } }
+    rationale.request(client, 'workspace/executeCommand', params, function(err)
+      if err then
+        return notify(('could not skip %s: %s'):format(what, err.message), vim.log.levels.WARN)
+      end
+      notify(('skipped %s: no explanation needed'):format(what))
+    end)
   end)
 end
 
