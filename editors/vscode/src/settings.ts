@@ -1,15 +1,14 @@
 // The editor's settings for the server: the spec's configuration keys, in camelCase, under the
 // `rationale` section. Only the keys a person has set (in user, workspace or folder settings) are
 // sent, so that `rationale.toml` at the workspace root keeps its say where VS Code has none; the
-// defaults in package.json only document the server's own defaults.
+// defaults in package.json only document the server's own defaults, but for `codelens`, which
+// VS Code leaves off unless asked (see `showCodeLenses`).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 /** The keys the server reads, as the spec names them (camelCase). */
 export const SERVER_KEYS = ['settleMs', 'minRationaleChars', 'codelens', 'exclude', 'author', 'whyMarker'] as const;
-
-const DEFAULT_MIN_RATIONALE_CHARS = 15;
 
 /** The setting's value where a person set it: folder over workspace over user. */
 function explicit<T>(config: vscode.WorkspaceConfiguration, key: string): T | undefined {
@@ -36,23 +35,6 @@ export function serverSettings(): Record<string, unknown> {
 }
 
 /**
- * The shortest rationale the server accepts, for validating as the person types: the setting if
- * set, else `min_rationale_chars` from the `rationale.toml` of the document's folder, else the
- * spec's default. The server has the last word; a refusal is shown in the input box.
- */
-export function minRationaleChars(documentUri?: vscode.Uri): number {
-  const fromSetting = explicit<number>(configuration(), 'minRationaleChars');
-  if (typeof fromSetting === 'number' && fromSetting > 0) return fromSetting;
-  const folder =
-    (documentUri && vscode.workspace.getWorkspaceFolder(documentUri)) ?? vscode.workspace.workspaceFolders?.[0];
-  if (folder && folder.uri.scheme === 'file') {
-    const fromFile = readTomlInteger(path.join(folder.uri.fsPath, 'rationale.toml'), 'min_rationale_chars');
-    if (fromFile !== undefined && fromFile > 0) return fromFile;
-  }
-  return DEFAULT_MIN_RATIONALE_CHARS;
-}
-
-/**
  * Whether VS Code shows the code lenses: the setting if set, else `codelens` in the `rationale.toml`
  * of the document's folder, else no. The server's own default is on, but in VS Code a lens that
  * appears pushes the code down a line while the person reads it, and the diagnostic, the quick fix
@@ -67,12 +49,6 @@ export function showCodeLenses(documentUri: vscode.Uri): boolean {
     if (fromFile !== undefined) return fromFile === 'true';
   }
   return false;
-}
-
-/** A top-level `key = <integer>` of a small TOML file; anything fancier is left to the server. */
-function readTomlInteger(file: string, key: string): number | undefined {
-  const value = readTomlValue(file, key, '([0-9_]+)');
-  return value === undefined ? undefined : Number(value.replace(/_/g, ''));
 }
 
 /** A top-level `key = <value>` of a small TOML file, the value matching `pattern` (one group). */

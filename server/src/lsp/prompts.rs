@@ -53,15 +53,32 @@ fn explain_arguments(view: &PendingView, uri: &Uri) -> Vec<Value> {
     })]
 }
 
-/// The two actions for each pending change whose unit contains `range`, innermost unit first.
+/// The lines a range covers; a range that ends at the start of a line (whole lines selected)
+/// does not cover that line.
+fn lines_of(range: Range) -> (u32, u32) {
+    let last = match range.end {
+        end if end.character == 0 && end.line > range.start.line => end.line - 1,
+        end => end.line,
+    };
+    (range.start.line, last.max(range.start.line))
+}
+
+/// The two actions for each pending change whose unit is on the lines of `range`, innermost unit
+/// first.
+///
+/// By lines, not by columns: editors ask with the cursor or the selection, and a person asks with
+/// the cursor anywhere on the unit's lines (on `export` before a function, in a method's
+/// indentation, or with its whole lines selected), where the prompt's diagnostic is shown too.
 pub fn code_actions(views: &[PendingView], uri: &Uri, requested: Range) -> Vec<CodeActionOrCommand> {
+    let (first, last) = lines_of(requested);
     let inside = |view: &&PendingView| {
         let unit = range(view.range);
         if view.change.change == crate::units::tracker::ChangeKind::Removed {
             // A removed unit is only a point where it was; its line stands for it.
-            return requested.start.line == unit.start.line;
+            return first <= unit.start.line && unit.start.line <= last;
         }
-        unit.start <= requested.start && requested.end <= unit.end
+        let (start, end) = lines_of(unit);
+        first <= end && start <= last
     };
     let mut matching: Vec<&PendingView> = views.iter().filter(inside).collect();
     matching.sort_by_key(|view| std::cmp::Reverse(view.range.0));

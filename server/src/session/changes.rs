@@ -125,6 +125,7 @@ impl Session {
         extracted.update(tracked.language, tree, rope, &units.queued_spans(), changed.as_deref(), &marker);
         let errors = crate::syntax::error_ranges(tree);
         units.refresh(extracted.all(), &errors, &self.change_ids);
+        tracked.unpublished = true;
     }
 
     fn settle_duration(tracked: &Tracked) -> Duration {
@@ -166,7 +167,8 @@ impl Session {
         let Some(units) = &mut tracked.units else {
             return DocumentChanges { key: key.to_owned(), changes: Vec::new(), notes, min_rationale_chars };
         };
-        units.update_readiness(Instant::now(), settle);
+        // Whoever asks first moves readiness; publishing it stays the settler's job.
+        tracked.unpublished |= units.update_readiness(Instant::now(), settle);
         let pending: Vec<PendingChange> =
             units.pending().filter(|c| c.ready || !ready_only).collect();
         let changes = pending.into_iter().map(|c| self.view(tracked, c)).collect();
@@ -255,6 +257,8 @@ impl Session {
             if let Some(at) = units.next_ready_at(settle) {
                 sooner(at);
             }
+            // A request (a code action asked as the cursor moved, say) may have got there first.
+            moved |= std::mem::take(&mut tracked.unpublished);
             if moved {
                 updates.push(self.changes_of(&key, tracked, true));
             }

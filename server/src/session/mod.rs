@@ -85,6 +85,9 @@ pub struct Tracked {
     last_edit: Option<Instant>,
     /// Its why-comments: those already dealt with, and the notes on them.
     why: why::WhyState,
+    /// A request brought the document's prompts up to date (its edits, or a change becoming
+    /// ready) before the settler did: the settler still publishes them.
+    unpublished: bool,
 }
 
 /// Why a text notification was not applied. The session goes on either way.
@@ -217,6 +220,7 @@ impl Session {
             extracted,
             last_edit: None,
             why: why::WhyState::default(),
+            unpublished: false,
         };
         tracked.why = why::WhyState::at_open(&mut tracked, &marker);
         self.documents.insert(key.to_owned(), tracked);
