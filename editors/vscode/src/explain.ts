@@ -16,7 +16,7 @@ import { rationaleLength } from './settings';
 export const UNIT_SCHEME = 'rationale-unit';
 
 /** Lines above the unit in its diff: as tall as the input box with its title, prompt and message. */
-const HEADER_LINES = 7;
+const HEADER_LINES = 6;
 
 /** Serves the before and after texts of units to the diff editor; read-only by construction. */
 export class UnitContent implements vscode.TextDocumentContentProvider, vscode.Disposable {

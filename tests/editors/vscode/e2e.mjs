@@ -578,36 +578,43 @@ async function main() {
   });
 
   // ---- one rationale for several changes ----
-  await step('change greet and Calc.add', async () => {
-    await openFile('util.js', 'function greet');
-    await gotoLineEnd(2);
-    await page.keyboard.press('ArrowLeft'); // before the ';'
-    await page.keyboard.type('.normalize()', { delay: 40 });
+  await step('change helper and Calc.add', async () => {
     await openFile('calc.py', 'def helper');
+    await gotoLineEnd(2);
+    await page.keyboard.type(' + 5', { delay: 40 });
     await gotoLineEnd(7);
     await page.keyboard.type(' + 2', { delay: 40 });
   });
   check('two changes counted', await waitOrNull(async () => (await statusCount()) === 2, 'count 2', 15000), await statusItem().innerText().catch(() => ''));
-  const before = { greet: recordsOf('rationale', 'greet').length, add: recordsOf('rationale', 'Calc.add').length };
+  const before = { helper: recordsOf('rationale', 'helper').length, add: recordsOf('rationale', 'Calc.add').length };
   await runCommand('Rationale: Explain Several Changes');
   await page.locator('.quick-input-widget .quick-input-title', { hasText: 'explain several changes' }).waitFor();
   const severalRows = page.locator('.quick-input-list .monaco-list-row');
   await severalRows.first().waitFor();
   const severalTitles = await severalRows.allInnerTexts();
-  check('Explain Several Changes lists the pending changes', severalTitles.some((t) => t.includes('greet')) && severalTitles.some((t) => t.includes('Calc.add')), severalTitles.join(' | '));
-  await page.locator('.quick-input-widget .quick-input-check-all').click();
+  check('Explain Several Changes lists the pending changes', severalTitles.some((t) => t.includes('helper')) && severalTitles.some((t) => t.includes('Calc.add')), severalTitles.join(' | '));
+  // Tick each change: a click on a row of a multi-select list toggles its checkbox.
+  const selectedCount = () => page.locator('.quick-input-widget .quick-input-count').innerText().catch(() => '');
+  for (let i = 0; i < (await severalRows.count()); i++) {
+    await severalRows.nth(i).click();
+    if (!(await waitOrNull(async () => (await selectedCount()).includes(`${i + 1} Selected`), 'the tick', 2000))) {
+      await severalRows.nth(i).locator('.quick-input-list-checkbox, input[type=checkbox], .monaco-checkbox').first().click({ force: true });
+    }
+  }
+  check('... each ticked with a click', (await selectedCount()).includes('2 Selected'), await selectedCount());
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-explain-several.png') });
   await page.keyboard.press('Enter');
   await waitForPrompt('Explain 2 changes');
   const severalPrompt = await quickInputMessage().innerText().catch(() => '');
   check('... then one input, with the server\'s minimum', /At least 10 characters/.test(severalPrompt), severalPrompt);
-  const RATIONALE_SEVERAL = 'inputs from the new form come unnormalised';
+  const RATIONALE_SEVERAL = 'prices now include the new handling fee';
   await page.keyboard.type(RATIONALE_SEVERAL, { delay: 5 });
   await page.keyboard.press('Enter');
   await quickInput().waitFor({ state: 'hidden' });
   const grouped = await waitOrNull(() => {
-    const greet = recordsOf('rationale', 'greet');
+    const helper = recordsOf('rationale', 'helper');
     const add = recordsOf('rationale', 'Calc.add');
-    return greet.length === before.greet + 1 && add.length === before.add + 1 && [greet.at(-1), add.at(-1)];
+    return helper.length === before.helper + 1 && add.length === before.add + 1 && [helper.at(-1), add.at(-1)];
   }, 'the two records', 5000);
   check('one rationale is recorded for each change', grouped && grouped.every((r) => r.text === RATIONALE_SEVERAL), grouped && JSON.stringify(grouped.map((r) => r.text)));
   check('... the records sharing one group', grouped && grouped[0].group && grouped[0].group === grouped[1].group, grouped && JSON.stringify(grouped.map((r) => r.group)));
