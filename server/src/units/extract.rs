@@ -1135,6 +1135,170 @@ export function exported() {}
     }
 
     #[test]
+    fn typescript_units_add_types_namespaces_and_overloads() {
+        let source = r#"@Component({ selector: "app" })
+export class Widget<T> extends Base {
+  private onClick = () => 1;
+  constructor(private a: number) { super(); }
+  m(a: string): void;
+  m(a: any) {}
+}
+export abstract class Shape { abstract area(): number; }
+interface Point { x: number; f(): void; }
+export type Id = string | number;
+export const enum Color { Red, Green }
+namespace NS.Inner { export function helper() {} }
+declare module "fs-extra" { function copy(): void; }
+export function parse(s: string): number;
+export function parse(s: any) { return 1; }
+const twice = <T,>(a: T): T => a;
+"#;
+        let units = self::units("typescript", source);
+        assert_eq!(
+            outline(&units),
+            [
+                "class Widget",
+                "method Widget.onClick",
+                "method Widget.constructor",
+                "method Widget.m",
+                "method Widget.m",
+                "class Shape",
+                "method Shape.area",
+                "interface Point",
+                "type Id",
+                "enum Color",
+                "namespace NS.Inner",
+                "function NS.Inner.helper",
+                "namespace fs-extra",
+                "function fs-extra.copy",
+                "function parse",
+                "function parse",
+                "function twice",
+            ]
+        );
+        // Decorators written before `export` are the class's.
+        assert!(named(&units, "Widget").text.starts_with("@Component("));
+        assert_eq!(&*named(&units, "Point").own_text, "interface Point { x: number; f(): void; }");
+        assert_eq!(&*named(&units, "NS.Inner").own_text, "namespace NS.Inner { export ⟨function⟩ }");
+        let tsx = self::units("tsx", "export const App = () => <div onClick={() => go()}>hi</div>;\n");
+        assert_eq!(outline(&tsx), ["function App"]);
+    }
+
+    #[test]
+    fn go_methods_are_named_by_their_receiver_type() {
+        let source = "\
+package shop
+
+type Cart struct {
+\titems []Item
+}
+
+type (
+\tID    int
+\tStore interface{ Get(id ID) Cart }
+)
+
+type Alias = string
+
+func (c *Cart) Total() int {
+\tadd := func(a, b int) int { return a + b }
+\treturn add(1, 2)
+}
+
+func (s *Stack[T]) Push(v T) {}
+
+func (Cart) Empty() bool { return true }
+
+func New[T any]() *Stack[T] { return nil }
+";
+        let units = self::units("go", source);
+        assert_eq!(
+            outline(&units),
+            [
+                "struct Cart",
+                "type ID",
+                "interface Store",
+                "type Alias",
+                "method Cart.Total",
+                "method Stack.Push",
+                "method Cart.Empty",
+                "function New",
+            ]
+        );
+        assert!(named(&units, "Cart").text.starts_with("type Cart struct"));
+        assert_eq!(&*named(&units, "ID").text, "ID    int");
+        let total = named(&units, "Cart.Total");
+        assert_eq!(&source[total.name_range.clone()], "Total");
+        assert!(total.own_text.contains("add := func(a, b int)"));
+    }
+
+    #[test]
+    fn rust_methods_are_named_by_their_impl() {
+        let source = "\
+#[derive(Debug)]
+pub struct Cart { items: Vec<u32> }
+
+impl Cart {
+    pub fn total(&self) -> u32 { self.items.iter().sum() }
+}
+
+impl fmt::Display for Cart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { write!(f, \"cart\") }
+}
+
+impl<T: Clone> From<Vec<T>> for Stack<T> {
+    fn from(items: Vec<T>) -> Self { Stack { items } }
+}
+
+pub enum Event { Added, Removed }
+
+trait Priced {
+    fn price(&self) -> u32;
+    fn doubled(&self) -> u32 { self.price() * 2 }
+}
+
+mod tests {
+    fn helper() {
+        fn inner() {}
+    }
+}
+
+mod elsewhere;
+
+macro_rules! cart {
+    () => { Cart { items: vec![] } };
+}
+";
+        let units = self::units("rust", source);
+        assert_eq!(
+            outline(&units),
+            [
+                "struct Cart",
+                "impl Cart",
+                "method Cart::total",
+                "impl <Cart as fmt::Display>",
+                "method <Cart as fmt::Display>::fmt",
+                "impl <Stack as From<Vec<T>>>",
+                "method <Stack as From<Vec<T>>>::from",
+                "enum Event",
+                "trait Priced",
+                "method Priced::price",
+                "method Priced::doubled",
+                "mod tests",
+                "function tests::helper",
+                "function tests::helper::inner",
+                "macro cart",
+            ]
+        );
+        // Attributes are the item's siblings in the tree: they stay in the module's own text.
+        assert_eq!(&*named(&units, "Cart").text, "pub struct Cart { items: Vec<u32> }");
+        assert!(units[0].own_text.starts_with("#[derive(Debug)]\n⟨struct⟩"));
+        let display = named(&units, "<Cart as fmt::Display>");
+        assert_eq!(&source[display.name_range.clone()], "Cart");
+        assert_eq!(&*display.own_text, "impl fmt::Display for Cart {\n    ⟨method⟩\n}");
+    }
+
+    #[test]
     fn javascript_units_span_the_declarator_or_assignment() {
         let units = javascript(JAVASCRIPT);
         assert_eq!(&*named(&units, "arrow").text, "arrow = (a) => a * 2");
