@@ -12,7 +12,7 @@ use tower_lsp_server::{Client, LanguageServer};
 use std::collections::HashSet;
 use std::time::Instant;
 
-use super::{commands, convert, history, prompts};
+use super::{commands, convert, history, prompts, why};
 use crate::history::History;
 use crate::journal::record::NameVersion;
 use crate::session::{DocumentChanges, Identity, Level, Notice, Notices, Session};
@@ -26,6 +26,8 @@ pub struct Shared {
     lens_refresh: AtomicBool,
     /// Wakes the settler: a document was edited or saved.
     edited: tokio::sync::Notify,
+    /// What the client can do with the edits why-comments need; set by `initialize`.
+    why_client: OnceLock<why::WhyClient>,
     /// What was recorded, for reviewers and hover.
     pub history: Arc<History>,
 }
@@ -45,10 +47,16 @@ impl Shared {
         self.edited.notify_one();
     }
 
-    /// Publishes the diagnostics of one document: one per ready change.
-    async fn publish(&self, changes: &DocumentChanges) {
+    pub fn why_client(&self) -> why::WhyClient {
+        self.why_client.get().copied().unwrap_or_default()
+    }
+
+    /// Publishes the diagnostics of one document: one per ready change, and the notes on its
+    /// why-comments.
+    pub(super) async fn publish(&self, changes: &DocumentChanges) {
         let Ok(uri) = changes.key.parse::<Uri>() else { return };
-        let diagnostics = changes.changes.iter().map(prompts::diagnostic).collect();
+        let prompts = changes.changes.iter().map(prompts::diagnostic);
+        let diagnostics = prompts.chain(changes.notes.iter().map(why::diagnostic)).collect();
         self.client.publish_diagnostics(uri, diagnostics, None).await;
     }
 
@@ -63,7 +71,7 @@ impl Shared {
 
     /// Lenses follow the ready changes, but clients ask for them only after edits: tell them to
     /// ask again when the prompts changed.
-    fn refresh_lenses(&self) {
+    pub(super) fn refresh_lenses(&self) {
         if self.lens_refresh.load(Ordering::Relaxed) {
             // Not awaited: a client slow to answer must not hold up the prompts.
             let client = self.client.clone();
@@ -88,7 +96,7 @@ async fn settle(shared: Arc<Shared>, session: Arc<Session>) {
         let closed: Vec<String> = shown.iter().filter(|k| !session.is_tracked(k)).cloned().collect();
         for key in closed {
             shown.remove(&key);
-            shared.publish(&DocumentChanges { key, changes: Vec::new() }).await;
+            shared.publish(&DocumentChanges::none(key)).await;
         }
         let wait = async {
             match next {
@@ -116,6 +124,7 @@ impl Backend {
             shutdown: AtomicBool::new(false),
             edited: tokio::sync::Notify::new(),
             lens_refresh: AtomicBool::new(false),
+            why_client: OnceLock::new(),
             history: Arc::default(),
         };
         Self { shared: Arc::new(shared), runtime: tokio::runtime::Handle::current() }
@@ -209,6 +218,7 @@ impl LanguageServer for Backend {
             .and_then(|lens| lens.refresh_support)
             .unwrap_or(false);
         self.shared.lens_refresh.store(lens_refresh, Ordering::Relaxed);
+        let _ = self.shared.why_client.set(why::WhyClient::of(&params.capabilities));
         let folders = convert::workspace_folders(&params);
         tracing::info!("session {} with {} folder(s), {}", identity.id, folders.len(), encoding.as_str());
         let session = Session::new(identity, folders, settings, self.notices());
@@ -293,7 +303,11 @@ impl LanguageServer for Backend {
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
         let session = self.session()?;
-        let result = commands::execute(session, &params.command, params.arguments);
+        let result = match params.command.as_str() {
+            // Only reaches the server from an editor without a Rationale plugin.
+            prompts::EXPLAIN => why::explain(&self.shared, session, params.arguments).await,
+            _ => commands::execute(session, &params.command, params.arguments),
+        };
         if result.is_ok() {
             // The explained change's diagnostic goes at once, and hover shows its rationale.
             history::refresh_index(session, &self.shared.history);

@@ -1,6 +1,7 @@
 //! The language server: the only part of Rationale that knows the protocol. `transport` reads
 //! and writes the wire and keeps text notifications in order, `text_sync` applies them, `backend`
-//! answers everything else, `convert` translates between protocol and product types.
+//! answers everything else, `convert` translates between protocol and product types, `why` asks
+//! the editor to remove recorded why-comments and to insert new ones.
 
 mod backend;
 mod commands;
@@ -9,6 +10,7 @@ mod history;
 mod prompts;
 mod text_sync;
 mod transport;
+mod why;
 
 use std::process::ExitCode;
 

@@ -36,6 +36,15 @@ pub struct UnitAt {
 pub struct DocumentChanges {
     pub key: String,
     pub changes: Vec<PendingView>,
+    /// What the person is told about the document's why-comments, as of its last save.
+    pub notes: Vec<super::WhyNote>,
+}
+
+impl DocumentChanges {
+    /// Nothing to show for a document (one that was closed, say).
+    pub fn none(key: String) -> Self {
+        Self { key, changes: Vec::new(), notes: Vec::new() }
+    }
 }
 
 /// How a rationale reached the server.
@@ -82,11 +91,16 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// The units of a freshly opened document, all at their baseline.
-pub(super) fn baseline(document: &mut Document, language: &'static Language) -> Option<(Tracker, Units)> {
+/// The units of a freshly opened document, all at their baseline; why-comments marked by
+/// `marker` are no part of them.
+pub(super) fn baseline(
+    document: &mut Document,
+    language: &'static Language,
+    marker: &str,
+) -> Option<(Tracker, Units)> {
     let (tree, rope) = document.tree_and_rope()?;
-    let units = crate::units::extract(language, tree, rope);
-    Some((Tracker::new(&units), Units::new(units)))
+    let units = Units::extract(language, tree, rope, marker);
+    Some((Tracker::new(units.all()), units))
 }
 
 impl Session {
@@ -103,8 +117,9 @@ impl Session {
             return;
         }
         let changed = tracked.document.changed_ranges().map(<[_]>::to_vec);
+        let marker = tracked.folder.why_marker();
         let Some((tree, rope)) = tracked.document.tree_and_rope() else { return };
-        extracted.update(tracked.language, tree, rope, &units.queued_spans(), changed.as_deref());
+        extracted.update(tracked.language, tree, rope, &units.queued_spans(), changed.as_deref(), &marker);
         let errors = crate::syntax::error_ranges(tree);
         units.refresh(extracted.all(), &errors, &self.change_ids);
     }
@@ -115,7 +130,7 @@ impl Session {
 
     /// The change id the editor sees: the session's random suffix and the change's number, so an
     /// id from another session is never mistaken for one of ours.
-    fn change_id(&self, number: u64) -> String {
+    pub(super) fn change_id(&self, number: u64) -> String {
         format!("{}.{number}", self.id_suffix())
     }
 
@@ -143,14 +158,15 @@ impl Session {
     fn changes_of(&self, key: &str, tracked: &mut Tracked, ready_only: bool) -> DocumentChanges {
         self.refresh(tracked);
         let settle = Self::settle_duration(tracked);
+        let notes = self.why_notes(tracked);
         let Some(units) = &mut tracked.units else {
-            return DocumentChanges { key: key.to_owned(), changes: Vec::new() };
+            return DocumentChanges { key: key.to_owned(), changes: Vec::new(), notes };
         };
         units.update_readiness(Instant::now(), settle);
         let pending: Vec<PendingChange> =
             units.pending().filter(|c| c.ready || !ready_only).collect();
         let changes = pending.into_iter().map(|c| self.view(tracked, c)).collect();
-        DocumentChanges { key: key.to_owned(), changes }
+        DocumentChanges { key: key.to_owned(), changes, notes }
     }
 
     /// Every pending change of one document (`Some(key)`) or of all tracked documents.
@@ -271,7 +287,7 @@ impl Session {
     }
 
     /// The document and number of every change id, refusing the first unknown one.
-    fn locate_all(&self, ids: &[String]) -> Result<Vec<(String, u64)>, Refusal> {
+    pub(super) fn locate_all(&self, ids: &[String]) -> Result<Vec<(String, u64)>, Refusal> {
         ids.iter()
             .map(|id| {
                 let unknown = || Refusal::UnknownChange(id.clone());

@@ -20,6 +20,11 @@ pub struct Language {
     /// What joins the names of nested units into a qualified name: `.`, or `::` for Rust
     /// (`Cart::total`), as a reader of the language writes a path.
     pub separator: &'static str,
+    /// The source of `grammars/<name>/comments.scm`, the query that finds comments (for
+    /// why-comments).
+    pub comments: &'static str,
+    /// How a line comment starts (the why-comment `rationale.explain` inserts).
+    pub line_comment: &'static str,
 }
 
 pub static LANGUAGES: &[Language] = TABLE;
@@ -34,6 +39,8 @@ const TABLE: &[Language] = &[
         grammar: || tree_sitter_python::LANGUAGE.into(),
         units: include_str!("../../../grammars/python/units.scm"),
         separator: ".",
+        comments: include_str!("../../../grammars/python/comments.scm"),
+        line_comment: "#",
     },
     Language {
         name: "javascript",
@@ -41,6 +48,8 @@ const TABLE: &[Language] = &[
         grammar: || tree_sitter_javascript::LANGUAGE.into(),
         units: include_str!("../../../grammars/javascript/units.scm"),
         separator: ".",
+        comments: include_str!("../../../grammars/javascript/comments.scm"),
+        line_comment: "//",
     },
     Language {
         name: "typescript",
@@ -48,6 +57,8 @@ const TABLE: &[Language] = &[
         grammar: || tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         units: include_str!("../../../grammars/typescript/units.scm"),
         separator: ".",
+        comments: include_str!("../../../grammars/typescript/comments.scm"),
+        line_comment: "//",
     },
     Language {
         name: "tsx",
@@ -55,6 +66,8 @@ const TABLE: &[Language] = &[
         grammar: || tree_sitter_typescript::LANGUAGE_TSX.into(),
         units: include_str!("../../../grammars/tsx/units.scm"),
         separator: ".",
+        comments: include_str!("../../../grammars/tsx/comments.scm"),
+        line_comment: "//",
     },
     Language {
         name: "go",
@@ -62,6 +75,8 @@ const TABLE: &[Language] = &[
         grammar: || tree_sitter_go::LANGUAGE.into(),
         units: include_str!("../../../grammars/go/units.scm"),
         separator: ".",
+        comments: include_str!("../../../grammars/go/comments.scm"),
+        line_comment: "//",
     },
     Language {
         name: "rust",
@@ -69,6 +84,8 @@ const TABLE: &[Language] = &[
         grammar: || tree_sitter_rust::LANGUAGE.into(),
         units: include_str!("../../../grammars/rust/units.scm"),
         separator: "::",
+        comments: include_str!("../../../grammars/rust/comments.scm"),
+        line_comment: "//",
     },
 ];
 
@@ -76,6 +93,9 @@ const TABLE: &[Language] = &[
 /// `None` when it does not compile (a bug the tests catch; at run time the language's documents
 /// then have no unit but the module).
 static UNITS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] =
+    [const { OnceLock::new() }; TABLE.len()];
+/// Each language's compiled comments query, likewise.
+static COMMENTS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] =
     [const { OnceLock::new() }; TABLE.len()];
 
 impl Language {
@@ -85,12 +105,26 @@ impl Language {
 
     /// The compiled `units.scm` of this language, or `None` when it does not compile.
     pub fn units_query(&self) -> Option<&'static Query> {
+        self.query(&UNITS_QUERIES, self.units, "units")
+    }
+
+    /// The compiled `comments.scm` of this language, or `None` when it does not compile.
+    pub fn comments_query(&self) -> Option<&'static Query> {
+        self.query(&COMMENTS_QUERIES, self.comments, "comments")
+    }
+
+    fn query(
+        &self,
+        slots: &'static [OnceLock<Option<Query>>; TABLE.len()],
+        source: &str,
+        what: &str,
+    ) -> Option<&'static Query> {
         let index = LANGUAGES.iter().position(|language| std::ptr::eq(language, self))?;
-        UNITS_QUERIES[index]
-            .get_or_init(|| match Query::new(&self.grammar(), self.units) {
+        slots[index]
+            .get_or_init(|| match Query::new(&self.grammar(), source) {
                 Ok(query) => Some(query),
                 Err(err) => {
-                    tracing::error!("the {} units query does not compile: {err}", self.name);
+                    tracing::error!("the {} {what} query does not compile: {err}", self.name);
                     None
                 }
             })
