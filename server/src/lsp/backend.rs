@@ -15,6 +15,7 @@ use std::time::Instant;
 use super::{commands, convert, history, prompts, why};
 use crate::history::History;
 use crate::journal::record::NameVersion;
+use crate::journal::EndReason;
 use crate::session::{DocumentChanges, Identity, Level, Notice, Notices, Session};
 
 /// State shared by the request handlers and the transport.
@@ -279,6 +280,12 @@ impl LanguageServer for Backend {
     async fn shutdown(&self) -> Result<()> {
         self.shared.shutdown.store(true, Ordering::SeqCst);
         self.shared.edited();
+        // Nothing reaches the journals after `shutdown`, and some clients (eglot) kill the server
+        // as soon as they have sent `exit`: the journals end now, before the answer.
+        if let Some(session) = self.shared.session() {
+            let session = session.clone();
+            let _ = tokio::task::spawn_blocking(move || session.end(EndReason::Shutdown)).await;
+        }
         Ok(())
     }
 

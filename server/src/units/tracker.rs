@@ -9,7 +9,7 @@
 //! refresh, and an unmatched unit that overlaps an unmatched entry of its kind is that entry,
 //! renamed. What is left is added (a unit without an entry) or removed (an entry without a unit).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};

@@ -145,6 +145,11 @@
                       (equal (alist-get 'after record) "def send(self, url):\n        return url.lower()"))
                  record))
     (eglot-shutdown server)
+    ;; eglot kills the server right after `exit': the journal ended at `shutdown'.
+    (let ((last (car (last (e2e-journal)))))
+      (e2e-check "the journal ends with an `end' record `shutdown'"
+                 (and (equal (alist-get 'type last) "end") (equal (alist-get 'reason last) "shutdown"))
+                 last))
     ;; The journal replays to every saved text, the server's edits included.
     (with-temp-buffer
       (let ((code (call-process e2e-server nil t nil "verify" e2e-workspace)))
