@@ -298,12 +298,16 @@ fn only_tracked_documents_reach_the_journal() {
         ("web/f.jsx", "javascript"),
         ("sub/kept.py", "python"),
         ("keep.gen.py", "python"),
+        ("main.rs", "rust"),
+        ("web/types.ts", "typescript"),
+        ("web/app.tsx", "tsx"),
+        ("cmd/main.go", "go"),
     ];
     let untracked = [
         "notes.txt",
-        "main.rs",
+        "main.c",
         "README.md",
-        "web/types.ts",
+        "web/style.css",
         ".env.py",
         "config/.env.local.js",
         "config/secrets.py",
