@@ -290,6 +290,8 @@ pub struct Line<'a> {
     /// 1-based, as editors count lines.
     pub number: usize,
     pub record: RawRecord<'a>,
+    /// The line itself, without its newline, for readers that want fields `RawRecord` leaves out.
+    pub raw: &'a [u8],
 }
 
 /// The records of a [`Journal`]; see [`Journal::records`].
@@ -349,7 +351,7 @@ impl<'a> Iterator for Records<'a> {
             return self.error(kind);
         }
         self.expected_seq += 1;
-        Some(Ok(Line { number: self.number, record }))
+        Some(Ok(Line { number: self.number, record, raw: line }))
     }
 }
 
