@@ -307,6 +307,16 @@ mod tests {
     }
 
     #[test]
+    fn go_patterns_are_translated() {
+        use rules::from_go;
+        assert_eq!(from_go(r"\$?{{[^}]+}}"), r"\$?\{\{[^}]+\}\}");
+        assert_eq!(from_go(r"a{2,}b{1,3}c{3}"), r"a{2,}b{1,3}c{3}");
+        assert_eq!(from_go(r"[]a[&~]x"), r"[\]a\[\&\~]x");
+        assert_eq!(from_go(r"[[:alpha:]]"), r"[[:alpha:]]");
+        assert_eq!(from_go(r"\{x\}"), r"\{x\}");
+    }
+
+    #[test]
     fn a_token_is_replaced_and_its_context_kept() {
         let token = format!("{}{}", "ghp", "_") + &random(1, ALNUM, 36);
         let text = format!("TOKEN = \"{token}\"\nprint(TOKEN)\n");

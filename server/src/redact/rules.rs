@@ -186,11 +186,97 @@ impl Rule {
 /// classes, and with Unicode on three of them exceed the default size limit and compiling all
 /// takes seconds.
 pub fn compile(source: &str) -> Result<Regex, String> {
-    RegexBuilder::new(source)
+    RegexBuilder::new(&from_go(source))
         .unicode(false)
         .size_limit(1 << 24)
         .build()
         .map_err(|err| err.to_string())
+}
+
+/// A Go (RE2) pattern in the syntax of the `regex` crate, which differs in two places gitleaks
+/// uses: Go takes a `{` that does not start a repetition (`{{`) as a literal, and inside a class
+/// takes `[`, `&&`, `--` and `~~` literally where the `regex` crate nests classes or reads set
+/// operations.
+pub fn from_go(source: &str) -> String {
+    let chars: Vec<char> = source.chars().collect();
+    let mut out = String::with_capacity(source.len() + 8);
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            out.push(c);
+            if let Some(&next) = chars.get(i + 1) {
+                out.push(next);
+            }
+            i += 2;
+            continue;
+        }
+        if in_class {
+            match c {
+                ']' => in_class = false,
+                '[' if chars.get(i + 1) == Some(&':') => {
+                    // A POSIX class such as [:alpha:], copied whole.
+                    let end = (i + 2..chars.len().saturating_sub(1))
+                        .find(|&j| chars[j] == ':' && chars[j + 1] == ']')
+                        .map_or(i, |j| j + 1);
+                    out.extend(&chars[i..=end]);
+                    i = end + 1;
+                    continue;
+                }
+                '[' | '&' | '~' => {
+                    out.push('\\');
+                }
+                '-' if out.ends_with('-') && !out.ends_with("\\-") => out.push('\\'),
+                _ => {}
+            }
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        match c {
+            '[' => {
+                in_class = true;
+                out.push(c);
+                i += 1;
+                if chars.get(i) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                // A `]` right after `[` or `[^` is a literal.
+                if chars.get(i) == Some(&']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+                continue;
+            }
+            '{' => {
+                let close = chars[i + 1..].iter().position(|&c| c == '}').map(|p| i + 1 + p);
+                let repetition = close.is_some_and(|end| {
+                    let inner: String = chars[i + 1..end].iter().collect();
+                    let (low, high) = inner.split_once(',').unwrap_or((&inner, "0"));
+                    !low.is_empty()
+                        && low.chars().all(|c| c.is_ascii_digit())
+                        && high.chars().all(|c| c.is_ascii_digit())
+                });
+                match close.filter(|_| repetition) {
+                    Some(end) => {
+                        out.extend(&chars[i..=end]);
+                        i = end + 1;
+                    }
+                    None => {
+                        out.push_str("\\{");
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            '}' => out.push_str("\\}"),
+            _ => out.push(c),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// The rules gitleaks misses: a password in a URL's user information, and a PEM private key block
