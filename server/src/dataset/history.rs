@@ -2,9 +2,10 @@
 //! before and after the change, and the unit's text after each edit that led to it.
 //!
 //! **The document before** a pair is the document as it stood before the change's first edit:
-//! after the last record of the pair's path whose `ts` is earlier than the pair's `editsFrom`
-//! (the record of a change also holds the keystrokes that came within the writer's join window,
-//! so a change whose first edit joined the previous change's record starts one record later).
+//! before the first `change` record of the pair's path whose `ts` is not earlier than the pair's
+//! `editsFrom` (both have millisecond precision, and the server takes an edit's time before it
+//! journals the edit). The writer joins keystrokes that come within 200 ms into one record, so a
+//! change whose first edit joined the previous change's record starts one record later.
 //! **The document after** is the document when the `rationale` record was written.
 //!
 //! **The history** follows the unit through the records of its path from that point to the pair:
@@ -79,7 +80,8 @@ pub fn replay_pairs(
                 while i < list.len() {
                     let pair = &pairs[list[i]];
                     let opens = record.seq >= pair.seq
-                        || pair.record.edits_from.as_deref().is_none_or(|from| &*record.ts >= from);
+                        || (record.kind == "change"
+                            && pair.record.edits_from.as_deref().is_none_or(|from| &*record.ts >= from));
                     if !opens {
                         i += 1;
                         continue;

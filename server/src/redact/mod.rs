@@ -14,7 +14,8 @@
 //! - allowlists, global and per rule, by `regexes` (against the secret, the match or the line, as
 //!   `regexTarget` says) and `stopwords`; `paths` never hold, since an export is not a file tree.
 //!
-//! Overlapping findings merge into one replacement, named after the first.
+//! Overlapping findings merge into one replacement, named after the first that is not a
+//! `generic-*` rule.
 
 pub mod rules;
 
@@ -185,7 +186,13 @@ impl Redactor {
             let start = floor_boundary(text, start);
             let end = ceil_boundary(text, end);
             match merged.last_mut() {
-                Some(last) if start < last.1 => last.1 = last.1.max(end),
+                Some(last) if start < last.1 => {
+                    last.1 = last.1.max(end);
+                    // A specific rule names the secret better than a generic one.
+                    if self.rules[last.2].needs_digit && !self.rules[rule].needs_digit {
+                        last.2 = rule;
+                    }
+                }
                 _ => merged.push((start, end, rule)),
             }
         }
