@@ -183,8 +183,9 @@ fn type_text(server: &Server, uri: &str, mut version: i64, at: Pos, text: &str) 
         } else {
             col += 1;
         }
-        if i % 8 == 7 {
-            std::thread::sleep(Duration::from_millis(60));
+        // The writer joins keystrokes that come within 200 ms into one record.
+        if i % 16 == 15 {
+            std::thread::sleep(Duration::from_millis(250));
         }
     }
     version
@@ -423,11 +424,14 @@ fn edits_commitpack_and_whole_files_are_redacted_too() {
 
     let (rows, text, _) = team.export_ok(&[&root, "--out", "-", "--format", "commitpack"]);
     team.secrets.assert_absent(&text, "commitpack");
-    let columns: Vec<&String> = rows[0].as_object().unwrap().keys().collect();
-    assert_eq!(
-        columns,
-        ["commit", "old_file", "new_file", "old_contents", "new_contents", "subject", "message", "lang", "license", "repos"]
-    );
+    let columns = ["commit", "old_file", "new_file", "old_contents", "new_contents", "subject", "message", "lang", "license", "repos"];
+    let mut keys: Vec<&str> = rows[0].as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    let mut sorted = columns.to_vec();
+    sorted.sort_unstable();
+    assert_eq!(keys, sorted, "CommitPackFT's columns and no others");
+    let order: Vec<usize> = columns.iter().map(|c| text.find(&format!("\"{c}\":")).unwrap()).collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "in CommitPackFT's order: {}", text.lines().next().unwrap());
     assert_eq!(rows[0]["commit"], team.pairs[0].as_str());
     assert_eq!(rows[0]["old_contents"], APP);
     assert_eq!(rows[0]["lang"], "Python");
