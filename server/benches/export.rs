@@ -12,7 +12,6 @@
 //!
 //! Run: `cargo bench -p rationale --bench export` (`RATIONALE_BENCH_KEEP=1` keeps the corpus).
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
