@@ -1,9 +1,14 @@
 //! The rows of each export format, one JSON object a line (schemas in `docs/export.md`).
 //!
-//! Every text of a row passes through redaction first, and diffs are made from the redacted
-//! texts, so a secret split across a diff's lines is still caught whole. Where a row's texts hold
-//! a secret, every text of the row is redacted again knowing it, so that the prefixes a secret
-//! passes through while it is typed (in the edit history, in the document before) go too.
+//! Every text of a row passes through redaction first, and the unit's diff is made from the
+//! redacted texts, so a secret split across its lines is still caught whole. The edit history's
+//! small diffs are made first and redacted as texts: a unit typed one key at a time has hundreds
+//! of steps, and redacting a few lines of diff costs a fraction of redacting the whole unit each
+//! time; a PEM block split across their `+` lines is still caught from its BEGIN line on.
+//!
+//! Where a row's texts hold a secret, every text of the row is redacted again knowing it, so that
+//! the prefixes a secret passes through while it is typed (in the edit history, in the document
+//! before) go too, and so do the lines of a multi-line secret seen apart from its first line.
 
 use serde::Serialize;
 
@@ -126,7 +131,7 @@ struct Texts {
     rationale: String,
     file_before: Option<String>,
     file_after: Option<String>,
-    start: String,
+    /// The edit history's diffs, one per step (empty where a step changed nothing).
     steps: Vec<String>,
 }
 
@@ -140,8 +145,7 @@ impl Texts {
             rationale: input.pair.rationale().to_owned(),
             file_before: history.and_then(|h| h.file_before.clone()),
             file_after: history.and_then(|h| h.file_after.clone()),
-            start: history.map_or_else(|| record.before.clone(), |h| h.start.clone()),
-            steps: history.map(|h| h.steps.iter().map(|s| s.text.clone()).collect()).unwrap_or_default(),
+            steps: history.map(steps_of).unwrap_or_default(),
         }
     }
 
@@ -151,7 +155,6 @@ impl Texts {
         f(&mut self.rationale);
         self.file_before.iter_mut().for_each(&mut f);
         self.file_after.iter_mut().for_each(&mut f);
-        f(&mut self.start);
         self.steps.iter_mut().for_each(f);
     }
 
@@ -177,10 +180,23 @@ impl Texts {
             rationale: self.rationale.clone(),
             file_before: self.file_before.clone(),
             file_after: self.file_after.clone(),
-            start: self.start.clone(),
             steps: self.steps.clone(),
         }
     }
+}
+
+/// The small diffs of an edit history, from the unit where it starts through each step.
+fn steps_of(history: &PairHistory) -> Vec<String> {
+    let mut previous = history.start.as_str();
+    history
+        .steps
+        .iter()
+        .map(|step| {
+            let diff = diff::hunks(previous, &step.text);
+            previous = &step.text;
+            diff
+        })
+        .collect()
 }
 
 /// Appends the row of `input` in `format` to `out`, with a newline.
@@ -254,13 +270,10 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, redact
         Format::Edits => {
             let mut history = Vec::new();
             if let Some(h) = input.history {
-                let mut previous = texts.start.as_str();
-                for (step, text) in h.steps.iter().zip(&texts.steps) {
-                    let diff = diff::hunks(previous, text);
+                for (step, diff) in h.steps.iter().zip(&texts.steps) {
                     if !diff.is_empty() {
-                        history.push(EditOut { ts: &step.ts, version: step.version, diff });
+                        history.push(EditOut { ts: &step.ts, version: step.version, diff: diff.clone() });
                     }
-                    previous = text;
                 }
             }
             serde_json::to_writer(

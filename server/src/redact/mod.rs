@@ -216,19 +216,25 @@ impl Redactor {
 }
 
 /// Where a known secret, or a prefix of it of at least [`KNOWN_PREFIX`] bytes, appears in `text`.
+/// Each line of a multi-line secret (a PEM block) counts as a secret of its own, since a diff
+/// shows a line apart from the others.
 fn known_spans(text: &[u8], known: &[Secret]) -> Vec<(usize, usize, usize)> {
     let mut spans = Vec::new();
     for secret in known {
-        let head = &secret.bytes[..secret.bytes.len().min(KNOWN_PREFIX)];
-        if head.is_empty() {
-            continue;
-        }
-        let mut from = 0;
-        while let Some(offset) = find_bytes(&text[from..], head) {
-            let start = from + offset;
-            let same = text[start..].iter().zip(&secret.bytes).take_while(|(a, b)| a == b).count();
-            spans.push((start, start + same, secret.rule));
-            from = start + same.max(1);
+        let lines = secret.bytes.split(|&b| b == b'\n').filter(|_| secret.bytes.contains(&b'\n'));
+        for bytes in std::iter::once(&secret.bytes[..]).chain(lines) {
+            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+            if bytes.len() < KNOWN_PREFIX.min(secret.bytes.len()) || bytes.is_empty() {
+                continue;
+            }
+            let head = &bytes[..bytes.len().min(KNOWN_PREFIX)];
+            let mut from = 0;
+            while let Some(offset) = find_bytes(&text[from..], head) {
+                let start = from + offset;
+                let same = text[start..].iter().zip(bytes).take_while(|(a, b)| a == b).count();
+                spans.push((start, start + same, secret.rule));
+                from = start + same.max(1);
+            }
         }
     }
     spans
@@ -379,6 +385,22 @@ mod tests {
         let out = redactor.redact_known(&typing, &found, &mut Vec::new());
         assert_eq!(out, "t = '<redacted:github-pat>");
         assert_eq!(redactor.counts().get("github-pat"), Some(&2));
+    }
+
+    #[test]
+    fn a_line_of_a_known_pem_block_is_redacted_in_a_diff() {
+        let mut redactor = Redactor::new().unwrap();
+        let body: Vec<String> = (0..4).map(|i| random(20 + i, ALNUM, 64)).collect();
+        let kind = "EC PRIVATE KEY";
+        let block = format!("-----BEGIN {kind}-----\n{}\n-----END {kind}-----", body.join("\n"));
+        let mut found = Vec::new();
+        redactor.redact(&format!("k = '''{block}'''"), &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let hunk = format!("@@ -3,2 +3,2 @@\n {}\n-{}\n+{}\n", body[1], &body[2][..10], &body[2][..30]);
+        let out = redactor.redact_known(&hunk, &found, &mut Vec::new());
+        for line in &body[1..3] {
+            assert!(!out.contains(&line[..10]), "{out}");
+        }
     }
 
     #[test]
