@@ -52,6 +52,8 @@ struct Secrets {
     generic: String,
     url_password: String,
     pem_lines: Vec<String>,
+    /// A second key, typed rather than pasted.
+    typed_pem_lines: Vec<String>,
 }
 
 fn chars(rng: &mut Rng, alphabet: &str, n: usize) -> String {
@@ -80,12 +82,18 @@ impl Secrets {
             generic: chars(&mut rng, ALNUM, 20) + &chars(&mut rng, DIGITS, 4),
             url_password: chars(&mut rng, ALNUM, 16),
             pem_lines: (0..5).map(|_| chars(&mut rng, &base64, 64)).collect(),
+            typed_pem_lines: (0..2).map(|_| chars(&mut rng, &base64, 64)).collect(),
         }
     }
 
     fn pem(&self) -> String {
         let kind = ["RSA PRIV", "ATE KEY"].concat();
         format!("-----BEGIN {kind}-----\n{}\n-----END {kind}-----", self.pem_lines.join("\n"))
+    }
+
+    fn typed_pem(&self) -> String {
+        let kind = ["EC PRIV", "ATE KEY"].concat();
+        format!("-----BEGIN {kind}-----\n{}\n-----END {kind}-----", self.typed_pem_lines.join("\n"))
     }
 
     /// Every secret, and the pieces of them long enough to matter.
@@ -102,6 +110,9 @@ impl Secrets {
         ];
         for line in &self.pem_lines {
             needles.push((line[..24].to_owned(), "pem body"));
+        }
+        for line in &self.typed_pem_lines {
+            needles.push((line[..12].to_owned(), "typed pem body"));
         }
         needles
     }
@@ -288,8 +299,10 @@ fn team() -> Team {
     pairs.push(record(&mut server, &id, &why));
     // Typed into `connect` (line 6 now): an API key and a URL with a password.
     let typed = format!(
-        "const apiKey = \"{}\";\n  const db = \"mysql://app:{}@db.internal/app\";\n  ",
-        secrets.generic, secrets.url_password
+        "const apiKey = \"{}\";\n  const db = \"mysql://app:{}@db.internal/app\";\n  const key = `{}`;\n  ",
+        secrets.generic,
+        secrets.url_password,
+        secrets.typed_pem()
     );
     type_text(&server, &uri, 3, Pos::new(6, 2), &typed);
     let id = change_of(&mut server, &uri, "connect");
