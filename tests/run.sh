@@ -28,4 +28,7 @@ RATIONALE_SERVER_PATH="$RATIONALE_BIN" bash tests/editors/nvim/run.sh || status=
 echo "==> VS Code, end to end"
 bash tests/editors/vscode/run.sh || status=1
 
+echo "==> Emacs, end to end"
+RATIONALE_SERVER_PATH="$RATIONALE_BIN" bash tests/editors/emacs/run.sh || status=1
+
 exit $status

@@ -52,6 +52,7 @@ fn main() {
         assert_eq!(replayed.edits, edits);
         files = replayed.files.len();
     });
+    let stepping = stepping(&path, edits);
     if std::env::var_os("RATIONALE_BENCH_KEEP").is_some() {
         println!("journal kept at {} (try `rationale verify` or `rationale replay` on it)", path.display());
     } else {
@@ -65,6 +66,16 @@ fn main() {
         "replay rate: {rate:.0} edits/s = {:.2}x the 1,000,000 edits/s target{}",
         rate / TARGET_RATE,
         if rate >= TARGET_RATE { "" } else { " (BELOW TARGET)" }
+    );
+    let (first, median, worst) = stepping;
+    println!(
+        "rationale/replay at a random record (200 of them, from checkpoints): median {:.2} ms, worst {:.2} ms \
+         = {:.4}x a full replay ({:.0} ms); the first request, which leaves the checkpoints, {:.0} ms",
+        ms(median),
+        ms(worst),
+        median.as_secs_f64() / wall.as_secs_f64(),
+        ms(wall),
+        ms(first),
     );
     // Wall time suffers when other processes share the cores; the time the replaying thread spent
     // on a core does not, so both are shown, with the machine's load.
@@ -212,4 +223,34 @@ fn typing_journal(source: &str, at_least: u64) -> (String, u64) {
         pass += 1;
     }
     (out, edits)
+}
+
+/// What a reviewer stepping through the session waits for: the document at random records, as
+/// `rationale/replay` rebuilds it. Returns the first request (which leaves the checkpoints behind),
+/// and the median and worst of 200 requests after it.
+fn stepping(path: &Path, edits: u64) -> (Duration, Duration, Duration) {
+    use rationale::history::checkpoints::Checkpointed;
+    let journal = Journal::read(path).unwrap();
+    let last = journal.records().last().unwrap().unwrap().record.seq;
+    let file = replay::replay(&journal, None).unwrap().files.keys().next().unwrap().clone();
+    drop(journal);
+    let mut checkpointed = Checkpointed::read(path).unwrap();
+    let started = Instant::now();
+    checkpointed.document_at(&file, last).unwrap();
+    let first = started.elapsed();
+    // A fixed sequence of pseudo-random records (xorshift), the same every run.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64 ^ edits;
+    let mut times: Vec<Duration> = (0..200)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let seq = 2 + state % (last - 1);
+            let started = Instant::now();
+            std::hint::black_box(checkpointed.document_at(&file, seq).unwrap());
+            started.elapsed()
+        })
+        .collect();
+    times.sort();
+    (first, times[times.len() / 2], times[times.len() - 1])
 }

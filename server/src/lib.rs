@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod dataset;
 mod git;
+pub mod history;
 pub mod journal;
 pub mod lsp;
 pub mod redact;

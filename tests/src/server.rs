@@ -4,7 +4,11 @@
 //! files it: responses by id, notifications in arrival order. Requests the server sends to the
 //! client (`workspace/configuration`, `client/registerCapability`,
 //! `window/workDoneProgress/create`, `workspace/applyEdit`, ...) are answered at once with a
-//! null result (an array of nulls for `workspace/configuration`), so nothing waits on us.
+//! null result (an array of nulls for `workspace/configuration`, `{"applied": true}` for
+//! `workspace/applyEdit`), so nothing waits on us; except the methods a test holds
+//! ([`ServerOptions::held_requests`]), which it takes with [`Server::wait_server_request`] and
+//! answers itself with [`Server::respond`], as a real editor would (applying an edit, say, and
+//! sending the `didChange` before the answer).
 //! A second thread keeps the server's stderr, which failure messages quote.
 //!
 //! Dropping a [`Server`] kills the process if it still runs and removes the workspace.
@@ -52,6 +56,10 @@ pub struct ServerOptions {
     pub initialization_options: Option<Value>,
     /// Extra environment for the server.
     pub env: Vec<(String, String)>,
+    /// Requests from the server (by method) that the test answers itself.
+    pub held_requests: Vec<String>,
+    /// Merged over the client capabilities this harness announces (`null` removes a key).
+    pub capabilities: Option<Value>,
 }
 
 impl Default for ServerOptions {
@@ -62,6 +70,8 @@ impl Default for ServerOptions {
             position_encodings: Some(vec!["utf-8".into(), "utf-16".into()]),
             initialization_options: None,
             env: Vec::new(),
+            held_requests: Vec::new(),
+            capabilities: None,
         }
     }
 }
@@ -87,8 +97,10 @@ struct Inbox {
     responses: HashMap<String, Vec<Value>>,
     /// Notifications from the server, in arrival order, not yet taken.
     notifications: Vec<Value>,
-    /// Requests from the server, in arrival order (already answered).
+    /// Requests from the server, in arrival order (already answered, unless held).
     server_requests: Vec<Value>,
+    /// Held requests from the server not yet taken by the test.
+    held: Vec<Value>,
     /// Bytes on stdout that were not a well-framed JSON message.
     garbage: Vec<String>,
     /// The server closed its stdout.
@@ -212,7 +224,8 @@ impl Server {
         let stdout = child.stdout.take().expect("piped stdout");
         let reader = {
             let shared = shared.clone();
-            std::thread::spawn(move || read_messages(stdout, shared, replies))
+            let held = options.held_requests.clone();
+            std::thread::spawn(move || read_messages(stdout, shared, replies, held))
         };
         let stderr = child.stderr.take().expect("piped stderr");
         let errors = {
@@ -302,6 +315,7 @@ impl Server {
                     "workspaceFolders": true,
                     "configuration": true,
                     "applyEdit": true,
+                    "workspaceEdit": {"documentChanges": true},
                     "didChangeConfiguration": {"dynamicRegistration": true},
                 },
                 "textDocument": {
@@ -309,9 +323,12 @@ impl Server {
                     "codeAction": {"codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix"]}}},
                     "publishDiagnostics": {"relatedInformation": true},
                 },
-                "window": {"workDoneProgress": true, "showMessage": {}},
+                "window": {"workDoneProgress": true, "showMessage": {}, "showDocument": {"support": true}},
             },
         });
+        if let Some(overrides) = &self.options.capabilities {
+            merge(&mut params["capabilities"], overrides);
+        }
         if let Some(init) = &self.options.initialization_options {
             params["initializationOptions"] = init.clone();
         }
@@ -493,7 +510,20 @@ impl Server {
         self.shared.inbox.lock().unwrap().notifications.clone()
     }
 
-    /// Requests the server sent to the client so far (each was answered).
+    /// The first held request `method` from the server not yet taken, waiting up to `timeout`.
+    pub fn wait_server_request(&self, method: &str, timeout: Duration) -> Option<Value> {
+        self.wait_until(timeout, |inbox| {
+            let i = inbox.held.iter().position(|r| r["method"] == method)?;
+            Some(inbox.held.remove(i))
+        })
+    }
+
+    /// Answers a held request from the server.
+    pub fn respond(&self, request: &Value, result: Value) {
+        self.send(&json!({"jsonrpc": "2.0", "id": request["id"], "result": result}));
+    }
+
+    /// Requests the server sent to the client so far (each was answered, unless held).
     pub fn server_requests(&self) -> Vec<Value> {
         self.shared.inbox.lock().unwrap().server_requests.clone()
     }
@@ -760,6 +790,25 @@ pub fn language_of(path: &str) -> &'static str {
     }
 }
 
+/// Merges `overrides` into `value`, key by key; a `null` removes the key.
+fn merge(value: &mut Value, overrides: &Value) {
+    let (Some(target), Some(overrides)) = (value.as_object_mut(), overrides.as_object()) else {
+        *value = overrides.clone();
+        return;
+    };
+    for (key, over) in overrides {
+        match (target.get_mut(key), over) {
+            (_, Value::Null) => {
+                target.remove(key);
+            }
+            (Some(existing), Value::Object(_)) if existing.is_object() => merge(existing, over),
+            _ => {
+                target.insert(key.clone(), over.clone());
+            }
+        }
+    }
+}
+
 /// A response message as `Ok(result)` or `Err(error)`.
 pub fn response_result(message: &Value) -> Result<Value, RpcError> {
     if let Some(error) = message.get("error") {
@@ -793,11 +842,12 @@ fn read_messages(
     stdout: impl Read,
     shared: Arc<Shared>,
     replies: std::sync::mpsc::Sender<Vec<u8>>,
+    held: Vec<String>,
 ) {
     let mut reader = BufReader::with_capacity(1 << 16, stdout);
     loop {
         match read_one(&mut reader) {
-            Ok(Some(body)) => file_message(&body, &shared, &replies),
+            Ok(Some(body)) => file_message(&body, &shared, &replies, &held),
             Ok(None) => break,
             Err(problem) => {
                 let mut inbox = shared.inbox.lock().unwrap();
@@ -854,7 +904,12 @@ fn read_one(reader: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
     Ok(Some(body))
 }
 
-fn file_message(body: &[u8], shared: &Shared, replies: &std::sync::mpsc::Sender<Vec<u8>>) {
+fn file_message(
+    body: &[u8],
+    shared: &Shared,
+    replies: &std::sync::mpsc::Sender<Vec<u8>>,
+    held: &[String],
+) {
     let message: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
@@ -873,6 +928,12 @@ fn file_message(body: &[u8], shared: &Shared, replies: &std::sync::mpsc::Sender<
         .and_then(Value::as_str)
         .map(str::to_string);
     match (has_id, method) {
+        (true, Some(method)) if held.contains(&method) => {
+            let mut inbox = shared.inbox.lock().unwrap();
+            inbox.server_requests.push(message.clone());
+            inbox.held.push(message);
+            shared.changed.notify_all();
+        }
         (true, Some(method)) => {
             // A request to the client: answer it so the server never waits on us.
             let result = if method == "workspace/configuration" {

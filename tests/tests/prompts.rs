@@ -494,7 +494,9 @@ fn whitespace_only_edits_are_not_pending() {
 }
 
 #[test]
-fn explain_is_left_to_a_plugin_that_says_so_and_answered_with_help_otherwise() {
+fn explain_is_left_to_a_plugin_that_says_so_and_answered_with_a_why_comment_otherwise() {
+    // Without the plugin the server inserts a why-comment (tests/tests/why_comments.rs); it
+    // needs to know which change.
     let mut plain = server(0);
     let without = plain
         .request(
@@ -502,7 +504,8 @@ fn explain_is_left_to_a_plugin_that_says_so_and_answered_with_help_otherwise() {
             json!({"command": "rationale.explain", "arguments": [{}]}),
         )
         .unwrap_err();
-    assert!(without.message.contains("plugin"), "{}", without.message);
+    assert_eq!(without.code, -32602);
+    assert!(without.message.contains("changeId"), "{}", without.message);
     plain.shutdown_and_exit();
 
     let mut with_plugin = Server::spawn(ServerOptions {

@@ -14,11 +14,11 @@ end
 vim.api.nvim_create_user_command('Rationale', function(opts)
   require('rationale.commands').run(opts)
 end, {
-  nargs = '?',
-  complete = function(arglead)
-    return require('rationale.commands').complete(arglead)
+  nargs = '*',
+  complete = function(arglead, cmdline)
+    return require('rationale.commands').complete(arglead, cmdline)
   end,
-  desc = 'Rationale: pending (quickfix list of pending changes), explain (the change under the cursor, else the next)',
+  desc = 'Rationale: pending, explain, replay [session], review [session], review accept|reject|flag [note]',
 })
 
 local group = vim.api.nvim_create_augroup('rationale', { clear = true })

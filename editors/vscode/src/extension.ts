@@ -1,6 +1,7 @@
 // The Rationale extension: starts the `rationale lsp` language server for Python and JavaScript
-// files, implements `rationale.explain` (see explain.ts), and counts and lists what is waiting to
-// be explained (see pending.ts).
+// files, implements `rationale.explain` (see explain.ts), counts and lists what is waiting to be
+// explained (see pending.ts), and lets reviewers replay sessions and review their pairs
+// (see review/).
 //
 // `restart()` is the only code that starts the server: activation calls it, and so does
 // *Rationale: Restart Server*.
@@ -20,6 +21,7 @@ import {
 import { Explainer, UNIT_SCHEME, UnitContent } from './explain';
 import { kindIcon, inExplainOrder, Pending, relativePath, revealUnit } from './pending';
 import { CLIENT_COMMANDS, EXPLAIN, ExplainArguments, PendingChange, SKIP } from './protocol';
+import { registerReview, Review } from './review';
 import { findServer, ServerNotFound } from './server';
 import { createTraceChannel } from './trace';
 import { SERVER_KEYS, serverSettings } from './settings';
@@ -30,6 +32,7 @@ let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
 let trace: vscode.LogOutputChannel & vscode.Disposable;
 let pending: Pending;
+let review: Review;
 let restarting: Promise<void> = Promise.resolve();
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
@@ -38,6 +41,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   pending = new Pending(() => client);
   const content = new UnitContent();
   const explainer = new Explainer(context.workspaceState, content, () => client, pending);
+  review = registerReview(context, () => client);
 
   context.subscriptions.push(
     output,
@@ -156,6 +160,7 @@ async function restartNow(context: vscode.ExtensionContext): Promise<void> {
     if (event.newState === State.Running) {
       pending.setState({ kind: 'running', version: server.version });
       pending.scheduleRefresh(0);
+      review.serverStarted();
     }
   });
   client = started;

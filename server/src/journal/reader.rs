@@ -229,14 +229,30 @@ impl Journal {
     /// The records in order, each with its line number. The iterator yields an error for the
     /// first line that is not a record (or breaks the order of `seq`) and then stops.
     pub fn records(&self) -> Records<'_> {
+        self.records_from(Resume { offset: 0, line: 0, seq: 0 })
+    }
+
+    /// The records from a point that an earlier [`Records::resume_point`] returned for this
+    /// journal (or for the shorter journal this one grew from).
+    pub fn records_from(&self, at: Resume) -> Records<'_> {
+        let complete = &self.bytes[..self.complete];
         Records {
             path: &self.path,
-            rest: &self.bytes[..self.complete],
-            number: 0,
-            expected_seq: 0,
+            rest: complete.get(at.offset..).unwrap_or_default(),
+            number: at.line,
+            expected_seq: at.seq,
             failed: false,
         }
     }
+}
+
+/// Where reading can resume: the byte offset of the next line, its line number less one, and the
+/// `seq` it must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Resume {
+    pub offset: usize,
+    pub line: usize,
+    pub seq: u64,
 }
 
 /// Parses one line. serde would also accept a JSON array for a struct (its fields in order), so
@@ -290,7 +306,7 @@ pub struct Line<'a> {
     /// 1-based, as editors count lines.
     pub number: usize,
     pub record: RawRecord<'a>,
-    /// The line itself, without its newline, for readers that want fields `RawRecord` leaves out.
+    /// The line's bytes, for readers that want fields [`RawRecord`] does not hold.
     pub raw: &'a [u8],
 }
 
@@ -312,6 +328,11 @@ impl<'a> Records<'a> {
     /// How many bytes are still to be read (for progress bars).
     pub fn remaining_bytes(&self) -> usize {
         self.rest.len()
+    }
+
+    /// Where to resume reading after the line returned last; `journal` is the one iterated.
+    pub fn resume_point(&self, journal: &Journal) -> Resume {
+        Resume { offset: journal.complete - self.rest.len(), line: self.number, seq: self.expected_seq }
     }
 
     fn error(&mut self, kind: JournalErrorKind) -> Option<Result<Line<'a>, JournalError>> {

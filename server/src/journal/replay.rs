@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::reader::{Edits, Journal, JournalError, JournalErrorKind, Line, RawEdit, RawRecord};
+use super::reader::{Edits, Journal, JournalError, JournalErrorKind, Line, RawEdit, RawRecord, Resume};
 use super::record::SCHEMA;
 use crate::text::{from_char, to_char, Document, Encoding, Position, TextChange};
 
@@ -165,6 +165,26 @@ pub fn is_workspace_relative(path: &str) -> bool {
         && !path.contains('\0')
         && !(cfg!(windows) && (path.contains('\\') || path.contains(':')))
         && path.split('/').all(|component| component != "..")
+}
+
+/// The documents of a session after one record, and where to read on from there.
+#[derive(Clone)]
+pub struct Checkpoint {
+    /// The `seq` of the last record applied.
+    pub seq: u64,
+    pub resume: Resume,
+    session: Option<String>,
+    encoding: Encoding,
+    files: BTreeMap<String, SavedFile>,
+    edits: u64,
+}
+
+#[derive(Clone)]
+struct SavedFile {
+    rope: ropey::Rope,
+    version: i32,
+    open: bool,
+    opened_at: usize,
 }
 
 /// Replays records one at a time; [`replay`] drives it over a whole journal. Feed it the lines of
@@ -356,6 +376,60 @@ impl Replayer {
     /// The hashes that disagreed so far.
     pub fn mismatches(&self) -> &[HashMismatch] {
         &self.mismatches
+    }
+
+    /// The number of edits applied so far.
+    pub fn edits(&self) -> u64 {
+        self.edits
+    }
+
+    /// The documents as they stand after the last record applied, to resume from later with
+    /// [`Replayer::resume`]. Cheap: the ropes share their nodes with the replayer's.
+    pub fn checkpoint(&mut self, resume: Resume) -> Result<Checkpoint, JournalError> {
+        self.flush()?;
+        let files = self
+            .files
+            .iter()
+            .map(|(path, file)| {
+                let saved = SavedFile {
+                    rope: file.document.rope().clone(),
+                    version: file.document.version(),
+                    open: file.open,
+                    opened_at: file.opened_at,
+                };
+                (path.clone(), saved)
+            })
+            .collect();
+        Ok(Checkpoint {
+            seq: self.last_seq.unwrap_or(0),
+            resume,
+            session: self.session.clone(),
+            encoding: self.encoding,
+            files,
+            edits: self.edits,
+        })
+    }
+
+    /// A replayer that goes on from `checkpoint`: feed it the records from `checkpoint.resume`.
+    pub fn resume(journal: &Path, checkpoint: &Checkpoint) -> Self {
+        let mut replayer = Replayer::new(journal);
+        replayer.session = checkpoint.session.clone();
+        replayer.encoding = checkpoint.encoding;
+        replayer.last_seq = Some(checkpoint.seq);
+        replayer.edits = checkpoint.edits;
+        replayer.files = checkpoint
+            .files
+            .iter()
+            .map(|(path, saved)| {
+                let file = ReplayedFile {
+                    document: Document::from_rope(saved.rope.clone(), saved.version),
+                    open: saved.open,
+                    opened_at: saved.opened_at,
+                };
+                (path.clone(), file)
+            })
+            .collect();
+        replayer
     }
 
     /// What the records so far rebuilt.

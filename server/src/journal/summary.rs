@@ -26,6 +26,9 @@ pub struct SessionSummary {
     pub pairs: u64,
     /// The number of `skip` records.
     pub skips: u64,
+    /// The `seq` of each `rationale` record: the pairs are `<id>:<seq>`.
+    #[serde(skip)]
+    pub pair_seqs: Vec<u64>,
 }
 
 /// Summarises one journal. A torn final line is ignored; any other fault is an error.
@@ -38,6 +41,7 @@ pub fn summarize(journal: &Journal) -> Result<SessionSummary, JournalError> {
         files: Vec::new(),
         pairs: 0,
         skips: 0,
+        pair_seqs: Vec::new(),
     };
     let mut files = BTreeSet::new();
     for line in journal.records() {
@@ -63,7 +67,10 @@ pub fn summarize(journal: &Journal) -> Result<SessionSummary, JournalError> {
                     }
                 }
             }
-            "rationale" => summary.pairs += 1,
+            "rationale" => {
+                summary.pairs += 1;
+                summary.pair_seqs.push(record.seq);
+            }
             "skip" => summary.skips += 1,
             "end" => summary.ended = Some(record.ts.into_owned()),
             _ => {}
@@ -132,6 +139,7 @@ pub(crate) mod tests {
                 files: vec!["a.py".into(), "b.py".into()],
                 pairs: 2,
                 skips: 1,
+                pair_seqs: vec![6, 8],
             }
         );
         let json = serde_json::to_value(&summary).unwrap();

@@ -12,8 +12,10 @@ use tower_lsp_server::{Client, LanguageServer};
 use std::collections::HashSet;
 use std::time::Instant;
 
-use super::{commands, convert, prompts};
+use super::{commands, convert, history, prompts, why};
+use crate::history::History;
 use crate::journal::record::NameVersion;
+use crate::journal::EndReason;
 use crate::session::{DocumentChanges, Identity, Level, Notice, Notices, Session};
 
 /// State shared by the request handlers and the transport.
@@ -25,6 +27,10 @@ pub struct Shared {
     lens_refresh: AtomicBool,
     /// Wakes the settler: a document was edited or saved.
     edited: tokio::sync::Notify,
+    /// What the client can do with the edits why-comments need; set by `initialize`.
+    why_client: OnceLock<why::WhyClient>,
+    /// What was recorded, for reviewers and hover.
+    pub history: Arc<History>,
 }
 
 impl Shared {
@@ -42,10 +48,16 @@ impl Shared {
         self.edited.notify_one();
     }
 
-    /// Publishes the diagnostics of one document: one per ready change.
-    async fn publish(&self, changes: &DocumentChanges) {
+    pub fn why_client(&self) -> why::WhyClient {
+        self.why_client.get().copied().unwrap_or_default()
+    }
+
+    /// Publishes the diagnostics of one document: one per ready change, and the notes on its
+    /// why-comments.
+    pub(super) async fn publish(&self, changes: &DocumentChanges) {
         let Ok(uri) = changes.key.parse::<Uri>() else { return };
-        let diagnostics = changes.changes.iter().map(prompts::diagnostic).collect();
+        let prompts = changes.changes.iter().map(prompts::diagnostic);
+        let diagnostics = prompts.chain(changes.notes.iter().map(why::diagnostic)).collect();
         self.client.publish_diagnostics(uri, diagnostics, None).await;
     }
 
@@ -60,7 +72,7 @@ impl Shared {
 
     /// Lenses follow the ready changes, but clients ask for them only after edits: tell them to
     /// ask again when the prompts changed.
-    fn refresh_lenses(&self) {
+    pub(super) fn refresh_lenses(&self) {
         if self.lens_refresh.load(Ordering::Relaxed) {
             // Not awaited: a client slow to answer must not hold up the prompts.
             let client = self.client.clone();
@@ -85,7 +97,7 @@ async fn settle(shared: Arc<Shared>, session: Arc<Session>) {
         let closed: Vec<String> = shown.iter().filter(|k| !session.is_tracked(k)).cloned().collect();
         for key in closed {
             shown.remove(&key);
-            shared.publish(&DocumentChanges { key, changes: Vec::new() }).await;
+            shared.publish(&DocumentChanges::none(key)).await;
         }
         let wait = async {
             match next {
@@ -113,6 +125,8 @@ impl Backend {
             shutdown: AtomicBool::new(false),
             edited: tokio::sync::Notify::new(),
             lens_refresh: AtomicBool::new(false),
+            why_client: OnceLock::new(),
+            history: Arc::default(),
         };
         Self { shared: Arc::new(shared), runtime: tokio::runtime::Handle::current() }
     }
@@ -147,7 +161,7 @@ fn settings_of(options: Option<&Value>) -> Option<Value> {
 }
 
 impl Backend {
-    fn session(&self) -> Result<&Arc<Session>> {
+    pub(super) fn session(&self) -> Result<&Arc<Session>> {
         self.shared.session().ok_or_else(tower_lsp_server::jsonrpc::Error::internal_error)
     }
 
@@ -205,6 +219,7 @@ impl LanguageServer for Backend {
             .and_then(|lens| lens.refresh_support)
             .unwrap_or(false);
         self.shared.lens_refresh.store(lens_refresh, Ordering::Relaxed);
+        let _ = self.shared.why_client.set(why::WhyClient::of(&params.capabilities));
         let folders = convert::workspace_folders(&params);
         tracing::info!("session {} with {} folder(s), {}", identity.id, folders.len(), encoding.as_str());
         let session = Session::new(identity, folders, settings, self.notices());
@@ -229,6 +244,7 @@ impl LanguageServer for Backend {
                     ..Default::default()
                 })),
                 code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands,
                     ..Default::default()
@@ -253,12 +269,23 @@ impl LanguageServer for Backend {
     async fn initialized(&self, _: InitializedParams) {
         if let Some(session) = self.shared.session() {
             tokio::spawn(settle(self.shared.clone(), session.clone()));
+            history::refresh_index(session, &self.shared.history);
         }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        self.hover_rationales(params).await
     }
 
     async fn shutdown(&self) -> Result<()> {
         self.shared.shutdown.store(true, Ordering::SeqCst);
         self.shared.edited();
+        // Nothing reaches the journals after `shutdown`, and some clients (eglot) kill the server
+        // as soon as they have sent `exit`: the journals end now, before the answer.
+        if let Some(session) = self.shared.session() {
+            let session = session.clone();
+            let _ = tokio::task::spawn_blocking(move || session.end(EndReason::Shutdown)).await;
+        }
         Ok(())
     }
 
@@ -283,9 +310,14 @@ impl LanguageServer for Backend {
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
         let session = self.session()?;
-        let result = commands::execute(session, &params.command, params.arguments);
+        let result = match params.command.as_str() {
+            // Only reaches the server from an editor without a Rationale plugin.
+            prompts::EXPLAIN => why::explain(&self.shared, session, params.arguments).await,
+            _ => commands::execute(session, &params.command, params.arguments),
+        };
         if result.is_ok() {
-            // The explained change's diagnostic goes at once.
+            // The explained change's diagnostic goes at once, and hover shows its rationale.
+            history::refresh_index(session, &self.shared.history);
             self.shared.publish_all(session).await;
         }
         result

@@ -1,11 +1,11 @@
-//! `workspace/executeCommand`: recording a rationale, skipping a change, and the explain command
-//! for clients without a Rationale plugin.
+//! `workspace/executeCommand`: recording a rationale and skipping a change. The explain command,
+//! for clients without a Rationale plugin, inserts a why-comment (see `why`).
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 
-use super::prompts::{EXPLAIN, RECORD, SKIP};
+use super::prompts::{RECORD, SKIP};
 use crate::session::{Refusal, Session, Via};
 
 #[derive(Deserialize)]
@@ -60,14 +60,6 @@ pub fn execute(session: &Session, command: &str, arguments: Vec<Value>) -> Resul
             session.skip(&args.change_id, args.reason.as_deref()).map_err(refused)?;
             Ok(Some(json!({})))
         }
-        EXPLAIN => Err(Error {
-            code: ErrorCode::InvalidRequest,
-            message: "this editor has no Rationale plugin to ask for the explanation: install the \
-                      Rationale extension for VS Code or the Neovim plugin, or skip the change with \
-                      the other code action"
-                .into(),
-            data: None,
-        }),
         other => Err(invalid(format!("Rationale has no command `{other}`"))),
     }
 }

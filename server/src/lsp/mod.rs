@@ -1,13 +1,16 @@
 //! The language server: the only part of Rationale that knows the protocol. `transport` reads
 //! and writes the wire and keeps text notifications in order, `text_sync` applies them, `backend`
-//! answers everything else, `convert` translates between protocol and product types.
+//! answers everything else, `convert` translates between protocol and product types, `why` asks
+//! the editor to remove recorded why-comments and to insert new ones.
 
 mod backend;
 mod commands;
 mod convert;
+mod history;
 mod prompts;
 mod text_sync;
 mod transport;
+mod why;
 
 use std::process::ExitCode;
 
@@ -29,6 +32,10 @@ pub fn run_stdio() -> ExitCode {
     let code = runtime.block_on(async {
         let (service, socket) = LspService::build(backend::Backend::new)
             .custom_method("rationale/pendingChanges", backend::Backend::pending_changes)
+            .custom_method("rationale/sessions", backend::Backend::sessions)
+            .custom_method("rationale/timeline", backend::Backend::timeline)
+            .custom_method("rationale/replay", backend::Backend::replay)
+            .custom_method("rationale/review", backend::Backend::review)
             .finish();
         let shared = service.inner().shared().clone();
         let input = tokio::io::BufReader::with_capacity(64 * 1024, tokio::io::stdin());

@@ -10,7 +10,10 @@ use tower_lsp_server::ls_types::{
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
 };
 
-use super::convert;
+use std::sync::Arc;
+
+use super::backend::Shared;
+use super::{convert, why};
 use crate::session::Session;
 
 pub const METHODS: [&str; 6] = [
@@ -24,7 +27,7 @@ pub const METHODS: [&str; 6] = [
 
 /// Applies one text notification. Bad parameters or an impossible change are logged and ignored:
 /// a notification has no answer, and the next save resyncs whatever was lost.
-pub fn handle(session: &Session, method: &str, params: Option<Value>) {
+pub fn handle(shared: &Arc<Shared>, session: &Session, method: &str, params: Option<Value>) {
     let params = params.unwrap_or(Value::Null);
     let result = match method {
         "textDocument/didOpen" => parse(method, params).map(|p: DidOpenTextDocumentParams| {
@@ -38,7 +41,10 @@ pub fn handle(session: &Session, method: &str, params: Option<Value>) {
             session.change(p.text_document.uri.as_str(), p.text_document.version, &changes)
         }),
         "textDocument/didSave" => parse(method, params).map(|p: DidSaveTextDocumentParams| {
-            session.save(p.text_document.uri.as_str(), p.text.as_deref())
+            let key = p.text_document.uri.as_str();
+            let removals = session.save(key, p.text.as_deref())?;
+            why::after_save(shared, key, removals);
+            Ok(())
         }),
         "textDocument/didClose" => parse(method, params)
             .map(|p: DidCloseTextDocumentParams| session.close(p.text_document.uri.as_str())),

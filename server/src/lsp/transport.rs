@@ -178,7 +178,7 @@ where
 async fn read_messages<I: AsyncBufRead + Unpin>(
     mut input: I,
     mut service: LspService<Backend>,
-    shared: &Shared,
+    shared: &std::sync::Arc<Shared>,
     out: &mpsc::UnboundedSender<Outgoing>,
     client_responses: &mut (impl futures::Sink<Response> + Unpin),
 ) -> Ending {
@@ -214,7 +214,7 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
                 let (method, _, params) = request.into_parts();
                 // A bug must not take the editor's session down with it: log it and read on.
                 let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    text_sync::handle(session, &method, params)
+                    text_sync::handle(shared, session, &method, params)
                 }));
                 if applied.is_err() {
                     tracing::error!("{method} panicked; the next save resyncs the document");

@@ -23,11 +23,28 @@ pub struct PendingView {
     pub name_range: (Position, Position),
 }
 
+/// A unit of a tracked document, named as the journal names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitAt {
+    pub folder: std::path::PathBuf,
+    pub path: String,
+    pub name: String,
+}
+
 /// The pending changes of one document.
 #[derive(Clone, Debug)]
 pub struct DocumentChanges {
     pub key: String,
     pub changes: Vec<PendingView>,
+    /// What the person is told about the document's why-comments, as of its last save.
+    pub notes: Vec<super::WhyNote>,
+}
+
+impl DocumentChanges {
+    /// Nothing to show for a document (one that was closed, say).
+    pub fn none(key: String) -> Self {
+        Self { key, changes: Vec::new(), notes: Vec::new() }
+    }
 }
 
 /// How a rationale reached the server.
@@ -74,11 +91,16 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// The units of a freshly opened document, all at their baseline.
-pub(super) fn baseline(document: &mut Document, language: &'static Language) -> Option<(Tracker, Units)> {
+/// The units of a freshly opened document, all at their baseline; why-comments marked by
+/// `marker` are no part of them.
+pub(super) fn baseline(
+    document: &mut Document,
+    language: &'static Language,
+    marker: &str,
+) -> Option<(Tracker, Units)> {
     let (tree, rope) = document.tree_and_rope()?;
-    let units = crate::units::extract(language, tree, rope);
-    Some((Tracker::new(&units), Units::new(units)))
+    let units = Units::extract(language, tree, rope, marker);
+    Some((Tracker::new(units.all()), units))
 }
 
 impl Session {
@@ -95,8 +117,9 @@ impl Session {
             return;
         }
         let changed = tracked.document.changed_ranges().map(<[_]>::to_vec);
+        let marker = tracked.folder.why_marker();
         let Some((tree, rope)) = tracked.document.tree_and_rope() else { return };
-        extracted.update(tracked.language, tree, rope, &units.queued_spans(), changed.as_deref());
+        extracted.update(tracked.language, tree, rope, &units.queued_spans(), changed.as_deref(), &marker);
         let errors = crate::syntax::error_ranges(tree);
         units.refresh(extracted.all(), &errors, &self.change_ids);
     }
@@ -107,7 +130,7 @@ impl Session {
 
     /// The change id the editor sees: the session's random suffix and the change's number, so an
     /// id from another session is never mistaken for one of ours.
-    fn change_id(&self, number: u64) -> String {
+    pub(super) fn change_id(&self, number: u64) -> String {
         format!("{}.{number}", self.id_suffix())
     }
 
@@ -135,14 +158,15 @@ impl Session {
     fn changes_of(&self, key: &str, tracked: &mut Tracked, ready_only: bool) -> DocumentChanges {
         self.refresh(tracked);
         let settle = Self::settle_duration(tracked);
+        let notes = self.why_notes(tracked);
         let Some(units) = &mut tracked.units else {
-            return DocumentChanges { key: key.to_owned(), changes: Vec::new() };
+            return DocumentChanges { key: key.to_owned(), changes: Vec::new(), notes };
         };
         units.update_readiness(Instant::now(), settle);
         let pending: Vec<PendingChange> =
             units.pending().filter(|c| c.ready || !ready_only).collect();
         let changes = pending.into_iter().map(|c| self.view(tracked, c)).collect();
-        DocumentChanges { key: key.to_owned(), changes }
+        DocumentChanges { key: key.to_owned(), changes, notes }
     }
 
     /// Journals an `unexplained` record for each change of `tracked` still pending: the session is
@@ -186,6 +210,30 @@ impl Session {
                 })
                 .collect(),
         }
+    }
+
+    /// The innermost unit (not the module) at `position` of a tracked document, brought up to
+    /// date first.
+    pub fn unit_at(&self, key: &str, position: Position) -> Option<UnitAt> {
+        self.with_document(key, |tracked| {
+            self.refresh(tracked);
+            let encoding = self.identity.encoding;
+            let rope = tracked.document.rope();
+            let byte = rope.char_to_byte(crate::text::to_char(rope, position, encoding).ok()?);
+            let unit = tracked
+                .extracted
+                .as_ref()?
+                .all()
+                .iter()
+                .filter(|unit| !unit.is_module() && unit.range.contains(&byte))
+                .min_by_key(|unit| unit.range.len())?;
+            Some(UnitAt {
+                folder: tracked.folder.root.clone(),
+                path: tracked.path.clone(),
+                name: unit.qualified.clone(),
+            })
+        })
+        .flatten()
     }
 
     /// The ready changes of a document: what its diagnostics show.
@@ -264,7 +312,7 @@ impl Session {
     }
 
     /// The document and number of every change id, refusing the first unknown one.
-    fn locate_all(&self, ids: &[String]) -> Result<Vec<(String, u64)>, Refusal> {
+    pub(super) fn locate_all(&self, ids: &[String]) -> Result<Vec<(String, u64)>, Refusal> {
         ids.iter()
             .map(|id| {
                 let unknown = || Refusal::UnknownChange(id.clone());

@@ -7,6 +7,7 @@
 //! spec asks for durability (`save`, `end`).
 
 mod changes;
+mod why;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
@@ -25,7 +26,8 @@ use crate::tracking::{relative_path, Exclusions};
 use crate::units::incremental::Units;
 use crate::units::tracker::{EditSpan, Tracker};
 
-pub use changes::{DocumentChanges, PendingView, Refusal, Via};
+pub use changes::{DocumentChanges, PendingView, Refusal, UnitAt, Via};
+pub use why::{Removal, Skeleton, WhyNote, RECORDED as WHY_RECORDED, REFUSED as WHY_REFUSED};
 
 /// Something the person at the editor should be told.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,6 +83,8 @@ pub struct Tracked {
     extracted: Option<Units>,
     /// When the document was last edited.
     last_edit: Option<Instant>,
+    /// Its why-comments: those already dealt with, and the notes on them.
+    why: why::WhyState,
 }
 
 /// Why a text notification was not applied. The session goes on either way.
@@ -151,6 +155,18 @@ impl Session {
         }
     }
 
+    /// The workspace folders, in the order they were added.
+    pub fn folder_roots(&self) -> Vec<PathBuf> {
+        self.folders.read().unwrap().iter().map(|folder| folder.root.clone()).collect()
+    }
+
+    /// Who reviews in workspace folder `root`: its configured author, as for recording.
+    pub fn reviewer(&self, root: &Path) -> String {
+        let folders = self.folders.read().unwrap();
+        let configured = folders.iter().find(|f| f.root == root).and_then(|f| f.config().author);
+        resolve_author(configured.as_deref(), root)
+    }
+
     /// Applies new editor settings to every folder (they take effect for documents opened from
     /// now on; the exclusions of open documents do not change under them).
     pub fn set_editor_settings(&self, settings: serde_json::Value) {
@@ -183,7 +199,8 @@ impl Session {
             return;
         };
         let mut document = Document::new(text, version, Some(language));
-        let (units, extracted) = changes::baseline(&mut document, language).unzip();
+        let marker = folder.why_marker();
+        let (units, extracted) = changes::baseline(&mut document, language, &marker).unzip();
         folder.append(
             &self.identity,
             &self.notices,
@@ -196,19 +213,19 @@ impl Session {
             },
         );
         self.untracked.remove(key);
-        self.documents.insert(
-            key.to_owned(),
-            Tracked {
-                folder,
-                path,
-                language,
-                document,
-                diverged: None,
-                units,
-                extracted,
-                last_edit: None,
-            },
-        );
+        let mut tracked = Tracked {
+            folder,
+            path,
+            language,
+            document,
+            diverged: None,
+            units,
+            extracted,
+            last_edit: None,
+            why: why::WhyState::default(),
+        };
+        tracked.why = why::WhyState::at_open(&mut tracked, &marker);
+        self.documents.insert(key.to_owned(), tracked);
     }
 
     pub fn change(&self, key: &str, version: i32, changes: &[TextChange]) -> Result<(), Problem> {
@@ -233,6 +250,9 @@ impl Session {
         tracked.document.set_version(version);
         let (at, wall) = (Instant::now(), SystemTime::now());
         tracked.last_edit = Some(at);
+        for &span in &spans {
+            tracked.why.edited(span);
+        }
         if let Some(units) = &mut tracked.units {
             for span in spans {
                 units.note_edit(match span {
@@ -249,11 +269,12 @@ impl Session {
 
     /// The editor saved the document; `text` is the saved text when the editor sent it. A saved
     /// text that differs from ours is the truth: it is journaled as a `resync` first. The `save`
-    /// record is on disk when this returns.
-    pub fn save(&self, key: &str, text: Option<&str>) -> Result<(), Problem> {
+    /// record is on disk when this returns, and so is the rationale of every why-comment the
+    /// document holds; returns the why-comments the editor is asked to remove.
+    pub fn save(&self, key: &str, text: Option<&str>) -> Result<Vec<Removal>, Problem> {
         let (folder, mut records) = {
             let Some(mut tracked) = self.documents.get_mut(key) else {
-                return self.not_open(key);
+                return self.not_open(key).map(|()| Vec::new());
             };
             let tracked = &mut *tracked;
             let mut records = Vec::with_capacity(2);
@@ -265,6 +286,7 @@ impl Session {
                 tracing::warn!("resyncing {}: {reason}", tracked.path);
                 let version = tracked.document.version();
                 tracked.document.replace(text, version);
+                tracked.why.edited(None);
                 if let Some(units) = &mut tracked.units {
                     units.note_edit(EditSpan::whole(Instant::now(), SystemTime::now()));
                 }
@@ -293,7 +315,7 @@ impl Session {
             folder.append(&self.identity, &self.notices, record);
         }
         folder.append_durable(&self.identity, &self.notices, save);
-        Ok(())
+        Ok(self.why_comments(key))
     }
 
     pub fn close(&self, key: &str) -> Result<(), Problem> {
@@ -396,6 +418,11 @@ impl Folder {
 
     pub fn config(&self) -> Config {
         self.settings.read().unwrap().0.clone()
+    }
+
+    /// The prefix of a why-comment (without cloning the rest of the settings).
+    pub fn why_marker(&self) -> String {
+        self.settings.read().unwrap().0.why_marker.clone()
     }
 
     fn excludes(&self, file: &Path) -> bool {

@@ -17,6 +17,11 @@ pub struct Language {
     grammar: fn() -> tree_sitter::Language,
     /// The source of `grammars/<name>/units.scm`, the query that defines the language's units.
     pub units: &'static str,
+    /// The source of `grammars/<name>/comments.scm`, the query that finds comments (for
+    /// why-comments).
+    pub comments: &'static str,
+    /// How a line comment starts (the why-comment `rationale.explain` inserts).
+    pub line_comment: &'static str,
 }
 
 pub static LANGUAGES: &[Language] = TABLE;
@@ -30,12 +35,16 @@ const TABLE: &[Language] = &[
         extensions: &["py", "pyi"],
         grammar: || tree_sitter_python::LANGUAGE.into(),
         units: include_str!("../../../grammars/python/units.scm"),
+        comments: include_str!("../../../grammars/python/comments.scm"),
+        line_comment: "#",
     },
     Language {
         name: "javascript",
         extensions: &["js", "mjs", "cjs", "jsx"],
         grammar: || tree_sitter_javascript::LANGUAGE.into(),
         units: include_str!("../../../grammars/javascript/units.scm"),
+        comments: include_str!("../../../grammars/javascript/comments.scm"),
+        line_comment: "//",
     },
 ];
 
@@ -43,6 +52,9 @@ const TABLE: &[Language] = &[
 /// `None` when it does not compile (a bug the tests catch; at run time the language's documents
 /// then have no unit but the module).
 static UNITS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] =
+    [const { OnceLock::new() }; TABLE.len()];
+/// Each language's compiled comments query, likewise.
+static COMMENTS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] =
     [const { OnceLock::new() }; TABLE.len()];
 
 impl Language {
@@ -52,12 +64,26 @@ impl Language {
 
     /// The compiled `units.scm` of this language, or `None` when it does not compile.
     pub fn units_query(&self) -> Option<&'static Query> {
+        self.query(&UNITS_QUERIES, self.units, "units")
+    }
+
+    /// The compiled `comments.scm` of this language, or `None` when it does not compile.
+    pub fn comments_query(&self) -> Option<&'static Query> {
+        self.query(&COMMENTS_QUERIES, self.comments, "comments")
+    }
+
+    fn query(
+        &self,
+        slots: &'static [OnceLock<Option<Query>>; TABLE.len()],
+        source: &str,
+        what: &str,
+    ) -> Option<&'static Query> {
         let index = LANGUAGES.iter().position(|language| std::ptr::eq(language, self))?;
-        UNITS_QUERIES[index]
-            .get_or_init(|| match Query::new(&self.grammar(), self.units) {
+        slots[index]
+            .get_or_init(|| match Query::new(&self.grammar(), source) {
                 Ok(query) => Some(query),
                 Err(err) => {
-                    tracing::error!("the {} units query does not compile: {err}", self.name);
+                    tracing::error!("the {} {what} query does not compile: {err}", self.name);
                     None
                 }
             })

@@ -67,6 +67,11 @@ impl Document {
         Self { rope, version, syntax }
     }
 
+    /// A document kept as text alone, from a rope (cloning a rope shares its nodes).
+    pub fn from_rope(rope: Rope, version: i32) -> Self {
+        Self { rope, version, syntax: None }
+    }
+
     pub fn rope(&self) -> &Rope {
         &self.rope
     }

@@ -15,6 +15,7 @@ use ropey::Rope;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Query, QueryCursor, Tree};
 
+use super::why::{push_without, Blocks};
 use crate::syntax::Language;
 
 /// The name of the pseudo-unit that is the whole file.
@@ -129,12 +130,25 @@ impl Unit {
 /// - nothing of a nested unit: adding, removing or changing one is that unit's own change (the
 ///   parent's own text shows a placeholder where it stands, but its signature ignores it).
 pub fn extract(language: &Language, tree: &Tree, rope: &Rope) -> Vec<Unit> {
+    extract_hiding(language, tree, rope, "").0
+}
+
+/// [`extract`], with every why-comment marked by `marker` left out of the units (of their
+/// signatures, texts and own texts: see [`super::why`]); an empty marker hides nothing. Also
+/// returns the bytes it left out, in order.
+pub fn extract_hiding(
+    language: &Language,
+    tree: &Tree,
+    rope: &Rope,
+    marker: &str,
+) -> (Vec<Unit>, Vec<Range<usize>>) {
     let mut source = String::with_capacity(rope.len_bytes());
     for chunk in rope.chunks() {
         source.push_str(chunk);
     }
-    let found = Walk::new(language, tree, &source, Matching::AtRoots).run(tree.root_node());
-    assemble(found, source)
+    let (found, hidden) =
+        Walk::new(language, tree, &source, Matching::AtRoots, marker).run(tree.root_node());
+    (assemble(found, source, &hidden), hidden)
 }
 
 /// The units at and below `node` alone, as [`extract`] would find them if `node`'s unit stood at
@@ -142,11 +156,18 @@ pub fn extract(language: &Language, tree: &Tree, rope: &Rope) -> Vec<Unit> {
 /// one) and its nested units, with qualified names relative to it. `source` is the whole text.
 /// A pattern that needs the context above `node` (a method is a function in a class body) does
 /// not see it, so the caller keeps the kind it already knew for `node`'s own unit.
-pub fn extract_below(language: &Language, tree: &Tree, node: Node<'_>, source: String) -> Vec<Unit> {
-    let mut walk = Walk::new(language, tree, &source, Matching::AtRoots);
+/// Why-comments are hidden as with [`extract_hiding`], and the hidden bytes returned.
+pub fn extract_below(
+    language: &Language,
+    tree: &Tree,
+    node: Node<'_>,
+    source: String,
+    marker: &str,
+) -> (Vec<Unit>, Vec<Range<usize>>) {
+    let mut walk = Walk::new(language, tree, &source, Matching::AtRoots, marker);
     walk.pos = node.start_byte();
-    let found = walk.run(node);
-    assemble(found, source)
+    let (found, hidden) = walk.run(node);
+    (assemble(found, source, &hidden), hidden)
 }
 
 /// A node some pattern captured as a unit.
@@ -424,10 +445,18 @@ struct Walk<'a, 'tree> {
     after_string: bool,
     /// Bytes of the source before this offset have been written to some signature.
     pos: usize,
+    /// The why-comments met so far; `None` when none are looked for.
+    why: Option<Blocks<'a>>,
 }
 
 impl<'a, 'tree> Walk<'a, 'tree> {
-    fn new(language: &Language, tree: &'tree Tree, source: &'a str, matching: Matching) -> Self {
+    fn new(
+        language: &Language,
+        tree: &'tree Tree,
+        source: &'a str,
+        matching: Matching,
+        marker: &'a str,
+    ) -> Self {
         let grammar = language.grammar();
         let string_kinds = (0..grammar.node_kind_count())
             .map(|id| {
@@ -448,10 +477,12 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             open: Vec::new(),
             after_string: false,
             pos: 0,
+            why: (!marker.is_empty()).then(|| Blocks::new(source.as_bytes(), marker)),
         }
     }
 
-    fn run(mut self, root: Node<'tree>) -> Vec<Found<'tree>> {
+    /// The units found, and the bytes of the why-comments met (see [`Blocks`]).
+    fn run(mut self, root: Node<'tree>) -> (Vec<Found<'tree>>, Vec<Range<usize>>) {
         self.push_frame(None, usize::MAX);
         let end = self.clamp(root.end_byte());
         let mut cursor = root.walk();
@@ -508,7 +539,8 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         while !self.frames.is_empty() {
             self.pop_frame();
         }
-        self.found
+        let hidden = self.why.map(|why| why.finish().into_iter().map(|w| w.cut).collect());
+        (self.found, hidden.unwrap_or_default())
     }
 
     fn clamp(&self, byte: usize) -> usize {
@@ -579,11 +611,16 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         let text = &source[start..end];
         self.pos = self.pos.max(end);
         let kind = kind.to_le_bytes();
+        let comment = node.is_extra() && !node.is_error() && !node.is_missing();
+        if comment && self.is_why_comment(node, start..end) {
+            // A why-comment is a message to Rationale, no part of the unit.
+            return;
+        }
         let stream = self.stream();
         if node.is_missing() {
             stream.push(tag::MISSING);
             stream.extend_from_slice(&kind);
-        } else if node.is_extra() && !node.is_error() {
+        } else if comment {
             // Comments: each line trimmed, so that re-indenting a block comment along with its
             // code, or trailing whitespace, counts as whitespace.
             stream.push(tag::COMMENT);
@@ -596,6 +633,15 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             stream.extend_from_slice(&kind);
             push_text(stream, text);
         }
+    }
+}
+
+impl Walk<'_, '_> {
+    /// Whether this comment is (part of) a why-comment; told to the why-comments' reader in
+    /// source order, as the walk meets them.
+    fn is_why_comment(&mut self, node: Node<'_>, bytes: Range<usize>) -> bool {
+        let rows = node.start_position().row..node.end_position().row;
+        self.why.as_mut().is_some_and(|why| why.comment(bytes, rows))
     }
 }
 
@@ -614,7 +660,8 @@ fn is_blank(text: &[u8]) -> bool {
 }
 
 /// Turns the walk's findings into units: names, ranges, text and own text.
-fn assemble(found: Vec<Found<'_>>, source: String) -> Vec<Unit> {
+/// `hidden`: bytes left out of every text (why-comments), in order.
+fn assemble(found: Vec<Found<'_>>, source: String, hidden: &[Range<usize>]) -> Vec<Unit> {
     let len = source.len();
     let clamp =
         |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
@@ -652,21 +699,38 @@ fn assemble(found: Vec<Found<'_>>, source: String) -> Vec<Unit> {
         let range = units[index].range.clone();
         let mut own = String::with_capacity(range.len());
         let mut at = range.start;
+        let push = |own: &mut String, range: Range<usize>| {
+            if hidden.is_empty() {
+                own.push_str(&slice(&source, range));
+            } else {
+                push_without(own, &source, range, hidden);
+            }
+        };
         for &child in &children[index] {
             let child = &units[child];
             let start = child.range.start.max(at);
-            own.push_str(&slice(&source, at..start));
+            push(&mut own, at..start);
             own.push_str(child.kind.placeholder());
             at = child.range.end.max(start);
         }
-        own.push_str(&slice(&source, at..range.end.max(at)));
+        push(&mut own, at..range.end.max(at));
         units[index].own_text = own.into();
-        if index > 0 {
+        if index > 0 && hidden.is_empty() {
             units[index].text = slice(&source, range).into();
+        } else if index > 0 {
+            let mut text = String::with_capacity(range.len());
+            push(&mut text, range);
+            units[index].text = text.into();
         }
     }
     if let Some(module) = units.first_mut() {
-        module.text = source.into();
+        module.text = if hidden.is_empty() {
+            source.into()
+        } else {
+            let mut text = String::with_capacity(source.len());
+            push_without(&mut text, &source, 0..source.len(), hidden);
+            text.into()
+        };
     }
     units
 }
@@ -737,6 +801,33 @@ mod tests {
     /// The signature of the single unit `qualified` in `source`.
     fn signature(language: &str, source: &str, qualified: &str) -> u64 {
         named(&units(language, source), qualified).signature
+    }
+
+    #[test]
+    fn why_comments_are_no_part_of_any_unit() {
+        let language = language_named("python").unwrap();
+        let hiding = |source: &str, marker: &str| {
+            let rope = Rope::from_str(source);
+            extract_hiding(language, &parse(language, &rope), &rope, marker)
+        };
+        let plain = "class A:\n    def f(self):\n        return 1\n";
+        let with = "# why: a reason above the class\nclass A:\n    # why: a reason\n    #   continued\n    def f(self):\n        return 1  # why: trailing\n";
+        let (units, hidden) = hiding(with, "why:");
+        assert_eq!(hidden.len(), 3, "{hidden:?}");
+        let (expected, none) = hiding(plain, "why:");
+        assert!(none.is_empty());
+        let seen = |units: &[Unit]| {
+            units
+                .iter()
+                .map(|u| (u.qualified.clone(), u.signature, u.text.to_string(), u.own_text.to_string()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(seen(&units), seen(&expected));
+        // Without a marker they are comments like any other, and part of their units.
+        let (units, hidden) = hiding(with, "");
+        assert!(hidden.is_empty());
+        assert_ne!(named(&units, "A.f").signature, named(&expected, "A.f").signature);
+        assert!(named(&units, "A.f").text.contains("# why: trailing"));
     }
 
     #[test]
@@ -1293,7 +1384,7 @@ function goodTwo() {}
             let text = fixture(file);
             let tree = parse(language, &Rope::from_str(&text));
             let outline = |matching| {
-                let found = Walk::new(language, &tree, &text, matching).run(tree.root_node());
+                let found = Walk::new(language, &tree, &text, matching, "").run(tree.root_node()).0;
                 found
                     .iter()
                     .map(|found| {

@@ -10,18 +10,26 @@ use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
 use super::tracker::shift;
-use super::{extract, extract_below, Unit};
+use super::{extract_below, extract_hiding, Unit};
 use crate::syntax::Language;
 use crate::text::ByteSpan;
 
 /// The units of a document as last extracted.
 pub struct Units {
     units: Vec<Unit>,
+    /// The bytes of the why-comments left out of them (see [`super::why`]).
+    hidden: Vec<Range<usize>>,
 }
 
 impl Units {
     pub fn new(units: Vec<Unit>) -> Self {
-        Self { units }
+        Self { units, hidden: Vec::new() }
+    }
+
+    /// Units extracted with why-comments marked by `marker` left out.
+    pub fn extract(language: &Language, tree: &Tree, rope: &Rope, marker: &str) -> Self {
+        let (units, hidden) = extract_hiding(language, tree, rope, marker);
+        Self { units, hidden }
     }
 
     pub fn all(&self) -> &[Unit] {
@@ -30,7 +38,7 @@ impl Units {
 
     /// Brings the units up to date with `tree`, the reparse of the text after `edits` (oldest
     /// first; `None` for a whole replacement); `changed`: where that reparse changed the tree
-    /// (`None` after a parse from scratch).
+    /// (`None` after a parse from scratch). Why-comments marked by `marker` are left out.
     pub fn update(
         &mut self,
         language: &Language,
@@ -38,16 +46,22 @@ impl Units {
         rope: &Rope,
         edits: &[Option<ByteSpan>],
         changed: Option<&[Range<usize>]>,
+        marker: &str,
     ) {
-        let updated = changed.and_then(|changed| {
+        // Text left out of units makes their texts no longer slices of the source, which the
+        // shortcut relies on: while a why-comment stands, extraction starts afresh.
+        let updated = changed.filter(|_| self.hidden.is_empty()).and_then(|changed| {
             let edits: Option<Vec<ByteSpan>> = edits.iter().copied().collect();
-            self.within_one_unit(language, tree, rope, &edits?, changed)
+            self.within_one_unit(language, tree, rope, &edits?, changed, marker)
         });
-        self.units = updated.unwrap_or_else(|| extract(language, tree, rope));
+        match updated {
+            Some(units) => self.units = units,
+            None => (self.units, self.hidden) = extract_hiding(language, tree, rope, marker),
+        }
         // A check for tests and debugging: every update must equal a fresh extraction.
         static CHECK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
         if *CHECK.get_or_init(|| std::env::var_os("RATIONALE_CHECK_UNITS").is_some()) {
-            let fresh = extract(language, tree, rope);
+            let fresh = extract_hiding(language, tree, rope, marker).0;
             if let Some(i) = (0..fresh.len().max(self.units.len())).find(|&i| fresh.get(i) != self.units.get(i)) {
                 panic!(
                     "incremental units differ from a fresh extraction at {i}:\n{:?}\nvs fresh\n{:?}",
@@ -66,6 +80,7 @@ impl Units {
         rope: &Rope,
         edits: &[ByteSpan],
         changed: &[Range<usize>],
+        marker: &str,
     ) -> Option<Vec<Unit>> {
         // What changed, in bytes of the new text.
         let mut region: Option<Range<usize>> = None;
@@ -98,7 +113,10 @@ impl Units {
         let old = &self.units[index];
         let mut source = String::with_capacity(rope.len_bytes());
         rope.chunks().for_each(|chunk| source.push_str(chunk));
-        let below = extract_below(language, tree, node, source);
+        let (below, hidden) = extract_below(language, tree, node, source, marker);
+        if !hidden.is_empty() {
+            return None;
+        }
         let top = below.get(1)?;
         if top.range != range || top.name != old.name || top.parent != Some(0) {
             return None;
@@ -165,6 +183,7 @@ fn node_spanning<'t>(tree: &'t Tree, range: &Range<usize>) -> Option<Node<'t>> {
 mod tests {
     use super::*;
     use crate::syntax::language_named;
+    use crate::units::extract;
     use crate::text::{from_char, Document, Encoding, TextChange};
 
     /// Edits real files the way people do (typing in a body, deleting a line, pasting a new
@@ -186,7 +205,7 @@ mod tests {
             document.tree_and_rope().unwrap();
             let changed = document.changed_ranges().map(<[_]>::to_vec);
             let (tree, rope) = document.tree_and_rope().unwrap();
-            units.update(language, tree, rope, &spans, changed.as_deref());
+            units.update(language, tree, rope, &spans, changed.as_deref(), "why:");
             assert!(units.all() == extract(language, tree, rope).as_slice(), "after {from:?} -> {to:?}");
         }
     }

@@ -7,6 +7,7 @@
 
 mod extract;
 
-pub use extract::{extract, extract_below, Unit, UnitKind, MODULE_NAME};
+pub use extract::{extract, extract_below, extract_hiding, Unit, UnitKind, MODULE_NAME};
 pub mod tracker;
 pub mod incremental;
+pub mod why;

@@ -9,7 +9,7 @@
 //! refresh, and an unmatched unit that overlaps an unmatched entry of its kind is that entry,
 //! renamed. What is left is added (a unit without an entry) or removed (an entry without a unit).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
@@ -225,9 +225,13 @@ impl Tracker {
         let mut taken = vec![false; self.entries.len()];
         let mut owner: Vec<Option<usize>> = vec![None; units.len()];
 
-        // 1. By qualified name and kind, in order of appearance: first by the name each entry had
-        // at its baseline (a unit that gets its old name back is that unit again, whatever the
-        // half-edited text called it meanwhile), then by the name it has now.
+        // 1. By qualified name and kind: first by the name each entry had at its baseline (a
+        // unit that gets its old name back is that unit again, whatever the half-edited text
+        // called it meanwhile), then by the name it has now. Names are not identities: real code
+        // has several units of one name (`@overload` stubs, a method defined in both branches of
+        // an `if`, anonymous callbacks). Among those, a unit is the entry whose range, carried
+        // through every edit, overlaps it most; only what position cannot tell apart (a unit
+        // moved away) is paired in order of appearance.
         fn baseline_name(e: &Entry) -> Option<(&str, UnitKind)> {
             e.baseline.as_ref().map(|s| (s.name.as_str(), s.kind))
         }
@@ -235,20 +239,40 @@ impl Tracker {
             e.current.as_ref().map(|s| (s.name.as_str(), s.kind))
         }
         for name_of in [baseline_name as fn(&Entry) -> Option<(&str, UnitKind)>, current_name] {
-            let mut by_name: HashMap<(&str, UnitKind), VecDeque<usize>> = HashMap::new();
+            let mut groups: HashMap<(&str, UnitKind), (Vec<usize>, Vec<usize>)> = HashMap::new();
             for (e, entry) in self.entries.iter().enumerate() {
                 if let (false, Some(key)) = (taken[e], name_of(entry)) {
-                    by_name.entry(key).or_default().push_back(e);
+                    groups.entry(key).or_default().0.push(e);
                 }
             }
             for (u, unit) in units.iter().enumerate() {
-                if owner[u].is_some() {
+                if owner[u].is_none() {
+                    if let Some(group) = groups.get_mut(&(unit.qualified.as_str(), unit.kind)) {
+                        group.1.push(u);
+                    }
+                }
+            }
+            for (entries, named) in groups.into_values() {
+                if let ([e], [u]) = (entries.as_slice(), named.as_slice()) {
+                    (taken[*e], owner[*u]) = (true, Some(*e));
                     continue;
                 }
-                let queue = by_name.get_mut(&(unit.qualified.as_str(), unit.kind));
-                if let Some(e) = queue.and_then(|q| q.pop_front()) {
-                    taken[e] = true;
-                    owner[u] = Some(e);
+                let mut pairs: Vec<(usize, usize, usize)> = entries
+                    .iter()
+                    .flat_map(|&e| named.iter().map(move |&u| (e, u)))
+                    .map(|(e, u)| (overlap(&self.entries[e].range, &units[u].range), e, u))
+                    .filter(|&(o, e, _)| o > 0 && !self.entries[e].wiped)
+                    .collect();
+                pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                for (_, e, u) in pairs {
+                    if !taken[e] && owner[u].is_none() {
+                        (taken[e], owner[u]) = (true, Some(e));
+                    }
+                }
+                let left: Vec<usize> = entries.into_iter().filter(|&e| !taken[e]).collect();
+                let unowned: Vec<usize> = named.into_iter().filter(|&u| owner[u].is_none()).collect();
+                for (e, u) in left.into_iter().zip(unowned) {
+                    (taken[e], owner[u]) = (true, Some(e));
                 }
             }
         }
@@ -445,7 +469,7 @@ impl Entry {
 /// Text inserted at the range's start goes before it; at its end, into it (typing at the end of a
 /// function extends the function). A range end inside the replaced text moves to the end of the
 /// replacement, a range start inside it to its beginning.
-pub(super) fn shift(range: &Range<usize>, start: usize, old_end: usize, new_end: usize) -> Range<usize> {
+pub(crate) fn shift(range: &Range<usize>, start: usize, old_end: usize, new_end: usize) -> Range<usize> {
     let after = |at: usize| at + new_end - old_end;
     let s = match range.start {
         s if s >= old_end => after(s),
@@ -671,6 +695,64 @@ mod tests {
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].name, "A.x");
         assert!(changes[0].after.starts_with("set x"), "{:?}", changes[0].after);
+    }
+
+    /// From CPython's `typing` documentation and real stubs: overloads share one name.
+    const OVERLOADS: &str = "\
+from typing import overload
+
+
+@overload
+def read(path: str) -> str: ...
+@overload
+def read(path: bytes) -> bytes: ...
+def read(path):
+    return open(path).read()
+";
+
+    #[test]
+    fn an_edit_to_one_of_several_same_named_units_is_a_change_to_that_one() {
+        let mut f = Fixture::python(OVERLOADS);
+        f.replace("return open(path).read()", "return open(path, encoding='utf-8').read()");
+        let changes: Vec<PendingChange> = {
+            f.refresh();
+            f.tracker.pending().collect()
+        };
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].change, ChangeKind::Modified);
+        assert!(changes[0].before.contains("return open(path).read()"), "{:?}", changes[0].before);
+        assert!(changes[0].after.contains("encoding='utf-8'"), "{:?}", changes[0].after);
+    }
+
+    #[test]
+    fn a_new_same_named_unit_before_the_others_is_added_and_they_are_untouched() {
+        let mut f = Fixture::python(OVERLOADS);
+        let at = OVERLOADS.find("@overload").unwrap();
+        f.edit(at, at, "@overload\ndef read(path: int) -> str: ...\n");
+        let changes: Vec<PendingChange> = {
+            f.refresh();
+            f.tracker.pending().collect()
+        };
+        assert_eq!(changes.len(), 1, "{changes:?}");
+        assert_eq!(changes[0].change, ChangeKind::Added);
+        assert!(changes[0].after.contains("path: int"), "{:?}", changes[0].after);
+    }
+
+    #[test]
+    fn removing_the_first_of_a_method_defined_in_both_branches_removes_that_one() {
+        let text = "class Loader:\n    if FAST:\n        def load(self):\n            return fast()\n    else:\n        def load(self):\n            return slow()\n";
+        let mut f = Fixture::python(text);
+        f.replace("        def load(self):\n            return fast()\n", "        pass\n");
+        let changes: Vec<PendingChange> = {
+            f.refresh();
+            f.tracker.pending().collect()
+        };
+        // The class's own text changed too (a method gave way to `pass`); of the two `load`s,
+        // the one that went is the first.
+        let loads: Vec<&PendingChange> = changes.iter().filter(|c| c.name == "Loader.load").collect();
+        assert_eq!(loads.len(), 1, "{changes:?}");
+        assert_eq!(loads[0].change, ChangeKind::Removed);
+        assert!(loads[0].before.contains("fast()"), "{:?}", loads[0].before);
     }
 
     #[test]

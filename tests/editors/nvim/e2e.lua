@@ -122,21 +122,23 @@ vim.ui.input = function(opts, on_confirm)
   end)
 end
 
-local selections, pick = {}, nil
+-- `pick`: the title to pick (else the first); `picks[kind]` wins for a list of that kind.
+local selections, pick, picks = {}, nil, {}
 vim.ui.select = function(items, opts, on_choice)
   local titles = {}
   for i, item in ipairs(items) do
     titles[i] = opts.format_item and opts.format_item(item) or tostring(item)
   end
   table.insert(selections, { kind = opts.kind, titles = titles })
+  local wanted = picks[opts.kind] or pick
   local chosen, index
   for i, title in ipairs(titles) do
-    if pick and title:find(pick, 1, true) then
+    if wanted and title:find(wanted, 1, true) then
       chosen, index = items[i], i
       break
     end
   end
-  if not pick then
+  if not wanted then
     chosen, index = items[1], 1 -- the first, preferred action, as a person reading the list would
   end
   vim.schedule(function()
@@ -257,6 +259,33 @@ if mode == 'fallback' then
     local options = require('rationale.config').get()
     assert(notified('vim.g.rationale.settle_ms', vim.log.levels.ERROR), vim.inspect(notifications))
     eq(nil, options.settle_ms, 'a bad option is left out')
+  end)
+
+  test('a reviewer with no server running: :Rationale replay starts one for the project of the current directory', function()
+    for _, client in ipairs(vim.lsp.get_clients({ name = 'rationale' })) do
+      client:stop()
+    end
+    wait_for('the client to stop', function()
+      return #vim.lsp.get_clients({ name = 'rationale' }) == 0
+    end)
+    vim.cmd.cd(vim.fn.fnameescape(workspace))
+    vim.cmd.enew()
+    picks, pick = {}, nil
+    vim.cmd('Rationale replay')
+    wait_for('the replay buffer', function()
+      return vim.api.nvim_buf_get_name(0):find('rationale://replay/', 1, true) ~= nil
+    end)
+    local clients = vim.lsp.get_clients({ name = 'rationale' })
+    eq(1, #clients, 'clients')
+    eq(workspace, clients[1].config.root_dir, 'the project of the current directory')
+    eq({}, clients[1].attached_buffers, 'attached to no buffer')
+    local state = assert(require('rationale.replay').state())
+    wait_for('the first step', function()
+      return state.shown == 1
+    end)
+    eq('open', state.steps[1].type, 'the first step')
+    eq({ 'function add(a, b) {', '  return a + b;', '}', '', 'const double = (n) => n * 2;' }, vim.api.nvim_buf_get_lines(0, 0, -1, false), 'util.js as it was opened')
+    assert(selections[#selections].titles[1]:find('2 pairs, 0 reviewed', 1, true), vim.inspect(selections[#selections]))
   end)
 else
   local app, app_client
@@ -438,6 +467,446 @@ else
     eq(1, #vim.lsp.get_clients({ name = 'rationale' }), 'clients')
   end)
 
+  -- Reviewers: the session recorded above (still being recorded) replayed and reviewed. What the
+  -- plugin shows is checked against the journal on disk, replayed here on its own: every document
+  -- after every record.
+  local function texts_by_seq()
+    local documents, at = {}, {}
+    local scratch = vim.api.nvim_create_buf(false, true)
+    local function split(text)
+      return vim.split(text, '\n', { plain = true })
+    end
+    for _, record in ipairs(journal()) do
+      if record.type == 'open' or record.type == 'resync' then
+        documents[record.path] = record.text
+      elseif record.type == 'change' then
+        vim.api.nvim_buf_set_lines(scratch, 0, -1, false, split(documents[record.path]))
+        for _, edit in ipairs(record.edits) do
+          if edit.range then
+            local from, to = edit.range[1], edit.range[2]
+            vim.api.nvim_buf_set_text(scratch, from[1], from[2], to[1], to[2], split(edit.text))
+          else
+            vim.api.nvim_buf_set_lines(scratch, 0, -1, false, split(edit.text))
+          end
+        end
+        documents[record.path] = table.concat(vim.api.nvim_buf_get_lines(scratch, 0, -1, false), '\n')
+      end
+      if record.path and record.type ~= 'session' then
+        at[record.seq] = { path = record.path, text = documents[record.path], record = record }
+      end
+    end
+    vim.api.nvim_buf_delete(scratch, { force = true })
+    return at
+  end
+
+  --- A document's text as lines, the final newline ending the last line.
+  local function lines_of(text)
+    return vim.split((text:gsub('\n$', '')), '\n', { plain = true })
+  end
+
+  local function buffer_text(buf)
+    return vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  end
+
+  local function winbar(win)
+    return vim.api.nvim_get_option_value('winbar', { win = win, scope = 'local' })
+  end
+
+  --- The text of the virtual lines above line `line` (0-based) of `buf`, unwrapped: the lines
+  --- are wrapped to the window's width, which a test does not choose.
+  local function virtual_lines(buf, line)
+    local found = {}
+    local namespace = require('rationale.view').namespace
+    for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, namespace, { line, 0 }, { line, -1 }, { details = true })) do
+      for _, virt in ipairs(mark[4].virt_lines or {}) do
+        local text = ''
+        for _, chunk in ipairs(virt) do
+          text = text .. chunk[1]
+        end
+        table.insert(found, (text:gsub('^%s*▍ ', '')))
+      end
+    end
+    return table.concat(found, ' ')
+  end
+
+  local session_id
+  local replay_buf
+
+  test(':Rationale replay: the session picker shows author, date, pairs and reviewed', function()
+    vim.wait(400) -- the change records reach the disk within 250 ms
+    local asked = #selections
+    picks = {}
+    pick = nil
+    vim.cmd('Rationale replay')
+    wait_for('the replay buffer', function()
+      return vim.api.nvim_buf_get_name(0):find('rationale://replay/', 1, true) ~= nil
+    end)
+    local shown = selections[asked + 1]
+    eq('rationale.session', shown.kind, 'picker kind')
+    eq(1, #shown.titles, 'one session')
+    session_id = records_of('session')[1].session
+    contains(shown.titles[1], session_id, 'session id')
+    contains(shown.titles[1], 'e2e@example.invalid', 'author')
+    contains(shown.titles[1], records_of('session')[1].ts:sub(1, 10), 'date')
+    contains(shown.titles[1], '3 pairs, 0 reviewed', 'pairs and reviewed')
+    replay_buf = vim.api.nvim_get_current_buf()
+    eq('nofile', vim.bo[replay_buf].buftype, 'buftype')
+    eq(false, vim.bo[replay_buf].modifiable, 'modifiable')
+  end)
+
+  test(':Rationale replay: ]r and [r step through every record, each document as the journal has it', function()
+    local replay = require('rationale.replay')
+    local state = assert(replay.state(replay_buf))
+    local expected = texts_by_seq()
+    local seqs = vim.tbl_keys(expected)
+    table.sort(seqs)
+    eq(#seqs, #state.steps, 'one step per record but the session record')
+    local win = vim.api.nvim_get_current_win()
+    local function at_step(i)
+      wait_for('step ' .. i, function()
+        return state.shown == i
+      end)
+      local step = state.steps[i]
+      local want = expected[step.seq]
+      eq(want.record.type, step.type, 'type of step ' .. i)
+      eq(lines_of(want.text), buffer_text(replay_buf), ('text at step %d (seq %d, %s %s)'):format(i, step.seq, step.type, want.path))
+      contains(winbar(win), ('step %d/%d · seq %d · %s'):format(i, #state.steps, step.seq, want.path), 'winbar')
+      eq(vim.filetype.match({ filename = want.path }), vim.bo[replay_buf].filetype, 'filetype at step ' .. i)
+    end
+    at_step(1)
+    eq('open', state.steps[1].type, 'the first step opens app.py')
+    eq(lines_of(expected[state.steps[1].seq].text), buffer_text(replay_buf), 'app.py as it was opened')
+    local saw_change_mark = false
+    for i = 2, #state.steps do
+      type_keys(']r')
+      at_step(i)
+      if state.steps[i].type == 'change' then
+        local marks = vim.api.nvim_buf_get_extmarks(replay_buf, require('rationale.view').namespace, 0, -1, { details = true })
+        saw_change_mark = saw_change_mark or #vim.tbl_filter(function(mark)
+          return mark[4].line_hl_group == 'RationaleStep'
+        end, marks) > 0
+      end
+    end
+    assert(saw_change_mark, 'the lines a change touched are highlighted')
+    type_keys(']r')
+    vim.wait(100)
+    eq(#state.steps, state.index, 'past the last step it stays')
+    assert(notified('this is the last step of the session'), vim.inspect(notifications))
+    type_keys('[r')
+    at_step(#state.steps - 1)
+    type_keys('99[r')
+    at_step(1)
+  end)
+
+  test(':Rationale replay: ]p and [p jump between pairs, the rationale above its unit', function()
+    local replay = require('rationale.replay')
+    local state = replay.state(replay_buf)
+    local expected = texts_by_seq()
+    local function at_pair(unit, line)
+      wait_for('the pair of ' .. unit, function()
+        local step = state.steps[state.shown or 0]
+        return step and step.type == 'rationale' and step.unit.name == unit
+      end)
+      local step = state.steps[state.shown]
+      eq(lines_of(expected[step.seq].text), buffer_text(replay_buf), 'text at the pair of ' .. unit)
+      local above = virtual_lines(replay_buf, line)
+      contains(above, expected[step.seq].record.text, 'the rationale above ' .. unit)
+      contains(above, 'the change to function `' .. unit .. '`', 'what it is about')
+      contains(winbar(0), 'pair: function `' .. unit .. '`', 'winbar')
+    end
+    type_keys(']p')
+    at_pair('helper', 0)
+    eq('python', vim.bo[replay_buf].filetype, 'filetype')
+    contains(table.concat(buffer_text(replay_buf), '\n'), 'return x + 1 * 2', 'the explained text')
+    type_keys(']p')
+    at_pair('add', 0)
+    eq('javascript', vim.bo[replay_buf].filetype, 'the buffer shows the file of the step')
+    type_keys(']p')
+    at_pair('double', 4)
+    type_keys('[p')
+    at_pair('add', 0)
+    contains(winbar(0), '<CR> review', 'the key to review the pair')
+
+    -- <CR> at a pair opens it in the review; closing the review comes back to the replay.
+    local review = require('rationale.review')
+    local add = records_of('rationale', 'add')[1].pair
+    type_keys('<CR>')
+    wait_for('the review of add', function()
+      local open = review.current()
+      return open and open.texts[add] ~= nil and open.pairs[open.index].pairId == add
+    end)
+    eq(2, #vim.api.nvim_tabpage_list_wins(0), 'two windows: the diff')
+    type_keys('q')
+    eq(nil, review.current(), 'the review is closed')
+    eq(replay_buf, vim.api.nvim_get_current_buf(), 'back at the replay')
+
+    type_keys('q')
+    eq(false, vim.api.nvim_buf_is_valid(replay_buf), 'q wipes the replay')
+  end)
+
+  local function reviews_file()
+    local verdicts = {}
+    for _, path in ipairs(vim.fn.glob(workspace .. '/.rationale/reviews/*.jsonl', false, true)) do
+      for line in io.lines(path) do
+        table.insert(verdicts, vim.json.decode(line))
+      end
+    end
+    return verdicts
+  end
+
+  local function pair_id(unit)
+    local record = records_of('rationale', unit)[1]
+    return record.pair, record
+  end
+
+  test(':Rationale review: a pair opens as a diff, before and after, the rationale above the unit', function()
+    local review = require('rationale.review')
+    local tabs = #vim.api.nvim_list_tabpages()
+    picks = { ['rationale.pair'] = 'function `helper`' }
+    local asked = #selections
+    vim.cmd('Rationale review')
+    wait_for('the review of helper', function()
+      local state = review.current()
+      return state and state.texts[pair_id('helper')] ~= nil
+    end)
+    local listed = selections[#selections]
+    eq('rationale.pair', listed.kind, 'the pairs picker')
+    eq(asked + 2, #selections, 'a session picker, then the pairs')
+    eq(3, #listed.titles, 'pairs listed')
+    contains(listed.titles[1], '[ ] app.py  function `helper`  Doubling makes the helper', 'a pair in the list')
+    eq(tabs + 1, #vim.api.nvim_list_tabpages(), 'a tab page of its own')
+    local state = review.current()
+    local id, record = pair_id('helper')
+    local after = texts_by_seq()[record.seq].text
+    local before = after:gsub(vim.pesc(record.after), (record.before:gsub('%%', '%%%%')), 1)
+    eq(lines_of(before), buffer_text(state.before), 'the left side: the unit at its baseline')
+    eq(lines_of(after), buffer_text(state.after), 'the right side: as explained')
+    eq(true, vim.wo[state.left].diff, 'left in diff mode')
+    eq(true, vim.wo[state.right].diff, 'right in diff mode')
+    eq(state.right, vim.api.nvim_get_current_win(), 'the cursor is on the right')
+    contains(virtual_lines(state.after, 0), record.text, 'the rationale above the unit')
+    contains(virtual_lines(state.before, 0), record.text, 'the same on the left, so the diff stays aligned')
+    contains(winbar(state.right), 'pair 1/3 · after · app.py · [ ] not reviewed', 'winbar')
+    contains(winbar(state.left), 'before · app.py · function `helper`', 'winbar')
+    eq(id, state.pairs[state.index].pairId, 'pair on screen')
+  end)
+
+  test(':Rationale review: a accepts, ]p moves on, f flags with a note, a flag without one is refused', function()
+    local review = require('rationale.review')
+    local state = review.current()
+    local helper = pair_id('helper')
+    answers = { '' } -- a: no note
+    type_keys('a')
+    wait_for('the verdict in the reviews file', function()
+      return #reviews_file() == 1
+    end)
+    local verdict = reviews_file()[1]
+    eq(helper, verdict.pair, 'pair')
+    eq('accept', verdict.verdict, 'verdict')
+    eq('e2e@example.invalid', verdict.reviewer, 'reviewer')
+    eq(nil, verdict.note, 'no note')
+    assert(verdict.ts, 'ts')
+    contains(inputs[#inputs].prompt, 'Accept function `helper`, note (optional)', 'prompt')
+    wait_for('the winbar to show the verdict', function()
+      return winbar(state.right):find('[✓] accepted by e2e@example.invalid', 1, true) ~= nil
+    end)
+
+    type_keys(']p')
+    local add, record = pair_id('add')
+    wait_for('the pair of add', function()
+      return state.texts[add] ~= nil and state.pairs[state.index].pairId == add
+    end)
+    local after = texts_by_seq()[record.seq].text
+    local before = after:gsub(vim.pesc(record.after), (record.before:gsub('%%', '%%%%')), 1)
+    eq(lines_of(before), buffer_text(state.before), 'left side of add')
+    eq(lines_of(after), buffer_text(state.after), 'right side of add')
+    eq('javascript', vim.bo[state.after].filetype, 'filetype')
+    contains(virtual_lines(state.after, 0), 'Subtracting zero documents that the sum is unsigned.', 'rationale')
+
+    answers = { '   ' } -- f with an empty note: refused, nothing recorded
+    type_keys('f')
+    wait_for('the refusal', function()
+      return notified('a flag needs a note') ~= nil
+    end)
+    eq(1, #reviews_file(), 'nothing recorded for an empty flag')
+
+    answers = { 'Subtracting zero hides the real question.' }
+    type_keys('f')
+    wait_for('the flag in the reviews file', function()
+      return #reviews_file() == 2
+    end)
+    verdict = reviews_file()[2]
+    eq(add, verdict.pair, 'pair')
+    eq('flag', verdict.verdict, 'verdict')
+    eq('Subtracting zero hides the real question.', verdict.note, 'note')
+  end)
+
+  test(':Rationale review reject <note> records for the pair on screen; the latest verdict stands', function()
+    local review = require('rationale.review')
+    local state = review.current()
+    type_keys(']p')
+    local double = pair_id('double')
+    wait_for('the pair of double', function()
+      return state.texts[double] ~= nil and state.pairs[state.index].pairId == double
+    end)
+    vim.cmd('Rationale review reject  Tripling needs a test first.')
+    wait_for('the rejection in the reviews file', function()
+      return #reviews_file() == 3
+    end)
+    local verdict = reviews_file()[3]
+    eq(double, verdict.pair, 'pair')
+    eq('reject', verdict.verdict, 'verdict')
+    eq('Tripling needs a test first.', verdict.note, 'note')
+
+    -- Back to helper, changing the verdict: the timeline shows the latest.
+    type_keys('2[p')
+    wait_for('the pair of helper', function()
+      return state.pairs[state.index].pairId == pair_id('helper')
+    end)
+    answers = {} -- asked for the note: Esc
+    vim.cmd('Rationale review flag')
+    vim.wait(200)
+    eq(3, #reviews_file(), 'Esc records nothing')
+    answers = { 'On second thought, the rule changed again.' }
+    vim.cmd('Rationale review flag')
+    wait_for('the second verdict for helper', function()
+      return #reviews_file() == 4
+    end)
+    wait_for('the winbar to show the latest verdict', function()
+      return winbar(state.right):find('[!] flagged by e2e@example.invalid', 1, true) ~= nil
+    end)
+    contains(virtual_lines(state.after, 0), 'flagged by e2e@example.invalid: On second thought, the rule changed again.', 'the verdict above the unit')
+    local sessions = assert(app_client:request_sync('rationale/sessions', vim.empty_dict(), 5000)).result.sessions
+    eq(3, sessions[1].reviewed, 'reviewed pairs of the session')
+    type_keys('q')
+    eq(nil, review.current(), 'q closes the review')
+  end)
+
+  test(':Rationale review: a new function shows against a before side without it', function()
+    vim.cmd.buffer(app)
+    local last = vim.api.nvim_buf_line_count(app)
+    vim.api.nvim_buf_set_lines(app, last, last, false, { '', '', 'def farewell(name):', '    return "Bye " + name' })
+    wait_for('the prompt for farewell', function()
+      for _, d in ipairs(rationale_diagnostics(app)) do
+        if d.message == 'Explain the new function `farewell`' then
+          return true
+        end
+      end
+    end)
+    vim.api.nvim_win_set_cursor(0, { last + 3, 0 })
+    answers = { 'Saying goodbye closes the greeting flow.' }
+    vim.cmd('Rationale explain')
+    wait_for('the rationale in the journal', function()
+      return #records_of('rationale', 'farewell') == 1
+    end)
+    -- Another reviewer's verdict, copied in from their machine.
+    local id, record = pair_id('farewell')
+    write(workspace .. '/.rationale/reviews/colleague@example.invalid.jsonl', vim.json.encode({
+      ts = '2026-01-01T00:00:00.000Z', reviewer = 'colleague@example.invalid', pair = id, verdict = 'accept', note = 'Reads well.',
+    }) .. '\n')
+    local review = require('rationale.review')
+    picks = { ['rationale.pair'] = 'function `farewell`' }
+    vim.cmd('Rationale review')
+    wait_for('the review of farewell', function()
+      local state = review.current()
+      return state and state.texts[id] ~= nil and state.pairs[state.index].pairId == id
+    end)
+    local state = review.current()
+    eq('added', record.kind, 'kind')
+    local after = texts_by_seq()[record.seq].text
+    local before = after:gsub(vim.pesc(record.after), '', 1)
+    eq(lines_of(before), buffer_text(state.before), 'the left side: without the new function')
+    eq(lines_of(after), buffer_text(state.after), 'the right side: with it')
+    contains(virtual_lines(state.after, last + 2), 'Saying goodbye closes the greeting flow.', 'the rationale above the new function')
+    contains(virtual_lines(state.after, last + 2), 'the new function `farewell`', 'what it is about')
+    contains(virtual_lines(state.after, last + 2), 'accepted by colleague@example.invalid: Reads well.', 'the other reviewer\'s verdict')
+    answers = { '' }
+    type_keys('r')
+    wait_for('both verdicts above the unit, the latest first', function()
+      return virtual_lines(state.after, last + 2):find('rejected by e2e@example.invalid — accepted by colleague@example.invalid: Reads well.', 1, true) ~= nil
+    end)
+    contains(winbar(state.right), 'pair 4/4', 'the fourth pair')
+    type_keys('q')
+    picks = {}
+  end)
+
+  test(':Rationale replay: the rationale of a removed function stands where the function was', function()
+    vim.cmd.buffer(app)
+    local at
+    for i, line in ipairs(vim.api.nvim_buf_get_lines(app, 0, -1, false)) do
+      if line:find('^def greet') then
+        at = i
+      end
+    end
+    vim.api.nvim_buf_set_lines(app, at - 1, at + 1, false, {})
+    wait_for('the prompt for the removal', function()
+      for _, d in ipairs(rationale_diagnostics(app)) do
+        if d.message == 'Explain the removal of function `greet`' then
+          return true
+        end
+      end
+    end)
+    answers = { 'Nobody greets any more: farewell says it all.' }
+    vim.cmd('Rationale explain')
+    wait_for('the rationale in the journal', function()
+      return #records_of('rationale', 'greet') == 1
+    end)
+    picks, pick = {}, nil
+    vim.cmd('Rationale replay')
+    wait_for('the replay buffer', function()
+      return vim.api.nvim_buf_get_name(0):find('rationale://replay/', 1, true) ~= nil
+    end)
+    local buf = vim.api.nvim_get_current_buf()
+    local state = require('rationale.replay').state(buf)
+    type_keys('99]p')
+    wait_for('the last pair', function()
+      local step = state.steps[state.shown or 0]
+      return step and step.type == 'rationale' and step.unit.name == 'greet'
+    end)
+    eq('removed', state.steps[state.shown].change, 'change')
+    local text = table.concat(buffer_text(buf), '\n')
+    assert(not text:find('def greet', 1, true), 'greet is gone: ' .. text)
+    contains(virtual_lines(buf, at - 1), 'Nobody greets any more: farewell says it all.', 'the rationale where greet was')
+    contains(virtual_lines(buf, at - 1), 'the removal of function `greet`', 'what it is about')
+    type_keys('q')
+  end)
+
+  test(':Rationale replay <Tab> completes the session ids; an unknown id is said so', function()
+    local completions = vim.fn.getcompletion('Rationale replay ', 'cmdline')
+    eq({ session_id }, completions, 'replay completions')
+    completions = vim.fn.getcompletion('Rationale review ', 'cmdline')
+    eq({ 'accept', 'reject', 'flag', session_id }, completions, 'review completions')
+    eq({ 'replay', 'review' }, vim.fn.getcompletion('Rationale re', 'cmdline'), 'subcommands')
+    local before = #vim.api.nvim_list_bufs()
+    vim.cmd('Rationale replay 20991231T000000Z-nosuch')
+    wait_for('the error', function()
+      return notified('no session `20991231T000000Z-nosuch`', vim.log.levels.ERROR) ~= nil
+    end)
+    eq(before, #vim.api.nvim_list_bufs(), 'no buffer for an unknown session')
+    vim.cmd('Rationale review accept')
+    assert(notified('no pair on screen', vim.log.levels.ERROR), 'a verdict with no pair on screen is refused')
+  end)
+
+  test('K over a reviewed unit shows its rationale and verdict (the server\'s hover)', function()
+    vim.cmd.buffer(app)
+    vim.api.nvim_win_set_cursor(0, { 1, 5 })
+    local text
+    wait_for('the hover', function()
+      type_keys('K') -- Neovim 0.11 maps K to vim.lsp.buf.hover() in a buffer with a client
+      vim.wait(200)
+      for _, win in ipairs(vim.api.nvim_list_wins()) do
+        if vim.api.nvim_win_get_config(win).relative ~= '' then
+          text = table.concat(vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(win), 0, -1, false), '\n')
+          vim.api.nvim_win_close(win, true)
+          if text:find('Doubling makes the helper', 1, true) then
+            return true
+          end
+        end
+      end
+    end)
+    contains(text, 'flagged by e2e@example.invalid: On second thought, the rule changed again.', 'the verdict')
+  end)
+
   test(':checkhealth rationale runs clean', function()
     vim.cmd.buffer(app)
     vim.cmd('checkhealth rationale')
@@ -454,7 +923,8 @@ else
 
   test(':help rationale', function()
     vim.cmd('helptags ' .. vim.fn.fnameescape(repo .. '/editors/nvim/doc'))
-    for _, tag in ipairs({ 'rationale', 'rationale-options', ':Rationale-pending', ':Rationale-explain', 'rationale-explain' }) do
+    for _, tag in ipairs({ 'rationale', 'rationale-options', ':Rationale-pending', ':Rationale-explain', 'rationale-explain',
+      ':Rationale-replay', ':Rationale-review', 'rationale-reviewers', 'rationale-replay', 'rationale-review' }) do
       vim.cmd('help ' .. tag)
       eq('rationale.txt', vim.fn.expand('%:t'), ':help ' .. tag)
       vim.cmd('helpclose')

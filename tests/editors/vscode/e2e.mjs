@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // End-to-end test of the Rationale extension in a real VS Code (code-server 4.100.3 = VS Code
 // 1.100.3) driven through headless Chromium with playwright-core, the way a person uses it:
-// typing, Ctrl+. for the quick fix, the input box, the status bar. Assertions are on what the
+// typing, Ctrl+. for the quick fix, the input box, the status bar; then, as a reviewer, the
+// Rationale view, pair diffs, verdicts and a replay (review.mjs). Assertions are on what the
 // screen shows and on the journal the server writes to disk.
 //
 //   bash tests/editors/vscode/run.sh          installs what it needs, packages, runs this
 //   node tests/editors/vscode/e2e.mjs         after run.sh has run once (VSIX must exist)
 //
 // Environment: E2E_ROOT (default /tmp/vscode-e2e: code-server, playwright-core; see
-// ../shared/recipes/vscode), VSIX (default editors/vscode/rationale.vsix), CHROMIUM (default
+// install-tools.sh), VSIX (default editors/vscode/rationale.vsix), CHROMIUM (default
 // /usr/bin/chromium), E2E_TIMEOUT_MS (per wait, default 30000), E2E_KEEP=1 (leave code-server
 // running and print its URL). Screenshots go to tests/artifacts/.
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,6 +18,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reviewScenario } from './review.mjs';
 
 const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const E2E_ROOT = process.env.E2E_ROOT || '/tmp/vscode-e2e';
@@ -195,12 +197,15 @@ async function quickFix(title) {
   // VS Code asks for code actions on its own 250 ms after the cursor moves, and that request
   // replaces a manual one still in flight ("No code actions available"). A person pauses
   // longer than that; the test waits likewise, and tries once more if it was too quick.
+  // On a busy machine TypeScript's "Analyzing …" publishes diagnostics late, and each new set
+  // re-triggers the code actions, replacing a manual request likewise: wait until it is done.
   for (let attempt = 1; ; attempt++) {
+    await waitOrNull(async () => (await page.locator('.statusbar-item', { hasText: /Analyzing/ }).count()) === 0, 'TypeScript to finish analysing', 20000);
     await sleep(400);
     await page.keyboard.press('Control+.');
     const shown = await widget.waitFor({ timeout: 5000 }).then(() => true, () => false);
     if (shown) break;
-    if (attempt === 3) throw new Error(`Ctrl+. showed no code actions (${title})`);
+    if (attempt === 4) throw new Error(`Ctrl+. showed no code actions (${title})`);
     await page.keyboard.press('Escape');
   }
   const row = widget.locator('.monaco-list-row.action', { hasText: title }).first();
@@ -537,6 +542,11 @@ async function main() {
   }, 'the output channel', 10000);
   if (!outputText) await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-e2e-output.png') });
   check('the output channel says the bundled server runs', outputText, outputText ? outputText.split('\n').find((l) => /bundled/.test(l)) : '');
+
+  // ---- a reviewer replays the two sessions and reviews their pairs (review.mjs) ----
+  await reviewScenario({
+    page, check, step, waitFor, waitOrNull, sleep, runCommand, quickInput, quickInputBox, recordsOf, WORKSPACE, ARTIFACTS,
+  });
 
   // ---- a server path that does not work: a clear error, and the status bar says so ----
   // rationale.server.path is machine-scoped: with code-server's extension host on the "remote"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the VS Code extension in a real VS Code, headless. On a fresh machine it
-# installs code-server, Chromium and playwright-core (../shared/recipes/vscode, about 2 to 6
-# minutes the first time, a second afterwards), builds the server and the .vsix, then runs
+# installs code-server, Chromium and playwright-core (install-tools.sh beside this file, about 2
+# to 6 minutes the first time, a second afterwards), builds the server and the .vsix, then runs
 # e2e.mjs. Prints "N passed, N failed" last and exits non-zero on any failure.
 #
 #   bash tests/editors/vscode/run.sh
@@ -15,14 +15,14 @@ export E2E_ROOT="${E2E_ROOT:-/tmp/vscode-e2e}"
 
 echo "==> VS Code for tests (code-server, Chromium, playwright-core) in $E2E_ROOT"
 install_log="$(mktemp /tmp/rationale-install-vscode.XXXXXX.log)"
-if ! bash "$root/../shared/recipes/vscode/install-vscode.sh" >"$install_log" 2>&1; then
+if ! bash "$root/tests/editors/vscode/install-tools.sh" >"$install_log" 2>&1; then
   tail -n 40 "$install_log" >&2
-  echo "install-vscode.sh failed; its whole output is in $install_log" >&2
+  echo "install-tools.sh failed; its whole output is in $install_log" >&2
   exit 1
 fi
-grep -E 'TOTAL' "$install_log" || true
+grep -E 'ready in' "$install_log" || true
 rm -f "$install_log"
-[ -x "$E2E_ROOT/bin/code-server" ] || { echo "install-vscode.sh did not leave $E2E_ROOT/bin/code-server" >&2; exit 1; }
+[ -x "$E2E_ROOT/bin/code-server" ] || { echo "install-tools.sh did not leave $E2E_ROOT/bin/code-server" >&2; exit 1; }
 
 if [ -z "${E2E_SKIP_PACKAGE:-}" ]; then
   if [ -z "${RATIONALE_BIN:-}" ]; then

@@ -1,5 +1,6 @@
 --- `:Rationale {subcommand}`: `pending` fills the quickfix list with the pending changes, `explain`
---- explains the change under the cursor, else the next one.
+--- explains the change under the cursor, else the next one; `replay` and `review` are for
+--- reviewers (`rationale.replay`, `rationale.review`).
 local rationale = require('rationale')
 
 local M = {}
@@ -142,26 +143,70 @@ function M.explain()
   end)
 end
 
+local VERDICTS = { 'accept', 'reject', 'flag' }
+
+--- `:Rationale replay [session]`
+function M.replay(args)
+  require('rationale.replay').open(args[1])
+end
+
+--- `:Rationale review [session]` and `:Rationale review accept|reject|flag [note]`
+function M.review(args, raw)
+  if vim.tbl_contains(VERDICTS, args[1]) then
+    -- The note as typed, spaces and all: everything after the verdict.
+    local note = (raw or ''):match('^%s*%S+%s+%S+%s+(.-)%s*$')
+    return require('rationale.review').verdict(args[1], note, args[1] == 'flag' and (note == nil or note == ''))
+  end
+  require('rationale.review').open(args[1])
+end
+
 M.subcommands = {
-  pending = M.pending,
-  explain = M.explain,
+  pending = function()
+    M.pending()
+  end,
+  explain = function()
+    M.explain()
+  end,
+  replay = M.replay,
+  review = M.review,
 }
 
 function M.run(opts)
   local name = opts.fargs[1] or 'explain'
   local subcommand = M.subcommands[name]
   if not subcommand then
-    return notify(('no subcommand `%s`: try %s'):format(name, table.concat(vim.tbl_keys(M.subcommands), ', ')), vim.log.levels.ERROR)
+    local names = vim.tbl_keys(M.subcommands)
+    table.sort(names)
+    return notify(('no subcommand `%s`: try %s'):format(name, table.concat(names, ', ')), vim.log.levels.ERROR)
   end
-  subcommand()
+  subcommand(vim.list_slice(opts.fargs, 2), opts.args)
 end
 
-function M.complete(arglead)
-  local names = vim.tbl_keys(M.subcommands)
-  table.sort(names)
-  return vim.tbl_filter(function(name)
-    return vim.startswith(name, arglead)
-  end, names)
+local function matching(words, arglead)
+  return vim.tbl_filter(function(word)
+    return vim.startswith(word, arglead)
+  end, words)
+end
+
+--- Completes the subcommand, then a session id for `replay` and `review` (asked of the running
+--- servers) and the verdicts for `review`.
+function M.complete(arglead, cmdline)
+  local words = vim.split(vim.trim(cmdline or ''), '%s+')
+  -- The words before the one being completed, the command's name first.
+  local before = #words - (arglead ~= '' and 1 or 0)
+  if before <= 1 then
+    local names = vim.tbl_keys(M.subcommands)
+    table.sort(names)
+    return matching(names, arglead)
+  end
+  if before == 2 and (words[2] == 'replay' or words[2] == 'review') then
+    local candidates = require('rationale.sessions').ids()
+    if words[2] == 'review' then
+      candidates = vim.list_extend(vim.deepcopy(VERDICTS), candidates)
+    end
+    return matching(candidates, arglead)
+  end
+  return {}
 end
 
 return M

@@ -1,0 +1,241 @@
+--- `:Rationale replay [session]`: a read-only scratch buffer that shows a recorded session one
+--- journal record at a time (`rationale/timeline` with `edits`), each document as it stood after
+--- that record (`rationale/replay`). `]r`/`[r` step, `]p`/`[p` jump between pairs; at a pair the
+--- rationale shows as virtual lines above its unit; lines a change touched are highlighted.
+local sessions = require('rationale.sessions')
+local view = require('rationale.view')
+
+local M = {}
+
+--- The replay shown in each buffer, by buffer number.
+local states = {}
+
+local function notify(message, level)
+  vim.notify('Rationale: ' .. message, level or vim.log.levels.INFO)
+end
+
+--- The text of `path` after record `seq` (with `side = "before"`, a pair's file with its unit at
+--- the baseline), from the cache or the server.
+local function fetch(state, path, seq, callback, side)
+  local key = path .. '\0' .. seq .. '\0' .. (side or 'after')
+  if state.cache[key] then
+    return callback(state.cache[key])
+  end
+  local params = sessions.params(state.session, { path = path, seq = seq, side = side })
+  sessions.request(state.session, 'rationale/replay', params, function(result)
+    if result then
+      state.cache[key] = result.text
+    end
+    callback(result and result.text)
+  end)
+end
+
+local function words(state, index)
+  local step = state.steps[index]
+  local left = ('step %d/%d · seq %d · %s · %s'):format(index, #state.steps, step.seq, state.paths[index] or '(no file yet)', view.step_words(step))
+  local keys = ']r [r step · ]p [p pair · q close'
+  if step.type == 'rationale' then
+    keys = '<CR> review · ' .. keys
+  end
+  return left, keys
+end
+
+--- Shows step `index`: the document of the step after it, the lines it changed, the rationale
+--- at a pair. Steps asked for quickly one after another show only the last.
+local function show(state, index)
+  local step = state.steps[index]
+  local path = state.paths[index]
+  state.index = index
+  state.token = state.token + 1
+  local token = state.token
+  if not path then
+    view.set_text(state.buf, '', nil)
+    view.winbar(state.buf, words(state, index))
+    state.shown = index
+    return
+  end
+  -- What a change did: the same file after the step before it that touched this file.
+  local previous
+  if step.type == 'change' or step.type == 'resync' then
+    for j = index - 1, 1, -1 do
+      if state.paths[j] == path then
+        previous = j
+        break
+      end
+    end
+  end
+  -- A removed unit is not in the text after it: its rationale goes where it stood, the first
+  -- line that differs from the pair's before side.
+  local removed = (step.type == 'rationale' or step.type == 'skip') and step.change == 'removed'
+  local texts, waiting = {}, (previous or removed) and 2 or 1
+  local function done()
+    waiting = waiting - 1
+    if waiting > 0 or token ~= state.token or not vim.api.nvim_buf_is_valid(state.buf) then
+      return
+    end
+    if not texts.now then
+      -- The server said why (notified); the buffer keeps the last step it could show.
+      state.index = state.shown or index
+      return
+    end
+    view.set_text(state.buf, texts.now, path)
+    local focus, above
+    if step.type == 'rationale' or step.type == 'skip' then
+      if removed then
+        local ranges = texts.before and view.changed_lines(texts.before, texts.now) or {}
+        focus = ranges[1] and ranges[1][1] or 0
+      else
+        focus = view.unit_line(texts.now, step.after) or 0
+      end
+      above = view.annotate(state.buf, focus, step)
+    elseif texts.before then
+      for _, range in ipairs(view.changed_lines(texts.before, texts.now)) do
+        view.mark_lines(state.buf, range[1], range[2])
+        focus = focus or range[1]
+      end
+    end
+    view.winbar(state.buf, words(state, index))
+    state.shown = index
+    -- A save or a close changes no text: the cursor stays where the reader left it.
+    if focus then
+      view.focus(state.buf, focus, above)
+    end
+  end
+  fetch(state, path, step.seq, function(text)
+    texts.now = text
+    done()
+  end)
+  if previous then
+    fetch(state, path, state.steps[previous].seq, function(text)
+      texts.before = text
+      done()
+    end)
+  elseif removed then
+    fetch(state, path, step.seq, function(text)
+      texts.before = text
+      done()
+    end, 'before')
+  end
+end
+
+local function state_of(buf)
+  return states[buf == 0 and vim.api.nvim_get_current_buf() or buf]
+end
+
+--- `]r` (`delta` 1) and `[r` (-1), `count` times.
+function M.step(buf, delta)
+  local state = state_of(buf)
+  if not state then
+    return
+  end
+  local index = math.max(1, math.min(#state.steps, state.index + delta * vim.v.count1))
+  if index == state.index then
+    return notify(delta > 0 and 'this is the last step of the session' or 'this is the first step of the session')
+  end
+  show(state, index)
+end
+
+--- `]p` (`direction` 1) and `[p` (-1): the next or previous pair.
+function M.pair(buf, direction)
+  local state = state_of(buf)
+  if not state then
+    return
+  end
+  local index = state.index
+  for _ = 1, vim.v.count1 do
+    local found
+    local i = index + direction
+    while i >= 1 and i <= #state.steps do
+      if state.steps[i].type == 'rationale' then
+        found = i
+        break
+      end
+      i = i + direction
+    end
+    if not found then
+      break
+    end
+    index = found
+  end
+  if index == state.index then
+    return notify(direction > 0 and 'no pair after this step' or 'no pair before this step')
+  end
+  show(state, index)
+end
+
+--- `<CR>`: the pair on screen, in the review.
+function M.review(buf)
+  local state = state_of(buf)
+  local step = state and state.steps[state.shown or 0]
+  if not step then
+    return
+  end
+  if step.type ~= 'rationale' then
+    return notify('this step is not a pair: ]p goes to the next one')
+  end
+  require('rationale.review').open_pair(state.session, step.pairId)
+end
+
+local function map(buf, lhs, rhs, desc)
+  vim.keymap.set('n', lhs, rhs, { buffer = buf, nowait = true, silent = true, desc = 'Rationale: ' .. desc })
+end
+
+--- Opens the replay of `session` (a session of `rationale.sessions`) in the current window.
+function M.show_session(session, on_shown)
+  local params = sessions.params(session, { granularity = 'edits' })
+  -- Every record comes at once: a long session takes seconds to arrive, stepping is quick then.
+  vim.api.nvim_echo({ { ('Rationale: reading session %s…'):format(session.id) } }, false, {})
+  sessions.request(session, 'rationale/timeline', params, function(result)
+    if not result then
+      return -- the reason is on the command line now
+    end
+    vim.api.nvim_echo({ { '' } }, false, {})
+    local steps = result.steps or {}
+    if #steps == 0 then
+      return notify(('session %s has no records to replay yet'):format(session.id), vim.log.levels.WARN)
+    end
+    local buf = view.buffer('rationale://replay/' .. session.id)
+    -- Steps without a file (`end`) show the file of the step before them.
+    local paths, path = {}, nil
+    for i, step in ipairs(steps) do
+      path = step.path or path
+      paths[i] = path
+    end
+    local state = { buf = buf, session = session, steps = steps, paths = paths, index = 1, cache = {}, token = 0 }
+    states[buf] = state
+    vim.api.nvim_create_autocmd('BufWipeout', {
+      buffer = buf,
+      once = true,
+      callback = function()
+        states[buf] = nil
+      end,
+    })
+    vim.api.nvim_win_set_buf(0, buf)
+    vim.wo[0][0].foldenable = false
+    -- Says what is coming while the first step is asked for.
+    view.winbar(buf, ('replay of %s'):format(session.id))
+    map(buf, ']r', function() M.step(buf, 1) end, 'next step of the replay')
+    map(buf, '[r', function() M.step(buf, -1) end, 'previous step of the replay')
+    map(buf, ']p', function() M.pair(buf, 1) end, 'next pair of the replay')
+    map(buf, '[p', function() M.pair(buf, -1) end, 'previous pair of the replay')
+    map(buf, '<CR>', function() M.review(buf) end, 'review the pair on screen')
+    map(buf, 'q', function() view.close(buf) end, 'close the replay')
+    show(state, 1)
+    if on_shown then
+      on_shown(buf)
+    end
+  end)
+end
+
+--- `:Rationale replay [session]`
+function M.open(id)
+  sessions.pick(id, M.show_session)
+end
+
+--- The replay in `buf` (0: the current buffer), for the review and tests: the session, the steps,
+--- the step asked for (`index`) and the one on screen (`shown`).
+function M.state(buf)
+  return state_of(buf or 0)
+end
+
+return M

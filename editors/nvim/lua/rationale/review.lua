@@ -1,0 +1,388 @@
+--- `:Rationale review [session]`: the pairs of a session in a picker (`vim.ui.select`); a pair
+--- opens in a tab of its own as a diff of its file, the unit at its baseline on the left
+--- (`rationale/replay` with `side = "before"`) and as explained on the right, the rationale as
+--- virtual lines above the unit on both sides (the same height on both keeps the diff aligned).
+--- `a`/`r`/`f` record a verdict (`rationale/review`), `]p`/`[p` move between pairs.
+local rationale = require('rationale')
+local sessions = require('rationale.sessions')
+local view = require('rationale.view')
+
+local M = {}
+
+--- The review on screen in each tab page, by tab page handle.
+local reviews = {}
+
+local function notify(message, level)
+  vim.notify('Rationale: ' .. message, level or vim.log.levels.INFO)
+end
+
+local VERBS = { accept = 'Accept', reject = 'Reject', flag = 'Flag' }
+local DONE = { accept = 'accepted', reject = 'rejected', flag = 'flagged' }
+
+local function first_line(text, width)
+  local line = vim.trim((text or ''):match('^%s*([^\n]*)') or '')
+  if vim.fn.strchars(line) > width then
+    line = vim.fn.strcharpart(line, 0, width - 1) .. '…'
+  end
+  return line
+end
+
+--- One line for a pair in the picker: its verdict, where it is, what it is about, its rationale.
+function M.describe(pair)
+  local unit = pair.unit or {}
+  return ('%s %s  %s  %s'):format(
+    view.verdict_mark(pair.review),
+    pair.path or '?',
+    rationale.described(unit.kind, unit.name),
+    first_line(pair.rationale, 60)
+  )
+end
+
+--- The pairs of `session` (`rationale/timeline`, `pairs`).
+local function load_pairs(session, callback)
+  sessions.request(session, 'rationale/timeline', sessions.params(session, { granularity = 'pairs' }), function(result)
+    callback(result and vim.tbl_filter(function(step)
+      return step.type == 'rationale'
+    end, result.steps or {}))
+  end)
+end
+
+local function valid(state)
+  return state
+    and vim.api.nvim_tabpage_is_valid(state.tab)
+    and vim.api.nvim_win_is_valid(state.left)
+    and vim.api.nvim_win_is_valid(state.right)
+    and vim.api.nvim_buf_is_valid(state.before)
+    and vim.api.nvim_buf_is_valid(state.after)
+end
+
+local function winbars(state)
+  local pair = state.pairs[state.index]
+  local unit = pair.unit or {}
+  view.winbar(state.before, ('before · %s · %s'):format(pair.path, rationale.described(unit.kind, unit.name)))
+  -- The note is in the lines above the unit; the bar keeps room for the keys.
+  local verdict = view.verdict_words(pair.review, true) or 'not reviewed'
+  view.winbar(
+    state.after,
+    ('pair %d/%d · after · %s · %s %s'):format(state.index, #state.pairs, pair.path, view.verdict_mark(pair.review), verdict),
+    'a accept · r reject · f flag · ]p [p pair · q close'
+  )
+end
+
+--- The line (0-based) where the pair's unit starts. The text above the unit is the same on both
+--- sides (only the unit differs), so it starts on the same line of both.
+local function unit_line(state)
+  local pair = state.pairs[state.index]
+  local texts = state.texts[pair.pairId]
+  local line = pair.change ~= 'removed' and view.unit_line(texts.after, pair.after)
+  return line or view.unit_line(texts.before, pair.before) or 0
+end
+
+--- The rationale above the unit on both sides (the same height keeps the diff aligned), and the
+--- verdict in the window bars.
+local function annotate(state)
+  local pair = state.pairs[state.index]
+  local line = unit_line(state)
+  local above
+  for _, buf in ipairs({ state.before, state.after }) do
+    vim.api.nvim_buf_clear_namespace(buf, view.namespace, 0, -1)
+    above = view.annotate(buf, line, pair)
+  end
+  winbars(state)
+  if line == 0 then
+    -- Lines above the first line show only as far as the windows are scrolled to them, and a
+    -- verdict adds one.
+    view.focus(state.after, line, above)
+    view.focus(state.before, line, above)
+  end
+  return above
+end
+
+--- Shows the texts of the pair on screen as a diff, with its rationale and its verdict.
+local function render(state)
+  local pair = state.pairs[state.index]
+  local texts = state.texts[pair.pairId]
+  view.set_text(state.before, texts.before, pair.path)
+  view.set_text(state.after, texts.after, pair.path)
+  for _, win in ipairs({ state.left, state.right }) do
+    vim.api.nvim_win_call(win, function()
+      vim.cmd('diffthis')
+    end)
+  end
+  vim.api.nvim_win_call(state.right, function()
+    vim.cmd('diffupdate')
+  end)
+  local above = annotate(state)
+  vim.api.nvim_set_current_win(state.right)
+  view.focus(state.after, unit_line(state), above)
+  view.focus(state.before, unit_line(state), above)
+end
+
+local close_state -- forward: closes a review's tab page
+
+--- Shows pair `index` of the review in `state`; the texts come from the server once. The pair on
+--- screen (`state.index`, the one a verdict is for) changes only when its texts are shown.
+local function show(state, index)
+  state.token = state.token + 1
+  local token = state.token
+  local pair = state.pairs[index]
+  if state.texts[pair.pairId] then
+    state.index = index
+    return render(state)
+  end
+  local texts, waiting, failed = {}, 2, false
+  local function done(side, result)
+    texts[side] = result and result.text
+    failed = failed or not result
+    waiting = waiting - 1
+    if waiting > 0 or token ~= state.token or not valid(state) then
+      return
+    end
+    if failed then
+      -- The server said why (notified). A review that never showed a pair has nothing to keep.
+      if next(state.texts) == nil then
+        close_state(state)
+      end
+      return
+    end
+    state.texts[pair.pairId] = texts
+    state.index = index
+    render(state)
+  end
+  local params = sessions.params(state.session, { path = pair.path, seq = pair.seq })
+  sessions.request(state.session, 'rationale/replay', vim.tbl_extend('force', params, { side = 'before' }), function(result)
+    done('before', result)
+  end)
+  sessions.request(state.session, 'rationale/replay', params, function(result)
+    done('after', result)
+  end)
+end
+
+--- The review on screen in the current tab page.
+function M.current()
+  local state = reviews[vim.api.nvim_get_current_tabpage()]
+  if valid(state) then
+    return state
+  end
+end
+
+--- `]p` (`direction` 1) and `[p` (-1).
+function M.move(direction)
+  local state = M.current()
+  if not state then
+    return
+  end
+  local index = state.index + direction * vim.v.count1
+  if index < 1 or index > #state.pairs then
+    return notify(direction > 0 and 'this is the last pair of the session' or 'this is the first pair of the session')
+  end
+  show(state, index)
+end
+
+--- Closes the tab page of the review in `state` (in the last tab page, its windows' buffers).
+close_state = function(state)
+  reviews[state.tab] = nil
+  if vim.api.nvim_tabpage_is_valid(state.tab) then
+    vim.api.nvim_set_current_tabpage(state.tab)
+    if #vim.api.nvim_list_tabpages() > 1 then
+      vim.cmd('tabclose')
+    else
+      vim.cmd('diffoff!')
+      if vim.api.nvim_win_is_valid(state.left) then
+        vim.api.nvim_set_current_win(state.left)
+      end
+      vim.cmd('only')
+    end
+  end
+  for _, buf in ipairs({ state.before, state.after }) do
+    if vim.api.nvim_buf_is_valid(buf) then
+      view.close(buf)
+    end
+  end
+end
+
+--- `q`: closes the review on screen.
+function M.close()
+  local state = M.current()
+  if state then
+    close_state(state)
+  end
+end
+
+--- Re-reads the verdicts of the session's pairs (the server names the reviewer) and shows them.
+local function refresh(state)
+  load_pairs(state.session, function(list)
+    if not list then
+      return
+    end
+    local by_id = {}
+    for _, pair in ipairs(list) do
+      by_id[pair.pairId] = pair
+    end
+    for _, pair in ipairs(state.pairs) do
+      local fresh = by_id[pair.pairId]
+      if fresh then
+        pair.review, pair.reviews = fresh.review, fresh.reviews
+      end
+    end
+    if valid(state) and state.texts[state.pairs[state.index].pairId] then
+      annotate(state)
+    end
+  end)
+end
+
+--- Records `verdict` for the pair on screen. With `ask`, asks for the note first (`vim.ui.input`):
+--- optional for accept and reject, needed for a flag. Esc records nothing.
+--- @param on_done? fun(ok: boolean) for tests and callers that go on afterwards
+function M.verdict(verdict, note, ask, on_done)
+  on_done = on_done or function() end
+  local state = M.current()
+  if not state then
+    notify('no pair on screen: open one with :Rationale review', vim.log.levels.ERROR)
+    return on_done(false)
+  end
+  if not VERBS[verdict] then
+    notify(('no verdict `%s`: accept, reject or flag'):format(tostring(verdict)), vim.log.levels.ERROR)
+    return on_done(false)
+  end
+  local pair = state.pairs[state.index]
+  local unit = pair.unit or {}
+  local subject = rationale.described(unit.kind, unit.name)
+
+  local function send(text)
+    local params = { pairId = pair.pairId, verdict = verdict, note = text }
+    sessions.request(state.session, 'rationale/review', params, function(result)
+      if not result then
+        return on_done(false)
+      end
+      -- Until the server's timeline names the reviewer (`refresh`).
+      pair.review, pair.reviews = { verdict = verdict, reviewer = 'you', note = text }, nil
+      notify(('%s %s (%s)'):format(DONE[verdict], subject, pair.pairId))
+      if valid(state) and state.texts[pair.pairId] and state.pairs[state.index] == pair then
+        annotate(state)
+      end
+      refresh(state)
+      on_done(true)
+    end)
+  end
+
+  if not ask then
+    if verdict == 'flag' and (note == nil or vim.trim(note) == '') then
+      return M.verdict(verdict, nil, true, on_done)
+    end
+    return send(note and vim.trim(note) ~= '' and vim.trim(note) or nil)
+  end
+  local needed = verdict == 'flag'
+  vim.ui.input({
+    prompt = ('%s %s, note%s: '):format(VERBS[verdict], subject, needed and ' (what is wrong)' or ' (optional)'),
+  }, function(text)
+    if text == nil then
+      vim.api.nvim_echo({ { 'Rationale: no verdict recorded' } }, false, {})
+      return on_done(false)
+    end
+    text = vim.trim(text)
+    if needed and text == '' then
+      notify('a flag needs a note that says what is wrong: nothing recorded', vim.log.levels.WARN)
+      return on_done(false)
+    end
+    send(text ~= '' and text or nil)
+  end)
+end
+
+local function map(buf, lhs, rhs, desc)
+  vim.keymap.set('n', lhs, rhs, { buffer = buf, nowait = true, silent = true, desc = 'Rationale: ' .. desc })
+end
+
+--- Opens pair `index` of `list` (the pairs of `session`) in the session's review tab page: the
+--- one already open, else a new one.
+function M.show_pair(session, list, index)
+  local state
+  for tab, open in pairs(reviews) do
+    if valid(open) and open.session.id == session.id and open.session.folder == session.folder then
+      vim.api.nvim_set_current_tabpage(tab)
+      state = open
+      state.pairs, state.session = list, session
+      break
+    end
+  end
+  if not state then
+    local name = 'rationale://review/' .. session.id
+    local before, after = view.buffer(name .. '/before'), view.buffer(name .. '/after')
+    vim.bo[before].bufhidden, vim.bo[after].bufhidden = 'wipe', 'wipe'
+    -- `tab split` rather than `tabnew`: no empty buffer is left behind.
+    vim.cmd('tab split')
+    local left = vim.api.nvim_get_current_win()
+    vim.api.nvim_win_set_buf(left, before)
+    vim.cmd('rightbelow vsplit')
+    local right = vim.api.nvim_get_current_win()
+    vim.api.nvim_win_set_buf(right, after)
+    -- Says what is coming while the texts are asked for.
+    view.winbar(before, 'before')
+    view.winbar(after, 'after')
+    state = {
+      tab = vim.api.nvim_get_current_tabpage(),
+      session = session,
+      pairs = list,
+      before = before,
+      after = after,
+      left = left,
+      right = right,
+      index = index,
+      texts = {},
+      token = 0,
+    }
+    reviews[state.tab] = state
+    for _, buf in ipairs({ before, after }) do
+      map(buf, 'a', function() M.verdict('accept', nil, true) end, 'accept the pair (optional note)')
+      map(buf, 'r', function() M.verdict('reject', nil, true) end, 'reject the pair (optional note)')
+      map(buf, 'f', function() M.verdict('flag', nil, true) end, 'flag the pair (with a note)')
+      map(buf, ']p', function() M.move(1) end, 'next pair')
+      map(buf, '[p', function() M.move(-1) end, 'previous pair')
+      map(buf, 'q', M.close, 'close the review')
+    end
+  end
+  show(state, index)
+end
+
+--- Lists the pairs of `session` in a picker and opens the one picked.
+function M.list(session)
+  load_pairs(session, function(list)
+    if not list then
+      return
+    end
+    if #list == 0 then
+      return notify(('session %s has no explained pairs to review'):format(session.id), vim.log.levels.WARN)
+    end
+    vim.ui.select(list, {
+      prompt = ('Pairs of %s (%d): '):format(session.id, #list),
+      kind = 'rationale.pair',
+      format_item = M.describe,
+    }, function(_, index)
+      if index then
+        M.show_pair(session, list, index)
+      end
+    end)
+  end)
+end
+
+--- Opens the pair `pair_id` of `session` in the review: `<CR>` at a pair of the replay.
+function M.open_pair(session, pair_id)
+  load_pairs(session, function(list)
+    if not list then
+      return
+    end
+    for index, pair in ipairs(list) do
+      if pair.pairId == pair_id then
+        return M.show_pair(session, list, index)
+      end
+    end
+    notify(('no pair %s in session %s'):format(pair_id, session.id), vim.log.levels.WARN)
+  end)
+end
+
+--- `:Rationale review [session]`
+function M.open(id)
+  sessions.pick(id, M.list)
+end
+
+return M

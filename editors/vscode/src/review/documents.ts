@@ -1,0 +1,106 @@
+// The read-only documents a reviewer looks at, served through URI schemes of ours:
+//
+// - `rationale-pair:` the two sides of a pair's diff: the unit's file after the pair's record,
+//   and the same file with the unit at its baseline. Each URI names one fixed text
+//   (session, folder, seq, side), asked of the server (`rationale/replay`) when it is opened.
+// - `rationale-replay:` the documents of a replay, one per file of the session; its text is
+//   whatever the replay's current step says, and changes as the replay steps.
+//
+// The URI's path is the file's workspace-relative path, so that the tab is named after the file
+// and the text is highlighted as its language.
+import * as vscode from 'vscode';
+import { Journals } from './journals';
+import { SessionInfo, Step } from './protocol';
+
+export const PAIR_SCHEME = 'rationale-pair';
+export const REPLAY_SCHEME = 'rationale-replay';
+
+/** What a `rationale-pair:` URI names. */
+export interface PairSide {
+  session: string;
+  folder: string;
+  seq: number;
+  path: string;
+  side: 'before' | 'after';
+}
+
+export function pairSideUri(session: SessionInfo, step: Step, side: 'before' | 'after'): vscode.Uri {
+  const query = new URLSearchParams({ session: session.id, folder: session.folder, seq: String(step.seq), side });
+  return vscode.Uri.from({ scheme: PAIR_SCHEME, path: `/${step.path ?? ''}`, query: query.toString() });
+}
+
+export function parsePairSide(uri: vscode.Uri): PairSide | undefined {
+  if (uri.scheme !== PAIR_SCHEME) return undefined;
+  const query = new URLSearchParams(uri.query);
+  const seq = Number(query.get('seq'));
+  const session = query.get('session');
+  const folder = query.get('folder');
+  if (!session || folder === null || !Number.isInteger(seq)) return undefined;
+  return { session, folder, seq, path: uri.path.replace(/^\//, ''), side: query.get('side') === 'before' ? 'before' : 'after' };
+}
+
+/** Serves `rationale-pair:` documents from the server. */
+export class PairContent implements vscode.TextDocumentContentProvider {
+  constructor(private readonly journals: Journals) {}
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const side = parsePairSide(uri);
+    if (!side) throw new Error(`Rationale: not a pair document: ${uri.toString()}`);
+    try {
+      return await this.journals.replay({
+        session: side.session,
+        folder: side.folder,
+        path: side.path,
+        seq: side.seq,
+        side: side.side,
+      });
+    } catch (err) {
+      throw new Error(`Rationale could not rebuild ${side.path} at record ${side.seq}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+/** Under a folder named after the session, so that the tab and breadcrumbs tell it from the file itself. */
+export function replayUri(session: SessionInfo, path: string): vscode.Uri {
+  const query = new URLSearchParams({ folder: session.folder });
+  return vscode.Uri.from({ scheme: REPLAY_SCHEME, path: `/${session.id}/${path}`, query: query.toString() });
+}
+
+/** Serves `rationale-replay:` documents: the text each was last given by the replay. */
+export class ReplayContent implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
+
+  text(uri: vscode.Uri): string | undefined {
+    return this.texts.get(uri.toString());
+  }
+
+  /** Gives `uri` a new text; resolves once an open document shows it (so that decorations land on it). */
+  async set(uri: vscode.Uri, text: string): Promise<void> {
+    const key = uri.toString();
+    this.texts.set(key, text);
+    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
+    if (!open || open.getText() === text) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        subscription.dispose();
+        resolve();
+      };
+      const subscription = vscode.workspace.onDidChangeTextDocument((event) => {
+        if (event.document.uri.toString() === key && event.document.getText() === text) done();
+      });
+      const timer = setTimeout(done, 3000);
+      this.changed.fire(uri);
+    });
+  }
+}

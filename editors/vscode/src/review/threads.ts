@@ -1,0 +1,117 @@
+// The rationale beside its unit: a read-only comment thread (VS Code's Comments API) on the
+// unit's lines, with the rationale as its first comment and each reviewer's standing verdict
+// after it. One thread per document at most; it is replaced when the document shows another pair.
+import * as vscode from 'vscode';
+import { Review, Step, Verdict } from './protocol';
+
+export const VERDICT_WORDS: Record<Verdict, string> = { accept: 'Accepted', reject: 'Rejected', flag: 'Flagged' };
+
+/** The codicon of each verdict. */
+export const VERDICT_CODICONS: Record<Verdict, string> = { accept: 'pass', reject: 'error', flag: 'warning' };
+const VERDICT_COLOURS: Record<Verdict, string> = { accept: 'testing.iconPassed', reject: 'testing.iconFailed', flag: 'list.warningForeground' };
+
+/** The codicon and colour of a verdict, or of a pair nobody has reviewed yet. */
+export function verdictIcon(review: Review | null | undefined): vscode.ThemeIcon {
+  if (!review) return new vscode.ThemeIcon('circle-large-outline');
+  return new vscode.ThemeIcon(VERDICT_CODICONS[review.verdict], new vscode.ThemeColor(VERDICT_COLOURS[review.verdict]));
+}
+
+/** Where the unit's text is in the document: the first place it occurs, else the first line. */
+export function unitRange(document: vscode.TextDocument, unitText: string | undefined): vscode.Range {
+  const at = unitText ? document.getText().indexOf(unitText) : -1;
+  if (at < 0) return new vscode.Range(0, 0, 0, 0);
+  const start = document.positionAt(at);
+  const end = document.positionAt(at + unitText!.length);
+  return new vscode.Range(start.line, 0, end.line, 0);
+}
+
+/**
+ * The threads, one per document at most. A thread exists only while its document is visible, so
+ * that the Comments panel lists what is on screen rather than every pair looked at since: what
+ * each document should show is kept, and the thread is made again when it comes back into view.
+ */
+export class RationaleThreads implements vscode.Disposable {
+  private readonly controller = vscode.comments.createCommentController('rationale.rationales', 'Rationale');
+  private readonly wanted = new Map<string, { uri: vscode.Uri; range: vscode.Range; step: Step; author: string }>();
+  private readonly threads = new Map<string, vscode.CommentThread>();
+  private readonly subscriptions = [
+    vscode.window.onDidChangeVisibleTextEditors(() => this.sync()),
+    vscode.workspace.onDidCloseTextDocument((document) => this.clear(document.uri)),
+  ];
+
+  dispose(): void {
+    this.subscriptions.forEach((s) => s.dispose());
+    this.threads.forEach((thread) => thread.dispose());
+    this.threads.clear();
+    this.controller.dispose();
+  }
+
+  /** Shows `step`'s rationale (a `rationale` step) on `range` of `uri`, replacing the thread it had. */
+  show(uri: vscode.Uri, range: vscode.Range, step: Step, author: string): void {
+    this.clear(uri);
+    this.wanted.set(uri.toString(), { uri, range, step, author });
+    this.sync();
+  }
+
+  /** Brings the verdicts of the thread on `uri` up to date, if it shows `step`'s pair. */
+  update(uri: vscode.Uri, step: Step, author: string): void {
+    const wanted = this.wanted.get(uri.toString());
+    if (!wanted || wanted.step.seq !== step.seq) return;
+    wanted.step = step;
+    wanted.author = author;
+    const thread = this.threads.get(uri.toString());
+    if (thread) {
+      thread.comments = comments(step, author);
+      thread.label = label(step);
+    }
+  }
+
+  clear(uri: vscode.Uri): void {
+    this.wanted.delete(uri.toString());
+    this.threads.get(uri.toString())?.dispose();
+    this.threads.delete(uri.toString());
+  }
+
+  private sync(): void {
+    const visible = new Set(vscode.window.visibleTextEditors.map((editor) => editor.document.uri.toString()));
+    for (const [key, thread] of this.threads) {
+      if (visible.has(key)) continue;
+      thread.dispose();
+      this.threads.delete(key);
+    }
+    for (const [key, { uri, range, step, author }] of this.wanted) {
+      if (!visible.has(key) || this.threads.has(key)) continue;
+      const thread = this.controller.createCommentThread(uri, range, comments(step, author));
+      thread.canReply = false;
+      thread.collapsibleState = vscode.CommentThreadCollapsibleState.Expanded;
+      thread.label = label(step);
+      thread.contextValue = 'rationale';
+      this.threads.set(key, thread);
+    }
+  }
+}
+
+function label(step: Step): string {
+  const name = step.unit ? `\`${step.unit.name}\`` : 'the unit';
+  const review = step.review;
+  return review ? `Why ${name} changed · ${VERDICT_WORDS[review.verdict].toLowerCase()}` : `Why ${name} changed · not reviewed yet`;
+}
+
+function comments(step: Step, author: string): vscode.Comment[] {
+  const rationale = new vscode.MarkdownString();
+  rationale.appendText(step.rationale ?? '');
+  const what = step.unit ? `${step.change ?? 'modified'} ${step.unit.kind}` : 'rationale';
+  const list: vscode.Comment[] = [
+    { body: rationale, mode: vscode.CommentMode.Preview, author: { name: author }, label: what, timestamp: new Date(step.ts) },
+  ];
+  for (const review of step.reviews ?? (step.review ? [step.review] : [])) {
+    const body = new vscode.MarkdownString();
+    body.appendMarkdown(`**${VERDICT_WORDS[review.verdict]}**`);
+    if (review.note) {
+      body.appendMarkdown(': ');
+      body.appendText(review.note);
+    }
+    list.push({ body, mode: vscode.CommentMode.Preview, author: { name: review.reviewer }, label: 'review', timestamp: new Date(review.ts) });
+  }
+  return list;
+}

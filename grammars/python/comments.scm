@@ -1,0 +1,3 @@
+; Comments of Python, for why-comments (server/src/units/why.rs): a comment
+; whose text starts with the why marker explains a change to Rationale.
+(comment) @comment

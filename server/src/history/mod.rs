@@ -1,0 +1,237 @@
+//! What was recorded, as reviewers read it: the sessions of the workspace folders
+//! ([`catalog`]), the steps of one session ([`timeline`]), any document at any record
+//! ([`checkpoints`]) and the rationales of each unit ([`index`], for hover).
+//!
+//! Everything here reads journals and review files that a server may be appending to at that
+//! moment, this one included: a journal is read up to its last complete line, and a journal that
+//! grew since it was last read is read on from where it was, never from the start again.
+
+pub mod catalog;
+pub mod checkpoints;
+pub mod index;
+pub mod timeline;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::journal::record::{format_timestamp, Explanation};
+use crate::journal::replay::DocumentState;
+use crate::journal::JournalError;
+use crate::reviews::{Review, Reviews, Verdict};
+use crate::store::{Store, StoreError};
+
+use catalog::SessionFile;
+use checkpoints::Checkpointed;
+
+/// Why a reviewer's request could not be answered. All but [`HistoryError::Journal`] and
+/// [`HistoryError::Store`] are faults of the request; those two are faults of the files.
+#[derive(Debug)]
+pub enum HistoryError {
+    UnknownSession(String),
+    UnknownPath { session: String, path: String, seq: u64 },
+    UnknownPair(String),
+    SeqPastEnd { session: String, seq: u64, last: u64 },
+    NotAPair { session: String, seq: u64 },
+    Journal(JournalError),
+    Store(StoreError),
+}
+
+impl HistoryError {
+    /// Whether the request was at fault (rather than a file).
+    pub fn is_bad_request(&self) -> bool {
+        !matches!(self, HistoryError::Journal(_) | HistoryError::Store(_))
+    }
+}
+
+impl fmt::Display for HistoryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HistoryError::UnknownSession(id) => write!(
+                f,
+                "there is no session `{id}` in the workspace folders (ask rationale/sessions for \
+                 the sessions there are)"
+            ),
+            HistoryError::UnknownPath { session, path, seq } => write!(
+                f,
+                "session `{session}` had not opened `{path}` by record {seq} (a path is \
+                 workspace-relative, as the timeline gives it)"
+            ),
+            HistoryError::UnknownPair(pair) => write!(
+                f,
+                "there is no pair `{pair}`: a pair id is `<session>:<seq>` of a `rationale` record, \
+                 as the timeline gives it"
+            ),
+            HistoryError::SeqPastEnd { session, seq, last } => write!(
+                f,
+                "session `{session}` has no record {seq}: its journal ends with record {last}"
+            ),
+            HistoryError::NotAPair { session, seq } => write!(
+                f,
+                "record {seq} of session `{session}` is not a pair (`rationale` or `skip` record), \
+                 so it has no `before` side"
+            ),
+            HistoryError::Journal(err) => write!(f, "{err}"),
+            HistoryError::Store(err) => write!(f, "{err}"),
+        }
+    }
+}
+
+impl From<JournalError> for HistoryError {
+    fn from(err: JournalError) -> Self {
+        HistoryError::Journal(err)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, HistoryError>;
+
+/// Which text of a document `replay` answers with at a pair's record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The document as it stood after the record.
+    After,
+    /// The same document with the pair's unit at its baseline.
+    Before,
+}
+
+/// How many journals keep their checkpoints in memory at once; a reviewer steps through one or
+/// two sessions at a time.
+const CACHED_JOURNALS: usize = 4;
+
+/// The reviewer's side of one server: caches of journals being stepped through, and the index of
+/// rationales by unit.
+#[derive(Default)]
+pub struct History {
+    journals: Mutex<Cache>,
+    pub index: index::Index,
+}
+
+#[derive(Default)]
+struct Cache {
+    entries: HashMap<PathBuf, Checkpointed>,
+    /// Journals from least to most recently used.
+    order: Vec<PathBuf>,
+}
+
+impl History {
+    /// Runs `f` on the checkpointed journal of a session, read afresh if it grew.
+    fn with_journal<R>(&self, file: &SessionFile, f: impl FnOnce(&mut Checkpointed) -> Result<R>) -> Result<R> {
+        let mut cache = self.journals.lock().unwrap_or_else(|e| e.into_inner());
+        let cache = &mut *cache;
+        cache.order.retain(|p| p != &file.journal);
+        cache.order.push(file.journal.clone());
+        if cache.order.len() > CACHED_JOURNALS {
+            let oldest = cache.order.remove(0);
+            cache.entries.remove(&oldest);
+        }
+        let entry = match cache.entries.entry(file.journal.clone()) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(Checkpointed::read(&file.journal)?)
+            }
+        };
+        f(entry)
+    }
+
+    /// `rationale/timeline`.
+    pub fn timeline(
+        &self,
+        folders: &[PathBuf],
+        session: &str,
+        folder: Option<&Path>,
+        granularity: timeline::Granularity,
+    ) -> Result<Vec<timeline::Step>> {
+        let file = catalog::find(folders, session, folder)?;
+        let (reviews, _) = Reviews::read(&file.folder);
+        self.with_journal(&file, |journal| {
+            journal.refresh()?;
+            if journal.journal().has_no_records() {
+                // A server that is starting has not written its first line yet.
+                return Ok(Vec::new());
+            }
+            if granularity == timeline::Granularity::Edits {
+                // Whoever asks for every edit steps through them next: make each step cheap now.
+                journal.warm()?;
+            }
+            Ok(timeline::steps(journal.journal(), &file.id, granularity, &reviews)?)
+        })
+    }
+
+    /// `rationale/replay`: the document `path` after record `seq`.
+    pub fn replay(
+        &self,
+        folders: &[PathBuf],
+        session: &str,
+        folder: Option<&Path>,
+        path: &str,
+        seq: u64,
+        side: Side,
+    ) -> Result<DocumentState> {
+        let file = catalog::find(folders, session, folder)?;
+        self.with_journal(&file, |journal| {
+            let unknown = || HistoryError::UnknownPath { session: file.id.clone(), path: path.into(), seq };
+            let after = journal.document_at(path, seq)?.ok_or_else(unknown)?;
+            if side == Side::After {
+                return Ok(after);
+            }
+            let pair = journal
+                .explanation_at(seq)?
+                .ok_or_else(|| HistoryError::NotAPair { session: file.id.clone(), seq })?;
+            if pair.path != path {
+                return Err(unknown());
+            }
+            if !pair.after.is_empty() {
+                if let Some(at) = after.text.find(&pair.after) {
+                    let mut text = after.text;
+                    text.replace_range(at..at + pair.after.len(), &pair.before);
+                    return Ok(DocumentState { text, version: after.version });
+                }
+            }
+            // A removed unit has no text to put its baseline in place of: the document as it
+            // stood before the change's first edit shows it.
+            let before = journal.seq_before(path, pair.edits_from.as_deref(), seq)?;
+            Ok(journal.document_at(path, before)?.unwrap_or(DocumentState { text: String::new(), version: 0 }))
+        })
+    }
+
+    /// `rationale/review`: appends `reviewer`'s verdict on `pair` to the reviews of the folder
+    /// that holds the pair, synced before it returns.
+    pub fn review(
+        &self,
+        folders: &[PathBuf],
+        pair: &str,
+        verdict: Verdict,
+        note: Option<String>,
+        reviewer: impl Fn(&Path) -> String,
+    ) -> Result<()> {
+        let unknown = || HistoryError::UnknownPair(pair.to_owned());
+        let (session, seq) = pair.rsplit_once(':').ok_or_else(unknown)?;
+        let seq: u64 = seq.parse().map_err(|_| unknown())?;
+        let file = catalog::find(folders, session, None).map_err(|_| unknown())?;
+        let is_pair = self.with_journal(&file, |journal| match journal.explanation_at(seq) {
+            Ok(explanation) => Ok(explanation.is_some_and(|e| e.text.is_some())),
+            Err(HistoryError::SeqPastEnd { .. }) => Ok(false),
+            Err(err) => Err(err),
+        })?;
+        if !is_pair {
+            return Err(unknown());
+        }
+        let review = Review {
+            ts: format_timestamp(time::OffsetDateTime::now_utc()),
+            reviewer: reviewer(&file.folder),
+            pair: pair.to_owned(),
+            verdict,
+            note: note.filter(|note| !note.trim().is_empty()),
+        };
+        let store = Store::open(&file.folder).map_err(HistoryError::Store)?;
+        crate::reviews::append(&store, &review).map_err(HistoryError::Store)?;
+        self.index.add_review(&file.folder, review);
+        Ok(())
+    }
+}
+
+/// The `rationale` or `skip` record of a journal line, if it is one.
+fn explanation(raw: &[u8]) -> Option<Explanation> {
+    serde_json::from_slice(raw).ok()
+}
