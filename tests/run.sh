@@ -19,6 +19,9 @@ else
   cargo test --locked --release --workspace --no-fail-fast "$@" || status=1
 fi
 
+echo "==> the export read by DuckDB"
+python3 tests/dataset/test_duckdb.py || status=1
+
 echo "==> Neovim, end to end"
 RATIONALE_SERVER_PATH="$RATIONALE_BIN" bash tests/editors/nvim/run.sh || status=1
 

@@ -204,7 +204,13 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
     std::fs::write(&path, &text).unwrap();
     let uri = format!("file://{}", path.display());
     let (mut server, _) = Server::start(&dir);
-    let language_id = if file.ends_with(".py") { "python" } else { "javascript" };
+    let language_id = if file.ends_with(".py") {
+        "python"
+    } else if file.ends_with(".ts") {
+        "typescript"
+    } else {
+        "javascript"
+    };
     server.notify(
         "textDocument/didOpen",
         json!({"textDocument": {"uri": uri, "languageId": language_id, "version": 1, "text": text}}),
@@ -280,9 +286,10 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
 fn main() {
     // `cargo bench` passes `--bench`; any other argument filters by file name.
     let filter: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
-    let files: [(&str, tree_sitter::Language, &str); 4] = [
+    let files: [(&str, tree_sitter::Language, &str); 5] = [
         ("pandas_frame.py", tree_sitter_python::LANGUAGE.into(), "# keep the index aligned"),
         ("jquery.js", tree_sitter_javascript::LANGUAGE.into(), "// keep the handlers bound"),
+        ("typescript.d.ts", tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(), "// keep the handlers bound"),
         ("ftplib.py", tree_sitter_python::LANGUAGE.into(), "# keep the index aligned"),
         ("express_response.js", tree_sitter_javascript::LANGUAGE.into(), "// keep the handlers bound"),
     ];

@@ -3,10 +3,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod dataset;
 mod git;
 pub mod history;
 pub mod journal;
 pub mod lsp;
+pub mod redact;
 pub mod reviews;
 pub mod session;
 pub mod store;

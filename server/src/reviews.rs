@@ -135,6 +135,14 @@ impl Reviews {
         standing.sort_by(|a, b| b.ts.cmp(&a.ts).then_with(|| a.reviewer.cmp(&b.reviewer)));
     }
 
+    /// Takes in the verdicts of another folder (a team's collected folders review each other's
+    /// pairs).
+    pub fn merge(&mut self, other: Reviews) {
+        for review in other.by_pair.into_values().flatten() {
+            self.add(review);
+        }
+    }
+
     /// The standing verdicts on `pair`, latest first.
     pub fn of(&self, pair: &str) -> &[Review] {
         self.by_pair.get(pair).map_or(&[], Vec::as_slice)

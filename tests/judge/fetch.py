@@ -42,13 +42,28 @@ PACKAGES = [
     ("javascript", "minimist", "1.2.7", "1.2.8"),
     ("javascript", "semver", "7.5.4", "7.6.0"),
     ("javascript", "moment", "2.29.4", "2.30.0"),
+    # npm packages that ship their TypeScript sources (.ts and .tsx), Go modules, crates.
+    ("typescript", "rxjs", "7.8.0", "7.8.1"),
+    ("typescript", "immer", "10.0.3", "10.1.1"),
+    ("typescript", "@tanstack/react-query", "5.59.0", "5.59.16"),
+    ("go", "github.com/google/uuid", "v1.5.0", "v1.6.0"),
+    ("go", "github.com/spf13/pflag", "v1.0.5", "v1.0.6"),
+    ("rust", "semver", "1.0.22", "1.0.23"),
+    ("rust", "anyhow", "1.0.86", "1.0.89"),
 ]
 
-EXTENSIONS = {"python": (".py", ".pyi"), "javascript": (".js", ".mjs", ".cjs")}
+# By the language of a package: each extension's language (a TypeScript package has .tsx files).
+EXTENSIONS = {
+    "python": {".py": "python", ".pyi": "python"},
+    "javascript": {".js": "javascript", ".mjs": "javascript", ".cjs": "javascript"},
+    "typescript": {".ts": "typescript", ".mts": "typescript", ".cts": "typescript", ".tsx": "tsx"},
+    "go": {".go": "go"},
+    "rust": {".rs": "rust"},
+}
 
 # Built files nobody edits by hand: minified bundles and dist/ copies of the sources (moment ships
 # its sources three times over, and minified names make every edit a rename).
-BUILT = ("/min/", "/dist/", ".min.js")
+BUILT = ("/min/", "/dist/", ".min.js", ".d.ts", ".d.mts", ".d.cts", "/build/", "/node_modules/")
 
 # The committed subset that CI runs (tests/judge/fixtures, ~200 KB): (package, path) pairs chosen
 # for what they exercise. tomli/_parser.py: a class typed in above another (the server's identity
@@ -56,7 +71,11 @@ BUILT = ("/min/", "/dist/", ".min.js")
 # `def f(): ...` and a trailing comment removed from a nested function's last line;
 # attr/filters.py: small and plain; commander/help.js: methods added, removed and renamed in a
 # class; minimist/index.js: a whole-file reformat; express/utils.js: functions removed;
-# moment/src/locale/bs.js: functions added in an object literal.
+# moment/src/locale/bs.js: functions added in an object literal; immer's immerClass.ts and
+# common.ts: class methods and overloads; react-query's QueryErrorResetBoundary.tsx: type aliases
+# added in a TSX file; every Go pair (the Go module proxy may be out of reach, and the full run
+# then replays these); anyhow's chain.rs: methods of trait impls; test_autotrait.rs: trait impls
+# and nested functions added; kind.rs: methods of several trait impls edited.
 FIXTURES = [
     ("tomli", "tomli/_parser.py"),
     ("httpx", "httpx/_urlparse.py"),
@@ -66,7 +85,26 @@ FIXTURES = [
     ("minimist", "package/index.js"),
     ("express", "package/lib/utils.js"),
     ("moment", "package/src/locale/bs.js"),
+    ("immer", "package/src/core/immerClass.ts"),
+    ("immer", "package/src/utils/common.ts"),
+    ("@tanstack/react-query", "package/src/QueryErrorResetBoundary.tsx"),
+    ("github.com/google/uuid", "hash.go"),
+    ("github.com/google/uuid", "uuid_test.go"),
+    ("github.com/google/uuid", "version7.go"),
+    ("github.com/spf13/pflag", "flag.go"),
+    ("github.com/spf13/pflag", "flag_test.go"),
+    ("github.com/spf13/pflag", "ip.go"),
+    ("github.com/spf13/pflag", "ip_test.go"),
+    ("github.com/spf13/pflag", "string_array.go"),
+    ("anyhow", "src/chain.rs"),
+    ("anyhow", "tests/test_autotrait.rs"),
+    ("anyhow", "src/kind.rs"),
 ]
+
+
+def slug(name):
+    """A package name as a folder name (`@tanstack/react-query`, `github.com/google/uuid`)."""
+    return name.replace("@", "").replace("/", "+")
 
 
 def default_cache():
@@ -100,23 +138,72 @@ def fetch_javascript(name, version, downloads, target):
             archive.extractall(target)
 
 
+def fetch_go(name, version, downloads, target):
+    """A Go module from the module proxy (`go mod download`)."""
+    env = dict(os.environ, GOMODCACHE=str(downloads / "gomod"), GOFLAGS="-mod=mod")
+    out = subprocess.run(["go", "mod", "download", "-json", f"{name}@{version}"], capture_output=True, text=True,
+                         env=env, cwd=downloads)
+    info = json.loads(out.stdout or "{}")
+    if out.returncode != 0 or "Dir" not in info:
+        raise RuntimeError(info.get("Error") or out.stderr.strip())
+    subprocess.run(["cp", "-r", info["Dir"], str(target)], check=True)
+    subprocess.run(["chmod", "-R", "u+w", str(target)], check=True)
+
+
+def fetch_rust(name, version, downloads, target):
+    """A crate from crates.io, fetched by cargo into its registry through a throwaway project."""
+    project = downloads / f"cargo-{name}-{version}"
+    (project / "src").mkdir(parents=True, exist_ok=True)
+    (project / "src" / "lib.rs").write_text("")
+    (project / "Cargo.toml").write_text(
+        f'[package]\nname = "fetch-{name}"\nversion = "0.0.0"\nedition = "2021"\n\n'
+        f'[dependencies]\n{name} = "={version}"\n\n[workspace]\n'
+    )
+    out = subprocess.run(["cargo", "metadata", "--format-version", "1", "--manifest-path", str(project / "Cargo.toml")],
+                         check=True, capture_output=True, text=True)
+    package = next(p for p in json.loads(out.stdout)["packages"] if p["name"] == name and p["version"] == version)
+    subprocess.run(["cp", "-r", str(Path(package["manifest_path"]).parent), str(target)], check=True)
+
+
+FETCHERS = {"python": "fetch_python", "javascript": "fetch_javascript", "typescript": "fetch_javascript",
+            "go": "fetch_go", "rust": "fetch_rust"}
+
+
+def fixture_pairs(name):
+    """The committed fixture pairs of a package, for when its registry cannot be reached."""
+    here = Path(__file__).resolve().parent / "fixtures"
+    pairs = []
+    for pair in json.loads((here / "pairs.json").read_text()):
+        if pair["name"] == name:
+            pairs.append(dict(pair, old=str(here / pair["old"]), new=str(here / pair["new"])))
+    return pairs
+
+
 def fetch(cache):
     downloads = cache / "downloads"
     pairs = []
     for language, name, old, new in PACKAGES:
         roots = []
-        for version in (old, new):
-            target = cache / "src" / f"{name}-{version}"
-            if not target.exists():
-                print(f"fetching {name} {version}", file=sys.stderr)
-                partial = target.with_name(target.name + ".partial")
-                if partial.exists():
-                    subprocess.run(["rm", "-rf", str(partial)], check=True)
-                (fetch_python if language == "python" else fetch_javascript)(name, version, downloads, partial)
-                partial.rename(target)
-            roots.append(target)
+        try:
+            for version in (old, new):
+                target = cache / "src" / f"{slug(name)}-{version}"
+                if not target.exists():
+                    print(f"fetching {name} {version}", file=sys.stderr)
+                    partial = target.with_name(target.name + ".partial")
+                    if partial.exists():
+                        subprocess.run(["rm", "-rf", str(partial)], check=True)
+                    partial.parent.mkdir(parents=True, exist_ok=True)
+                    globals()[FETCHERS[language]](name, version, downloads, partial)
+                    partial.rename(target)
+                roots.append(target)
+        except (RuntimeError, subprocess.CalledProcessError) as err:
+            # The Go module proxy, say, is out of reach: the committed pairs stand in.
+            print(f"cannot fetch {name} ({err}); using its committed fixtures", file=sys.stderr)
+            pairs.extend(fixture_pairs(name))
+            continue
         for path in sorted(roots[0].rglob("*")):
-            if not path.is_file() or not path.name.endswith(EXTENSIONS[language]):
+            file_language = EXTENSIONS[language].get(path.suffix)
+            if not path.is_file() or file_language is None:
                 continue
             relative = path.relative_to(roots[0])
             if any(part in "/" + relative.as_posix() for part in BUILT):
@@ -126,7 +213,7 @@ def fetch(cache):
                 pairs.append({
                     "name": name,
                     "package": f"{name} {old} -> {new}",
-                    "language": language,
+                    "language": file_language,
                     "path": relative.as_posix(),
                     "old": str(path),
                     "new": str(newer),
@@ -149,15 +236,16 @@ def make_fixtures(cache, pairs, out):
     chosen = []
     for name, path in FIXTURES:
         pair = next(p for p in pairs if p["name"] == name and p["path"] == path)
-        language, _, old, new = next(p for p in PACKAGES if p[1] == name)
-        entry = {"name": name, "package": pair["package"], "language": language, "path": path}
+        _, _, old, new = next(p for p in PACKAGES if p[1] == name)
+        entry = {"name": name, "package": pair["package"], "language": pair["language"], "path": path}
         for side, version in (("old", old), ("new", new)):
-            relative = Path(f"{name}-{version}") / path
+            relative = Path(f"{slug(name)}-{version}") / path
             (out / relative).parent.mkdir(parents=True, exist_ok=True)
-            (out / relative).write_bytes(Path(pair[side]).read_bytes())
+            if Path(pair[side]).resolve() != (out / relative).resolve():
+                (out / relative).write_bytes(Path(pair[side]).read_bytes())
             entry[side] = relative.as_posix()
-            for license_file in license_files(cache / "src" / f"{name}-{version}"):
-                target = out / f"{name}-{version}" / license_file.name
+            for license_file in license_files(cache / "src" / f"{slug(name)}-{version}"):
+                target = out / f"{slug(name)}-{version}" / license_file.name
                 target.write_bytes(license_file.read_bytes())
         chosen.append(entry)
     (out / "pairs.json").write_text(json.dumps(chosen, indent=1) + "\n")

@@ -3,8 +3,9 @@
 
 For every pair of file versions (v1, v2), the driver opens v1 in the real server, replays the
 diff v1 -> v2 as edits, asks `rationale/pendingChanges`, and compares the answer with what the
-judge finds changed between v1 and v2: py_units.py (Python's ast and tokenize) and js_units.mjs
-(acorn under Node) list each version's units with a signature of their own tokens, and a unit is
+judge finds changed between v1 and v2: py_units.py (Python's ast and tokenize), js_units.mjs
+(acorn under Node), ts_units.mjs (TypeScript's compiler API, for TypeScript and TSX),
+go_units/main.go (go/ast and go/scanner) and rust_units (syn) list each version's units with a signature of their own tokens, and a unit is
 modified when its signature differs, added or removed when its qualified name and kind are in one
 version only (the k-th unit of a name matched to the k-th).
 
@@ -30,7 +31,7 @@ Usage:
   python3 judge.py --fixtures [--threshold python=P,R ...]   the committed subset (CI)
   python3 judge.py --full [--cache DIR]                      the packages fetch.py gets
 Options: --bin PATH (default $RATIONALE_BIN, else target/release/rationale), --modes typed,pasted,
---only SUBSTRING (files whose path or package contains it), --mismatches N (how many to print,
+--only SUBSTRING (files whose path or package contains it), --languages L1,L2, --mismatches N (how many to print,
 default all), --json FILE (every comparison, for analysis), --ask-every N and --no-wait (how
 often, and whether synchronously, the driver asks for pending changes while typing), --keep. Exits 1 when a threshold is not met or the text
 the server rebuilt from its journal is not v2.
@@ -55,7 +56,10 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 EDIT_MODES = ("typed", "pasted", "batch")
 ALL_MODES = EDIT_MODES + ("whole",)
-LANGUAGE_IDS = {"python": "python", "javascript": "javascript"}
+LANGUAGES = ("python", "javascript", "typescript", "tsx", "go", "rust")
+# The LSP language id an editor sends for each language's files.
+LANGUAGE_IDS = {"python": "python", "javascript": "javascript", "typescript": "typescript",
+                "tsx": "typescriptreact", "go": "go", "rust": "rust"}
 
 # Typing: text longer than this (deleted plus inserted) is pasted, shorter is typed.
 TYPE_LIMIT = 300
@@ -307,9 +311,29 @@ def normalise(text):
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def ensure_acorn():
-    if not (HERE / "node_modules" / "acorn").is_dir():
+def ensure_node_modules():
+    if not all((HERE / "node_modules" / name).is_dir() for name in ("acorn", "typescript")):
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--silent"], cwd=HERE, check=True)
+
+
+def go_judge():
+    """The Go judge, built once into a cache folder (`go build`, standard library only)."""
+    binary = Path(tempfile.gettempdir()) / "rationale-judge-go" / "go_units"
+    source = HERE / "go_units" / "main.go"
+    if not binary.exists() or binary.stat().st_mtime < source.stat().st_mtime:
+        binary.parent.mkdir(parents=True, exist_ok=True)
+        env = dict(os.environ, GO111MODULE="off", GOFLAGS="")
+        subprocess.run(["go", "build", "-o", str(binary), str(source)], check=True, env=env)
+    return binary
+
+
+def rust_judge():
+    """The Rust judge (syn), built with cargo in its own target folder."""
+    target = Path(os.environ.get("RATIONALE_JUDGE_RUST_TARGET", Path(tempfile.gettempdir()) / "rationale-judge-rust"))
+    manifest = HERE / "rust_units" / "Cargo.toml"
+    subprocess.run(["cargo", "build", "--quiet", "--release", "--manifest-path", str(manifest), "--target-dir", str(target)],
+                   check=True)
+    return target / "release" / "rust_units"
 
 
 def judge_units(language, paths):
@@ -318,9 +342,20 @@ def judge_units(language, paths):
         return {}
     if language == "python":
         command = [sys.executable, str(HERE / "py_units.py")]
-    else:
-        ensure_acorn()
+    elif language == "javascript":
+        ensure_node_modules()
         command = ["node", str(HERE / "js_units.mjs")]
+    elif language in ("typescript", "tsx"):
+        ensure_node_modules()
+        command = ["node", str(HERE / "ts_units.mjs")]
+    elif language == "go":
+        if shutil.which("go") is None:
+            raise RuntimeError("the Go judge needs the Go toolchain: install `golang-go` (or Go from go.dev)")
+        command = [str(go_judge())]
+    elif language == "rust":
+        command = [str(rust_judge())]
+    else:
+        raise ValueError(f"no judge for {language}")
     out = subprocess.run(command + [str(p) for p in paths], check=True, capture_output=True, text=True)
     return json.loads(out.stdout)
 
@@ -440,6 +475,8 @@ def load_pairs(args):
             pair["new"] = str(fixtures / pair["new"])
     if args.only:
         pairs = [p for p in pairs if args.only in p["path"] or args.only in p["package"]]
+    if args.languages:
+        pairs = [p for p in pairs if p["language"] in args.languages.split(",")]
     return pairs
 
 
@@ -449,7 +486,7 @@ def default_binary():
 
 def run_package(binary, package, pairs, modes, work):
     """Replays every pair of one package in one server; returns a result per (pair, mode)."""
-    slug = package.replace(" -> ", "-").replace(" ", "-")
+    slug = package.replace(" -> ", "-").replace(" ", "-").replace("/", "+").replace("@", "")
     workspace = work / f"ws-{slug}"
     workspace.mkdir(parents=True)
     copies = work / f"judged-{slug}"
@@ -465,8 +502,10 @@ def run_package(binary, package, pairs, modes, work):
             path.write_text(text, encoding="utf-8")
         texts.append((old, new, old_copy, new_copy))
 
-    language = pairs[0]["language"]
-    judged_files = judge_units(language, [t[2] for t in texts] + [t[3] for t in texts])
+    judged_files = {}
+    for language in {pair["language"] for pair in pairs}:
+        chosen = [t for pair, t in zip(pairs, texts) if pair["language"] == language]
+        judged_files.update(judge_units(language, [t[2] for t in chosen] + [t[3] for t in chosen]))
 
     server = Server(binary, workspace, work / f"server-{slug}.log")
     results = []
@@ -493,7 +532,7 @@ def run_package(binary, package, pairs, modes, work):
             for mode in modes:
                 relative = f"{mode}/{pair['path']}"
                 uri = workspace.as_uri() + "/" + urllib.parse.quote(relative)
-                doc = Document(server, uri, language)
+                doc = Document(server, uri, pair["language"])
                 doc.open(old)
                 started = time.monotonic()
                 replay(mode, doc, old, new)
@@ -552,7 +591,7 @@ def ratio(part, whole):
 
 def summarise(results, modes):
     rows = []
-    for language in ("python", "javascript"):
+    for language in LANGUAGES:
         for group in [("edits", [m for m in modes if m in EDIT_MODES])] + [(m, [m]) for m in modes]:
             label, members = group
             picked = [r for r in results if r.get("mode") in members and r["pair"]["language"] == language]
@@ -613,6 +652,7 @@ def main():
     parser.add_argument("--bin", default=default_binary())
     parser.add_argument("--modes", default=None, help="comma-separated, of " + ",".join(ALL_MODES))
     parser.add_argument("--only", default=None)
+    parser.add_argument("--languages", default=None, help="comma-separated, of " + ",".join(LANGUAGES))
     parser.add_argument("--mismatches", type=int, default=None)
     parser.add_argument("--json", default=None)
     parser.add_argument("--threshold", action="append", default=[], metavar="LANGUAGE=PRECISION,RECALL",

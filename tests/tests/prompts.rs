@@ -611,5 +611,69 @@ fn pending_changes_say_the_minimum_length_of_each_folder() {
     let short = execute(&mut server, "rationale.record", json!({"changeId": id, "text": "x".repeat(21)}));
     assert!(short.unwrap_err().message.contains("at least 22 characters"));
     execute(&mut server, "rationale.record", json!({"changeId": id, "text": "y".repeat(22)})).unwrap();
+
+/// The languages beyond Python and JavaScript: a change prompts on the unit's name, with the
+/// unit named as a reader of the language names it, and the record says the language.
+#[test]
+fn typescript_go_and_rust_changes_are_prompted_with_their_own_names() {
+    const CART_TS: &str = "\
+export interface Item { price: number }
+
+export class Cart {
+  total(items: Item[]): number {
+    return items.length;
+  }
+}
+";
+    const CART_GO: &str = "\
+package shop
+
+type Cart struct{ items []int }
+
+func (c *Cart) Total() int {
+\treturn len(c.items)
+}
+";
+    const CART_RS: &str = "\
+pub struct Cart { items: Vec<u32> }
+
+impl std::fmt::Display for Cart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, \"cart\")
+    }
+}
+";
+    let mut server = server(100);
+    let cases = [
+        ("cart.ts", CART_TS, 4, "items.length", "items.reduce((sum, item) => sum + item.price, 0)",
+         "method", "Cart.total", (3, 2, 7), "typescript"),
+        ("cart.go", CART_GO, 5, "len(c.items)", "len(c.items) * 2",
+         "method", "Cart.Total", (4, 15, 20), "go"),
+        ("cart.rs", CART_RS, 4, "\"cart\"", "\"a cart\"",
+         "method", "<Cart as std::fmt::Display>::fmt", (3, 7, 10), "rust"),
+    ];
+    for (file, text, line, from, to, kind, name, (name_line, start, end), language) in cases {
+        let uri = server.open(file, text);
+        replace(&server, &uri, 2, text, line, from, to);
+        let shown = diagnostics(&server, &uri, |d| !d.is_empty());
+        assert_eq!(shown.len(), 1, "{file}: {shown:?}");
+        assert_eq!(shown[0]["message"], format!("Explain the change to {kind} `{name}`"), "{file}");
+        assert_eq!(
+            shown[0]["range"],
+            json!({"start": {"line": name_line, "character": start}, "end": {"line": name_line, "character": end}}),
+            "{file}: the prompt is on the unit's own name"
+        );
+        let change_id = shown[0]["data"]["changeId"].as_str().unwrap().to_owned();
+        let actions = code_actions(&mut server, &uri, line, 8);
+        assert_eq!(actions[0]["title"], format!("Explain the change to `{name}`…"), "{file}");
+        let why = format!("The {language} cart adds up what it holds, not how many.");
+        execute(&mut server, "rationale.record", json!({"changeId": change_id, "text": why})).unwrap();
+        let journal = server.journal();
+        let record = *records(&journal, "rationale").last().unwrap();
+        assert_eq!(record["language"], language);
+        assert_eq!(record["unit"], json!({"name": name, "kind": kind}));
+        assert_eq!(record["path"], file);
+        assert!(pending(&mut server, &uri).is_empty(), "{file}");
+    }
     server.shutdown_and_exit();
 }

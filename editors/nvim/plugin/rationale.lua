@@ -33,7 +33,7 @@ vim.api.nvim_create_autocmd('LspAttach', {
   end,
 })
 
-local filetypes = { 'python', 'javascript', 'javascriptreact' }
+local filetypes = { 'python', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'go', 'rust' }
 
 if vim.lsp.enable then
   -- 0.11 starts nothing and says nothing when the command is not executable: say it once.

@@ -26,7 +26,7 @@ import { findServer, ServerNotFound } from './server';
 import { createTraceChannel } from './trace';
 import { SERVER_KEYS, serverSettings, showCodeLenses } from './settings';
 
-const LANGUAGES = ['python', 'javascript', 'javascriptreact'];
+const LANGUAGES = ['python', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'go', 'rust'];
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;

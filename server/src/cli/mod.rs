@@ -2,11 +2,17 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
 
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+pub mod export;
 pub mod lsp;
 pub mod replay;
 pub mod sessions;
+pub mod stats;
 pub mod verify;
 
 /// Rationale records how code changes and why.
@@ -30,6 +36,10 @@ enum Command {
     Replay(replay::Args),
     /// Check every journal of a workspace: each line parses, no gaps, every save matches.
     Verify(verify::Args),
+    /// Write the explained pairs as training data (JSON Lines), secrets redacted.
+    Export(export::Args),
+    /// Sum up the journals: pairs, skips, unexplained changes, coverage, reviews.
+    Stats(stats::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -39,5 +49,30 @@ pub fn main() -> ExitCode {
         Command::Sessions(args) => sessions::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Stats(args) => stats::run(args),
     }
+}
+
+/// Progress bars go to a terminal only: on stderr when it is one, nowhere otherwise.
+fn progress_target() -> ProgressDrawTarget {
+    if std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    }
+}
+
+/// A bar over the bytes of `journals`.
+fn progress_bar(journals: &[PathBuf], verb: &str, target: ProgressDrawTarget) -> ProgressBar {
+    let total: u64 = journals.iter().filter_map(|file| file.metadata().ok()).map(|meta| meta.len()).sum();
+    ProgressBar::with_draw_target(Some(total), target).with_style(
+        ProgressStyle::with_template(&format!("{{spinner}} {verb} {{wide_bar}} {{bytes}}/{{total_bytes}} {{eta}}"))
+            .expect("a valid template"),
+    )
+}
+
+/// `3 pairs`, `1 pair`.
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

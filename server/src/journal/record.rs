@@ -53,6 +53,26 @@ pub enum Body {
     Rationale(Explanation),
     /// A change marked as needing no explanation.
     Skip(Explanation),
+    /// A change still pending when the server stopped tracking its document (at `close`, or
+    /// just before `end`): it was left unexplained. Added after schema 1 was fixed; readers that
+    /// do not know it pass over it, as they do any record type they do not know.
+    Unexplained(Unexplained),
+}
+
+/// What an `unexplained` record holds: which change, of which unit, and when it was edited.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Unexplained {
+    /// The change id the editor was given.
+    pub change: String,
+    pub path: String,
+    pub language: String,
+    pub unit: UnitRef,
+    /// `modified`, `added` or `removed`.
+    pub kind: String,
+    pub edits_from: Option<String>,
+    pub edits_to: Option<String>,
+    pub edits: u32,
 }
 
 /// What `rationale` and `skip` records hold: the unit before and after, and what was said.
@@ -106,6 +126,7 @@ impl Body {
             | Body::Resync { path, .. }
             | Body::Close { path } => Some(path),
             Body::Rationale(e) | Body::Skip(e) => Some(&e.path),
+            Body::Unexplained(u) => Some(&u.path),
             Body::Session(_) | Body::End { .. } => None,
         }
     }

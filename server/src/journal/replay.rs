@@ -360,6 +360,19 @@ impl Replayer {
         }
     }
 
+    /// The text of document `path` as the records so far left it; `None` if it was never opened.
+    pub fn text_of(&mut self, path: &str) -> Result<Option<String>, JournalError> {
+        if self.typing.as_ref().is_some_and(|typing| typing.path == path) {
+            self.flush()?;
+        }
+        Ok(self.files.get(path).map(|file| file.document.text()))
+    }
+
+    /// The session's position encoding (from its `session` record).
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
     /// The hashes that disagreed so far.
     pub fn mismatches(&self) -> &[HashMismatch] {
         &self.mismatches

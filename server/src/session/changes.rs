@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::{Session, Tracked};
-use crate::journal::record::{format_system_time, Body, Explanation, UnitRef};
+use crate::journal::record::{format_system_time, Body, Explanation, UnitRef, Unexplained};
 use crate::syntax::Language;
 use crate::text::{from_char, Document, Position};
 use crate::units::incremental::Units;
@@ -173,6 +173,31 @@ impl Session {
             units.pending().filter(|c| c.ready || !ready_only).collect();
         let changes = pending.into_iter().map(|c| self.view(tracked, c)).collect();
         DocumentChanges { key: key.to_owned(), changes, notes, min_rationale_chars }
+    }
+
+    /// Journals an `unexplained` record for each change of `tracked` still pending: the session is
+    /// about to stop tracking the document, and its changes go unexplained.
+    pub(super) fn leave_unexplained(&self, tracked: &mut Tracked) {
+        self.refresh(tracked);
+        let Some(units) = &tracked.units else { return };
+        let pending: Vec<PendingChange> = units.pending().collect();
+        for change in pending {
+            let body = Body::Unexplained(Unexplained {
+                change: self.change_id(change.id),
+                path: tracked.path.clone(),
+                language: tracked.language.name.to_owned(),
+                unit: UnitRef {
+                    name: change.name,
+                    kind: change.kind.as_str().to_owned(),
+                    previous_name: change.previous_name,
+                },
+                kind: change.change.as_str().to_owned(),
+                edits_from: change.edits_from.map(format_system_time),
+                edits_to: change.edits_to.map(format_system_time),
+                edits: change.edits,
+            });
+            tracked.folder.append(&self.identity, &self.notices, body);
+        }
     }
 
     /// Every pending change of one document (`Some(key)`) or of all tracked documents.

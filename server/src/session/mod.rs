@@ -147,7 +147,13 @@ impl Session {
             gone
         };
         for folder in removed {
-            self.documents.retain(|_, doc| !Arc::ptr_eq(&doc.folder, &folder));
+            self.documents.retain(|_, doc| {
+                let kept = !Arc::ptr_eq(&doc.folder, &folder);
+                if !kept {
+                    self.leave_unexplained(doc);
+                }
+                kept
+            });
             folder.end(EndReason::Shutdown);
         }
     }
@@ -320,9 +326,10 @@ impl Session {
         if self.untracked.remove(key).is_some() {
             return Ok(());
         }
-        let Some((_, tracked)) = self.documents.remove(key) else {
+        let Some((_, mut tracked)) = self.documents.remove(key) else {
             return Err(Problem::NotOpen(key.to_owned()));
         };
+        self.leave_unexplained(&mut tracked);
         let body = Body::Close { path: tracked.path };
         tracked.folder.append(&self.identity, &self.notices, body);
         Ok(())
@@ -347,8 +354,12 @@ impl Session {
         self.documents.get_mut(key).map(|mut tracked| f(&mut tracked))
     }
 
-    /// Ends every journal with an `end` record, synced.
+    /// Ends every journal with an `end` record, synced, after an `unexplained` record for each
+    /// change still pending.
     pub fn end(&self, reason: EndReason) {
+        for mut entry in self.documents.iter_mut() {
+            self.leave_unexplained(entry.value_mut());
+        }
         for folder in self.folders.read().unwrap().iter() {
             folder.end(reason);
         }

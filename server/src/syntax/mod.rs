@@ -17,6 +17,9 @@ pub struct Language {
     grammar: fn() -> tree_sitter::Language,
     /// The source of `grammars/<name>/units.scm`, the query that defines the language's units.
     pub units: &'static str,
+    /// What joins the names of nested units into a qualified name: `.`, or `::` for Rust
+    /// (`Cart::total`), as a reader of the language writes a path.
+    pub separator: &'static str,
     /// The source of `grammars/<name>/comments.scm`, the query that finds comments (for
     /// why-comments).
     pub comments: &'static str,
@@ -35,6 +38,7 @@ const TABLE: &[Language] = &[
         extensions: &["py", "pyi"],
         grammar: || tree_sitter_python::LANGUAGE.into(),
         units: include_str!("../../../grammars/python/units.scm"),
+        separator: ".",
         comments: include_str!("../../../grammars/python/comments.scm"),
         line_comment: "#",
     },
@@ -43,7 +47,44 @@ const TABLE: &[Language] = &[
         extensions: &["js", "mjs", "cjs", "jsx"],
         grammar: || tree_sitter_javascript::LANGUAGE.into(),
         units: include_str!("../../../grammars/javascript/units.scm"),
+        separator: ".",
         comments: include_str!("../../../grammars/javascript/comments.scm"),
+        line_comment: "//",
+    },
+    Language {
+        name: "typescript",
+        extensions: &["ts", "mts", "cts"],
+        grammar: || tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+        units: include_str!("../../../grammars/typescript/units.scm"),
+        separator: ".",
+        comments: include_str!("../../../grammars/typescript/comments.scm"),
+        line_comment: "//",
+    },
+    Language {
+        name: "tsx",
+        extensions: &["tsx"],
+        grammar: || tree_sitter_typescript::LANGUAGE_TSX.into(),
+        units: include_str!("../../../grammars/tsx/units.scm"),
+        separator: ".",
+        comments: include_str!("../../../grammars/tsx/comments.scm"),
+        line_comment: "//",
+    },
+    Language {
+        name: "go",
+        extensions: &["go"],
+        grammar: || tree_sitter_go::LANGUAGE.into(),
+        units: include_str!("../../../grammars/go/units.scm"),
+        separator: ".",
+        comments: include_str!("../../../grammars/go/comments.scm"),
+        line_comment: "//",
+    },
+    Language {
+        name: "rust",
+        extensions: &["rs"],
+        grammar: || tree_sitter_rust::LANGUAGE.into(),
+        units: include_str!("../../../grammars/rust/units.scm"),
+        separator: "::",
+        comments: include_str!("../../../grammars/rust/comments.scm"),
         line_comment: "//",
     },
 ];
@@ -247,6 +288,12 @@ mod tests {
         assert_eq!(found("types.pyi"), Some("python"));
         assert_eq!(found("x.cjs"), Some("javascript"));
         assert_eq!(found("x.jsx"), Some("javascript"));
+        assert_eq!(found("api.ts"), Some("typescript"));
+        assert_eq!(found("api.mts"), Some("typescript"));
+        assert_eq!(found("api.cts"), Some("typescript"));
+        assert_eq!(found("App.tsx"), Some("tsx"));
+        assert_eq!(found("main.go"), Some("go"));
+        assert_eq!(found("lib.rs"), Some("rust"));
         assert_eq!(found("README.md"), None);
         assert_eq!(found("Makefile"), None);
     }

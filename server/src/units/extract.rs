@@ -27,10 +27,44 @@ pub enum UnitKind {
     /// The whole file.
     Module,
     Function,
-    /// A function defined directly in a class body.
+    /// A function defined directly in a class body (a Go function with a receiver, a Rust
+    /// function in an impl or a trait).
     Method,
     Class,
+    /// A TypeScript or Go interface.
+    Interface,
+    /// A type alias (TypeScript `type`), or a Go type declaration that is neither a struct nor an
+    /// interface.
+    Type,
+    Enum,
+    /// A Go or Rust struct.
+    Struct,
+    Trait,
+    /// A Rust `impl` block.
+    Impl,
+    /// A Rust `mod` with a body. Not `module`: that kind is the whole file's.
+    Mod,
+    /// A Rust `macro_rules!` definition.
+    Macro,
+    /// A TypeScript namespace or ambient module.
+    Namespace,
 }
+
+/// Every kind a `units.scm` can capture, as `@unit.<kind>`.
+pub const CAPTURED_KINDS: [UnitKind; 12] = [
+    UnitKind::Function,
+    UnitKind::Method,
+    UnitKind::Class,
+    UnitKind::Interface,
+    UnitKind::Type,
+    UnitKind::Enum,
+    UnitKind::Struct,
+    UnitKind::Trait,
+    UnitKind::Impl,
+    UnitKind::Mod,
+    UnitKind::Macro,
+    UnitKind::Namespace,
+];
 
 impl UnitKind {
     /// The kind as the journal and the protocol spell it.
@@ -40,17 +74,22 @@ impl UnitKind {
             UnitKind::Function => "function",
             UnitKind::Method => "method",
             UnitKind::Class => "class",
+            UnitKind::Interface => "interface",
+            UnitKind::Type => "type",
+            UnitKind::Enum => "enum",
+            UnitKind::Struct => "struct",
+            UnitKind::Trait => "trait",
+            UnitKind::Impl => "impl",
+            UnitKind::Mod => "mod",
+            UnitKind::Macro => "macro",
+            UnitKind::Namespace => "namespace",
         }
     }
 
     /// The kind a `@unit.<kind>` capture names; the module is never captured.
-    fn from_capture(capture: &str) -> Option<Self> {
-        match capture.strip_prefix("unit.")? {
-            "function" => Some(UnitKind::Function),
-            "method" => Some(UnitKind::Method),
-            "class" => Some(UnitKind::Class),
-            _ => None,
-        }
+    pub fn from_capture(capture: &str) -> Option<Self> {
+        let kind = capture.strip_prefix("unit.")?;
+        CAPTURED_KINDS.into_iter().find(|captured| captured.as_str() == kind)
     }
 
     /// What stands for a nested unit of this kind in its parent's own text.
@@ -66,6 +105,15 @@ impl UnitKind {
             UnitKind::Function => "⟨function⟩",
             UnitKind::Method => "⟨method⟩",
             UnitKind::Class => "⟨class⟩",
+            UnitKind::Interface => "⟨interface⟩",
+            UnitKind::Type => "⟨type⟩",
+            UnitKind::Enum => "⟨enum⟩",
+            UnitKind::Struct => "⟨struct⟩",
+            UnitKind::Trait => "⟨trait⟩",
+            UnitKind::Impl => "⟨impl⟩",
+            UnitKind::Mod => "⟨mod⟩",
+            UnitKind::Macro => "⟨macro⟩",
+            UnitKind::Namespace => "⟨namespace⟩",
         }
     }
 }
@@ -148,7 +196,7 @@ pub fn extract_hiding(
     }
     let (found, hidden) =
         Walk::new(language, tree, &source, Matching::AtRoots, marker).run(tree.root_node());
-    (assemble(found, source, &hidden), hidden)
+    (assemble(found, source, &hidden, language.separator), hidden)
 }
 
 /// The units at and below `node` alone, as [`extract`] would find them if `node`'s unit stood at
@@ -167,14 +215,16 @@ pub fn extract_below(
     let mut walk = Walk::new(language, tree, &source, Matching::AtRoots, marker);
     walk.pos = node.start_byte();
     let (found, hidden) = walk.run(node);
-    (assemble(found, source, &hidden), hidden)
+    (assemble(found, source, &hidden, language.separator), hidden)
 }
 
 /// A node some pattern captured as a unit.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct Captured<'tree> {
     kind: UnitKind,
     name: Node<'tree>,
+    /// The name its pattern composes (`(#set! name "...")`); `None`: the text of `name`.
+    composed: Option<String>,
     /// The pattern that captured it: when several capture the same node, the first wins.
     pattern: usize,
 }
@@ -185,6 +235,36 @@ enum Role {
     Unit(UnitKind),
     Name,
     Other,
+}
+
+/// A piece of a pattern's name template.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece {
+    Text(String),
+    /// The text of a capture, by index, its whitespace runs collapsed to one space.
+    Capture(u32),
+}
+
+/// The name template a pattern sets with `(#set! name "...")`, where `{capture}` stands for the
+/// text of `@capture` (`"<{name} as {trait}>"`, `"{receiver}.{name}"`): a name that is no one
+/// stretch of the source, composed by the query rather than by code for each language. `None`
+/// when the pattern sets none, or names a capture it does not have (the tests catch that).
+fn name_template(query: &Query, pattern: usize) -> Option<Vec<Piece>> {
+    let setting = query.property_settings(pattern).iter().find(|p| &*p.key == "name")?;
+    let mut pieces = Vec::new();
+    let mut rest: &str = setting.value.as_deref()?;
+    while let Some(open) = rest.find('{') {
+        let close = open + rest[open..].find('}')?;
+        if open > 0 {
+            pieces.push(Piece::Text(rest[..open].to_owned()));
+        }
+        pieces.push(Piece::Capture(query.capture_index_for_name(&rest[open + 1..close])?));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        pieces.push(Piece::Text(rest.to_owned()));
+    }
+    Some(pieces)
 }
 
 /// How [`Matcher`] runs the query.
@@ -208,6 +288,8 @@ enum Matching {
 struct Matcher<'a, 'tree> {
     query: &'a Query,
     roles: Vec<Role>,
+    /// By pattern: its name template, if it sets one.
+    templates: Vec<Option<Vec<Piece>>>,
     /// By node kind id: whether some pattern starts at nodes of that kind. `None` when the
     /// whole tree was matched up front.
     roots: Option<Vec<bool>>,
@@ -236,9 +318,11 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
                 _ => Role::Other,
             })
             .collect();
+        let templates = (0..query.pattern_count()).map(|p| name_template(query, p)).collect();
         let mut matcher = Matcher {
             query,
             roles,
+            templates,
             roots: match matching {
                 Matching::AtRoots => root_kinds(query, language.units, &language.grammar()),
                 Matching::WholeTree => None,
@@ -270,10 +354,27 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
                 }
             }
             let (Some((node, kind)), Some(name)) = (unit, name) else { continue };
-            let captured = Captured { kind, name, pattern: found.pattern_index };
+            let composed = self.templates.get(found.pattern_index).and_then(Option::as_ref).map(|pieces| {
+                let mut composed = String::new();
+                for piece in pieces {
+                    match piece {
+                        Piece::Text(text) => composed.push_str(text),
+                        Piece::Capture(index) => {
+                            if let Some(capture) = found.captures.iter().find(|c| c.index == *index) {
+                                let text = self.source.get(capture.node.byte_range()).unwrap_or_default();
+                                let text = String::from_utf8_lossy(text);
+                                composed.push_str(&text.split_whitespace().collect::<Vec<_>>().join(" "));
+                            }
+                        }
+                    }
+                }
+                composed
+            });
+            let captured = Captured { kind, name, composed, pattern: found.pattern_index };
             let start = node.start_byte();
-            let slot = self.pending.entry((start, node.id())).or_insert(captured);
-            if captured.pattern < slot.pattern {
+            let pattern = captured.pattern;
+            let slot = self.pending.entry((start, node.id())).or_insert_with(|| captured.clone());
+            if pattern < slot.pattern {
                 *slot = captured;
             }
             self.next_start = self.next_start.min(start);
@@ -660,8 +761,14 @@ fn is_blank(text: &[u8]) -> bool {
 }
 
 /// Turns the walk's findings into units: names, ranges, text and own text.
-/// `hidden`: bytes left out of every text (why-comments), in order.
-fn assemble(found: Vec<Found<'_>>, source: String, hidden: &[Range<usize>]) -> Vec<Unit> {
+/// `hidden`: bytes left out of every text (why-comments), in order; `separator`: what joins the
+/// names of nested units (the language table's).
+fn assemble(
+    found: Vec<Found<'_>>,
+    source: String,
+    hidden: &[Range<usize>],
+    separator: &str,
+) -> Vec<Unit> {
     let len = source.len();
     let clamp =
         |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
@@ -672,15 +779,18 @@ fn assemble(found: Vec<Found<'_>>, source: String, hidden: &[Range<usize>]) -> V
             children[parent].push(index);
         }
         let (name, kind, range, name_range) = match found.captured {
-            Some((node, captured)) => {
+            Some((node, ref captured)) => {
                 let name_range = clamp(name_range(captured.name, &source));
-                let name = slice(&source, name_range.clone()).into_owned();
+                let name = match &captured.composed {
+                    Some(composed) => composed.clone(),
+                    None => slice(&source, name_range.clone()).into_owned(),
+                };
                 (name, captured.kind, clamp(node.byte_range()), name_range)
             }
             None => (MODULE_NAME.to_owned(), UnitKind::Module, 0..len, 0..0),
         };
         let qualified = match found.parent.map(|parent| &units[parent]) {
-            Some(parent) if !parent.is_module() => format!("{}.{}", parent.qualified, name),
+            Some(parent) if !parent.is_module() => format!("{}{separator}{}", parent.qualified, name),
             _ => name.clone(),
         };
         units.push(Unit {
@@ -861,9 +971,27 @@ mod tests {
                 language.name
             );
             let query = language.units_query().expect("the units query compiles");
-            for capture in query.capture_names() {
-                let known = ["name", "unit.function", "unit.method", "unit.class"];
-                assert!(known.contains(capture), "{}: unknown capture @{capture}", language.name);
+            for pattern in 0..query.pattern_count() {
+                let template = name_template(query, pattern);
+                let sets_name = query.property_settings(pattern).iter().any(|p| &*p.key == "name");
+                assert_eq!(
+                    sets_name,
+                    template.is_some(),
+                    "{}: pattern {pattern} sets a name template naming a capture it lacks",
+                    language.name
+                );
+                for (index, capture) in query.capture_names().iter().enumerate() {
+                    let used = query.capture_quantifiers(pattern)[index] != tree_sitter::CaptureQuantifier::Zero;
+                    let in_template = template
+                        .as_ref()
+                        .is_some_and(|pieces| pieces.contains(&Piece::Capture(index as u32)));
+                    assert!(
+                        !used || *capture == "name" || UnitKind::from_capture(capture).is_some() || in_template,
+                        "{}: pattern {pattern} has a capture @{capture} that is no kind of unit, \
+                         not @name, and in no name template",
+                        language.name
+                    );
+                }
             }
             for pattern in 0..query.pattern_count() {
                 let captures: Vec<&str> = query
@@ -1101,6 +1229,170 @@ export function exported() {}
             assert_eq!(&*unit.text, &JAVASCRIPT[unit.range.clone()]);
             assert_eq!(&JAVASCRIPT[unit.name_range.clone()], unit.name);
         }
+    }
+
+    #[test]
+    fn typescript_units_add_types_namespaces_and_overloads() {
+        let source = r#"@Component({ selector: "app" })
+export class Widget<T> extends Base {
+  private onClick = () => 1;
+  constructor(private a: number) { super(); }
+  m(a: string): void;
+  m(a: any) {}
+}
+export abstract class Shape { abstract area(): number; }
+interface Point { x: number; f(): void; }
+export type Id = string | number;
+export const enum Color { Red, Green }
+namespace NS.Inner { export function helper() {} }
+declare module "fs-extra" { function copy(): void; }
+export function parse(s: string): number;
+export function parse(s: any) { return 1; }
+const twice = <T,>(a: T): T => a;
+"#;
+        let units = self::units("typescript", source);
+        assert_eq!(
+            outline(&units),
+            [
+                "class Widget",
+                "method Widget.onClick",
+                "method Widget.constructor",
+                "method Widget.m",
+                "method Widget.m",
+                "class Shape",
+                "method Shape.area",
+                "interface Point",
+                "type Id",
+                "enum Color",
+                "namespace NS.Inner",
+                "function NS.Inner.helper",
+                "namespace fs-extra",
+                "function fs-extra.copy",
+                "function parse",
+                "function parse",
+                "function twice",
+            ]
+        );
+        // Decorators written before `export` are the class's.
+        assert!(named(&units, "Widget").text.starts_with("@Component("));
+        assert_eq!(&*named(&units, "Point").own_text, "interface Point { x: number; f(): void; }");
+        assert_eq!(&*named(&units, "NS.Inner").own_text, "namespace NS.Inner { export ⟨function⟩ }");
+        let tsx = self::units("tsx", "export const App = () => <div onClick={() => go()}>hi</div>;\n");
+        assert_eq!(outline(&tsx), ["function App"]);
+    }
+
+    #[test]
+    fn go_methods_are_named_by_their_receiver_type() {
+        let source = "\
+package shop
+
+type Cart struct {
+\titems []Item
+}
+
+type (
+\tID    int
+\tStore interface{ Get(id ID) Cart }
+)
+
+type Alias = string
+
+func (c *Cart) Total() int {
+\tadd := func(a, b int) int { return a + b }
+\treturn add(1, 2)
+}
+
+func (s *Stack[T]) Push(v T) {}
+
+func (Cart) Empty() bool { return true }
+
+func New[T any]() *Stack[T] { return nil }
+";
+        let units = self::units("go", source);
+        assert_eq!(
+            outline(&units),
+            [
+                "struct Cart",
+                "type ID",
+                "interface Store",
+                "type Alias",
+                "method Cart.Total",
+                "method Stack.Push",
+                "method Cart.Empty",
+                "function New",
+            ]
+        );
+        assert!(named(&units, "Cart").text.starts_with("type Cart struct"));
+        assert_eq!(&*named(&units, "ID").text, "ID    int");
+        let total = named(&units, "Cart.Total");
+        assert_eq!(&source[total.name_range.clone()], "Total");
+        assert!(total.own_text.contains("add := func(a, b int)"));
+    }
+
+    #[test]
+    fn rust_methods_are_named_by_their_impl() {
+        let source = "\
+#[derive(Debug)]
+pub struct Cart { items: Vec<u32> }
+
+impl Cart {
+    pub fn total(&self) -> u32 { self.items.iter().sum() }
+}
+
+impl fmt::Display for Cart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { write!(f, \"cart\") }
+}
+
+impl<T: Clone> From<Vec<T>> for Stack<T> {
+    fn from(items: Vec<T>) -> Self { Stack { items } }
+}
+
+pub enum Event { Added, Removed }
+
+trait Priced {
+    fn price(&self) -> u32;
+    fn doubled(&self) -> u32 { self.price() * 2 }
+}
+
+mod tests {
+    fn helper() {
+        fn inner() {}
+    }
+}
+
+mod elsewhere;
+
+macro_rules! cart {
+    () => { Cart { items: vec![] } };
+}
+";
+        let units = self::units("rust", source);
+        assert_eq!(
+            outline(&units),
+            [
+                "struct Cart",
+                "impl Cart",
+                "method Cart::total",
+                "impl <Cart as fmt::Display>",
+                "method <Cart as fmt::Display>::fmt",
+                "impl <Stack as From<Vec<T>>>",
+                "method <Stack as From<Vec<T>>>::from",
+                "enum Event",
+                "trait Priced",
+                "method Priced::price",
+                "method Priced::doubled",
+                "mod tests",
+                "function tests::helper",
+                "function tests::helper::inner",
+                "macro cart",
+            ]
+        );
+        // Attributes are the item's siblings in the tree: they stay in the module's own text.
+        assert_eq!(&*named(&units, "Cart").text, "pub struct Cart { items: Vec<u32> }");
+        assert!(units[0].own_text.starts_with("#[derive(Debug)]\n⟨struct⟩"));
+        let display = named(&units, "<Cart as fmt::Display>");
+        assert_eq!(&source[display.name_range.clone()], "Cart");
+        assert_eq!(&*display.own_text, "impl fmt::Display for Cart {\n    ⟨method⟩\n}");
     }
 
     #[test]
@@ -1389,7 +1681,7 @@ function goodTwo() {}
                     .iter()
                     .map(|found| {
                         (
-                            found.captured.map(|(node, captured)| (node.id(), captured.kind)),
+                            found.captured.as_ref().map(|(node, captured)| (node.id(), captured.kind)),
                             found.parent,
                             found.signature,
                         )

@@ -226,6 +226,37 @@ mod tests {
     }
 
     #[test]
+    fn typescript_go_and_rust_units_follow_edits_like_a_fresh_extraction() {
+        follow(
+            "typescript.d.ts",
+            "typescript",
+            &[
+                ("readonly postfix: boolean;", "readonly postfix: boolean; // kept"),
+                ("interface JSDocOptionalType extends JSDocType {", "interface JSDocOptional extends JSDocType {"),
+                ("declare namespace ts {", "declare namespace ts {\n    function added(): void;"),
+            ],
+        );
+        follow(
+            "../../judge/fixtures/github.com+spf13+pflag-v1.0.6/ip.go",
+            "go",
+            &[
+                ("func (i *ipValue) Set(s string) error {", "func (i *ipValue) Assign(s string) error {"),
+                ("func (i *ipValue) Type() string {", "func (i *ipAddr) Type() string {"),
+                ("func newIPValue(", "func (f *FlagSet) Extra() {}\n\nfunc newIPValue("),
+            ],
+        );
+        follow(
+            "../../judge/fixtures/anyhow-1.0.89/src/chain.rs",
+            "rust",
+            &[
+                ("fn next(&mut self) -> Option<Self::Item> {", "fn next(&mut self) -> Option<Self::Item> { // step"),
+                ("impl<'a> Iterator for Chain<'a> {", "impl<'a> Iterator for Links<'a> {"),
+                ("fn len(&self) -> usize {", "fn size(&self) -> usize {"),
+            ],
+        );
+    }
+
+    #[test]
     fn javascript_units_follow_edits_like_a_fresh_extraction() {
         follow(
             "express_response.js",

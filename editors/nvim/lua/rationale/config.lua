@@ -8,7 +8,7 @@
 --- `rationale.toml` holds for every key the editor leaves alone.
 local M = {}
 
-M.filetypes = { 'python', 'javascript', 'javascriptreact' }
+M.filetypes = { 'python', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'go', 'rust' }
 
 --- A folder with `rationale.toml` wins over the enclosing git work tree, so a project inside a
 --- monorepo can have settings of its own.

@@ -1,0 +1,253 @@
+//! The journals as a data set: which folders hold them, and what each journal holds for a
+//! dataset engineer (its pairs, skips and the changes left unexplained). `rationale export` and
+//! `rationale stats` read journals through here.
+//!
+//! - [`workspaces`] finds the workspace folders under the folders given on the command line;
+//! - [`read_journal`] reads one journal's pairs in one pass, without replaying its edits;
+//! - [`history`] replays a journal to add the whole documents and the history of each pair;
+//! - [`rows`] turns pairs into the rows of each export format; [`diff`] writes unified diffs.
+
+pub mod diff;
+pub mod history;
+pub mod rows;
+pub mod time;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::journal::reader::{journal_files, sessions_dir, TornLine};
+use crate::journal::{Journal, JournalError};
+use crate::store::STORE_DIR;
+
+/// The workspace folders (folders with `.rationale/sessions/`) at or under `dir`, sorted. `dir`
+/// may be a workspace folder, its `.rationale` folder, or a folder that holds many workspaces
+/// (a team's collected folders) at any depth. Hidden folders other than `.rationale` and
+/// symbolic links are not entered.
+pub fn workspaces(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if dir.file_name().is_some_and(|name| name == STORE_DIR) && dir.join(crate::store::SESSIONS_DIR).is_dir() {
+        return Ok(vec![dir.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)]);
+    }
+    std::fs::metadata(dir)?;
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        if sessions_dir(&folder).is_dir() {
+            found.push(folder);
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        for entry in entries.flatten() {
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if !hidden && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(entry.path());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Every journal of the workspace folders, sorted by path.
+pub fn journals_of(workspaces: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for workspace in workspaces {
+        match journal_files(workspace) {
+            Ok(found) => files.extend(found),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err),
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// What a session's first record says about it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionMeta {
+    pub id: String,
+    pub author: String,
+    /// The workspace folder's name.
+    pub workspace: String,
+    pub editor: Editor,
+    pub started: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+pub struct Editor {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub version: Option<String>,
+}
+
+/// A unit as a `rationale`, `skip` or `unexplained` record names it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct UnitName {
+    pub name: String,
+    pub kind: String,
+    pub previous_name: Option<String>,
+}
+
+/// A `rationale`, `skip` or `unexplained` record's fields, each optional so that a record of an
+/// older or newer server still reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ChangeRecord {
+    pub pair: Option<String>,
+    pub change: Option<String>,
+    pub path: String,
+    pub language: String,
+    pub unit: UnitName,
+    pub kind: String,
+    pub before: String,
+    pub after: String,
+    pub text: Option<String>,
+    pub reason: Option<String>,
+    pub edits_from: Option<String>,
+    pub edits_to: Option<String>,
+    #[serde(deserialize_with = "count")]
+    pub edits: u64,
+    pub prompted_at: Option<String>,
+    pub via: Option<String>,
+    pub group: Option<String>,
+}
+
+/// A count, or 0 for anything that is not one.
+fn count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    Ok(serde_json::Value::deserialize(deserializer)?.as_u64().unwrap_or(0))
+}
+
+/// An explained change: a `rationale` record and where it stands.
+#[derive(Clone, Debug)]
+pub struct Pair {
+    pub session: Arc<SessionMeta>,
+    /// `<session>:<seq>`.
+    pub id: String,
+    pub seq: u64,
+    /// The record's `ts`: when it was explained.
+    pub explained_at: String,
+    pub record: ChangeRecord,
+}
+
+impl Pair {
+    /// The rationale, trimmed as the server records it.
+    pub fn rationale(&self) -> &str {
+        self.record.text.as_deref().unwrap_or_default()
+    }
+}
+
+/// One journal, read for its pairs.
+#[derive(Debug, Default)]
+pub struct JournalContent {
+    pub session: Arc<SessionMeta>,
+    pub pairs: Vec<Pair>,
+    /// `skip` records.
+    pub skips: Vec<ChangeRecord>,
+    /// `unexplained` records: changes still pending when the server stopped tracking them.
+    pub unexplained: Vec<ChangeRecord>,
+    /// Whether the journal has its `end` record.
+    pub ended: bool,
+    pub torn: Option<TornLine>,
+}
+
+#[derive(Deserialize)]
+struct SessionLine {
+    #[serde(default)]
+    session: Option<String>,
+    #[serde(default)]
+    author: Option<String>,
+    #[serde(default)]
+    workspace: Option<String>,
+    #[serde(default)]
+    client: Option<Editor>,
+}
+
+/// Reads a journal's pairs, skips and unexplained changes, without replaying its edits.
+/// `progress` hears how many bytes have been read now and then.
+pub fn read_journal(journal: &Journal, mut progress: impl FnMut(usize)) -> Result<JournalContent, JournalError> {
+    let mut content = JournalContent { torn: journal.torn().cloned(), ..JournalContent::default() };
+    let mut records = journal.records();
+    while let Some(line) = records.next() {
+        let line = line?;
+        let record = &line.record;
+        match &*record.kind {
+            "session" => {
+                let session: SessionLine = serde_json::from_slice(line.raw).map_err(|err| {
+                    JournalError::invalid(journal.path(), line.number, format!("the `session` record: {err}"))
+                })?;
+                let Some(id) = session.session else {
+                    return Err(JournalError::invalid(
+                        journal.path(),
+                        line.number,
+                        "the `session` record has no string `session`",
+                    ));
+                };
+                content.session = Arc::new(SessionMeta {
+                    id,
+                    author: session.author.unwrap_or_default(),
+                    workspace: session.workspace.unwrap_or_default(),
+                    editor: session.client.unwrap_or_default(),
+                    started: record.ts.to_string(),
+                });
+            }
+            kind @ ("rationale" | "skip" | "unexplained") => {
+                let parsed: ChangeRecord = serde_json::from_slice(line.raw).map_err(|err| {
+                    JournalError::invalid(journal.path(), line.number, format!("the `{kind}` record: {err}"))
+                })?;
+                match kind {
+                    "rationale" => content.pairs.push(Pair {
+                        session: content.session.clone(),
+                        id: parsed.pair.clone().unwrap_or_else(|| format!("{}:{}", content.session.id, record.seq)),
+                        seq: record.seq,
+                        explained_at: record.ts.to_string(),
+                        record: parsed,
+                    }),
+                    "skip" => content.skips.push(parsed),
+                    _ => content.unexplained.push(parsed),
+                }
+            }
+            "end" => content.ended = true,
+            _ => {}
+        }
+        if records.line_number() % 4096 == 0 {
+            progress(journal.len() - records.remaining_bytes());
+        }
+    }
+    Ok(content)
+}
+
+/// The workspace folders and journals under the folders given on the command line. An error
+/// names a folder that does not exist or holds no workspace.
+pub fn gather(dirs: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
+    let mut all = Vec::new();
+    for dir in dirs {
+        let found = workspaces(dir).map_err(|err| format!("cannot read {}: {err}", dir.display()))?;
+        if found.is_empty() {
+            return Err(format!(
+                "no journals under {} (looked for .rationale/sessions/ in it and in the folders below it)",
+                dir.display()
+            ));
+        }
+        all.extend(found);
+    }
+    all.sort();
+    all.dedup();
+    let journals = journals_of(&all).map_err(|err| format!("cannot list the journals: {err}"))?;
+    Ok((all, journals))
+}
+
+/// The verdicts of every workspace folder, and the lines that could not be read.
+pub fn reviews_of(workspaces: &[PathBuf]) -> (crate::reviews::Reviews, Vec<String>) {
+    let mut reviews = crate::reviews::Reviews::default();
+    let mut problems = Vec::new();
+    for workspace in workspaces {
+        let (found, more) = crate::reviews::Reviews::read(workspace);
+        reviews.merge(found);
+        problems.extend(more);
+    }
+    (reviews, problems)
+}

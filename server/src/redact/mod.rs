@@ -1,0 +1,412 @@
+//! Secret redaction: every text an export writes passes through [`Redactor::redact`], which
+//! replaces each secret with `<redacted:RULE-ID>`.
+//!
+//! The rules are gitleaks' default configuration (pinned in `server/assets/gitleaks/`) and two of
+//! our own, `url-password` (`scheme://user:PASSWORD@host`) and `private-key-block` (a PEM private
+//! key from its BEGIN line to its END line, or to the end of the text while the END line is not
+//! there). gitleaks' semantics are kept where they apply to text:
+//! - a rule runs only on a text holding one of its `keywords` (an Aho-Corasick automaton over all
+//!   keywords, ASCII case-insensitive, finds which);
+//! - the secret is the rule's `secretGroup`, else its first non-empty group, else the whole match;
+//!   only the secret is replaced, so `token = "<redacted:github-pat>"` keeps its context;
+//! - a secret whose Shannon entropy is not above the rule's `entropy` is not one, nor is the
+//!   secret of a `generic-*` rule without a digit;
+//! - allowlists, global and per rule, by `regexes` (against the secret, the match or the line, as
+//!   `regexTarget` says) and `stopwords`; `paths` never hold, since an export is not a file tree.
+//!
+//! Overlapping findings merge into one replacement, named after the first that is not a
+//! `generic-*` rule.
+
+pub mod rules;
+
+use std::collections::BTreeMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+use rules::{Allowlist, Rule};
+
+/// A secret found in a text: its bytes and the rule that found it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Secret {
+    pub bytes: Vec<u8>,
+    pub rule: usize,
+}
+
+pub struct Redactor {
+    rules: Vec<Rule>,
+    global: Vec<Allowlist>,
+    keywords: AhoCorasick,
+    /// For each keyword of `keywords`, the rules it wakes.
+    woken: Vec<Vec<usize>>,
+    /// Rules without keywords run on every text.
+    always: Vec<usize>,
+    /// Replacements made, by rule.
+    counts: Vec<u64>,
+}
+
+/// The shortest prefix of a known secret that is still redacted where it appears alone (a secret
+/// typed one character at a time passes through every prefix of itself).
+const KNOWN_PREFIX: usize = 6;
+
+impl Redactor {
+    /// The default rule set.
+    pub fn new() -> Result<Self, String> {
+        let (rules, global) = rules::default_rules()?;
+        Ok(Self::with_rules(rules, global))
+    }
+
+    pub fn with_rules(rules: Vec<Rule>, global: Vec<Allowlist>) -> Self {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut woken: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        for (index, rule) in rules.iter().enumerate() {
+            if rule.keywords.is_empty() {
+                always.push(index);
+            }
+            for keyword in &rule.keywords {
+                match patterns.iter().position(|p| p == keyword) {
+                    Some(at) => woken[at].push(index),
+                    None => {
+                        patterns.push(keyword.clone());
+                        woken.push(vec![index]);
+                    }
+                }
+            }
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .expect("keywords always build an automaton");
+        let counts = vec![0; rules.len()];
+        Self { rules, global, keywords, woken, always, counts }
+    }
+
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Compiles every rule now; an error names the first that does not compile.
+    pub fn compile_all(&self) -> Result<(), String> {
+        self.rules.iter().try_for_each(|rule| rule.regex().map(|_| ()).map_err(str::to_owned))
+    }
+
+    /// The replacements made so far, by rule id (sorted).
+    pub fn counts(&self) -> BTreeMap<&str, u64> {
+        let mut counts = BTreeMap::new();
+        for (rule, &count) in self.rules.iter().zip(&self.counts) {
+            if count > 0 {
+                *counts.entry(rule.id.as_str()).or_default() += count;
+            }
+        }
+        counts
+    }
+
+    /// The counts as they stand, to [`Redactor::rollback`] to when a text is redacted again.
+    pub fn checkpoint(&self) -> Vec<u64> {
+        self.counts.clone()
+    }
+
+    pub fn rollback(&mut self, counts: Vec<u64>) {
+        self.counts = counts;
+    }
+
+    /// `text` with every secret replaced; the secrets found are added to `found`.
+    pub fn redact(&mut self, text: &str, found: &mut Vec<Secret>) -> String {
+        let spans = self.find(text.as_bytes());
+        self.replace(text, spans, found)
+    }
+
+    /// Like [`Redactor::redact`], and also replaces every appearance of a secret of `known` (or
+    /// of a prefix of it at least [`KNOWN_PREFIX`] bytes long): the history of a text that ends
+    /// up holding a secret holds its prefixes too, which no rule recognises.
+    pub fn redact_known(&mut self, text: &str, known: &[Secret], found: &mut Vec<Secret>) -> String {
+        let mut spans = self.find(text.as_bytes());
+        if !known.is_empty() {
+            spans.extend(known_spans(text.as_bytes(), known));
+            spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        }
+        self.replace(text, spans, found)
+    }
+
+    /// Every finding in `text`: (start, end, rule), sorted by start, longest first.
+    fn find(&self, text: &[u8]) -> Vec<(usize, usize, usize)> {
+        let mut candidates: Vec<usize> = self.always.clone();
+        for hit in self.keywords.find_overlapping_iter(text) {
+            candidates.extend(&self.woken[hit.pattern().as_usize()]);
+        }
+        if candidates.is_empty() {
+            return Vec::new();
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut spans = Vec::new();
+        for index in candidates {
+            let rule = &self.rules[index];
+            let Ok(regex) = rule.regex() else { continue };
+            for captures in regex.captures_iter(text) {
+                let whole = captures.get(0).expect("group 0 always matches");
+                let secret = match rule.secret_group {
+                    Some(group) => captures.get(group),
+                    None => (1..captures.len()).find_map(|g| captures.get(g).filter(|m| !m.is_empty())),
+                }
+                .unwrap_or(whole);
+                if secret.is_empty() {
+                    continue;
+                }
+                let bytes = secret.as_bytes();
+                if rule.entropy.is_some_and(|least| entropy(bytes) <= least) {
+                    continue;
+                }
+                if rule.needs_digit && !bytes.iter().any(u8::is_ascii_digit) {
+                    continue;
+                }
+                let line = line_around(text, whole.start(), whole.end());
+                let allowed = self
+                    .global
+                    .iter()
+                    .chain(&rule.allowlists)
+                    .any(|list| list.allows(bytes, whole.as_bytes(), line));
+                if !allowed {
+                    spans.push((secret.start(), secret.end(), index));
+                }
+            }
+        }
+        spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        spans
+    }
+
+    fn replace(&mut self, text: &str, spans: Vec<(usize, usize, usize)>, found: &mut Vec<Secret>) -> String {
+        if spans.is_empty() {
+            return text.to_owned();
+        }
+        // Merge overlaps; widen to character boundaries (the regexes work on bytes).
+        let mut merged: Vec<(usize, usize, usize)> = Vec::new();
+        for (start, end, rule) in spans {
+            let start = floor_boundary(text, start);
+            let end = ceil_boundary(text, end);
+            match merged.last_mut() {
+                Some(last) if start < last.1 => {
+                    last.1 = last.1.max(end);
+                    // A specific rule names the secret better than a generic one.
+                    if self.rules[last.2].needs_digit && !self.rules[rule].needs_digit {
+                        last.2 = rule;
+                    }
+                }
+                _ => merged.push((start, end, rule)),
+            }
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut at = 0;
+        for (start, end, rule) in merged {
+            out.push_str(&text[at..start]);
+            out.push_str("<redacted:");
+            out.push_str(&self.rules[rule].id);
+            out.push('>');
+            self.counts[rule] += 1;
+            let secret = Secret { bytes: text.as_bytes()[start..end].to_vec(), rule };
+            if !found.contains(&secret) {
+                found.push(secret);
+            }
+            at = end;
+        }
+        out.push_str(&text[at..]);
+        out
+    }
+}
+
+/// Where a known secret, or a prefix of it of at least [`KNOWN_PREFIX`] bytes, appears in `text`.
+/// Each line of a multi-line secret (a PEM block) counts as a secret of its own, since a diff
+/// shows a line apart from the others.
+fn known_spans(text: &[u8], known: &[Secret]) -> Vec<(usize, usize, usize)> {
+    let mut spans = Vec::new();
+    for secret in known {
+        let lines = secret.bytes.split(|&b| b == b'\n').filter(|_| secret.bytes.contains(&b'\n'));
+        for bytes in std::iter::once(&secret.bytes[..]).chain(lines) {
+            let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+            if bytes.len() < KNOWN_PREFIX.min(secret.bytes.len()) || bytes.is_empty() {
+                continue;
+            }
+            let head = &bytes[..bytes.len().min(KNOWN_PREFIX)];
+            let mut from = 0;
+            while let Some(offset) = find_bytes(&text[from..], head) {
+                let start = from + offset;
+                let same = text[start..].iter().zip(bytes).take_while(|(a, b)| a == b).count();
+                spans.push((start, start + same, secret.rule));
+                from = start + same.max(1);
+            }
+        }
+    }
+    spans
+}
+
+fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The line that holds `start..end` (lines that a multi-line match spans, joined).
+fn line_around(text: &[u8], start: usize, end: usize) -> &[u8] {
+    let from = text[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let to = text[end..].iter().position(|&b| b == b'\n').map_or(text.len(), |i| end + i);
+    &text[from..to]
+}
+
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+/// Shannon entropy in bits per byte, as gitleaks computes it over the secret's characters.
+pub fn entropy(bytes: &[u8]) -> f64 {
+    if bytes.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in bytes {
+        counts[b as usize] += 1;
+    }
+    let n = bytes.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Pseudo-random characters from `alphabet`, so that no test source holds anything that looks
+    /// like a real key.
+    fn random(seed: u64, alphabet: &str, n: usize) -> String {
+        let chars: Vec<char> = alphabet.chars().collect();
+        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (0..n)
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                chars[(state >> 33) as usize % chars.len()]
+            })
+            .collect()
+    }
+
+    const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    fn redact(text: &str) -> String {
+        let mut redactor = Redactor::new().unwrap();
+        redactor.redact(text, &mut Vec::new())
+    }
+
+    #[test]
+    fn every_gitleaks_rule_compiles_and_ours_are_there() {
+        let redactor = Redactor::new().unwrap();
+        redactor.compile_all().unwrap();
+        assert!(redactor.rule_count() >= 220, "{}", redactor.rule_count());
+        for ours in ["url-password", "private-key-block"] {
+            assert!(redactor.rules.iter().any(|r| r.id == ours));
+        }
+    }
+
+    #[test]
+    fn go_patterns_are_translated() {
+        use rules::from_go;
+        assert_eq!(from_go(r"\$?{{[^}]+}}"), r"\$?\{\{[^}]+\}\}");
+        assert_eq!(from_go(r"a{2,}b{1,3}c{3}"), r"a{2,}b{1,3}c{3}");
+        assert_eq!(from_go(r"[]a[&~]x"), r"[\]a\[\&\~]x");
+        assert_eq!(from_go(r"[[:alpha:]]"), r"[[:alpha:]]");
+        assert_eq!(from_go(r"\{x\}"), r"\{x\}");
+    }
+
+    #[test]
+    fn a_token_is_replaced_and_its_context_kept() {
+        let token = format!("{}{}", "ghp", "_") + &random(1, ALNUM, 36);
+        let text = format!("TOKEN = \"{token}\"\nprint(TOKEN)\n");
+        assert_eq!(redact(&text), "TOKEN = \"<redacted:github-pat>\"\nprint(TOKEN)\n");
+    }
+
+    #[test]
+    fn passwords_in_urls_are_replaced_but_placeholders_are_not() {
+        let password = random(2, ALNUM, 14);
+        let text = format!("db = 'postgres://app:{password}@db.internal:5432/app'");
+        assert_eq!(redact(&text), "db = 'postgres://app:<redacted:url-password>@db.internal:5432/app'");
+        for placeholder in ["${DB_PASSWORD}", "<password>", "****"] {
+            let text = format!("url = \"postgres://app:{placeholder}@db/app\"");
+            assert_eq!(redact(&text), text);
+        }
+    }
+
+    #[test]
+    fn a_pem_block_goes_whole_and_a_half_typed_one_to_the_end() {
+        let body: Vec<String> = (0..5).map(|i| random(10 + i, ALNUM, 64)).collect();
+        let kind = "RSA PRIVATE KEY";
+        let block = format!("-----BEGIN {kind}-----\n{}\n-----END {kind}-----", body.join("\n"));
+        let text = format!("KEY = \"\"\"\n{block}\n\"\"\"\nx = 1\n");
+        let out = redact(&text);
+        assert!(out.starts_with("KEY = \"\"\"\n<redacted:"), "{out}");
+        assert!(out.ends_with(">\n\"\"\"\nx = 1\n"), "{out}");
+        assert!(!out.contains(&body[2]), "{out}");
+        let half = format!("KEY = \"\"\"\n-----BEGIN {kind}-----\n{}\n{}", body[0], &body[1][..20]);
+        let out = redact(&half);
+        assert_eq!(out, "KEY = \"\"\"\n<redacted:private-key-block>");
+    }
+
+    #[test]
+    fn low_entropy_and_allowlisted_values_are_kept() {
+        assert_eq!(redact("api_key = \"aaaaaaaaaaaaaaaa\""), "api_key = \"aaaaaaaaaaaaaaaa\"");
+        // gitleaks' own allowlist for AWS keys: documentation examples end in EXAMPLE.
+        let example = format!("{}{}EXAMPLE", "AKIA", "IOSFODNN7");
+        assert_eq!(redact(&format!("id = {example}")), format!("id = {example}"));
+        let generic = random(3, ALNUM, 24);
+        let out = redact(&format!("api_key = \"{generic}\""));
+        assert_eq!(out, "api_key = \"<redacted:generic-api-key>\"");
+    }
+
+    #[test]
+    fn known_secrets_are_redacted_wherever_their_prefixes_appear() {
+        let mut redactor = Redactor::new().unwrap();
+        let token = format!("{}{}", "ghp", "_") + &random(4, ALNUM, 36);
+        let mut found = Vec::new();
+        let done = redactor.redact(&format!("t = '{token}'"), &mut found);
+        assert_eq!(done, "t = '<redacted:github-pat>'");
+        assert_eq!(found.len(), 1);
+        let typing = format!("t = '{}", &token[..20]);
+        let out = redactor.redact_known(&typing, &found, &mut Vec::new());
+        assert_eq!(out, "t = '<redacted:github-pat>");
+        assert_eq!(redactor.counts().get("github-pat"), Some(&2));
+    }
+
+    #[test]
+    fn a_line_of_a_known_pem_block_is_redacted_in_a_diff() {
+        let mut redactor = Redactor::new().unwrap();
+        let body: Vec<String> = (0..4).map(|i| random(20 + i, ALNUM, 64)).collect();
+        let kind = "EC PRIVATE KEY";
+        let block = format!("-----BEGIN {kind}-----\n{}\n-----END {kind}-----", body.join("\n"));
+        let mut found = Vec::new();
+        redactor.redact(&format!("k = '''{block}'''"), &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let hunk = format!("@@ -3,2 +3,2 @@\n {}\n-{}\n+{}\n", body[1], &body[2][..10], &body[2][..30]);
+        let out = redactor.redact_known(&hunk, &found, &mut Vec::new());
+        for line in &body[1..3] {
+            assert!(!out.contains(&line[..10]), "{out}");
+        }
+    }
+
+    #[test]
+    fn multibyte_text_around_a_secret_survives() {
+        let password = random(5, ALNUM, 12);
+        let text = format!("é → redis://u:{password}@h ✓");
+        assert_eq!(redact(&text), "é → redis://u:<redacted:url-password>@h ✓");
+    }
+}
