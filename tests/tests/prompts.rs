@@ -611,6 +611,8 @@ fn pending_changes_say_the_minimum_length_of_each_folder() {
     let short = execute(&mut server, "rationale.record", json!({"changeId": id, "text": "x".repeat(21)}));
     assert!(short.unwrap_err().message.contains("at least 22 characters"));
     execute(&mut server, "rationale.record", json!({"changeId": id, "text": "y".repeat(22)})).unwrap();
+    server.shutdown_and_exit();
+}
 
 /// The languages beyond Python and JavaScript: a change prompts on the unit's name, with the
 /// unit named as a reader of the language names it, and the record says the language.
