@@ -85,8 +85,19 @@ impl Index {
                 tracing::warn!("reviews: {problem}");
             }
             let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-            for (path, unit, recorded) in found {
-                state.units.entry((folder.clone(), path, unit)).or_default().push(recorded);
+            for (path, unit, previous, recorded) in found {
+                // A unit renamed by this change keeps the rationales of its earlier name.
+                let earlier = previous
+                    .and_then(|name| state.units.get(&(folder.clone(), path.clone(), name)).cloned())
+                    .unwrap_or_default();
+                let list = state.units.entry((folder.clone(), path, unit)).or_default();
+                for entry in earlier {
+                    if !list.contains(&entry) {
+                        list.push(entry);
+                    }
+                }
+                list.push(recorded);
+                list.sort_by(|a, b| a.ts.cmp(&b.ts));
             }
             state.reviews.insert(folder.clone(), reviews);
         }
@@ -99,8 +110,12 @@ impl Index {
     }
 }
 
+/// What a journal gained: path, unit name, the unit's earlier name if the change renamed it, and
+/// the rationale.
+type Found = Vec<(String, String, Option<String>, Recorded)>;
+
 /// Reads the complete lines `journal` gained since `read`, collecting its rationales.
-fn read_on(journal: &Path, read: &mut Progress, found: &mut Vec<(String, String, Recorded)>) {
+fn read_on(journal: &Path, read: &mut Progress, found: &mut Found) {
     let mut tail = Vec::new();
     let opened = std::fs::File::open(journal).and_then(|mut file| {
         file.seek(SeekFrom::Start(read.resume.offset as u64))?;
@@ -137,7 +152,7 @@ fn read_on(journal: &Path, read: &mut Progress, found: &mut Vec<(String, String,
                         author: read.author.clone(),
                         ts: line.record.ts.to_string(),
                     };
-                    found.push((explanation.path, explanation.unit.name, recorded));
+                    found.push((explanation.path, explanation.unit.name, explanation.unit.previous_name, recorded));
                 }
             }
             _ => {}
@@ -182,12 +197,23 @@ mod tests {
         let texts: Vec<_> = index.rationales(dir.path(), "a.py", "greet").into_iter().map(|s| s.recorded.text).collect();
         assert_eq!(texts, ["second reason", "first reason here"], "latest first, the torn line not yet");
         assert!(index.rationales(dir.path(), "a.py", "other").is_empty());
+        // Renamed: the new name shows the rationales of the old one too, latest first.
+        let renamed = rationale(4, "welcome", "renamed for the new landing page")
+            .replace(r#""kind":"function"}"#, r#""kind":"function","previousName":"greet"}"#);
+        let grown = format!("{journal}{}\n{}\n{renamed}\n", rationale(2, "greet", "second reason"), rationale(3, "greet", "third"));
+        std::fs::write(&path, grown).unwrap();
+        index.refresh(&folders);
+        let texts: Vec<_> = index.rationales(dir.path(), "a.py", "welcome").into_iter().map(|s| s.recorded.text).collect();
+        assert_eq!(texts, ["renamed for the new landing page", "third", "second reason", "first reason here"]);
         assert!(index.rationales(dir.path(), "b.py", "greet").is_empty());
 
         index.add_review(
             dir.path(),
             Review { ts: "2026-11-26T09:00:00.000Z".into(), reviewer: "r".into(), pair: "s1:2".into(), verdict: crate::reviews::Verdict::Accept, note: None },
         );
-        assert_eq!(index.rationales(dir.path(), "a.py", "greet")[0].review.as_ref().map(|r| r.verdict), Some(crate::reviews::Verdict::Accept));
+        let shown = index.rationales(dir.path(), "a.py", "greet");
+        let second = shown.iter().find(|s| s.recorded.pair == "s1:2").unwrap();
+        assert_eq!(second.review.as_ref().map(|r| r.verdict), Some(crate::reviews::Verdict::Accept));
+        assert!(shown.iter().filter(|s| s.recorded.pair != "s1:2").all(|s| s.review.is_none()));
     }
 }
