@@ -27,6 +27,7 @@ pub mod gen;
 pub mod journal;
 pub mod model;
 pub mod rng;
+pub mod samples;
 pub mod server;
 
 pub use journal::{Journal, RunOutput};

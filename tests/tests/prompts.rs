@@ -8,28 +8,7 @@ use rationale_tests::model::{Change, Pos};
 use rationale_tests::{Server, ServerOptions};
 use serde_json::{json, Value};
 
-const APP: &str = "\
-class Session:
-    def request(self, url):
-        return self.send(url)
-
-    def send(self, url):
-        return url
-
-
-def helper():
-    return 1
-";
-
-const UI: &str = "\
-function render(items) {
-  return items.length;
-}
-
-const api = {
-  load() { return fetch('/a'); },
-};
-";
+use rationale_tests::samples::{APP, UI};
 
 const WAIT: Duration = Duration::from_secs(10);
 
