@@ -49,17 +49,22 @@ const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 
 /// A function body of the kind that wakes redaction's keyword rules without holding a secret.
 fn function(rng: &mut Rng, n: usize, secret: Option<&str>) -> String {
-    let names = ["api_key", "token", "password", "secret", "auth_header", "access", "credentials", "key_name"];
+    let names =
+        ["api_key", "token", "password", "secret", "auth_header", "access", "credentials", "key_name"];
     let name = names[rng.below(names.len())];
     let mut body = format!("def load_{name}_{n}(config, env):\n");
-    body += &format!("    \"\"\"Reads the {name} from the settings, falling back on the environment.\"\"\"\n");
+    body +=
+        &format!("    \"\"\"Reads the {name} from the settings, falling back on the environment.\"\"\"\n");
     body += &format!("    value = config.get(\"{name}\") or env.get(\"APP_{}\")\n", name.to_uppercase());
     body += "    if not value:\n";
     body += &format!("        raise KeyError(\"no {name} configured for \" + str(config.get('service')))\n");
     if let Some(secret) = secret {
         body += &format!("    fallback = \"{secret}\"\n");
     }
-    body += &format!("    return value.strip() if isinstance(value, str) else value  # {}\n", rng.word(b"abcdefgh ", 24));
+    body += &format!(
+        "    return value.strip() if isinstance(value, str) else value  # {}\n",
+        rng.word(b"abcdefgh ", 24)
+    );
     body
 }
 
@@ -120,7 +125,11 @@ fn journal(rng: &mut Rng, index: usize, bytes: usize) -> String {
         for c in text.chars() {
             version += 1;
             let edit = Edit { range: Some([[line, col], [line, col]]), text: c.to_string() };
-            last = push(&mut out, &mut seq, Body::Change { path: "settings.py".into(), version, edits: vec![edit] });
+            last = push(
+                &mut out,
+                &mut seq,
+                Body::Change { path: "settings.py".into(), version, edits: vec![edit] },
+            );
             first.get_or_insert_with(|| last.clone());
             if c == '\n' {
                 line += 1;
@@ -215,7 +224,10 @@ fn main() {
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("verify:                 {:>7.0} ms", ms(verify));
     println!("export --no-redact:     {:>7.0} ms ({rows} pairs)", ms(plain));
-    println!("export (redacted):      {:>7.0} ms ({secrets} pairs with a planted token, redacted)", ms(redacted));
+    println!(
+        "export (redacted):      {:>7.0} ms ({secrets} pairs with a planted token, redacted)",
+        ms(redacted)
+    );
     println!("export --format edits --with-files (redacted, replays every journal): {:>7.0} ms", ms(edits));
     let redaction = redacted.as_secs_f64() / plain.as_secs_f64();
     let against_verify = redacted.as_secs_f64() / verify.as_secs_f64();
@@ -229,6 +241,11 @@ fn main() {
     );
     println!(
         "load average {}",
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
     );
 }

@@ -61,7 +61,10 @@ fn main() {
 
     let rate = edits as f64 / wall.as_secs_f64();
     println!("read and parse only: {:.0} ms ({:.0} lines/s)", ms(parse), edits as f64 / parse.as_secs_f64());
-    println!("replay (read, parse, apply; {files} files, every save hash checked): {:.0} ms, best of 5", ms(wall));
+    println!(
+        "replay (read, parse, apply; {files} files, every save hash checked): {:.0} ms, best of 5",
+        ms(wall)
+    );
     println!(
         "replay rate: {rate:.0} edits/s = {:.2}x the 1,000,000 edits/s target{}",
         rate / TARGET_RATE,
@@ -85,7 +88,12 @@ fn main() {
             ms(cpu),
             edits as f64 / cpu.as_secs_f64(),
             edits as f64 / cpu.as_secs_f64() / TARGET_RATE,
-            std::fs::read_to_string("/proc/loadavg").unwrap_or_default().split_whitespace().take(3).collect::<Vec<_>>().join(" "),
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" "),
         );
     }
 }
@@ -156,7 +164,13 @@ fn typing_journal(source: &str, at_least: u64) -> (String, u64) {
     let mut out = String::with_capacity(at_least as usize * 110);
     let mut seq = 0u64;
     let mut push = |body: Body, out: &mut String| {
-        let ts = format!("2026-11-26T{:02}:{:02}:{:02}.{:03}Z", 8 + seq / 3_600_000 % 12, seq / 60_000 % 60, seq / 1000 % 60, seq % 1000);
+        let ts = format!(
+            "2026-11-26T{:02}:{:02}:{:02}.{:03}Z",
+            8 + seq / 3_600_000 % 12,
+            seq / 60_000 % 60,
+            seq / 1000 % 60,
+            seq % 1000
+        );
         *out += &serde_json::to_string(&Record { seq, ts, body }).unwrap();
         out.push('\n');
         seq += 1;

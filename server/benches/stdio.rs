@@ -293,7 +293,10 @@ fn main() {
         ("ftplib.py", tree_sitter_python::LANGUAGE.into(), "# keep the index aligned"),
         ("express_response.js", tree_sitter_javascript::LANGUAGE.into(), "// keep the handlers bound"),
     ];
-    println!("machine: {} cores; {BURST} keystrokes per burst", std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "machine: {} cores; {BURST} keystrokes per burst",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     for (file, language, comment) in files {
         if filter.is_empty() || filter.iter().any(|f| file.contains(f.as_str())) {
             bench_file(file, language, comment);

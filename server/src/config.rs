@@ -22,13 +22,7 @@ pub const EDITOR_SOURCE: &str = "editor settings";
 pub const DEFAULT_SETTLE_MS: u64 = 3000;
 pub const DEFAULT_MIN_RATIONALE_CHARS: usize = 15;
 pub const DEFAULT_CODELENS: bool = true;
-pub const DEFAULT_EXCLUDE: [&str; 5] = [
-    ".env*",
-    "*.pem",
-    "*.key",
-    "**/secrets*",
-    "**/node_modules/**",
-];
+pub const DEFAULT_EXCLUDE: [&str; 5] = [".env*", "*.pem", "*.key", "**/secrets*", "**/node_modules/**"];
 pub const DEFAULT_WHY_MARKER: &str = "why:";
 
 /// Longer than this is no longer "quiet time after an edit": most likely a unit mix-up (seconds
@@ -137,11 +131,8 @@ impl Config {
     }
 
     fn apply_file(&mut self, path: &Path) -> Vec<ConfigProblem> {
-        let file_problem = |key: &str, message: String| ConfigProblem {
-            source: FILE_NAME.into(),
-            key: key.into(),
-            message,
-        };
+        let file_problem =
+            |key: &str, message: String| ConfigProblem { source: FILE_NAME.into(), key: key.into(), message };
         let text = match read_small(path) {
             Ok(Some(text)) => text,
             Ok(None) => return Vec::new(),
@@ -150,13 +141,10 @@ impl Config {
         let table = match toml::from_str::<toml::Table>(&text) {
             Ok(table) => table,
             Err(e) => {
-                let (line, column, key) = e
-                    .span()
-                    .map_or((1, 1, None), |span| locate(&text, span.start));
+                let (line, column, key) = e.span().map_or((1, 1, None), |span| locate(&text, span.start));
                 let what = e.message().trim().replace('\n', ", ");
-                let message = format!(
-                    "line {line}, column {column}: {what}; ignoring the file and using the defaults"
-                );
+                let message =
+                    format!("line {line}, column {column}: {what}; ignoring the file and using the defaults");
                 return vec![file_problem(key.unwrap_or(""), message)];
             }
         };
@@ -166,8 +154,7 @@ impl Config {
             match Key::named(Style::File, name) {
                 Some(key) => problems.extend(self.apply(Style::File, key, &value)),
                 None => {
-                    let mut problem =
-                        unknown_key(Style::File, name, nearest_key(Style::File, name));
+                    let mut problem = unknown_key(Style::File, name, nearest_key(Style::File, name));
                     let holds_settings = value
                         .as_object()
                         .is_some_and(|t| t.keys().any(|k| Key::named(Style::File, k).is_some()));
@@ -207,9 +194,7 @@ impl Config {
         match key {
             Key::Author => {
                 let Some(author) = value.as_str() else {
-                    return Err(vec![format!(
-                        "must be text (an email address or a name), not {not}"
-                    )]);
+                    return Err(vec![format!("must be text (an email address or a name), not {not}")]);
                 };
                 if author.contains(['\n', '\r']) {
                     return Err(vec![format!("must be one line of text, not {not}")]);
@@ -218,20 +203,17 @@ impl Config {
                 self.author = (!author.is_empty()).then(|| author.to_string());
             }
             Key::SettleMs => {
-                self.settle_ms =
-                    whole_number(value, MAX_SETTLE_MS, "milliseconds", " (10 minutes)")
-                        .map_err(|reason| vec![reason])?;
+                self.settle_ms = whole_number(value, MAX_SETTLE_MS, "milliseconds", " (10 minutes)")
+                    .map_err(|reason| vec![reason])?;
             }
             Key::MinRationaleChars => {
                 let max = MAX_MIN_RATIONALE_CHARS as u64;
-                self.min_rationale_chars = whole_number(value, max, "characters", "")
-                    .map_err(|reason| vec![reason])?
-                    as usize;
+                self.min_rationale_chars =
+                    whole_number(value, max, "characters", "").map_err(|reason| vec![reason])? as usize;
             }
             Key::Codelens => {
-                self.codelens = value
-                    .as_bool()
-                    .ok_or_else(|| vec![format!("must be true or false, not {not}")])?;
+                self.codelens =
+                    value.as_bool().ok_or_else(|| vec![format!("must be true or false, not {not}")])?;
             }
             Key::Exclude => {
                 let Some(items) = value.as_array() else {
@@ -247,10 +229,8 @@ impl Config {
                             describe(item)
                         )),
                         Some(pattern) => match crate::tracking::pattern_error(pattern) {
-                            Some(why) => reasons.push(format!(
-                                "pattern {} is not a valid glob ({why})",
-                                describe(item)
-                            )),
+                            Some(why) => reasons
+                                .push(format!("pattern {} is not a valid glob ({why})", describe(item))),
                             None => patterns.push(pattern.to_string()),
                         },
                     }
@@ -289,31 +269,20 @@ impl Config {
                 },
                 self.author == defaults.author,
             ),
-            Key::SettleMs => (
-                self.settle_ms.to_string(),
-                self.settle_ms == defaults.settle_ms,
-            ),
+            Key::SettleMs => (self.settle_ms.to_string(), self.settle_ms == defaults.settle_ms),
             Key::MinRationaleChars => (
                 self.min_rationale_chars.to_string(),
                 self.min_rationale_chars == defaults.min_rationale_chars,
             ),
-            Key::Codelens => (
-                self.codelens.to_string(),
-                self.codelens == defaults.codelens,
-            ),
-            Key::Exclude => (
-                describe(&Value::from(self.exclude.clone())),
-                self.exclude == defaults.exclude,
-            ),
-            Key::WhyMarker => (
-                describe(&Value::from(self.why_marker.as_str())),
-                self.why_marker == defaults.why_marker,
-            ),
+            Key::Codelens => (self.codelens.to_string(), self.codelens == defaults.codelens),
+            Key::Exclude => (describe(&Value::from(self.exclude.clone())), self.exclude == defaults.exclude),
+            Key::WhyMarker => {
+                (describe(&Value::from(self.why_marker.as_str())), self.why_marker == defaults.why_marker)
+            }
         };
         match (key, is_default) {
             (Key::Author, true) => {
-                "working out the author from $RATIONALE_AUTHOR, git's user.email or the OS user"
-                    .into()
+                "working out the author from $RATIONALE_AUTHOR, git's user.email or the OS user".into()
             }
             (Key::Exclude, true) => "using the default list".into(),
             (_, true) => format!("using the default {current}"),
@@ -326,11 +295,7 @@ impl Config {
 /// `git config user.email` run in `folder`, else the OS user (`$USER`, `$USERNAME`), else
 /// `unknown`. Blank values count as absent.
 pub fn resolve_author(configured: Option<&str>, folder: &Path) -> String {
-    resolve_author_from(
-        configured,
-        |name| std::env::var(name).ok(),
-        || git_user_email(folder),
-    )
+    resolve_author_from(configured, |name| std::env::var(name).ok(), || git_user_email(folder))
 }
 
 fn resolve_author_from(
@@ -338,11 +303,7 @@ fn resolve_author_from(
     env: impl Fn(&str) -> Option<String>,
     git_email: impl FnOnce() -> Option<String>,
 ) -> String {
-    let present = |value: Option<String>| {
-        value
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let present = |value: Option<String>| value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
     present(configured.map(str::to_string))
         .or_else(|| present(env("RATIONALE_AUTHOR")))
         .or_else(|| present(git_email()))
@@ -359,10 +320,7 @@ fn git_user_email(folder: &Path) -> Option<String> {
         .stderr(Stdio::null())
         .output()
         .ok()?;
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// The two spellings of the keys.
@@ -392,14 +350,8 @@ enum Key {
 }
 
 impl Key {
-    const ALL: [Key; 6] = [
-        Key::Author,
-        Key::SettleMs,
-        Key::MinRationaleChars,
-        Key::Codelens,
-        Key::Exclude,
-        Key::WhyMarker,
-    ];
+    const ALL: [Key; 6] =
+        [Key::Author, Key::SettleMs, Key::MinRationaleChars, Key::Codelens, Key::Exclude, Key::WhyMarker];
 
     fn name(self, style: Style) -> &'static str {
         let (snake, camel) = match self {
@@ -425,10 +377,7 @@ fn unknown_key(style: Style, name: &str, suggestion: Option<&str>) -> ConfigProb
     let hint = match suggestion {
         Some(known) => format!("did you mean `{known}`?"),
         None => {
-            let known: Vec<String> = Key::ALL
-                .iter()
-                .map(|k| format!("`{}`", k.name(style)))
-                .collect();
+            let known: Vec<String> = Key::ALL.iter().map(|k| format!("`{}`", k.name(style))).collect();
             format!("the keys are {}", known.join(", "))
         }
     };
@@ -443,20 +392,12 @@ fn unknown_key(style: Style, name: &str, suggestion: Option<&str>) -> ConfigProb
 /// other separators (`settleMs` in the file), or at most two edits away (`settle_sm`).
 fn nearest_key(style: Style, name: &str) -> Option<&'static str> {
     let squash = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !matches!(c, '_' | '-'))
-            .flat_map(char::to_lowercase)
-            .collect()
+        s.chars().filter(|c| !matches!(c, '_' | '-')).flat_map(char::to_lowercase).collect()
     };
     let wanted = squash(name);
     Key::ALL
         .into_iter()
-        .map(|key| {
-            (
-                edit_distance(&wanted, &squash(key.name(style))),
-                key.name(style),
-            )
-        })
+        .map(|key| (edit_distance(&wanted, &squash(key.name(style))), key.name(style)))
         .filter(|(distance, known)| *distance <= 2.min(known.len() / 3))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, known)| known)
@@ -477,9 +418,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + cost);
+            let mut best = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(rows[i - 2][j - 2] + 1);
             }
@@ -493,21 +432,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// some clients send every number as a float.
 fn whole_number(value: &Value, max: u64, unit: &str, max_note: &str) -> Result<u64, String> {
     let number = value.as_u64().or_else(|| {
-        value
-            .as_f64()
-            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64)
-            .map(|f| f as u64)
+        value.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64).map(|f| f as u64)
     });
     match number {
         Some(n) if n <= max => Ok(n),
-        Some(_) => Err(format!(
-            "must be at most {max} {unit}{max_note}, not {}",
-            describe(value)
-        )),
-        None => Err(format!(
-            "must be a whole number of {unit} (0 or more), not {}",
-            describe(value)
-        )),
+        Some(_) => Err(format!("must be at most {max} {unit}{max_note}, not {}", describe(value))),
+        None => Err(format!("must be a whole number of {unit} (0 or more), not {}", describe(value))),
     }
 }
 
@@ -529,17 +459,15 @@ fn toml_to_json(value: &toml::Value) -> Value {
     match value {
         toml::Value::String(s) => Value::from(s.as_str()),
         toml::Value::Integer(i) => Value::from(*i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(*f)
-            .map_or_else(|| Value::from(f.to_string()), Value::Number),
+        toml::Value::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or_else(|| Value::from(f.to_string()), Value::Number)
+        }
         toml::Value::Boolean(b) => Value::from(*b),
         toml::Value::Datetime(d) => Value::from(d.to_string()),
         toml::Value::Array(items) => Value::Array(items.iter().map(toml_to_json).collect()),
-        toml::Value::Table(table) => Value::Object(
-            table
-                .iter()
-                .map(|(k, v)| (k.clone(), toml_to_json(v)))
-                .collect(),
-        ),
+        toml::Value::Table(table) => {
+            Value::Object(table.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect())
+        }
     }
 }
 
@@ -555,14 +483,9 @@ fn read_small(path: &Path) -> Result<Option<String>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read the file ({e})"))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is larger than {} KiB",
-            MAX_FILE_BYTES / 1024
-        ));
+        return Err(format!("the file is larger than {} KiB", MAX_FILE_BYTES / 1024));
     }
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| "the file is not UTF-8 text".to_string())
+    String::from_utf8(bytes).map(Some).map_err(|_| "the file is not UTF-8 text".to_string())
 }
 
 /// The line and column (from 1) of byte `offset` in `text`, and the key set on that line if it
@@ -574,15 +497,9 @@ fn locate(text: &str, offset: usize) -> (usize, usize, Option<&str>) {
     let line = before.matches('\n').count() + 1;
     let column = before[line_start..].chars().count() + 1;
     let line_text = text[line_start..].lines().next().unwrap_or("");
-    let key = line_text
-        .split_once('=')
-        .map(|(key, _)| key.trim())
-        .filter(|key| {
-            !key.is_empty()
-                && key
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        });
+    let key = line_text.split_once('=').map(|(key, _)| key.trim()).filter(|key| {
+        !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    });
     (line, column, key)
 }
 
@@ -609,16 +526,7 @@ mod tests {
         assert_eq!(config.settle_ms, 3000);
         assert_eq!(config.min_rationale_chars, 15);
         assert!(config.codelens);
-        assert_eq!(
-            config.exclude,
-            [
-                ".env*",
-                "*.pem",
-                "*.key",
-                "**/secrets*",
-                "**/node_modules/**"
-            ]
-        );
+        assert_eq!(config.exclude, [".env*", "*.pem", "*.key", "**/secrets*", "**/node_modules/**"]);
         assert_eq!(config.why_marker, "why:");
     }
 
@@ -712,22 +620,15 @@ why_marker = "WHY:"
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].key, "settle_ms");
         let message = problems[0].to_string();
-        assert!(
-            message.starts_with("rationale.toml: line 2, column 13: "),
-            "{message}"
-        );
-        assert!(
-            message.ends_with("; ignoring the file and using the defaults"),
-            "{message}"
-        );
+        assert!(message.starts_with("rationale.toml: line 2, column 13: "), "{message}");
+        assert!(message.ends_with("; ignoring the file and using the defaults"), "{message}");
         assert!(!message.contains('\n'), "{message}");
     }
 
     #[test]
     fn unknown_keys_are_named_with_the_nearest_known_key() {
-        let (config, problems) = load(
-            "settle_sm = 10\nsettleMs = 20\ncode-lens = false\ncolour = \"red\"\nsettle_ms = 30\n",
-        );
+        let (config, problems) =
+            load("settle_sm = 10\nsettleMs = 20\ncode-lens = false\ncolour = \"red\"\nsettle_ms = 30\n");
         assert_eq!(config.settle_ms, 30);
         assert_eq!(
             messages(&problems),
@@ -759,17 +660,11 @@ why_marker = "WHY:"
         assert_eq!(problems.len(), 2, "{problems:?}");
         assert!(problems.iter().all(|p| p.key == "exclude"));
         assert!(
-            problems[0]
-                .message
-                .starts_with("`exclude` pattern \"[oops\" is not a valid glob ("),
+            problems[0].message.starts_with("`exclude` pattern \"[oops\" is not a valid glob ("),
             "{}",
             problems[0]
         );
-        assert!(
-            problems[0].message.ends_with("); using the default list"),
-            "{}",
-            problems[0]
-        );
+        assert!(problems[0].message.ends_with("); using the default list"), "{}", problems[0]);
         assert_eq!(
             problems[1].message,
             "`exclude` must be a list of glob patterns, but item 3 is 7; using the default list"
@@ -783,9 +678,7 @@ why_marker = "WHY:"
         let (config, problems) = Config::load(ws.path());
         assert_eq!(config, Config::default());
         assert!(
-            problems[0]
-                .to_string()
-                .starts_with("rationale.toml: cannot read the file ("),
+            problems[0].to_string().starts_with("rationale.toml: cannot read the file ("),
             "{}",
             problems[0]
         );
@@ -799,10 +692,7 @@ why_marker = "WHY:"
         let ws = ScratchDir::new("config-binary");
         std::fs::write(ws.path().join(FILE_NAME), b"author = \"\xff\"\n").unwrap();
         let (_, problems) = Config::load(ws.path());
-        assert_eq!(
-            messages(&problems),
-            ["rationale.toml: the file is not UTF-8 text; using the defaults"]
-        );
+        assert_eq!(messages(&problems), ["rationale.toml: the file is not UTF-8 text; using the defaults"]);
     }
 
     #[test]
@@ -836,10 +726,7 @@ why_marker = "WHY:"
 
     #[test]
     fn a_bad_editor_value_keeps_the_previous_value() {
-        let mut config = Config {
-            settle_ms: 5000,
-            ..Config::default()
-        };
+        let mut config = Config { settle_ms: 5000, ..Config::default() };
         let problems = config.apply_editor(&json!({"settleMs": "soon", "codelens": false}));
         assert_eq!(
             messages(&problems),
@@ -876,9 +763,7 @@ why_marker = "WHY:"
     #[test]
     fn editor_settings_may_come_in_their_section() {
         let mut config = Config::default();
-        assert!(config
-            .apply_editor(&json!({"rationale": {"settleMs": 0}}))
-            .is_empty());
+        assert!(config.apply_editor(&json!({"rationale": {"settleMs": 0}})).is_empty());
         assert_eq!(config.settle_ms, 0);
         assert!(config.apply_editor(&Value::Null).is_empty());
         let problems = config.apply_editor(&json!([1, 2]));
@@ -891,36 +776,18 @@ why_marker = "WHY:"
     #[test]
     fn the_author_is_worked_out_in_order() {
         let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                vars.iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            }
+            move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
         };
-        let all = env(&[
-            ("RATIONALE_AUTHOR", "env@x"),
-            ("USER", "user"),
-            ("USERNAME", "username"),
-        ]);
+        let all = env(&[("RATIONALE_AUTHOR", "env@x"), ("USER", "user"), ("USERNAME", "username")]);
         let git = || Some("git@x\n".to_string());
         assert_eq!(resolve_author_from(Some(" set@x "), all, git), "set@x");
         assert_eq!(resolve_author_from(None, all, git), "env@x");
         assert_eq!(
-            resolve_author_from(
-                Some(""),
-                env(&[("RATIONALE_AUTHOR", " "), ("USER", "user")]),
-                git
-            ),
+            resolve_author_from(Some(""), env(&[("RATIONALE_AUTHOR", " "), ("USER", "user")]), git),
             "git@x"
         );
-        assert_eq!(
-            resolve_author_from(None, env(&[("USER", "user"), ("USERNAME", "u")]), || None),
-            "user"
-        );
-        assert_eq!(
-            resolve_author_from(None, env(&[("USERNAME", "username")]), || None),
-            "username"
-        );
+        assert_eq!(resolve_author_from(None, env(&[("USER", "user"), ("USERNAME", "u")]), || None), "user");
+        assert_eq!(resolve_author_from(None, env(&[("USERNAME", "username")]), || None), "username");
         assert_eq!(resolve_author_from(None, env(&[]), || None), "unknown");
     }
 
@@ -928,19 +795,12 @@ why_marker = "WHY:"
     fn the_author_comes_from_git_in_the_folder() {
         let ws = ScratchDir::new("config-git");
         let git = |args: &[&str]| {
-            Command::new("git")
-                .args(args)
-                .current_dir(ws.path())
-                .output()
-                .is_ok_and(|o| o.status.success())
+            Command::new("git").args(args).current_dir(ws.path()).output().is_ok_and(|o| o.status.success())
         };
         // Without git on the machine there is nothing to ask; the fallback is tested above.
         if git(&["init", "-q"]) {
             assert!(git(&["config", "user.email", "repo@example.com"]));
-            assert_eq!(
-                git_user_email(ws.path()).unwrap().trim(),
-                "repo@example.com"
-            );
+            assert_eq!(git_user_email(ws.path()).unwrap().trim(), "repo@example.com");
         }
         assert_eq!(git_user_email(&ws.path().join("missing")), None);
     }

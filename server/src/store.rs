@@ -53,11 +53,7 @@ pub enum StoreError {
     /// A path the store would write through is a symbolic link.
     Symlink { path: PathBuf },
     /// A path resolves outside the workspace folder.
-    Outside {
-        path: PathBuf,
-        resolved: PathBuf,
-        folder: PathBuf,
-    },
+    Outside { path: PathBuf, resolved: PathBuf, folder: PathBuf },
     /// A path that must be a folder is something else (a regular file, say).
     NotAFolder { path: PathBuf },
     /// A path that must be a regular file is something else (a folder, a FIFO, a device).
@@ -69,11 +65,7 @@ pub enum StoreError {
     /// A session id or relative path that is not a plain name inside the store.
     BadName { name: String, reason: &'static str },
     /// The file system refused (read-only, no permission, full disk, ...).
-    Io {
-        path: PathBuf,
-        action: &'static str,
-        source: io::Error,
-    },
+    Io { path: PathBuf, action: &'static str, source: io::Error },
 }
 
 impl fmt::Display for StoreError {
@@ -138,17 +130,13 @@ impl Store {
     /// The `.gitignore` is written only when this call creates `.rationale`: a team that deleted
     /// it to commit the data does not get it back.
     pub fn open(folder: &Path) -> Result<Store, StoreError> {
-        let root = folder.canonicalize().map_err(|source| StoreError::Folder {
-            folder: folder.to_owned(),
-            source,
-        })?;
+        let root = folder
+            .canonicalize()
+            .map_err(|source| StoreError::Folder { folder: folder.to_owned(), source })?;
         if !root.is_dir() {
             return Err(StoreError::NotAFolder { path: root });
         }
-        let store = Store {
-            dir: root.join(STORE_DIR),
-            folder: root,
-        };
+        let store = Store { dir: root.join(STORE_DIR), folder: root };
         store.ensure_store_dir()?;
         store.subfolder(&[SESSIONS_DIR])?;
         store.subfolder(&[REVIEWS_DIR])?;
@@ -167,9 +155,7 @@ impl Store {
 
     /// Where the journal of `session` lives (whether or not it exists).
     pub fn journal_path(&self, session: &str) -> PathBuf {
-        self.dir
-            .join(SESSIONS_DIR)
-            .join(format!("{session}.{JOURNAL_EXTENSION}"))
+        self.dir.join(SESSIONS_DIR).join(format!("{session}.{JOURNAL_EXTENSION}"))
     }
 
     /// Creates `sessions/<session>.jsonl`: a new file (never an existing one), 0600, opened for
@@ -182,13 +168,7 @@ impl Store {
             Ok(meta) if meta.file_type().is_symlink() => return Err(StoreError::Symlink { path }),
             Ok(_) => return Err(StoreError::AlreadyExists { path }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(source) => {
-                return Err(StoreError::Io {
-                    path,
-                    action: "inspect",
-                    source,
-                })
-            }
+            Err(source) => return Err(StoreError::Io { path, action: "inspect", source }),
         }
         // O_EXCL: a file that appeared since the check (even a dangling link) is refused, never
         // opened.
@@ -219,13 +199,7 @@ impl Store {
                 true
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => false,
-            Err(source) => {
-                return Err(StoreError::Io {
-                    path,
-                    action: "inspect",
-                    source,
-                })
-            }
+            Err(source) => return Err(StoreError::Io { path, action: "inspect", source }),
         };
         let file = os::private_file_options()
             .append(true)
@@ -280,11 +254,7 @@ impl Store {
         if resolved.starts_with(&self.folder) {
             Ok(())
         } else {
-            Err(StoreError::Outside {
-                path: path.to_owned(),
-                resolved,
-                folder: self.folder.clone(),
-            })
+            Err(StoreError::Outside { path: path.to_owned(), resolved, folder: self.folder.clone() })
         }
     }
 }
@@ -342,25 +312,17 @@ fn ensure_dir(path: &Path) -> Result<bool, StoreError> {
             let meta = fs::symlink_metadata(path).map_err(|e| inspect_error(path, e))?;
             existing_dir(path, &meta).map(|()| false)
         }
-        Err(source) => Err(StoreError::Io {
-            path: path.to_owned(),
-            action: "create",
-            source,
-        }),
+        Err(source) => Err(StoreError::Io { path: path.to_owned(), action: "create", source }),
     }
 }
 
 fn existing_dir(path: &Path, meta: &fs::Metadata) -> Result<(), StoreError> {
     if meta.file_type().is_symlink() {
-        Err(StoreError::Symlink {
-            path: path.to_owned(),
-        })
+        Err(StoreError::Symlink { path: path.to_owned() })
     } else if meta.is_dir() {
         Ok(())
     } else {
-        Err(StoreError::NotAFolder {
-            path: path.to_owned(),
-        })
+        Err(StoreError::NotAFolder { path: path.to_owned() })
     }
 }
 
@@ -368,16 +330,10 @@ fn existing_dir(path: &Path, meta: &fs::Metadata) -> Result<(), StoreError> {
 fn inspect_error(path: &Path, source: io::Error) -> StoreError {
     if os::is_not_a_directory(&source) {
         if let Some(parent) = path.parent() {
-            return StoreError::NotAFolder {
-                path: parent.to_owned(),
-            };
+            return StoreError::NotAFolder { path: parent.to_owned() };
         }
     }
-    StoreError::Io {
-        path: path.to_owned(),
-        action: "inspect",
-        source,
-    }
+    StoreError::Io { path: path.to_owned(), action: "inspect", source }
 }
 
 fn open_error(path: PathBuf, action: &'static str, source: io::Error) -> StoreError {
@@ -388,27 +344,17 @@ fn open_error(path: PathBuf, action: &'static str, source: io::Error) -> StoreEr
     } else if os::is_fifo_refusal(&source) {
         StoreError::NotAFile { path }
     } else {
-        StoreError::Io {
-            path,
-            action,
-            source,
-        }
+        StoreError::Io { path, action, source }
     }
 }
 
 fn check_appendable(path: &Path, meta: &fs::Metadata) -> Result<(), StoreError> {
     if meta.file_type().is_symlink() {
-        Err(StoreError::Symlink {
-            path: path.to_owned(),
-        })
+        Err(StoreError::Symlink { path: path.to_owned() })
     } else if !meta.is_file() {
-        Err(StoreError::NotAFile {
-            path: path.to_owned(),
-        })
+        Err(StoreError::NotAFile { path: path.to_owned() })
     } else if os::link_count(meta) > 1 {
-        Err(StoreError::HardLinked {
-            path: path.to_owned(),
-        })
+        Err(StoreError::HardLinked { path: path.to_owned() })
     } else {
         Ok(())
     }
@@ -416,32 +362,19 @@ fn check_appendable(path: &Path, meta: &fs::Metadata) -> Result<(), StoreError> 
 
 fn write_gitignore(dir: &Path) -> Result<(), StoreError> {
     let path = dir.join(".gitignore");
-    let mut file = match os::private_file_options()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-    {
+    let mut file = match os::private_file_options().write(true).create_new(true).open(&path) {
         Ok(file) => file,
         // Whoever made it first decided its content.
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
         Err(e) => return Err(open_error(path, "create", e)),
     };
     os::set_private(&file, &path)?;
-    file.write_all(b"*\n").map_err(|source| StoreError::Io {
-        path,
-        action: "write",
-        source,
-    })
+    file.write_all(b"*\n").map_err(|source| StoreError::Io { path, action: "write", source })
 }
 
 /// A session id must be one plain file name.
 fn check_name(name: &str) -> Result<(), StoreError> {
-    let bad = |reason| {
-        Err(StoreError::BadName {
-            name: name.to_owned(),
-            reason,
-        })
-    };
+    let bad = |reason| Err(StoreError::BadName { name: name.to_owned(), reason });
     if name.is_empty() {
         return bad("the name is empty");
     }
@@ -451,10 +384,7 @@ fn check_name(name: &str) -> Result<(), StoreError> {
     if name.starts_with('.') {
         return bad("a name may not start with `.`");
     }
-    if name
-        .chars()
-        .any(|c| matches!(c, '/' | '\\' | ':') || c.is_control())
-    {
+    if name.chars().any(|c| matches!(c, '/' | '\\' | ':') || c.is_control()) {
         return bad("a name may not hold `/`, `\\`, `:` or control characters");
     }
     Ok(())
@@ -462,12 +392,8 @@ fn check_name(name: &str) -> Result<(), StoreError> {
 
 /// Splits a store-relative path into plain names, refusing anything that could leave the store.
 fn split_relative(relative: &str) -> Result<Vec<&str>, StoreError> {
-    let bad = |reason| StoreError::BadName {
-        name: relative.to_owned(),
-        reason,
-    };
-    if relative.starts_with('/') || relative.starts_with('\\') || Path::new(relative).is_absolute()
-    {
+    let bad = |reason| StoreError::BadName { name: relative.to_owned(), reason };
+    if relative.starts_with('/') || relative.starts_with('\\') || Path::new(relative).is_absolute() {
         return Err(bad("the path must be relative to the store, not absolute"));
     }
     let parts: Vec<&str> = relative.split('/').collect();
@@ -506,36 +432,29 @@ mod os {
     /// planted where a file should be (`O_NONBLOCK`, which changes nothing for regular files).
     pub fn private_file_options() -> OpenOptions {
         let mut options = OpenOptions::new();
-        options
-            .mode(FILE_MODE)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        options.mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
         options
     }
 
     /// Sets a new file's mode exactly: the mode given at creation is narrowed by the umask.
     pub fn set_private(file: &File, path: &Path) -> Result<(), StoreError> {
-        file.set_permissions(Permissions::from_mode(FILE_MODE))
-            .map_err(|source| StoreError::Io {
-                path: path.to_owned(),
-                action: "set the permissions of",
-                source,
-            })
+        file.set_permissions(Permissions::from_mode(FILE_MODE)).map_err(|source| StoreError::Io {
+            path: path.to_owned(),
+            action: "set the permissions of",
+            source,
+        })
     }
 
     /// Sets a new folder's mode exactly, through a handle opened without following links.
     pub fn set_dir_private(path: &Path) -> Result<(), StoreError> {
-        let io_error = |source| StoreError::Io {
-            path: path.to_owned(),
-            action: "set the permissions of",
-            source,
-        };
+        let io_error =
+            |source| StoreError::Io { path: path.to_owned(), action: "set the permissions of", source };
         let dir = OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NOFOLLOW | libc::O_DIRECTORY)
             .open(path)
             .map_err(|e| super::open_error(path.to_owned(), "open", e))?;
-        dir.set_permissions(Permissions::from_mode(DIR_MODE))
-            .map_err(io_error)
+        dir.set_permissions(Permissions::from_mode(DIR_MODE)).map_err(io_error)
     }
 
     /// Makes a folder's entries durable. Best effort: a file system that cannot sync folders
@@ -618,8 +537,7 @@ pub(crate) mod scratch {
         pub fn new(label: &str) -> Self {
             static NEXT: AtomicU32 = AtomicU32::new(0);
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let path =
-                std::env::temp_dir().join(format!("rationale-{label}-{}-{n}", std::process::id()));
+            let path = std::env::temp_dir().join(format!("rationale-{label}-{}-{n}", std::process::id()));
             let _ = std::fs::remove_dir_all(&path);
             std::fs::create_dir_all(&path).expect("creating a scratch folder");
             // Canonical, so that paths the code under test resolves compare equal.
@@ -704,20 +622,13 @@ mod tests {
     fn an_existing_store_is_reused_and_its_deleted_gitignore_stays_deleted() {
         let ws = ScratchDir::new("store-reuse");
         let store = Store::open(ws.path()).unwrap();
-        store
-            .create_journal("first")
-            .unwrap()
-            .write_all(b"kept\n")
-            .unwrap();
+        store.create_journal("first").unwrap().write_all(b"kept\n").unwrap();
         fs::remove_file(ws.path().join(".rationale/.gitignore")).unwrap();
 
         let again = Store::open(ws.path()).unwrap();
         assert!(!ws.path().join(".rationale/.gitignore").exists());
         assert_eq!(read(&again.journal_path("first")), "kept\n");
-        assert!(matches!(
-            again.create_journal("first"),
-            Err(StoreError::AlreadyExists { .. })
-        ));
+        assert!(matches!(again.create_journal("first"), Err(StoreError::AlreadyExists { .. })));
         assert_eq!(read(&again.journal_path("first")), "kept\n");
     }
 
@@ -729,10 +640,7 @@ mod tests {
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
         let store = Store::open(ws.path()).unwrap();
         assert_eq!(mode(&dir), 0o755);
-        assert!(
-            !dir.join(".gitignore").exists(),
-            "only a store it creates gets a .gitignore"
-        );
+        assert!(!dir.join(".gitignore").exists(), "only a store it creates gets a .gitignore");
         store.create_journal("s").unwrap();
         assert_eq!(mode(&store.journal_path("s")), 0o600);
     }
@@ -761,10 +669,7 @@ mod tests {
             let _ = fs::remove_file(&link);
             symlink(target, &link).unwrap();
             let err = Store::open(ws.path()).unwrap_err();
-            assert!(
-                matches!(&err, StoreError::Symlink { path } if *path == link),
-                "{err}"
-            );
+            assert!(matches!(&err, StoreError::Symlink { path } if *path == link), "{err}");
             assert_eq!(
                 err.to_string(),
                 format!(
@@ -786,14 +691,8 @@ mod tests {
         symlink(outside.path(), &sessions).unwrap();
 
         let err = store.create_journal("s").unwrap_err();
-        assert!(
-            matches!(&err, StoreError::Symlink { path } if *path == sessions),
-            "{err}"
-        );
-        assert!(matches!(
-            Store::open(ws.path()),
-            Err(StoreError::Symlink { .. })
-        ));
+        assert!(matches!(&err, StoreError::Symlink { path } if *path == sessions), "{err}");
+        assert!(matches!(Store::open(ws.path()), Err(StoreError::Symlink { .. })));
         assert!(tree(outside.path()).is_empty());
     }
 
@@ -805,10 +704,7 @@ mod tests {
         let reviews = store.dir().join("reviews");
         fs::remove_dir(&reviews).unwrap();
         symlink(outside.path(), &reviews).unwrap();
-        assert!(matches!(
-            store.append_file("reviews/a.jsonl"),
-            Err(StoreError::Symlink { .. })
-        ));
+        assert!(matches!(store.append_file("reviews/a.jsonl"), Err(StoreError::Symlink { .. })));
         assert!(tree(outside.path()).is_empty());
     }
 
@@ -827,10 +723,7 @@ mod tests {
         // A dangling link is refused too, and creates nothing where it points.
         let missing = outside.path().join("would-be-created");
         symlink(&missing, store.journal_path("dangling")).unwrap();
-        assert!(matches!(
-            store.create_journal("dangling"),
-            Err(StoreError::Symlink { .. })
-        ));
+        assert!(matches!(store.create_journal("dangling"), Err(StoreError::Symlink { .. })));
         assert!(!missing.exists());
     }
 
@@ -838,16 +731,8 @@ mod tests {
     fn review_files_are_created_private_then_appended_to() {
         let ws = ScratchDir::new("store-append");
         let store = Store::open(ws.path()).unwrap();
-        store
-            .append_file("reviews/alice.jsonl")
-            .unwrap()
-            .write_all(b"one\n")
-            .unwrap();
-        store
-            .append_file("reviews/alice.jsonl")
-            .unwrap()
-            .write_all(b"two\n")
-            .unwrap();
+        store.append_file("reviews/alice.jsonl").unwrap().write_all(b"one\n").unwrap();
+        store.append_file("reviews/alice.jsonl").unwrap().write_all(b"two\n").unwrap();
         let path = store.dir().join("reviews/alice.jsonl");
         assert_eq!(read(&path), "one\ntwo\n");
         assert_eq!(mode(&path), 0o600);
@@ -874,10 +759,7 @@ mod tests {
         }
         assert!(!ws.path().join("escape.jsonl").exists());
         for bad in ["", "../x", "a/b", ".hidden"] {
-            assert!(
-                matches!(store.create_journal(bad), Err(StoreError::BadName { .. })),
-                "{bad:?}"
-            );
+            assert!(matches!(store.create_journal(bad), Err(StoreError::BadName { .. })), "{bad:?}");
         }
     }
 
@@ -890,37 +772,20 @@ mod tests {
         let reviews = store.dir().join("reviews");
 
         symlink(&victim, reviews.join("link.jsonl")).unwrap();
-        assert!(matches!(
-            store.append_file("reviews/link.jsonl"),
-            Err(StoreError::Symlink { .. })
-        ));
+        assert!(matches!(store.append_file("reviews/link.jsonl"), Err(StoreError::Symlink { .. })));
 
         fs::hard_link(&victim, reviews.join("hard.jsonl")).unwrap();
-        assert!(matches!(
-            store.append_file("reviews/hard.jsonl"),
-            Err(StoreError::HardLinked { .. })
-        ));
+        assert!(matches!(store.append_file("reviews/hard.jsonl"), Err(StoreError::HardLinked { .. })));
         assert_eq!(read(&victim), "precious\n");
 
-        let fifo = std::ffi::CString::new(
-            reviews
-                .join("fifo.jsonl")
-                .into_os_string()
-                .into_encoded_bytes(),
-        )
-        .unwrap();
+        let fifo =
+            std::ffi::CString::new(reviews.join("fifo.jsonl").into_os_string().into_encoded_bytes()).unwrap();
         assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
         // Must answer at once rather than wait for a reader.
-        assert!(matches!(
-            store.append_file("reviews/fifo.jsonl"),
-            Err(StoreError::NotAFile { .. })
-        ));
+        assert!(matches!(store.append_file("reviews/fifo.jsonl"), Err(StoreError::NotAFile { .. })));
 
         fs::create_dir(reviews.join("dir.jsonl")).unwrap();
-        assert!(matches!(
-            store.append_file("reviews/dir.jsonl"),
-            Err(StoreError::NotAFile { .. })
-        ));
+        assert!(matches!(store.append_file("reviews/dir.jsonl"), Err(StoreError::NotAFile { .. })));
     }
 
     #[test]
@@ -929,16 +794,10 @@ mod tests {
         // line of defence directly.
         let ws = ScratchDir::new("store-outside");
         let other = ScratchDir::new("store-outside-other");
-        let store = Store {
-            folder: ws.path().to_owned(),
-            dir: other.path().join(".rationale"),
-        };
+        let store = Store { folder: ws.path().to_owned(), dir: other.path().join(".rationale") };
         let err = store.subfolder(&["sessions"]).unwrap_err();
         assert!(matches!(err, StoreError::Outside { .. }), "{err}");
-        assert!(
-            err.to_string().contains("outside the workspace folder"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("outside the workspace folder"), "{err}");
     }
 
     #[test]
@@ -948,19 +807,12 @@ mod tests {
         let missing = ws.path().join("missing");
         let err = Store::open(&missing).unwrap_err();
         assert!(matches!(err, StoreError::Folder { .. }), "{err}");
-        assert!(
-            err.to_string()
-                .contains("the workspace folder cannot be opened"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("the workspace folder cannot be opened"), "{err}");
 
         // A "folder" that is a regular file: nothing can be created below it.
         let file = ws.write("plain-file", "");
         let err = Store::open(&file).unwrap_err();
-        assert!(
-            matches!(&err, StoreError::NotAFolder { path } if *path == file),
-            "{err}"
-        );
+        assert!(matches!(&err, StoreError::NotAFolder { path } if *path == file), "{err}");
 
         // A `.rationale` that is a regular file, and a `sessions` that is one.
         let other = ScratchDir::new("store-unusable-file");
@@ -968,17 +820,11 @@ mod tests {
         let err = Store::open(other.path()).unwrap_err();
         assert_eq!(
             err.to_string(),
-            format!(
-                "not writing to {}: it is not a folder",
-                other.path().join(".rationale").display()
-            )
+            format!("not writing to {}: it is not a folder", other.path().join(".rationale").display())
         );
         fs::remove_file(other.path().join(".rationale")).unwrap();
         other.write(".rationale/sessions", "");
-        assert!(matches!(
-            Store::open(other.path()),
-            Err(StoreError::NotAFolder { .. })
-        ));
+        assert!(matches!(Store::open(other.path()), Err(StoreError::NotAFolder { .. })));
     }
 
     #[test]
@@ -987,32 +833,15 @@ mod tests {
         // users; /proc refuses new entries even to root.
         if Path::new("/proc/self").is_dir() {
             let err = Store::open(Path::new("/proc")).unwrap_err();
-            assert!(
-                matches!(
-                    err,
-                    StoreError::Io {
-                        action: "create",
-                        ..
-                    }
-                ),
-                "{err}"
-            );
-            assert!(err
-                .to_string()
-                .starts_with("not writing to /proc/.rationale: cannot create it"));
+            assert!(matches!(err, StoreError::Io { action: "create", .. }), "{err}");
+            assert!(err.to_string().starts_with("not writing to /proc/.rationale: cannot create it"));
         }
         if unsafe { libc::geteuid() } != 0 {
             let ws = ScratchDir::new("store-readonly");
             fs::set_permissions(ws.path(), fs::Permissions::from_mode(0o555)).unwrap();
             let result = Store::open(ws.path());
             fs::set_permissions(ws.path(), fs::Permissions::from_mode(0o755)).unwrap();
-            assert!(matches!(
-                result,
-                Err(StoreError::Io {
-                    action: "create",
-                    ..
-                })
-            ));
+            assert!(matches!(result, Err(StoreError::Io { action: "create", .. })));
         }
     }
 
@@ -1024,10 +853,7 @@ mod tests {
             "20261126T083000Z-7f3a9c"
         );
         // Local offsets are turned into UTC.
-        assert_eq!(
-            session_id_at(datetime!(2026-11-26 09:30:00 +01:00), 0x1),
-            "20261126T083000Z-000001"
-        );
+        assert_eq!(session_id_at(datetime!(2026-11-26 09:30:00 +01:00), 0x1), "20261126T083000Z-000001");
         let earlier = session_id_at(datetime!(2026-11-26 08:30:59 UTC), 0xffffff);
         let later = session_id_at(datetime!(2026-11-26 08:31:00 UTC), 0x000000);
         assert!(earlier < later);
@@ -1037,18 +863,12 @@ mod tests {
         assert!(check_name(&id).is_ok());
         let (stamp, suffix) = id.split_once('-').unwrap();
         assert!(stamp.ends_with('Z') && stamp.as_bytes()[8] == b'T', "{id}");
-        assert!(
-            suffix
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
-            "{id}"
-        );
+        assert!(suffix.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{id}");
     }
 
     #[test]
     fn session_ids_are_unique() {
-        let ids: std::collections::HashSet<String> =
-            (0..10_000).map(|_| new_session_id()).collect();
+        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_session_id()).collect();
         assert_eq!(ids.len(), 10_000);
     }
 }

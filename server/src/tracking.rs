@@ -78,9 +78,7 @@ impl Exclusions {
         let Some(first) = names.first() else {
             return true; // the folder itself is not a document
         };
-        if first.as_os_str() == crate::store::STORE_DIR
-            || names.iter().any(|n| n.as_os_str() == ".git")
-        {
+        if first.as_os_str() == crate::store::STORE_DIR || names.iter().any(|n| n.as_os_str() == ".git") {
             return true;
         }
         self.matches_patterns(&names) || self.gitignored(&names)
@@ -115,11 +113,8 @@ impl Exclusions {
         for (i, name) in names.iter().enumerate() {
             path.push(name);
             let is_dir = i + 1 < names.len();
-            let decision = layers
-                .iter()
-                .rev()
-                .map(|layer| layer.matched(&path, is_dir))
-                .find(|m| !m.is_none());
+            let decision =
+                layers.iter().rev().map(|layer| layer.matched(&path, is_dir)).find(|m| !m.is_none());
             if matches!(decision, Some(Match::Ignore(_))) {
                 return true;
             }
@@ -133,10 +128,7 @@ impl Exclusions {
 
 /// Why `pattern` cannot be an `exclude` pattern, or `None` if it can.
 pub fn pattern_error(pattern: &str) -> Option<String> {
-    exclude_builder(Path::new("/"))
-        .add_line(None, pattern)
-        .err()
-        .map(|e| glob_error(&e))
+    exclude_builder(Path::new("/")).add_line(None, pattern).err().map(|e| glob_error(&e))
 }
 
 /// The workspace-relative path of `path`, with `/` separators, or `None` when it is outside the
@@ -146,10 +138,7 @@ pub fn relative_path(folder: &Path, path: &Path) -> Option<String> {
     let folder = normalize(folder);
     let path = normalize(path);
     let relative = path.strip_prefix(&folder).ok()?;
-    let names = relative
-        .components()
-        .map(|name| name.as_os_str().to_str())
-        .collect::<Option<Vec<&str>>>()?;
+    let names = relative.components().map(|name| name.as_os_str().to_str()).collect::<Option<Vec<&str>>>()?;
     if names.is_empty() {
         return None;
     }
@@ -218,10 +207,7 @@ fn info_exclude(folder: &Path) -> Option<PathBuf> {
         dot_git
     } else {
         let text = fs::read_to_string(&dot_git).ok()?;
-        let named = text
-            .lines()
-            .find_map(|line| line.strip_prefix("gitdir:"))?
-            .trim();
+        let named = text.lines().find_map(|line| line.strip_prefix("gitdir:"))?.trim();
         let git_dir = folder.join(named);
         match fs::read_to_string(git_dir.join("commondir")) {
             Ok(common) => git_dir.join(common.trim()),
@@ -246,11 +232,7 @@ mod tests {
 
     /// The relative paths among `paths` that `exclusions` excludes.
     fn excluded<'a>(ws: &ScratchDir, exclusions: &Exclusions, paths: &[&'a str]) -> Vec<&'a str> {
-        paths
-            .iter()
-            .copied()
-            .filter(|p| exclusions.excludes(&ws.path().join(p)))
-            .collect()
+        paths.iter().copied().filter(|p| exclusions.excludes(&ws.path().join(p))).collect()
     }
 
     #[test]
@@ -309,11 +291,7 @@ mod tests {
         ];
         assert_eq!(
             excluded(&ws, &exclusions, &paths),
-            [
-                ".rationale/sessions/x.jsonl",
-                ".git/hooks/pre-commit.py",
-                "sub/.git/x.py"
-            ]
+            [".rationale/sessions/x.jsonl", ".git/hooks/pre-commit.py", "sub/.git/x.py"]
         );
         // However the path is spelled.
         assert!(exclusions.excludes(&ws.path().join("src/../.rationale/reviews/a.jsonl")));
@@ -348,13 +326,7 @@ mod tests {
         ];
         assert_eq!(
             excluded(&ws, &exclusions, &paths),
-            [
-                "debug.log",
-                "deep/er/debug.log",
-                "build/out.py",
-                "src/build/gen/out.py",
-                "top.py"
-            ]
+            ["debug.log", "deep/er/debug.log", "build/out.py", "src/build/gen/out.py", "top.py"]
         );
     }
 
@@ -378,45 +350,26 @@ mod tests {
         ];
         assert_eq!(
             excluded(&ws, &exclusions, &paths),
-            [
-                "other.gen.py",
-                "keep.gen.py",
-                "sub/other.gen.py",
-                "sub/local.py"
-            ]
+            ["other.gen.py", "keep.gen.py", "sub/other.gen.py", "sub/local.py"]
         );
     }
 
     #[test]
     fn nothing_under_an_ignored_folder_comes_back() {
         let ws = ScratchDir::new("tracking-dirs");
-        ws.write(
-            ".gitignore",
-            "vendor/\n!vendor/keep.py\nout/*\n!out/keep.py\n",
-        );
+        ws.write(".gitignore", "vendor/\n!vendor/keep.py\nout/*\n!out/keep.py\n");
         // Git never reads a .gitignore inside an ignored folder.
         ws.write("vendor/.gitignore", "!*.py\n");
         let exclusions = exclusions(&ws, &[]);
-        let paths = [
-            "vendor/keep.py",
-            "vendor/lib/a.py",
-            "out/a.py",
-            "out/keep.py",
-        ];
+        let paths = ["vendor/keep.py", "vendor/lib/a.py", "out/a.py", "out/keep.py"];
         // `out/*` ignores what is in `out`, not `out` itself, so `!out/keep.py` can re-include.
-        assert_eq!(
-            excluded(&ws, &exclusions, &paths),
-            ["vendor/keep.py", "vendor/lib/a.py", "out/a.py"]
-        );
+        assert_eq!(excluded(&ws, &exclusions, &paths), ["vendor/keep.py", "vendor/lib/a.py", "out/a.py"]);
     }
 
     #[test]
     fn exclude_patterns_follow_gitignore_semantics_too() {
         let ws = ScratchDir::new("tracking-patterns");
-        let exclusions = exclusions(
-            &ws,
-            &["generated/", "/scratch.py", "*.min.js", "!keep.min.js"],
-        );
+        let exclusions = exclusions(&ws, &["generated/", "/scratch.py", "*.min.js", "!keep.min.js"]);
         let paths = [
             "generated/a.py",
             "src/generated/b.py",
@@ -429,12 +382,7 @@ mod tests {
         ];
         assert_eq!(
             excluded(&ws, &exclusions, &paths),
-            [
-                "generated/a.py",
-                "src/generated/b.py",
-                "scratch.py",
-                "app.min.js"
-            ]
+            ["generated/a.py", "src/generated/b.py", "scratch.py", "app.min.js"]
         );
     }
 
@@ -457,16 +405,8 @@ mod tests {
         ws.write(".git/info/exclude", "*.scratch.py\nnotes/\n");
         ws.write("sub/.gitignore", "!keep.scratch.py\n");
         let exclusions = exclusions(&ws, &[]);
-        let paths = [
-            "a.scratch.py",
-            "notes/todo.py",
-            "sub/keep.scratch.py",
-            "b.py",
-        ];
-        assert_eq!(
-            excluded(&ws, &exclusions, &paths),
-            ["a.scratch.py", "notes/todo.py"]
-        );
+        let paths = ["a.scratch.py", "notes/todo.py", "sub/keep.scratch.py", "b.py"];
+        assert_eq!(excluded(&ws, &exclusions, &paths), ["a.scratch.py", "notes/todo.py"]);
     }
 
     #[test]
@@ -475,13 +415,7 @@ mod tests {
         repo.write(".git/info/exclude", "*.local.py\n");
         repo.write(".git/worktrees/wt/commondir", "../..\n");
         let ws = ScratchDir::new("tracking-worktree");
-        ws.write(
-            ".git",
-            &format!(
-                "gitdir: {}\n",
-                repo.path().join(".git/worktrees/wt").display()
-            ),
-        );
+        ws.write(".git", &format!("gitdir: {}\n", repo.path().join(".git/worktrees/wt").display()));
         let exclusions = exclusions(&ws, &[]);
         assert!(exclusions.excludes(&ws.path().join("settings.local.py")));
         assert!(!exclusions.excludes(&ws.path().join("settings.py")));
@@ -491,14 +425,8 @@ mod tests {
     fn relative_paths_are_lexical_and_slash_separated() {
         let folder = Path::new("/w/project");
         let rel = |p: &str| relative_path(folder, Path::new(p));
-        assert_eq!(
-            rel("/w/project/src/main.py").as_deref(),
-            Some("src/main.py")
-        );
-        assert_eq!(
-            rel("/w/project/./src/../lib/./a.js").as_deref(),
-            Some("lib/a.js")
-        );
+        assert_eq!(rel("/w/project/src/main.py").as_deref(), Some("src/main.py"));
+        assert_eq!(rel("/w/project/./src/../lib/./a.js").as_deref(), Some("lib/a.js"));
         assert_eq!(rel("/w/project/src/").as_deref(), Some("src"));
         assert_eq!(
             relative_path(Path::new("/w/./project/"), Path::new("/w/project/a.py")).as_deref(),

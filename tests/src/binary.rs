@@ -26,27 +26,14 @@ fn workspace_root() -> PathBuf {
 fn locate() -> PathBuf {
     if let Some(bin) = std::env::var_os("RATIONALE_BIN") {
         let bin = PathBuf::from(bin);
-        assert!(
-            bin.is_file(),
-            "RATIONALE_BIN is set to {} but there is no file there",
-            bin.display()
-        );
+        assert!(bin.is_file(), "RATIONALE_BIN is set to {} but there is no file there", bin.display());
         return bin;
     }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .map(|dir| {
-            if dir.is_relative() {
-                workspace_root().join(dir)
-            } else {
-                dir
-            }
-        })
+        .map(|dir| if dir.is_relative() { workspace_root().join(dir) } else { dir })
         .unwrap_or_else(|| workspace_root().join("target"));
-    let candidates = [
-        target.join("release/rationale"),
-        target.join("debug/rationale"),
-    ];
+    let candidates = [target.join("release/rationale"), target.join("debug/rationale")];
     for candidate in &candidates {
         if candidate.is_file() {
             return candidate.clone();
@@ -55,11 +42,7 @@ fn locate() -> PathBuf {
     panic!(
         "the rationale binary is missing: run `cargo build --release -p rationale` first \
          (or set RATIONALE_BIN to a built binary). Looked at: {}",
-        candidates
-            .iter()
-            .map(|c| c.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
+        candidates.iter().map(|c| c.display().to_string()).collect::<Vec<_>>().join(", ")
     );
 }
 

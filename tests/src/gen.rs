@@ -78,9 +78,7 @@ pub fn block(rng: &mut Rng, newline: &str) -> String {
 
 /// A random offset that an LSP position can name (a character boundary, not inside a CRLF).
 pub fn random_offset(rng: &mut Rng, model: &TextModel) -> usize {
-    let boundaries: Vec<usize> = (0..=model.text.len())
-        .filter(|&i| model.is_position_boundary(i))
-        .collect();
+    let boundaries: Vec<usize> = (0..=model.text.len()).filter(|&i| model.is_position_boundary(i)).collect();
     *rng.pick(&boundaries)
 }
 
@@ -96,11 +94,7 @@ pub struct EditGen {
 
 impl EditGen {
     pub fn new(encoding: Encoding, newline: &'static str) -> Self {
-        Self {
-            encoding,
-            newline,
-            soft_limit: 3000,
-        }
+        Self { encoding, newline, soft_limit: 3000 }
     }
 
     fn some_text(&self, rng: &mut Rng) -> String {
@@ -150,22 +144,14 @@ impl EditGen {
                     random_offset(rng, model)
                 };
                 let (s, e) = (a.min(b), a.max(b));
-                let text = if big || rng.chance(0.4) {
-                    String::new()
-                } else {
-                    self.some_text(rng)
-                };
+                let text = if big || rng.chance(0.4) { String::new() } else { self.some_text(rng) };
                 Change::replace(model.position(s, enc), model.position(e, enc), text)
             }
             // Columns past the end of their lines: clamped to the line's end.
             80..=91 => {
                 let lines = model.line_count();
                 let l1 = rng.below(lines);
-                let l2 = if rng.chance(0.5) {
-                    l1
-                } else {
-                    rng.between(l1, lines - 1)
-                };
+                let l2 = if rng.chance(0.5) { l1 } else { rng.between(l1, lines - 1) };
                 let s = Pos::new(l1, model.line_len(l1, enc) + rng.between(1, 12));
                 // The raw range runs forwards too (LSP ranges have start <= end).
                 let e = if l1 == l2 && rng.chance(0.5) {
@@ -175,11 +161,7 @@ impl EditGen {
                 } else {
                     Pos::new(l2, model.line_len(l2, enc) + rng.between(0, 30))
                 };
-                let text = if rng.chance(0.3) {
-                    String::new()
-                } else {
-                    self.some_text(rng)
-                };
+                let text = if rng.chance(0.3) { String::new() } else { self.some_text(rng) };
                 Change::replace(s, e, text)
             }
             // The whole document replaced (some clients send this after a reformat).
@@ -205,11 +187,7 @@ impl EditGen {
                 let a = random_offset(rng, model);
                 let b = random_offset(rng, model);
                 let (s, e) = (a.min(b), a.max(b));
-                let text = if big {
-                    String::new()
-                } else {
-                    self.some_text(rng)
-                };
+                let text = if big { String::new() } else { self.some_text(rng) };
                 Change::replace(model.position(s, enc), model.position(e, enc), text)
             }
         }
@@ -218,11 +196,7 @@ impl EditGen {
     /// The content changes of one `didChange`: mostly one, sometimes two to four, each against
     /// the text the previous one left. Applies them to `model`.
     pub fn notification(&self, rng: &mut Rng, model: &mut TextModel) -> Vec<Change> {
-        let n = if rng.chance(0.8) {
-            1
-        } else {
-            rng.between(2, 4)
-        };
+        let n = if rng.chance(0.8) { 1 } else { rng.between(2, 4) };
         let mut changes = Vec::with_capacity(n);
         for _ in 0..n {
             let change = self.change(rng, model);

@@ -51,11 +51,7 @@ impl Journal {
                 }
             }
         }
-        Ok(Journal {
-            path: path.to_path_buf(),
-            records,
-            torn,
-        })
+        Ok(Journal { path: path.to_path_buf(), records, torn })
     }
 
     /// The one journal of a workspace folder; fails the test unless there is exactly one.
@@ -83,25 +79,16 @@ impl Journal {
                 self.summary()
             );
             assert!(record["ts"].is_string(), "record {i} has no ts: {record}");
-            assert!(
-                record["type"].is_string(),
-                "record {i} has no type: {record}"
-            );
+            assert!(record["type"].is_string(), "record {i} has no type: {record}");
         }
         if let Some(first) = self.records.first() {
-            assert_eq!(
-                first["type"], "session",
-                "the first record must be the session record"
-            );
+            assert_eq!(first["type"], "session", "the first record must be the session record");
         }
     }
 
     pub fn session(&self) -> &Value {
         let first = self.records.first().expect("the journal is empty");
-        assert_eq!(
-            first["type"], "session",
-            "the first record must be the session record"
-        );
+        assert_eq!(first["type"], "session", "the first record must be the session record");
         first
     }
 
@@ -125,10 +112,7 @@ impl Journal {
 
     /// The `save` records of `path`, in order.
     pub fn saves_for(&self, path: &str) -> Vec<&Value> {
-        self.records
-            .iter()
-            .filter(|r| r["type"] == "save" && r["path"] == path)
-            .collect()
+        self.records.iter().filter(|r| r["type"] == "save" && r["path"] == path).collect()
     }
 
     pub fn last(&self) -> Option<&Value> {
@@ -214,10 +198,7 @@ pub fn run_cli<S: AsRef<OsStr>>(args: &[S]) -> RunOutput {
     let bin = crate::binary::path();
     let command = format!(
         "rationale {}",
-        args.iter()
-            .map(|a| a.as_ref().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join(" ")
+        args.iter().map(|a| a.as_ref().to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
     );
     let mut child = Command::new(bin)
         .args(args)
@@ -261,8 +242,7 @@ pub fn run_cli<S: AsRef<OsStr>>(args: &[S]) -> RunOutput {
 
 /// `rationale replay JOURNAL --out OUT [--at SEQ]`.
 pub fn replay(journal: &Path, out: &Path, at: Option<u64>) -> RunOutput {
-    let mut args: Vec<std::ffi::OsString> =
-        vec!["replay".into(), journal.into(), "--out".into(), out.into()];
+    let mut args: Vec<std::ffi::OsString> = vec!["replay".into(), journal.into(), "--out".into(), out.into()];
     if let Some(seq) = at {
         args.push("--at".into());
         args.push(seq.to_string().into());
@@ -273,10 +253,7 @@ pub fn replay(journal: &Path, out: &Path, at: Option<u64>) -> RunOutput {
 /// Replays `journal` up to record `at` into a fresh directory, which must succeed; returns the
 /// directory (the files are under it by workspace-relative path).
 pub fn replay_ok(journal: &Path, at: Option<u64>) -> tempfile::TempDir {
-    let out = tempfile::Builder::new()
-        .prefix("rationale-replay-")
-        .tempdir()
-        .unwrap();
+    let out = tempfile::Builder::new().prefix("rationale-replay-").tempdir().unwrap();
     let result = replay(journal, out.path(), at);
     assert!(result.success(), "replay failed:\n{}", result.describe());
     out
@@ -348,12 +325,7 @@ pub fn list_files(dir: &Path) -> Vec<String> {
                 if path.is_dir() {
                     walk(base, &path, out);
                 } else {
-                    out.push(
-                        path.strip_prefix(base)
-                            .unwrap()
-                            .to_string_lossy()
-                            .into_owned(),
-                    );
+                    out.push(path.strip_prefix(base).unwrap().to_string_lossy().into_owned());
                 }
             }
         }

@@ -62,10 +62,7 @@ pub struct Change {
 
 impl Change {
     pub fn replace(start: Pos, end: Pos, text: impl Into<String>) -> Self {
-        Self {
-            range: Some((start, end)),
-            text: text.into(),
-        }
+        Self { range: Some((start, end)), text: text.into() }
     }
 
     pub fn insert(at: Pos, text: impl Into<String>) -> Self {
@@ -73,10 +70,7 @@ impl Change {
     }
 
     pub fn whole(text: impl Into<String>) -> Self {
-        Self {
-            range: None,
-            text: text.into(),
-        }
+        Self { range: None, text: text.into() }
     }
 
     /// As `TextDocumentContentChangeEvent`.
@@ -137,10 +131,7 @@ impl TextModel {
                 _ => i += 1,
             }
         }
-        lines.push(Line {
-            start,
-            end: bytes.len(),
-        });
+        lines.push(Line { start, end: bytes.len() });
         lines
     }
 
@@ -152,10 +143,7 @@ impl TextModel {
     /// The length of a line in code units of `encoding`, terminator excluded.
     pub fn line_len(&self, line: usize, encoding: Encoding) -> usize {
         let l = self.lines()[line];
-        self.text[l.start..l.end]
-            .chars()
-            .map(|c| encoding.units(c))
-            .sum()
+        self.text[l.start..l.end].chars().map(|c| encoding.units(c)).sum()
     }
 
     /// The byte offset of a position, with the column clamped to the line's end; `None` when the
@@ -182,10 +170,7 @@ impl TextModel {
 
     /// The position of a byte offset (which must be on a character boundary).
     pub fn position(&self, offset: usize, encoding: Encoding) -> Pos {
-        assert!(
-            self.text.is_char_boundary(offset),
-            "offset {offset} is inside a character"
-        );
+        assert!(self.text.is_char_boundary(offset), "offset {offset} is inside a character");
         let lines = self.lines();
         let index = match lines.iter().position(|l| offset <= l.end) {
             Some(i) => i,
@@ -194,10 +179,7 @@ impl TextModel {
         let line = lines[index];
         // An offset inside a terminator (between \r and \n) has no position of its own.
         let end = offset.min(line.end).max(line.start);
-        let col = self.text[line.start..end]
-            .chars()
-            .map(|c| encoding.units(c))
-            .sum();
+        let col = self.text[line.start..end].chars().map(|c| encoding.units(c)).sum();
         Pos::new(index, col)
     }
 
@@ -263,11 +245,7 @@ mod tests {
         assert_eq!(m.line_len(0, Encoding::Utf16), 4);
         assert_eq!(m.line_len(0, Encoding::Utf8), 6);
         assert_eq!(m.offset(Pos::new(0, 3), Encoding::Utf16), Some(5));
-        assert_eq!(
-            m.offset(Pos::new(0, 2), Encoding::Utf16),
-            None,
-            "inside the surrogate pair"
-        );
+        assert_eq!(m.offset(Pos::new(0, 2), Encoding::Utf16), None, "inside the surrogate pair");
         assert_eq!(m.offset(Pos::new(0, 99), Encoding::Utf16), Some(6));
         assert_eq!(m.offset(Pos::new(1, 5), Encoding::Utf8), Some(7));
     }

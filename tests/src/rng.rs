@@ -42,9 +42,9 @@ impl Rng {
 /// test's fixed default (so that CI is reproducible).
 pub fn base_seed(default: u64) -> u64 {
     match std::env::var("RATIONALE_TEST_SEED") {
-        Ok(value) => value
-            .parse()
-            .unwrap_or_else(|_| panic!("RATIONALE_TEST_SEED must be a number, got {value:?}")),
+        Ok(value) => {
+            value.parse().unwrap_or_else(|_| panic!("RATIONALE_TEST_SEED must be a number, got {value:?}"))
+        }
         Err(_) => default,
     }
 }

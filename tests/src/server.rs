@@ -84,10 +84,7 @@ impl ServerOptions {
             Encoding::Utf8 => vec!["utf-8".to_string(), "utf-16".to_string()],
             Encoding::Utf16 => vec!["utf-16".to_string()],
         };
-        Self {
-            position_encodings: Some(offered),
-            ..Self::default()
-        }
+        Self { position_encodings: Some(offered), ..Self::default() }
     }
 }
 
@@ -139,9 +136,7 @@ pub fn file_uri(path: &Path) -> String {
     let mut uri = String::from("file://");
     for &b in path.to_str().expect("test paths are UTF-8").as_bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                uri.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => uri.push(b as char),
             _ => uri.push_str(&format!("%{b:02X}")),
         }
     }
@@ -199,14 +194,9 @@ impl Server {
         for (k, v) in &options.env {
             command.env(k, v);
         }
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("starting {}: {e}", bin.display()));
         let stdin = Arc::new(Mutex::new(child.stdin.take()));
-        let shared = Arc::new(Shared {
-            inbox: Mutex::new(Inbox::default()),
-            changed: Condvar::new(),
-        });
+        let shared = Arc::new(Shared { inbox: Mutex::new(Inbox::default()), changed: Condvar::new() });
 
         // Replies to the server's requests go through their own thread, so that the reader never
         // waits on stdin while the test writes a large message (which could deadlock both pipes).
@@ -237,12 +227,7 @@ impl Server {
                     match stderr.read(&mut buf) {
                         Ok(0) | Err(_) => break,
                         Ok(n) => {
-                            shared
-                                .inbox
-                                .lock()
-                                .unwrap()
-                                .stderr
-                                .extend_from_slice(&buf[..n]);
+                            shared.inbox.lock().unwrap().stderr.extend_from_slice(&buf[..n]);
                             shared.changed.notify_all();
                         }
                     }
@@ -345,9 +330,9 @@ impl Server {
             Some("utf-8") => Encoding::Utf8,
             // LSP: "If omitted it defaults to 'utf-16'".
             Some("utf-16") | None => Encoding::Utf16,
-            Some(other) => panic!(
-                "the server chose position encoding {other:?}, which this client never offered"
-            ),
+            Some(other) => {
+                panic!("the server chose position encoding {other:?}, which this client never offered")
+            }
         };
         self.encoding = Some(encoding);
         self.init_result = Some(result.clone());
@@ -364,9 +349,8 @@ impl Server {
     /// Writes raw bytes to the server's stdin (for malformed input).
     pub fn write_raw(&self, bytes: &[u8]) -> io::Result<()> {
         let mut guard = self.stdin.lock().unwrap();
-        let stdin = guard
-            .as_mut()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "stdin was closed"))?;
+        let stdin =
+            guard.as_mut().ok_or_else(|| io::Error::new(io::ErrorKind::BrokenPipe, "stdin was closed"))?;
         stdin.write_all(bytes)?;
         stdin.flush()
     }
@@ -409,10 +393,7 @@ impl Server {
     pub fn request(&mut self, method: &str, params: Value) -> Result<Value, RpcError> {
         let id = self.send_request(method, params);
         self.wait_response(id, DEFAULT_TIMEOUT).unwrap_or_else(|| {
-            panic!(
-                "no answer to `{method}` (id {id}) within {DEFAULT_TIMEOUT:?}{}",
-                self.stderr_note()
-            )
+            panic!("no answer to `{method}` (id {id}) within {DEFAULT_TIMEOUT:?}{}", self.stderr_note())
         })
     }
 
@@ -426,11 +407,7 @@ impl Server {
 
     // ----- reading -----
 
-    fn wait_until<T>(
-        &self,
-        timeout: Duration,
-        mut take: impl FnMut(&mut Inbox) -> Option<T>,
-    ) -> Option<T> {
+    fn wait_until<T>(&self, timeout: Duration, mut take: impl FnMut(&mut Inbox) -> Option<T>) -> Option<T> {
         let deadline = Instant::now() + timeout;
         let mut inbox = self.shared.inbox.lock().unwrap();
         loop {
@@ -442,12 +419,7 @@ impl Server {
                 // After end of output nothing more will come; one last look.
                 return take(&mut inbox);
             }
-            inbox = self
-                .shared
-                .changed
-                .wait_timeout(inbox, deadline - now)
-                .unwrap()
-                .0;
+            inbox = self.shared.changed.wait_timeout(inbox, deadline - now).unwrap().0;
         }
     }
 
@@ -466,17 +438,13 @@ impl Server {
 
     /// The answer to request `id`: its result, or its error.
     pub fn wait_response(&self, id: i64, timeout: Duration) -> Option<Result<Value, RpcError>> {
-        self.wait_response_message(&json!(id), timeout)
-            .map(|m| response_result(&m))
+        self.wait_response_message(&json!(id), timeout).map(|m| response_result(&m))
     }
 
     /// Whether the response to `id` has arrived (without taking it).
     pub fn has_response(&self, id: i64) -> bool {
         let inbox = self.shared.inbox.lock().unwrap();
-        inbox
-            .responses
-            .get(&json!(id).to_string())
-            .is_some_and(|l| !l.is_empty())
+        inbox.responses.get(&json!(id).to_string()).is_some_and(|l| !l.is_empty())
     }
 
     /// Every response with id `null` received so far (parse errors).
@@ -488,19 +456,13 @@ impl Server {
     /// How many responses with this id arrived and were not taken yet (by `wait_response`).
     pub fn response_count(&self, id: i64) -> usize {
         let inbox = self.shared.inbox.lock().unwrap();
-        inbox
-            .responses
-            .get(&json!(id).to_string())
-            .map_or(0, |l| l.len())
+        inbox.responses.get(&json!(id).to_string()).map_or(0, |l| l.len())
     }
 
     /// The first notification `method` not yet taken, waiting up to `timeout`.
     pub fn wait_for_notification(&self, method: &str, timeout: Duration) -> Option<Value> {
         self.wait_until(timeout, |inbox| {
-            let i = inbox
-                .notifications
-                .iter()
-                .position(|n| n["method"] == method)?;
+            let i = inbox.notifications.iter().position(|n| n["method"] == method)?;
             Some(inbox.notifications.remove(i))
         })
     }
@@ -546,12 +508,7 @@ impl Server {
             if now >= deadline || inbox.stderr_eof {
                 return false;
             }
-            inbox = self
-                .shared
-                .changed
-                .wait_timeout(inbox, deadline - now)
-                .unwrap()
-                .0;
+            inbox = self.shared.changed.wait_timeout(inbox, deadline - now).unwrap().0;
         }
     }
 
@@ -564,12 +521,7 @@ impl Server {
             if now >= deadline {
                 return;
             }
-            inbox = self
-                .shared
-                .changed
-                .wait_timeout(inbox, deadline - now)
-                .unwrap()
-                .0;
+            inbox = self.shared.changed.wait_timeout(inbox, deadline - now).unwrap().0;
         }
     }
 
@@ -657,25 +609,12 @@ impl Server {
     /// `shutdown` (which must answer null), then `exit`; the process must exit with code 0.
     pub fn shutdown_and_exit(&mut self) {
         let result = self.request("shutdown", Value::Null);
-        assert_eq!(
-            result,
-            Ok(Value::Null),
-            "shutdown must answer null{}",
-            self.stderr_note()
-        );
+        assert_eq!(result, Ok(Value::Null), "shutdown must answer null{}", self.stderr_note());
         self.notify("exit", Value::Null);
-        let status = self.wait_exit(Duration::from_secs(10)).unwrap_or_else(|| {
-            panic!(
-                "the server did not exit within 10 s of `exit`{}",
-                self.stderr_note()
-            )
-        });
-        assert_eq!(
-            status.code(),
-            Some(0),
-            "exit after shutdown must exit with code 0{}",
-            self.stderr_note()
-        );
+        let status = self
+            .wait_exit(Duration::from_secs(10))
+            .unwrap_or_else(|| panic!("the server did not exit within 10 s of `exit`{}", self.stderr_note()));
+        assert_eq!(status.code(), Some(0), "exit after shutdown must exit with code 0{}", self.stderr_note());
     }
 
     // ----- documents -----
@@ -709,17 +648,11 @@ impl Server {
     }
 
     pub fn did_save(&self, uri: &str, text: &str) {
-        self.notify(
-            "textDocument/didSave",
-            json!({"textDocument": {"uri": uri}, "text": text}),
-        );
+        self.notify("textDocument/didSave", json!({"textDocument": {"uri": uri}, "text": text}));
     }
 
     pub fn did_close(&self, uri: &str) {
-        self.notify(
-            "textDocument/didClose",
-            json!({"textDocument": {"uri": uri}}),
-        );
+        self.notify("textDocument/didClose", json!({"textDocument": {"uri": uri}}));
     }
 
     // ----- the journal -----
@@ -869,15 +802,9 @@ fn read_one(reader: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
     let mut saw_any = false;
     loop {
         let mut line = Vec::new();
-        let n = reader
-            .read_until(b'\n', &mut line)
-            .map_err(|e| e.to_string())?;
+        let n = reader.read_until(b'\n', &mut line).map_err(|e| e.to_string())?;
         if n == 0 {
-            return if saw_any {
-                Err("end of output inside a header".into())
-            } else {
-                Ok(None)
-            };
+            return if saw_any { Err("end of output inside a header".into()) } else { Ok(None) };
         }
         saw_any = true;
         let text = String::from_utf8_lossy(&line);
@@ -887,12 +814,8 @@ fn read_one(reader: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
         }
         match text.split_once(':') {
             Some((name, value)) if name.eq_ignore_ascii_case("content-length") => {
-                length = Some(
-                    value
-                        .trim()
-                        .parse::<usize>()
-                        .map_err(|_| format!("bad header line {text:?}"))?,
-                );
+                length =
+                    Some(value.trim().parse::<usize>().map_err(|_| format!("bad header line {text:?}"))?);
             }
             Some(_) => {}
             None => return Err(format!("not a header line on stdout: {text:?}")),
@@ -900,35 +823,22 @@ fn read_one(reader: &mut impl BufRead) -> Result<Option<Vec<u8>>, String> {
     }
     let length = length.ok_or("a message without Content-Length on stdout")?;
     let mut body = vec![0; length];
-    reader
-        .read_exact(&mut body)
-        .map_err(|e| format!("a truncated message: {e}"))?;
+    reader.read_exact(&mut body).map_err(|e| format!("a truncated message: {e}"))?;
     Ok(Some(body))
 }
 
-fn file_message(
-    body: &[u8],
-    shared: &Shared,
-    replies: &std::sync::mpsc::Sender<Vec<u8>>,
-    held: &[String],
-) {
+fn file_message(body: &[u8], shared: &Shared, replies: &std::sync::mpsc::Sender<Vec<u8>>, held: &[String]) {
     let message: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
             let mut inbox = shared.inbox.lock().unwrap();
-            inbox.garbage.push(format!(
-                "a body that is not JSON ({e}): {}",
-                String::from_utf8_lossy(body)
-            ));
+            inbox.garbage.push(format!("a body that is not JSON ({e}): {}", String::from_utf8_lossy(body)));
             shared.changed.notify_all();
             return;
         }
     };
     let has_id = message.get("id").is_some();
-    let method = message
-        .get("method")
-        .and_then(Value::as_str)
-        .map(str::to_string);
+    let method = message.get("method").and_then(Value::as_str).map(str::to_string);
     match (has_id, method) {
         (true, Some(method)) if held.contains(&method) => {
             let mut inbox = shared.inbox.lock().unwrap();
@@ -966,9 +876,7 @@ fn file_message(
         }
         (false, None) => {
             let mut inbox = shared.inbox.lock().unwrap();
-            inbox
-                .garbage
-                .push(format!("a message with neither id nor method: {message}"));
+            inbox.garbage.push(format!("a message with neither id nor method: {message}"));
             shared.changed.notify_all();
         }
     }

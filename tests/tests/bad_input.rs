@@ -29,10 +29,7 @@ fn assert_still_serving(server: &mut Server, after: &str) {
     let uri = server.uri("still_here.py");
     let id = server.send_request("textDocument/codeAction", code_action_params(&uri));
     if server.wait_response(id, DEFAULT_TIMEOUT).is_none() {
-        panic!(
-            "after {after}, the server no longer answers requests{}",
-            server.stderr_note()
-        );
+        panic!("after {after}, the server no longer answers requests{}", server.stderr_note());
     }
 }
 
@@ -44,14 +41,9 @@ fn framed(body: &[u8]) -> Vec<u8> {
 }
 
 fn expect_parse_error_with_null_id(server: &Server, what: &str) -> Value {
-    let message = server
-        .wait_response_message(&Value::Null, Duration::from_secs(10))
-        .unwrap_or_else(|| {
-            panic!(
-                "{what}: no error response with id null came back{}",
-                server.stderr_note()
-            )
-        });
+    let message = server.wait_response_message(&Value::Null, Duration::from_secs(10)).unwrap_or_else(|| {
+        panic!("{what}: no error response with id null came back{}", server.stderr_note())
+    });
     assert_eq!(
         message["error"]["code"], PARSE_ERROR,
         "{what}: expected a parse error (-32700) with id null, got {message}"
@@ -65,10 +57,7 @@ fn a_request_before_initialize_gets_server_not_initialized() {
     let uri = server.uri("a.py");
     let answer = server.request("textDocument/codeAction", code_action_params(&uri));
     let error = answer.expect_err("a request before initialize must be refused");
-    assert_eq!(
-        error.code, SERVER_NOT_INITIALIZED,
-        "sent codeAction before initialize, got {error}"
-    );
+    assert_eq!(error.code, SERVER_NOT_INITIALIZED, "sent codeAction before initialize, got {error}");
     // The server is still waiting for initialize, and takes it.
     server.initialize();
     assert_still_serving(&mut server, "a request before initialize");
@@ -79,13 +68,8 @@ fn a_request_before_initialize_gets_server_not_initialized() {
 fn a_second_initialize_is_an_invalid_request() {
     let mut server = Server::start(ServerOptions::default());
     let params = server.initialize_params();
-    let error = server
-        .request("initialize", params)
-        .expect_err("a second initialize must be refused");
-    assert_eq!(
-        error.code, INVALID_REQUEST,
-        "sent initialize twice, the second got {error}"
-    );
+    let error = server.request("initialize", params).expect_err("a second initialize must be refused");
+    assert_eq!(error.code, INVALID_REQUEST, "sent initialize twice, the second got {error}");
     assert_still_serving(&mut server, "a second initialize");
     server.shutdown_and_exit();
 }
@@ -98,27 +82,12 @@ fn requests_after_shutdown_are_invalid_requests() {
     let error = server
         .request("textDocument/codeAction", code_action_params(&uri))
         .expect_err("a request after shutdown must be refused");
-    assert_eq!(
-        error.code, INVALID_REQUEST,
-        "sent codeAction after shutdown, got {error}"
-    );
-    let error = server
-        .request("shutdown", Value::Null)
-        .expect_err("a second shutdown must be refused");
-    assert_eq!(
-        error.code, INVALID_REQUEST,
-        "sent shutdown twice, the second got {error}"
-    );
+    assert_eq!(error.code, INVALID_REQUEST, "sent codeAction after shutdown, got {error}");
+    let error = server.request("shutdown", Value::Null).expect_err("a second shutdown must be refused");
+    assert_eq!(error.code, INVALID_REQUEST, "sent shutdown twice, the second got {error}");
     server.notify("exit", Value::Null);
-    let status = server
-        .wait_exit(Duration::from_secs(10))
-        .expect("the server must exit on `exit`");
-    assert_eq!(
-        status.code(),
-        Some(0),
-        "exit after shutdown must exit 0{}",
-        server.stderr_note()
-    );
+    let status = server.wait_exit(Duration::from_secs(10)).expect("the server must exit on `exit`");
+    assert_eq!(status.code(), Some(0), "exit after shutdown must exit 0{}", server.stderr_note());
 }
 
 #[test]
@@ -130,29 +99,13 @@ fn exit_without_shutdown_exits_1_and_ends_the_journal_with_reason_exit() {
     let status = server
         .wait_exit(Duration::from_secs(10))
         .unwrap_or_else(|| panic!("the server did not exit on `exit`{}", server.stderr_note()));
-    assert_eq!(
-        status.code(),
-        Some(1),
-        "exit without shutdown must exit with code 1{}",
-        server.stderr_note()
-    );
+    assert_eq!(status.code(), Some(1), "exit without shutdown must exit with code 1{}", server.stderr_note());
     let journal = server.journal();
     journal.assert_well_formed();
-    assert!(
-        journal.torn.is_none(),
-        "a clean exit must not leave a torn line"
-    );
+    assert!(journal.torn.is_none(), "a clean exit must not leave a torn line");
     let last = journal.last().unwrap();
-    assert_eq!(
-        last["type"],
-        "end",
-        "the journal must end with an end record:\n{}",
-        journal.summary()
-    );
-    assert_eq!(
-        last["reason"], "exit",
-        "end reason after exit without shutdown"
-    );
+    assert_eq!(last["type"], "end", "the journal must end with an end record:\n{}", journal.summary());
+    assert_eq!(last["reason"], "exit", "end reason after exit without shutdown");
     assert_eq!(
         journal.edits_for("app.py").len(),
         1,
@@ -170,19 +123,9 @@ fn exit_after_shutdown_exits_0_and_ends_the_journal_with_reason_shutdown() {
     let journal = server.journal();
     journal.assert_well_formed();
     let last = journal.last().unwrap();
-    assert_eq!(
-        last["type"],
-        "end",
-        "the journal must end with an end record:\n{}",
-        journal.summary()
-    );
+    assert_eq!(last["type"], "end", "the journal must end with an end record:\n{}", journal.summary());
     assert_eq!(last["reason"], "shutdown");
-    assert_eq!(
-        journal.of_type("end").len(),
-        1,
-        "exactly one end record:\n{}",
-        journal.summary()
-    );
+    assert_eq!(journal.of_type("end").len(), 1, "exactly one end record:\n{}", journal.summary());
 }
 
 #[test]
@@ -199,18 +142,10 @@ fn end_of_input_flushes_the_journal_and_exits() {
     }
     server.close_stdin();
     let status = server.wait_exit(Duration::from_secs(10));
-    assert!(
-        status.is_some(),
-        "the server must exit at end of input{}",
-        server.stderr_note()
-    );
+    assert!(status.is_some(), "the server must exit at end of input{}", server.stderr_note());
     let journal = server.journal();
     journal.assert_well_formed();
-    assert!(
-        journal.torn.is_none(),
-        "end of input must not leave a torn line:\n{}",
-        journal.summary()
-    );
+    assert!(journal.torn.is_none(), "end of input must not leave a torn line:\n{}", journal.summary());
     assert_eq!(
         journal.edits_for("app.py").len(),
         9,
@@ -228,17 +163,11 @@ fn end_of_input_flushes_the_journal_and_exits() {
 fn malformed_json_gets_a_parse_error_with_id_null() {
     let mut server = Server::start(ServerOptions::default());
     server
-        .write_raw(&framed(
-            br#"{"jsonrpc":"2.0","id":5,"method":"textDocument/codeAction","params":"#,
-        ))
+        .write_raw(&framed(br#"{"jsonrpc":"2.0","id":5,"method":"textDocument/codeAction","params":"#))
         .unwrap();
     let message = expect_parse_error_with_null_id(&server, "malformed JSON");
     assert_eq!(message["id"], Value::Null, "{message}");
-    assert_eq!(
-        server.response_count(5),
-        0,
-        "the malformed request must not be answered as id 5"
-    );
+    assert_eq!(server.response_count(5), 0, "the malformed request must not be answered as id 5");
     assert_still_serving(&mut server, "malformed JSON");
     server.shutdown_and_exit();
 }
@@ -274,10 +203,7 @@ fn a_missing_content_length_is_an_error_and_the_server_keeps_serving() {
     server.write_raw(&bytes).unwrap();
     // The next well-framed messages are answered.
     assert_still_serving(&mut server, "a message without Content-Length");
-    assert_still_serving(
-        &mut server,
-        "a message without Content-Length (second request)",
-    );
+    assert_still_serving(&mut server, "a message without Content-Length (second request)");
     // The client hears about it: an error with id null (no request id can be known).
     let errors = server.null_id_responses();
     assert!(
@@ -292,11 +218,7 @@ fn a_missing_content_length_is_an_error_and_the_server_keeps_serving() {
             "a framing error is a parse error (-32700) or an invalid request (-32600): {response}"
         );
     }
-    assert_eq!(
-        server.response_count(41),
-        0,
-        "the unframed request must not be answered as id 41"
-    );
+    assert_eq!(server.response_count(41), 0, "the unframed request must not be answered as id 41");
     server.shutdown_and_exit();
 }
 
@@ -310,17 +232,13 @@ fn an_absurd_content_length_is_never_allocated_and_exits_1_saying_why() {
         server.did_save(&uri, "x = 1\n");
         // The save is on disk before the next message is handled.
         assert_still_serving(&mut server, "a save");
-        server
-            .write_raw(format!("Content-Length: {length}\r\n\r\n{{").as_bytes())
-            .unwrap();
-        let status = server
-            .wait_exit(Duration::from_secs(10))
-            .unwrap_or_else(|| {
-                panic!(
-                    "Content-Length {length}: the server must exit, it is still running{}",
-                    server.stderr_note()
-                )
-            });
+        server.write_raw(format!("Content-Length: {length}\r\n\r\n{{").as_bytes()).unwrap();
+        let status = server.wait_exit(Duration::from_secs(10)).unwrap_or_else(|| {
+            panic!(
+                "Content-Length {length}: the server must exit, it is still running{}",
+                server.stderr_note()
+            )
+        });
         assert_eq!(
             status.code(),
             Some(1),
@@ -336,12 +254,7 @@ fn an_absurd_content_length_is_never_allocated_and_exits_1_saying_why() {
         );
         let journal = server.journal();
         journal.assert_well_formed();
-        assert_eq!(
-            journal.saves_for("app.py").len(),
-            1,
-            "the save before must stay:\n{}",
-            journal.summary()
-        );
+        assert_eq!(journal.saves_for("app.py").len(), 1, "the save before must stay:\n{}", journal.summary());
     }
 }
 
@@ -349,23 +262,14 @@ fn an_absurd_content_length_is_never_allocated_and_exits_1_saying_why() {
 fn wrong_parameter_types_in_a_request_get_invalid_params() {
     let mut server = Server::start(ServerOptions::default());
     let error = server
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": 5, "range": "all of it", "context": []}),
-        )
+        .request("textDocument/codeAction", json!({"textDocument": 5, "range": "all of it", "context": []}))
         .expect_err("a request with parameters of the wrong type must be refused");
-    assert_eq!(
-        error.code, INVALID_PARAMS,
-        "codeAction with textDocument: 5 got {error}"
-    );
+    assert_eq!(error.code, INVALID_PARAMS, "codeAction with textDocument: 5 got {error}");
     // The server's own requests too.
     let error = server
         .request("rationale/pendingChanges", json!({"uri": 42}))
         .expect_err("rationale/pendingChanges with uri: 42 must be refused");
-    assert_eq!(
-        error.code, INVALID_PARAMS,
-        "rationale/pendingChanges with uri: 42 got {error}"
-    );
+    assert_eq!(error.code, INVALID_PARAMS, "rationale/pendingChanges with uri: 42 got {error}");
     assert_still_serving(&mut server, "a request with wrong parameter types");
     server.shutdown_and_exit();
 }
@@ -378,15 +282,12 @@ fn wrong_parameter_types_in_a_notification_are_ignored() {
         "textDocument/didOpen",
         json!({"textDocument": {"uri": 7, "languageId": false, "version": "one", "text": 3}}),
     );
-    server.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "python", "version": "one", "text": "x = 1\n"}}));
     server.notify(
-        "textDocument/didChange",
-        json!({"textDocument": "typed.py", "contentChanges": 3}),
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "python", "version": "one", "text": "x = 1\n"}}),
     );
-    server.notify(
-        "textDocument/didSave",
-        json!({"textDocument": {"uri": uri}, "text": 12}),
-    );
+    server.notify("textDocument/didChange", json!({"textDocument": "typed.py", "contentChanges": 3}));
+    server.notify("textDocument/didSave", json!({"textDocument": {"uri": uri}, "text": 12}));
     assert_still_serving(&mut server, "notifications with wrong parameter types");
     assert!(
         server.null_id_responses().is_empty(),
@@ -399,12 +300,7 @@ fn wrong_parameter_types_in_a_notification_are_ignored() {
     let journal = server.journal();
     journal.assert_well_formed();
     let opens = journal.of_type("open");
-    assert_eq!(
-        opens.len(),
-        1,
-        "only the well-formed didOpen opens a document:\n{}",
-        journal.summary()
-    );
+    assert_eq!(opens.len(), 1, "only the well-formed didOpen opens a document:\n{}", journal.summary());
     assert_eq!(opens[0]["text"], "y = 2\n");
 }
 
@@ -424,28 +320,16 @@ fn a_change_to_a_document_never_opened_is_ignored() {
     server.shutdown_and_exit();
     let journal = server.journal();
     journal.assert_well_formed();
-    let records: Vec<&str> = journal
-        .for_path("ghost.py")
-        .iter()
-        .map(|r| r["type"].as_str().unwrap())
-        .collect();
+    let records: Vec<&str> =
+        journal.for_path("ghost.py").iter().map(|r| r["type"].as_str().unwrap()).collect();
     assert_eq!(
         records.first(),
         Some(&"open"),
         "nothing of the never-opened document may be journaled:\n{}",
         journal.summary()
     );
-    assert!(
-        journal.of_type("resync").is_empty(),
-        "no resync expected:\n{}",
-        journal.summary()
-    );
-    assert_eq!(
-        journal.saves_for("ghost.py").len(),
-        1,
-        "{}",
-        journal.summary()
-    );
+    assert!(journal.of_type("resync").is_empty(), "no resync expected:\n{}", journal.summary());
+    assert_eq!(journal.saves_for("ghost.py").len(), 1, "{}", journal.summary());
     let replayed = replayed_file(&journal.path, None, "ghost.py");
     assert_same_text(&replayed, &model.text, "replay");
 }
@@ -480,10 +364,7 @@ fn a_position_past_the_end_of_a_line_is_clamped_to_the_line_end() {
             "{encoding:?}: the server applied the clamped changes differently from the editor, and resynced:\n{}",
             journal.summary()
         );
-        assert_eq!(
-            journal.saves_for("clamp.py")[0]["sha256"],
-            sha256_hex(model.text.as_bytes())
-        );
+        assert_eq!(journal.saves_for("clamp.py")[0]["sha256"], sha256_hex(model.text.as_bytes()));
         let replayed = replayed_file(&journal.path, None, "clamp.py");
         assert_same_text(&replayed, &model.text, "replay of clamped changes");
         assert_verify_ok(server.root());
@@ -509,28 +390,17 @@ fn a_change_past_the_end_of_the_document_is_not_applied_and_the_next_save_resync
     let journal = server.journal();
     journal.assert_well_formed();
     assert!(
-        !journal
-            .edits_for("past.py")
-            .iter()
-            .any(|e| e["text"] == "lost"),
+        !journal.edits_for("past.py").iter().any(|e| e["text"] == "lost"),
         "a change that could not be applied must not be journaled:\n{}",
         journal.summary()
     );
     let resyncs = journal.of_type("resync");
-    assert_eq!(
-        resyncs.len(),
-        1,
-        "the save after an unapplied change must resync:\n{}",
-        journal.summary()
-    );
+    assert_eq!(resyncs.len(), 1, "the save after an unapplied change must resync:\n{}", journal.summary());
     assert_eq!(resyncs[0]["path"], "past.py");
     assert_eq!(resyncs[0]["text"], editor_text);
     assert_eq!(resyncs[0]["sha256"], sha256_hex(editor_text.as_bytes()));
     assert!(resyncs[0]["reason"].is_string(), "a resync says why");
-    assert_eq!(
-        journal.saves_for("past.py")[0]["sha256"],
-        sha256_hex(editor_text.as_bytes())
-    );
+    assert_eq!(journal.saves_for("past.py")[0]["sha256"], sha256_hex(editor_text.as_bytes()));
     let replayed = replayed_file(&journal.path, None, "past.py");
     assert_same_text(&replayed, editor_text, "replay after the resync");
     assert_verify_ok(server.root());
@@ -555,17 +425,9 @@ fn a_version_that_goes_backwards_keeps_the_journal_consistent_with_the_editor() 
     journal.assert_well_formed();
     let saves = journal.saves_for("back.py");
     assert_eq!(saves.len(), 1, "{}", journal.summary());
-    assert_eq!(
-        saves[0]["sha256"],
-        sha256_hex(model.text.as_bytes()),
-        "the save hash is the editor's text"
-    );
+    assert_eq!(saves[0]["sha256"], sha256_hex(model.text.as_bytes()), "the save hash is the editor's text");
     let replayed = replayed_file(&journal.path, None, "back.py");
-    assert_same_text(
-        &replayed,
-        &model.text,
-        "replay after a version went backwards",
-    );
+    assert_same_text(&replayed, &model.text, "replay after a version went backwards");
     assert_verify_ok(server.root());
 }
 
@@ -594,15 +456,8 @@ fn a_20_mb_document_is_tracked_and_replayed() {
     server.shutdown_and_exit();
     let journal = server.journal();
     journal.assert_well_formed();
-    assert!(
-        journal.of_type("resync").is_empty(),
-        "no resync expected:\n{}",
-        journal.summary()
-    );
-    assert_eq!(
-        journal.saves_for("big.py")[0]["sha256"],
-        sha256_hex(model.text.as_bytes())
-    );
+    assert!(journal.of_type("resync").is_empty(), "no resync expected:\n{}", journal.summary());
+    assert_eq!(journal.saves_for("big.py")[0]["sha256"], sha256_hex(model.text.as_bytes()));
     let replayed = replayed_file(&journal.path, None, "big.py");
     assert_same_text(&replayed, &model.text, "replay of a 20 MB document");
     assert_verify_ok(server.root());
@@ -626,11 +481,7 @@ fn a_binary_document_is_tracked_as_text_byte_for_byte() {
     server.shutdown_and_exit();
     let journal = server.journal();
     journal.assert_well_formed();
-    assert!(
-        journal.of_type("resync").is_empty(),
-        "no resync expected:\n{}",
-        journal.summary()
-    );
+    assert!(journal.of_type("resync").is_empty(), "no resync expected:\n{}", journal.summary());
     let replayed = replayed_file(&journal.path, None, "blob.py");
     assert_same_text(&replayed, &model.text, "replay of a binary document");
     assert_verify_ok(server.root());
@@ -653,19 +504,11 @@ fn requests_about_unknown_documents_and_positions_past_the_end_are_answered() {
         ),
     ] {
         let id = server.send_request("textDocument/codeAction", params);
-        let answer = server
-            .wait_response(id, DEFAULT_TIMEOUT)
-            .unwrap_or_else(|| {
-                panic!(
-                    "a code action request for {what} was never answered{}",
-                    server.stderr_note()
-                )
-            });
+        let answer = server.wait_response(id, DEFAULT_TIMEOUT).unwrap_or_else(|| {
+            panic!("a code action request for {what} was never answered{}", server.stderr_note())
+        });
         if let Err(error) = answer {
-            assert_ne!(
-                error.code, -32603,
-                "{what}: an internal error means the server failed: {error}"
-            );
+            assert_ne!(error.code, -32603, "{what}: an internal error means the server failed: {error}");
         }
     }
     assert_still_serving(&mut server, "requests about unknown documents");
@@ -680,11 +523,7 @@ fn assert_journal_matches_saved_text(server: &mut Server, rel: &str, editor_text
     journal.assert_well_formed();
     let saves = journal.saves_for(rel);
     assert_eq!(saves.len(), 1, "{}", journal.summary());
-    assert_eq!(
-        saves[0]["sha256"],
-        sha256_hex(editor_text.as_bytes()),
-        "the save hash is the editor's text"
-    );
+    assert_eq!(saves[0]["sha256"], sha256_hex(editor_text.as_bytes()), "the save hash is the editor's text");
     let seq = saves[0]["seq"].as_u64().unwrap();
     let replayed = replayed_file(&journal.path, Some(seq), rel);
     assert_same_text(&replayed, editor_text, "replay at the save");
@@ -698,11 +537,7 @@ fn a_position_inside_a_character_does_not_corrupt_the_journal() {
         let uri = server.open("split.py", "a😀b\né\n");
         // Column 2 is inside the emoji in both encodings; column 1 of line 1 is inside é in UTF-8.
         server.did_change(&uri, 2, &[Change::insert(Pos::new(0, 2), "X")]);
-        server.did_change(
-            &uri,
-            3,
-            &[Change::replace(Pos::new(0, 2), Pos::new(1, 1), "")],
-        );
+        server.did_change(&uri, 3, &[Change::replace(Pos::new(0, 2), Pos::new(1, 1), "")]);
         assert_still_serving(&mut server, "a position inside a character");
         // The editor's text, whatever the server made of those positions.
         server.did_save(&uri, "aXb\n");
@@ -714,12 +549,9 @@ fn a_position_inside_a_character_does_not_corrupt_the_journal() {
 fn position_numbers_out_of_range_are_ignored() {
     let mut server = Server::start(ServerOptions::default());
     let uri = server.open("huge.py", "x = 1\n");
-    for (line, character) in [
-        (json!(-1), json!(0)),
-        (json!(0), json!(-5)),
-        (json!(1u64 << 40), json!(0)),
-        (json!(0), json!(1.5)),
-    ] {
+    for (line, character) in
+        [(json!(-1), json!(0)), (json!(0), json!(-5)), (json!(1u64 << 40), json!(0)), (json!(0), json!(1.5))]
+    {
         server.notify(
             "textDocument/didChange",
             json!({
@@ -759,27 +591,15 @@ fn document_lifecycle_out_of_order_keeps_the_journal_consistent() {
     let journal = server.journal();
     journal.assert_well_formed();
     let saves = journal.saves_for("life.py");
-    assert_eq!(
-        saves.len(),
-        1,
-        "only the save of the open document counts:\n{}",
-        journal.summary()
-    );
+    assert_eq!(saves.len(), 1, "only the save of the open document counts:\n{}", journal.summary());
     assert_eq!(saves[0]["sha256"], sha256_hex(model.text.as_bytes()));
     assert!(
-        !journal
-            .edits_for("life.py")
-            .iter()
-            .any(|e| e["text"] == "ghost"),
+        !journal.edits_for("life.py").iter().any(|e| e["text"] == "ghost"),
         "a change to a closed document is not journaled:\n{}",
         journal.summary()
     );
     let seq = saves[0]["seq"].as_u64().unwrap();
-    assert_same_text(
-        &replayed_file(&journal.path, Some(seq), "life.py"),
-        &model.text,
-        "replay at the save",
-    );
+    assert_same_text(&replayed_file(&journal.path, Some(seq), "life.py"), &model.text, "replay at the save");
     assert_verify_ok(server.root());
 }
 
@@ -789,16 +609,10 @@ fn end_of_input_in_the_middle_of_a_message_flushes_the_journal_and_exits() {
     let uri = server.open("cut.py", "x = 1\n");
     server.did_change(&uri, 2, &[Change::insert(Pos::new(1, 0), "y = 2\n")]);
     // A frame that promises 200 bytes and delivers 20, then the editor goes away.
-    server
-        .write_raw(b"Content-Length: 200\r\n\r\n{\"jsonrpc\":\"2.0\",\"me")
-        .unwrap();
+    server.write_raw(b"Content-Length: 200\r\n\r\n{\"jsonrpc\":\"2.0\",\"me").unwrap();
     server.close_stdin();
     let status = server.wait_exit(Duration::from_secs(10));
-    assert!(
-        status.is_some(),
-        "the server must exit at end of input{}",
-        server.stderr_note()
-    );
+    assert!(status.is_some(), "the server must exit at end of input{}", server.stderr_note());
     let journal = server.journal();
     journal.assert_well_formed();
     assert!(journal.torn.is_none(), "{}", journal.summary());

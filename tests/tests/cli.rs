@@ -38,14 +38,8 @@ fn recorded_session() -> (Server, Journal, Vec<String>) {
 
 /// A copy of the workspace's store in a new folder, with the journal's lines passed through
 /// `damage`. Returns the folder and the damaged journal's path.
-fn damaged_copy(
-    journal: &Journal,
-    damage: impl FnOnce(&mut Vec<String>),
-) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::Builder::new()
-        .prefix("rationale-damaged-")
-        .tempdir()
-        .unwrap();
+fn damaged_copy(journal: &Journal, damage: impl FnOnce(&mut Vec<String>)) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new().prefix("rationale-damaged-").tempdir().unwrap();
     let sessions = dir.path().join(".rationale/sessions");
     std::fs::create_dir_all(&sessions).unwrap();
     let text = std::fs::read_to_string(&journal.path).unwrap();
@@ -59,26 +53,13 @@ fn damaged_copy(
 }
 
 fn line_of(journal: &Journal, kind: &str, nth: usize) -> usize {
-    journal
-        .records
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r["type"] == kind)
-        .nth(nth)
-        .expect("such a record")
-        .0
+    journal.records.iter().enumerate().filter(|(_, r)| r["type"] == kind).nth(nth).expect("such a record").0
 }
 
 fn assert_names_file_and_line(output: &str, file: &Path, line: usize, what: &str) {
     let name = file.file_name().unwrap().to_str().unwrap();
-    assert!(
-        output.contains(name),
-        "{what}: the message must name the journal {name}:\n{output}"
-    );
-    assert!(
-        output.contains(&line.to_string()),
-        "{what}: the message must name line {line}:\n{output}"
-    );
+    assert!(output.contains(name), "{what}: the message must name the journal {name}:\n{output}");
+    assert!(output.contains(&line.to_string()), "{what}: the message must name line {line}:\n{output}");
 }
 
 #[test]
@@ -86,11 +67,7 @@ fn verify_passes_on_a_clean_session_and_says_so() {
     let (server, _journal, _) = recorded_session();
     let result = verify(server.root());
     assert!(result.success(), "{}", result.describe());
-    assert!(
-        !result.stdout.trim().is_empty(),
-        "verify prints a summary:\n{}",
-        result.describe()
-    );
+    assert!(!result.stdout.trim().is_empty(), "verify prints a summary:\n{}", result.describe());
 }
 
 #[test]
@@ -101,16 +78,9 @@ fn verify_fails_on_a_gap_in_seq() {
         lines.remove(line);
     });
     let result = verify(dir.path());
-    assert!(
-        !result.success(),
-        "a missing record (seq gap) must fail verify:\n{}",
-        result.describe()
-    );
+    assert!(!result.success(), "a missing record (seq gap) must fail verify:\n{}", result.describe());
     let output = format!("{}{}", result.stdout, result.stderr);
-    assert!(
-        output.contains(path.file_name().unwrap().to_str().unwrap()),
-        "names the journal:\n{output}"
-    );
+    assert!(output.contains(path.file_name().unwrap().to_str().unwrap()), "names the journal:\n{output}");
 }
 
 #[test]
@@ -121,17 +91,8 @@ fn verify_fails_on_garbage_in_the_middle_naming_the_file_and_line() {
         lines[line] = r#"{"seq": 5, "ts": "2026-11-26T0"#.to_string();
     });
     let result = verify(dir.path());
-    assert!(
-        !result.success(),
-        "garbage in the middle must fail verify:\n{}",
-        result.describe()
-    );
-    assert_names_file_and_line(
-        &format!("{}{}", result.stdout, result.stderr),
-        &path,
-        line + 1,
-        "garbage",
-    );
+    assert!(!result.success(), "garbage in the middle must fail verify:\n{}", result.describe());
+    assert_names_file_and_line(&format!("{}{}", result.stdout, result.stderr), &path, line + 1, "garbage");
 }
 
 #[test]
@@ -144,11 +105,7 @@ fn verify_and_replay_fail_on_a_save_hash_that_disagrees() {
         lines[line] = record.to_string();
     });
     let result = verify(dir.path());
-    assert!(
-        !result.success(),
-        "a save hash that disagrees must fail verify:\n{}",
-        result.describe()
-    );
+    assert!(!result.success(), "a save hash that disagrees must fail verify:\n{}", result.describe());
     let out = tempfile::tempdir().unwrap();
     let replayed = replay(&path, out.path(), None);
     assert_eq!(
@@ -168,11 +125,7 @@ fn verify_only_warns_about_a_torn_final_line() {
     bytes.extend_from_slice(br#"{"seq":99,"ts":"2026-11-26T08:30:00.123Z","type":"chan"#);
     std::fs::write(&path, bytes).unwrap();
     let result = verify(dir.path());
-    assert!(
-        result.success(),
-        "a torn final line is a warning, not an error:\n{}",
-        result.describe()
-    );
+    assert!(result.success(), "a torn final line is a warning, not an error:\n{}", result.describe());
     let output = format!("{}{}", result.stdout, result.stderr).to_lowercase();
     assert!(
         output.contains("torn") || output.contains("warning") || output.contains("incomplete"),
@@ -190,24 +143,14 @@ fn replay_rebuilds_every_file_by_relative_path_at_any_record() {
     let out = tempfile::tempdir().unwrap();
     let result = replay(&journal.path, out.path(), None);
     assert!(result.success(), "{}", result.describe());
-    assert_eq!(
-        list_files(out.path()),
-        vec!["lib/deep/util.js".to_string(), "src/app.py".to_string()]
-    );
+    assert_eq!(list_files(out.path()), vec!["lib/deep/util.js".to_string(), "src/app.py".to_string()]);
     // --at each save gives the text saved; --at the open gives the opened text.
     let open = journal.of_type("open")[0]["seq"].as_u64().unwrap();
-    assert_eq!(
-        replayed_file(&journal.path, Some(open), "src/app.py"),
-        texts[0].as_bytes()
-    );
+    assert_eq!(replayed_file(&journal.path, Some(open), "src/app.py"), texts[0].as_bytes());
     for (n, save) in journal.saves_for("src/app.py").iter().enumerate() {
         let seq = save["seq"].as_u64().unwrap();
         let text = replayed_file(&journal.path, Some(seq), "src/app.py");
-        assert_eq!(
-            String::from_utf8_lossy(&text),
-            texts[n + 1],
-            "replay --at {seq} (save {n})"
-        );
+        assert_eq!(String::from_utf8_lossy(&text), texts[n + 1], "replay --at {seq} (save {n})");
     }
 }
 
@@ -221,22 +164,12 @@ fn sessions_lists_every_session_of_a_workspace() {
     second_server.open("a.py", "x = 1\n");
     second_server.shutdown_and_exit();
     let second_journal = second_server.journal();
-    let target = root
-        .join(".rationale/sessions")
-        .join(second_journal.path.file_name().unwrap());
+    let target = root.join(".rationale/sessions").join(second_journal.path.file_name().unwrap());
     std::fs::copy(&second_journal.path, target).unwrap();
-    let second = second_journal.session()["session"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let listed =
-        rationale_tests::journal::run_cli(&[std::ffi::OsStr::new("sessions"), root.as_os_str()]);
+    let second = second_journal.session()["session"].as_str().unwrap().to_string();
+    let listed = rationale_tests::journal::run_cli(&[std::ffi::OsStr::new("sessions"), root.as_os_str()]);
     assert!(listed.success(), "{}", listed.describe());
     for id in [&first, &second] {
-        assert!(
-            listed.stdout.contains(id.as_str()),
-            "sessions must list {id}:\n{}",
-            listed.describe()
-        );
+        assert!(listed.stdout.contains(id.as_str()), "sessions must list {id}:\n{}", listed.describe());
     }
 }

@@ -116,7 +116,9 @@ fn requests_at_the_moment_a_change_becomes_ready_do_not_hold_back_its_prompt() {
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
     let mut published = false;
     while !published && std::time::Instant::now() < deadline {
-        let Some(note) = server.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(200)) else {
+        let Some(note) =
+            server.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(200))
+        else {
             continue;
         };
         published = note["params"]["uri"] == uri.as_str()

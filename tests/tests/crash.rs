@@ -20,9 +20,7 @@ use rationale_tests::journal::{replay_ok, verify};
 use rationale_tests::model::Change;
 use rationale_tests::rng::base_seed;
 use rationale_tests::server::file_uri;
-use rationale_tests::{
-    sha256_hex, with_context, Encoding, Journal, Rng, Server, ServerOptions, TextModel,
-};
+use rationale_tests::{sha256_hex, with_context, Encoding, Journal, Rng, Server, ServerOptions, TextModel};
 use serde_json::{json, Value};
 
 const RUNS: usize = 320;
@@ -35,7 +33,10 @@ enum Step {
         changes: Vec<Change>,
     },
     /// A didSave of `doc`, then a request whose answer acknowledges it.
-    Save { doc: usize, texts: Vec<String> },
+    Save {
+        doc: usize,
+        texts: Vec<String>,
+    },
 }
 
 struct Script {
@@ -54,11 +55,7 @@ struct Script {
 
 fn script(seed: u64) -> Script {
     let mut rng = Rng::new(seed);
-    let encoding = if rng.chance(0.5) {
-        Encoding::Utf8
-    } else {
-        Encoding::Utf16
-    };
+    let encoding = if rng.chance(0.5) { Encoding::Utf8 } else { Encoding::Utf16 };
     let names = [("src/crash.py", "\n"), ("lib/crash.js", "\r\n")];
     let count = rng.between(1, 2);
     let mut docs = Vec::new();
@@ -76,18 +73,11 @@ fn script(seed: u64) -> Script {
     for _ in 0..rng.between(30, 90) {
         let doc = rng.below(count);
         if rng.chance(0.15) {
-            steps.push(Step::Save {
-                doc,
-                texts: models.iter().map(|m| m.text.clone()).collect(),
-            });
+            steps.push(Step::Save { doc, texts: models.iter().map(|m| m.text.clone()).collect() });
         } else {
             let changes = gens[doc].notification(&mut rng, &mut models[doc]);
             versions[doc] += 1;
-            steps.push(Step::Change {
-                doc,
-                version: versions[doc],
-                changes,
-            });
+            steps.push(Step::Change { doc, version: versions[doc], changes });
         }
         pauses.push(if rng.chance(0.3) {
             Duration::from_micros(rng.below(1500) as u64)
@@ -105,15 +95,7 @@ fn script(seed: u64) -> Script {
     } else {
         Duration::from_micros(rng.between(0, 3_000) as u64)
     };
-    Script {
-        encoding,
-        docs,
-        steps,
-        kill_after,
-        kill_at_step,
-        kill_during_startup,
-        pauses,
-    }
+    Script { encoding, docs, steps, kill_after, kill_at_step, kill_during_startup, pauses }
 }
 
 /// What one run saw, for the summary.
@@ -147,11 +129,7 @@ fn run(seed: u64) -> Seen {
     });
 
     // The scripted session, written until the server is gone.
-    let uris: Vec<String> = script
-        .docs
-        .iter()
-        .map(|(rel, _)| file_uri(&server.root().join(rel)))
-        .collect();
+    let uris: Vec<String> = script.docs.iter().map(|(rel, _)| file_uri(&server.root().join(rel))).collect();
     // For each didSave in order: the id of the request that acknowledges it.
     let mut acks: Vec<(usize, i64)> = Vec::new();
     let _ = (|| -> std::io::Result<()> {
@@ -165,18 +143,13 @@ fn run(seed: u64) -> Seen {
         server.try_send(&json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}))?;
         for ((rel, text), uri) in script.docs.iter().zip(&uris) {
             let language = rationale_tests::server::language_of(rel);
-            server.try_send(
-                &json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
-                "textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}}),
-            )?;
+            server.try_send(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+                "textDocument": {"uri": uri, "languageId": language, "version": 1, "text": text}}}))?;
         }
         // Let the server open the session (its journal) before the edits begin, so that the
         // kills spread over the edits rather than bunch up in the journal's creation.
         let ready = server.try_send_request("rationale/pendingChanges", json!({}))?;
-        if server
-            .wait_response(ready, Duration::from_secs(10))
-            .is_none()
-        {
+        if server.wait_response(ready, Duration::from_secs(10)).is_none() {
             return Ok(());
         }
         if script.kill_at_step == 0 {
@@ -184,22 +157,19 @@ fn run(seed: u64) -> Seen {
         }
         for (i, (step, pause)) in script.steps.iter().zip(&script.pauses).enumerate() {
             match step {
-                Step::Change {
-                    doc,
-                    version,
-                    changes,
-                } => {
+                Step::Change { doc, version, changes } => {
                     let changes: Vec<Value> = changes.iter().map(Change::to_json).collect();
-                    server.try_send(&json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
-                        "textDocument": {"uri": uris[*doc], "version": version}, "contentChanges": changes}}))?;
+                    server.try_send(
+                        &json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+                        "textDocument": {"uri": uris[*doc], "version": version}, "contentChanges": changes}}),
+                    )?;
                 }
                 Step::Save { doc, texts } => {
-                    server.try_send(
-                        &json!({"jsonrpc": "2.0", "method": "textDocument/didSave", "params": {
-                        "textDocument": {"uri": uris[*doc]}, "text": texts[*doc]}}),
-                    )?;
-                    let id = server
-                        .try_send_request("rationale/pendingChanges", json!({"uri": uris[*doc]}))?;
+                    server
+                        .try_send(&json!({"jsonrpc": "2.0", "method": "textDocument/didSave", "params": {
+                        "textDocument": {"uri": uris[*doc]}, "text": texts[*doc]}}))?;
+                    let id =
+                        server.try_send_request("rationale/pendingChanges", json!({"uri": uris[*doc]}))?;
                     acks.push((i, id));
                 }
             }
@@ -226,30 +196,16 @@ fn run(seed: u64) -> Seen {
         .collect();
     // Acknowledged saves: their request was answered before the server died (all it wrote was
     // read after the kill).
-    let acked = acks
-        .iter()
-        .filter(|(_, id)| server.has_response(*id))
-        .count();
+    let acked = acks.iter().filter(|(_, id)| server.has_response(*id)).count();
     let journals = Server::journal_paths_of(server.root());
-    assert!(
-        journals.len() <= 1,
-        "one journal per server process and folder, found {journals:?}"
-    );
+    assert!(journals.len() <= 1, "one journal per server process and folder, found {journals:?}");
     let Some(path) = journals.first() else {
-        assert_eq!(
-            acked, 0,
-            "{acked} saves were acknowledged but there is no journal"
-        );
+        assert_eq!(acked, 0, "{acked} saves were acknowledged but there is no journal");
         return Seen::default();
     };
-    let journal =
-        Journal::read(path).unwrap_or_else(|e| panic!("after SIGKILL the journal must parse: {e}"));
+    let journal = Journal::read(path).unwrap_or_else(|e| panic!("after SIGKILL the journal must parse: {e}"));
     journal.assert_well_formed();
-    assert!(
-        journal.of_type("resync").is_empty(),
-        "no resync expected:\n{}",
-        journal.summary()
-    );
+    assert!(journal.of_type("resync").is_empty(), "no resync expected:\n{}", journal.summary());
     if let Some(first) = journal.records.first() {
         assert_eq!(first["positionEncoding"], script.encoding.lsp_name());
     }
@@ -260,21 +216,11 @@ fn run(seed: u64) -> Seen {
         records.len(),
         journal.summary()
     );
-    assert!(
-        records.len() <= saves.len(),
-        "more save records than saves sent"
-    );
+    assert!(records.len() <= saves.len(), "more save records than saves sent");
     for (n, (record, (doc, texts))) in records.iter().zip(&saves).enumerate() {
         let rel = script.docs[*doc].0;
-        assert_eq!(
-            record["path"], rel,
-            "save record {n} names the wrong document"
-        );
-        assert_eq!(
-            record["sha256"],
-            sha256_hex(texts[*doc].as_bytes()),
-            "save record {n}: hash"
-        );
+        assert_eq!(record["path"], rel, "save record {n} names the wrong document");
+        assert_eq!(record["sha256"], sha256_hex(texts[*doc].as_bytes()), "save record {n}: hash");
         let seq = record["seq"].as_u64().unwrap();
         let out = replay_ok(&journal.path, Some(seq));
         for ((rel, _), text) in script.docs.iter().zip(texts.iter()) {
@@ -283,10 +229,7 @@ fn run(seed: u64) -> Seen {
             rationale_tests::journal::assert_same_text(
                 &replayed,
                 text,
-                &format!(
-                    "{rel} replayed --at {seq} (save {n}, acknowledged: {})",
-                    n < acked
-                ),
+                &format!("{rel} replayed --at {seq} (save {n}, acknowledged: {})", n < acked),
             );
         }
     }
@@ -294,18 +237,10 @@ fn run(seed: u64) -> Seen {
     assert!(
         verified.success(),
         "verify must pass on a journal cut by SIGKILL (torn line: {:?}):\n{}",
-        journal
-            .torn
-            .as_deref()
-            .map(|t| rationale_tests::journal::preview(t, 80)),
+        journal.torn.as_deref().map(|t| rationale_tests::journal::preview(t, 80)),
         verified.describe()
     );
-    Seen {
-        journal: true,
-        torn: journal.torn.is_some(),
-        acked,
-        journaled_saves: records.len(),
-    }
+    Seen { journal: true, torn: journal.torn.is_some(), acked, journaled_saves: records.len() }
 }
 
 #[test]

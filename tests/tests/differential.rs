@@ -98,8 +98,7 @@ fn run_case(seed: u64, encoding: Encoding, forced_newline: Option<&'static str>)
             // The clamped form of each change, against the text it applied to.
             let mut scratch = before;
             for change in &changes {
-                doc.sent
-                    .push((change.clone(), clamped(&scratch, change, encoding)));
+                doc.sent.push((change.clone(), clamped(&scratch, change, encoding)));
                 scratch.apply(change, encoding).unwrap();
             }
             doc.version += 1;
@@ -123,11 +122,8 @@ fn run_case(seed: u64, encoding: Encoding, forced_newline: Option<&'static str>)
     );
 
     for doc in &docs {
-        let opens: Vec<&Value> = journal
-            .of_type("open")
-            .into_iter()
-            .filter(|r| r["path"] == doc.rel)
-            .collect();
+        let opens: Vec<&Value> =
+            journal.of_type("open").into_iter().filter(|r| r["path"] == doc.rel).collect();
         assert_eq!(
             opens.len(),
             doc.opened.len(),
@@ -136,24 +132,11 @@ fn run_case(seed: u64, encoding: Encoding, forced_newline: Option<&'static str>)
             journal.summary()
         );
         for (open, text) in opens.iter().zip(&doc.opened) {
-            assert_eq!(
-                open["text"],
-                text.as_str(),
-                "the open record holds the opened text"
-            );
+            assert_eq!(open["text"], text.as_str(), "the open record holds the opened text");
             assert_eq!(open["sha256"], sha256_hex(text.as_bytes()));
         }
-        let closes = journal
-            .of_type("close")
-            .into_iter()
-            .filter(|r| r["path"] == doc.rel)
-            .count();
-        assert_eq!(
-            closes,
-            doc.opened.len() - 1,
-            "{}: one close record per didClose",
-            doc.rel
-        );
+        let closes = journal.of_type("close").into_iter().filter(|r| r["path"] == doc.rel).count();
+        assert_eq!(closes, doc.opened.len() - 1, "{}: one close record per didClose", doc.rel);
 
         let edits = journal.edits_for(doc.rel);
         assert_eq!(
@@ -175,12 +158,7 @@ fn run_case(seed: u64, encoding: Encoding, forced_newline: Option<&'static str>)
     }
 
     let save_records = journal.of_type("save");
-    assert_eq!(
-        save_records.len(),
-        saves.len(),
-        "one save record per didSave:\n{}",
-        journal.summary()
-    );
+    assert_eq!(save_records.len(), saves.len(), "one save record per didSave:\n{}", journal.summary());
     for (n, (record, (d, texts))) in save_records.iter().zip(&saves).enumerate() {
         let doc = &docs[*d];
         assert_eq!(record["path"], doc.rel, "save {n} is of the wrong document");
@@ -195,11 +173,7 @@ fn run_case(seed: u64, encoding: Encoding, forced_newline: Option<&'static str>)
         for (other, text) in docs.iter().zip(texts) {
             let replayed = std::fs::read(out.path().join(other.rel))
                 .unwrap_or_else(|e| panic!("replay --at {seq} wrote no {} ({e})", other.rel));
-            assert_same_text(
-                &replayed,
-                text,
-                &format!("{} replayed --at {seq} (save {n})", other.rel),
-            );
+            assert_same_text(&replayed, text, &format!("{} replayed --at {seq} (save {n})", other.rel));
         }
     }
     assert_verify_ok(server.root());

@@ -270,7 +270,8 @@ fn team() -> Team {
     replace_on_line(&server, &uri, version, &now, 9, "None", &format!("\"\"\"{}\"\"\"", secrets.pem()));
     version += 1;
     let id = change_of(&mut server, &uri, "load_key");
-    let why = format!("Embed the signing key until the vault is ready; the old key {} was rotated.", secrets.aws);
+    let why =
+        format!("Embed the signing key until the vault is ready; the old key {} was rotated.", secrets.aws);
     pairs.push(record(&mut server, &id, &why));
     // A skip, and a change left unexplained.
     let now = now.replacen("None", &format!("\"\"\"{}\"\"\"", secrets.pem()), 1);
@@ -325,7 +326,10 @@ fn team() -> Team {
     verdicts(
         &alice,
         "carol",
-        &[("2026-01-01T00:00:00.000Z", &pairs[0], "accept"), ("2026-01-01T00:00:01.000Z", &pairs[1], "reject")],
+        &[
+            ("2026-01-01T00:00:00.000Z", &pairs[0], "accept"),
+            ("2026-01-01T00:00:01.000Z", &pairs[1], "reject"),
+        ],
     );
     verdicts(
         &bob,
@@ -346,9 +350,28 @@ fn jsonl_rows_are_complete_stable_deduplicated_and_redacted() {
     assert_eq!(ids, team.pairs, "one row per pair, in session and record order");
     let first = &rows[0];
     for field in [
-        "id", "session", "author", "workspace", "language", "path", "unit", "change", "kind", "before", "after",
-        "diff", "rationale", "explained_at", "edits_from", "edits_to", "edits", "prompted_at", "via", "group",
-        "editor", "review",
+        "id",
+        "session",
+        "author",
+        "workspace",
+        "language",
+        "path",
+        "unit",
+        "change",
+        "kind",
+        "before",
+        "after",
+        "diff",
+        "rationale",
+        "explained_at",
+        "edits_from",
+        "edits_to",
+        "edits",
+        "prompted_at",
+        "via",
+        "group",
+        "editor",
+        "review",
     ] {
         assert!(first.get(field).is_some(), "{field} missing: {first}");
     }
@@ -364,7 +387,10 @@ fn jsonl_rows_are_complete_stable_deduplicated_and_redacted() {
     let diff = first["diff"].as_str().unwrap();
     assert!(diff.starts_with("--- a/app.py\n+++ b/app.py\n@@ -1,2 +1,3 @@\n def helper():\n"), "{diff}");
     assert!(diff.contains("\n+    token = \"<redacted:github-pat>\"\n"), "{diff}");
-    assert!(first["rationale"].as_str().unwrap().contains("postgres://svc:<redacted:url-password>@db.internal/app"));
+    assert!(first["rationale"]
+        .as_str()
+        .unwrap()
+        .contains("postgres://svc:<redacted:url-password>@db.internal/app"));
     assert!(first["edits"].as_u64().unwrap() >= 10, "{first}");
     assert_eq!(first["review"], json!({"verdict": "accept", "reviewer": "carol", "note": null}));
     assert_eq!(first["editor"]["name"].as_str().map(|n| !n.is_empty()), Some(true), "{first}");
@@ -374,11 +400,21 @@ fn jsonl_rows_are_complete_stable_deduplicated_and_redacted() {
     assert_eq!(rows[2]["language"], "javascript");
     assert!(rows[3]["review"].is_null());
     team.secrets.assert_absent(&text, "jsonl");
-    for rule in ["github-pat", "url-password", "aws-access-token", "slack-bot-token", "stripe-access-token", "generic-api-key"] {
+    for rule in [
+        "github-pat",
+        "url-password",
+        "aws-access-token",
+        "slack-bot-token",
+        "stripe-access-token",
+        "generic-api-key",
+    ] {
         assert!(text.contains(&format!("<redacted:{rule}>")), "{rule} not redacted:\n{text}");
         assert!(stderr.contains(&format!("  {rule}: ")), "no count for {rule}: {stderr}");
     }
-    assert!(text.contains("<redacted:private-key") || text.contains("<redacted:private-key-block>"), "{text}");
+    assert!(
+        text.contains("<redacted:private-key") || text.contains("<redacted:private-key-block>"),
+        "{text}"
+    );
     assert!(stderr.contains("Exported 4 pairs from 2 journals in 2 workspaces"), "{stderr}");
     assert!(!stderr.contains("exporting"), "no progress bar when stderr is not a terminal: {stderr}");
 
@@ -399,7 +435,8 @@ fn jsonl_rows_are_complete_stable_deduplicated_and_redacted() {
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 
     // The planted secrets are really there: --no-redact shows them.
-    let (_, raw, stderr) = team.export_ok(&[&root, "--out", "-", "--no-redact", "--with-files", "--format", "edits"]);
+    let (_, raw, stderr) =
+        team.export_ok(&[&root, "--out", "-", "--no-redact", "--with-files", "--format", "edits"]);
     for (needle, name) in team.secrets.needles() {
         assert!(raw.contains(&needle), "the {name} was not planted");
     }
@@ -429,7 +466,10 @@ fn edits_commitpack_and_whole_files_are_redacted_too() {
     assert!(last.contains("<redacted:github-pat>"), "{last}");
     assert!(typed["after"].as_str().unwrap().contains("<redacted:github-pat>"));
     assert_eq!(typed["file_before"], APP, "the document before the change's first edit");
-    assert!(typed["file_after"].as_str().unwrap().contains("    token = \"<redacted:github-pat>\"\n    return 1\n"));
+    assert!(typed["file_after"]
+        .as_str()
+        .unwrap()
+        .contains("    token = \"<redacted:github-pat>\"\n    return 1\n"));
     assert!(typed["rationale"].as_str().unwrap().contains("<redacted:url-password>"));
     let pasted = &rows[2];
     assert_eq!(pasted["edit_history"].as_array().unwrap().len(), 1, "{pasted}");
@@ -437,20 +477,38 @@ fn edits_commitpack_and_whole_files_are_redacted_too() {
 
     let (rows, text, _) = team.export_ok(&[&root, "--out", "-", "--format", "commitpack"]);
     team.secrets.assert_absent(&text, "commitpack");
-    let columns = ["commit", "old_file", "new_file", "old_contents", "new_contents", "subject", "message", "lang", "license", "repos"];
+    let columns = [
+        "commit",
+        "old_file",
+        "new_file",
+        "old_contents",
+        "new_contents",
+        "subject",
+        "message",
+        "lang",
+        "license",
+        "repos",
+    ];
     let mut keys: Vec<&str> = rows[0].as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
     let mut sorted = columns.to_vec();
     sorted.sort_unstable();
     assert_eq!(keys, sorted, "CommitPackFT's columns and no others");
     let order: Vec<usize> = columns.iter().map(|c| text.find(&format!("\"{c}\":")).unwrap()).collect();
-    assert!(order.windows(2).all(|w| w[0] < w[1]), "in CommitPackFT's order: {}", text.lines().next().unwrap());
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "in CommitPackFT's order: {}",
+        text.lines().next().unwrap()
+    );
     assert_eq!(rows[0]["commit"], team.pairs[0].as_str());
     assert_eq!(rows[0]["old_contents"], APP);
     assert_eq!(rows[0]["lang"], "Python");
     assert_eq!(rows[2]["lang"], "JavaScript");
     assert_eq!(rows[2]["repos"], "bob");
-    assert!(rows[1]["new_contents"].as_str().unwrap().contains("def load_key():\n    return \"\"\"<redacted:"));
+    assert!(rows[1]["new_contents"]
+        .as_str()
+        .unwrap()
+        .contains("def load_key():\n    return \"\"\"<redacted:"));
 
     let (rows, text, _) = team.export_ok(&[&root, "--out", "-", "--with-files"]);
     team.secrets.assert_absent(&text, "jsonl --with-files");
@@ -511,7 +569,11 @@ fn a_damaged_journal_stops_the_export_unless_keep_going() {
     std::fs::write(&out, "previous export\n").unwrap();
     let failed = team.export(&[&root, "--out", &out]);
     assert_eq!(failed.status.code(), Some(1), "{}", failed.describe());
-    assert!(failed.stderr.contains(&format!("{}:3: not a journal record", damaged.display())), "{}", failed.describe());
+    assert!(
+        failed.stderr.contains(&format!("{}:3: not a journal record", damaged.display())),
+        "{}",
+        failed.describe()
+    );
     assert!(failed.stderr.contains("torn final line"), "{}", failed.describe());
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous export\n", "the old file stands");
 
@@ -525,7 +587,11 @@ fn a_damaged_journal_stops_the_export_unless_keep_going() {
     std::fs::remove_file(&damaged).unwrap();
     let fine = team.export(&[&root, "--out", &out]);
     assert!(fine.success(), "{}", fine.describe());
-    assert!(fine.stderr.contains("warning:") && fine.stderr.contains("torn final line"), "{}", fine.describe());
+    assert!(
+        fine.stderr.contains("warning:") && fine.stderr.contains("torn final line"),
+        "{}",
+        fine.describe()
+    );
 }
 
 #[test]
@@ -560,7 +626,10 @@ fn stats_count_pairs_skips_unexplained_changes_and_reviews() {
     assert!(stats["rationale_chars_p10"].as_f64().unwrap() >= 60.0, "{stats}");
     assert!(stats["prompt_to_rationale_seconds_median"].as_f64().is_some(), "{stats}");
     let alice = &stats["by_author"]["alice@example.com"];
-    assert_eq!((alice["pairs"].as_u64(), alice["skips"].as_u64(), alice["unexplained"].as_u64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (alice["pairs"].as_u64(), alice["skips"].as_u64(), alice["unexplained"].as_u64()),
+        (Some(2), Some(1), Some(1))
+    );
     assert_eq!(alice["coverage"], json!(0.5));
     assert_eq!(stats["by_language"]["javascript"]["pairs"], 2);
     assert_eq!(stats["by_language"]["javascript"]["coverage"], json!(1.0));
@@ -569,7 +638,15 @@ fn stats_count_pairs_skips_unexplained_changes_and_reviews() {
     let table = run_cli(&["stats", &root]);
     assert!(table.success(), "{}", table.describe());
     assert!(table.stdout.contains("pairs 4, skips 1, unexplained 1, coverage 66.7%"), "{}", table.stdout);
-    assert!(table.stdout.contains("reviews: 1 accepted, 1 rejected, 1 flagged, 1 unreviewed"), "{}", table.stdout);
-    assert!(table.stdout.lines().any(|l| l.starts_with("alice@example.com") && l.contains("50.0%")), "{}", table.stdout);
+    assert!(
+        table.stdout.contains("reviews: 1 accepted, 1 rejected, 1 flagged, 1 unreviewed"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table.stdout.lines().any(|l| l.starts_with("alice@example.com") && l.contains("50.0%")),
+        "{}",
+        table.stdout
+    );
     assert!(table.stdout.lines().any(|l| l.starts_with("javascript")), "{}", table.stdout);
 }

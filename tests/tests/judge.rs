@@ -30,10 +30,7 @@ const THRESHOLDS: [(&str, f64, f64); 6] = [
 ];
 
 fn repository() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
 }
 
 #[test]
@@ -41,19 +38,11 @@ fn pending_changes_agree_with_an_independent_judge_on_real_diffs() {
     let root = repository();
     let bin = rationale_tests::binary::path();
     let mut command = Command::new("python3");
-    command
-        .arg(root.join("tests").join("judge").join("judge.py"))
-        .arg("--fixtures")
-        .arg("--bin")
-        .arg(bin);
+    command.arg(root.join("tests").join("judge").join("judge.py")).arg("--fixtures").arg("--bin").arg(bin);
     for (language, precision, recall) in THRESHOLDS {
-        command
-            .arg("--threshold")
-            .arg(format!("{language}={precision},{recall}"));
+        command.arg("--threshold").arg(format!("{language}={precision},{recall}"));
     }
-    let output = command
-        .output()
-        .expect("python3 runs (the judge needs Python 3.11 and Node)");
+    let output = command.output().expect("python3 runs (the judge needs Python 3.11 and Node)");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     // The table and the mismatches are the point of this test: show them whether it passes or not.

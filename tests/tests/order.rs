@@ -53,10 +53,7 @@ impl Doc {
             Change::insert(at, typed)
         };
         let before = self.model.text.len();
-        let start = self
-            .model
-            .offset(change.range.unwrap().0, encoding)
-            .unwrap();
+        let start = self.model.offset(change.range.unwrap().0, encoding).unwrap();
         self.model.apply(&change, encoding).unwrap();
         self.cursor = if change.text.is_empty() {
             start
@@ -76,11 +73,7 @@ fn run(encoding: Encoding, seed: u64) {
     let mut docs = Vec::new();
     for (rel, newline, text) in [
         ("src/order.py", "\n", "def f():\n    pass\n"),
-        (
-            "src/order.js",
-            "\r\n",
-            "function f() {\r\n  return 1;\r\n}\r\n",
-        ),
+        ("src/order.js", "\r\n", "function f() {\r\n  return 1;\r\n}\r\n"),
     ] {
         let uri = server.open(rel, text);
         docs.push(Doc {
@@ -137,11 +130,7 @@ fn run(encoding: Encoding, seed: u64) {
     }
     std::thread::sleep(Duration::from_millis(50));
     for &id in &requests {
-        assert_eq!(
-            server.response_count(id),
-            0,
-            "request {id} was answered more than once"
-        );
+        assert_eq!(server.response_count(id), 0, "request {id} was answered more than once");
     }
     server.shutdown_and_exit();
 
@@ -175,43 +164,29 @@ fn run(encoding: Encoding, seed: u64) {
     }
     // "A single-character edit costs at most 120 bytes of journal." (spec, Performance)
     let raw = std::fs::read_to_string(&journal.path).unwrap();
-    let change_bytes: usize = raw
-        .lines()
-        .filter(|l| l.contains(r#""type":"change""#))
-        .map(|l| l.len() + 1)
-        .sum();
+    let change_bytes: usize =
+        raw.lines().filter(|l| l.contains(r#""type":"change""#)).map(|l| l.len() + 1).sum();
     let keystrokes: usize = docs.iter().map(|d| d.sent.len()).sum();
     let per_keystroke = change_bytes as f64 / keystrokes as f64;
-    eprintln!("{keystrokes} keystrokes cost {change_bytes} bytes of change records ({per_keystroke:.1} bytes each)");
+    eprintln!(
+        "{keystrokes} keystrokes cost {change_bytes} bytes of change records ({per_keystroke:.1} bytes each)"
+    );
     assert!(
         per_keystroke <= 120.0,
         "a single-character edit must cost at most 120 bytes of journal; here {per_keystroke:.1}"
     );
     let records = journal.of_type("save");
-    assert_eq!(
-        records.len(),
-        saves.len(),
-        "one save record per didSave:\n{}",
-        journal.summary()
-    );
+    assert_eq!(records.len(), saves.len(), "one save record per didSave:\n{}", journal.summary());
     for (record, (d, texts)) in records.iter().zip(&saves) {
-        assert_eq!(
-            record["path"], docs[*d].rel,
-            "saves are journaled in the order they were sent"
-        );
-        assert_eq!(
-            record["sha256"],
-            sha256_hex(texts[*d].as_bytes()),
-            "the save hash is the editor's text"
-        );
+        assert_eq!(record["path"], docs[*d].rel, "saves are journaled in the order they were sent");
+        assert_eq!(record["sha256"], sha256_hex(texts[*d].as_bytes()), "the save hash is the editor's text");
     }
     // Replay at the first save of each round (both documents' texts are known there).
     for (record, (_, texts)) in records.iter().zip(&saves).step_by(docs.len()) {
         let seq = record["seq"].as_u64().unwrap();
         let out = replay_ok(&journal.path, Some(seq));
         for (doc, text) in docs.iter().zip(texts) {
-            let replayed =
-                std::fs::read(out.path().join(doc.rel)).expect("replay wrote the document");
+            let replayed = std::fs::read(out.path().join(doc.rel)).expect("replay wrote the document");
             assert_same_text(&replayed, text, &format!("{} replayed --at {seq}", doc.rel));
         }
     }
@@ -221,17 +196,15 @@ fn run(encoding: Encoding, seed: u64) {
 #[test]
 fn thousands_of_keystrokes_and_requests_stay_in_order_utf16() {
     let seed = base_seed(31);
-    with_context(
-        &format!("order test, UTF-16, seed {seed} (RATIONALE_TEST_SEED={seed})"),
-        || run(Encoding::Utf16, seed),
-    );
+    with_context(&format!("order test, UTF-16, seed {seed} (RATIONALE_TEST_SEED={seed})"), || {
+        run(Encoding::Utf16, seed)
+    });
 }
 
 #[test]
 fn thousands_of_keystrokes_and_requests_stay_in_order_utf8() {
     let seed = base_seed(32);
-    with_context(
-        &format!("order test, UTF-8, seed {seed} (RATIONALE_TEST_SEED={seed})"),
-        || run(Encoding::Utf8, seed),
-    );
+    with_context(&format!("order test, UTF-8, seed {seed} (RATIONALE_TEST_SEED={seed})"), || {
+        run(Encoding::Utf8, seed)
+    });
 }

@@ -20,45 +20,24 @@ fn server(settle_ms: u64) -> Server {
 }
 
 /// Replaces the first `from` on `line` with `to`.
-fn replace(
-    server: &Server,
-    uri: &str,
-    version: i64,
-    text: &str,
-    line: usize,
-    from: &str,
-    to: &str,
-) {
-    let column = text
-        .lines()
-        .nth(line)
-        .unwrap()
-        .find(from)
-        .expect("text on the line");
-    let change = Change::replace(
-        Pos::new(line, column),
-        Pos::new(line, column + from.len()),
-        to,
-    );
+fn replace(server: &Server, uri: &str, version: i64, text: &str, line: usize, from: &str, to: &str) {
+    let column = text.lines().nth(line).unwrap().find(from).expect("text on the line");
+    let change = Change::replace(Pos::new(line, column), Pos::new(line, column + from.len()), to);
     server.did_change(uri, version, &[change]);
 }
 
 fn pending(server: &mut Server, uri: &str) -> Vec<Value> {
     let answer = server.request_ok("rationale/pendingChanges", json!({"uri": uri}));
-    answer["changes"]
-        .as_array()
-        .expect("a list of changes")
-        .clone()
+    answer["changes"].as_array().expect("a list of changes").clone()
 }
 
 /// Waits for diagnostics of `uri` that satisfy `want`, and returns them.
 fn diagnostics(server: &Server, uri: &str, want: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let deadline = std::time::Instant::now() + WAIT;
     while std::time::Instant::now() < deadline {
-        if let Some(note) = server.wait_for_notification(
-            "textDocument/publishDiagnostics",
-            Duration::from_millis(200),
-        ) {
+        if let Some(note) =
+            server.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(200))
+        {
             let params = &note["params"];
             if params["uri"] == uri {
                 let list = params["diagnostics"].as_array().unwrap().clone();
@@ -68,10 +47,7 @@ fn diagnostics(server: &Server, uri: &str, want: impl Fn(&[Value]) -> bool) -> V
             }
         }
     }
-    panic!(
-        "no diagnostics as wanted for {uri} within {WAIT:?}; stderr:\n{}",
-        server.stderr()
-    );
+    panic!("no diagnostics as wanted for {uri} within {WAIT:?}; stderr:\n{}", server.stderr());
 }
 
 fn code_actions(server: &mut Server, uri: &str, line: usize, column: usize) -> Vec<Value> {
@@ -88,10 +64,7 @@ fn execute(
     command: &str,
     argument: Value,
 ) -> Result<Value, rationale_tests::server::RpcError> {
-    server.request(
-        "workspace/executeCommand",
-        json!({"command": command, "arguments": [argument]}),
-    )
+    server.request("workspace/executeCommand", json!({"command": command, "arguments": [argument]}))
 }
 
 fn records<'a>(journal: &'a rationale_tests::journal::Journal, kind: &str) -> Vec<&'a Value> {
@@ -110,10 +83,7 @@ fn a_changed_function_is_prompted_and_its_rationale_lands_in_the_journal() {
     assert_eq!(diagnostic["source"], "rationale");
     assert_eq!(diagnostic["code"], "unexplained-change");
     assert_eq!(diagnostic["severity"], 3, "Information");
-    assert_eq!(
-        diagnostic["message"],
-        "Explain the change to function `helper`"
-    );
+    assert_eq!(diagnostic["message"], "Explain the change to function `helper`");
     // On the name: `helper` on line 8, columns 4..10.
     assert_eq!(
         diagnostic["range"],
@@ -126,30 +96,20 @@ fn a_changed_function_is_prompted_and_its_rationale_lands_in_the_journal() {
     assert_eq!(actions[0]["title"], "Explain the change to `helper`…");
     assert_eq!(actions[0]["kind"], "quickfix");
     assert_eq!(actions[0]["isPreferred"], true);
-    assert_eq!(
-        actions[0]["diagnostics"][0]["data"]["changeId"],
-        change_id.as_str()
-    );
+    assert_eq!(actions[0]["diagnostics"][0]["data"]["changeId"], change_id.as_str());
     assert_eq!(actions[0]["command"]["command"], "rationale.explain");
     let argument = &actions[0]["command"]["arguments"][0];
     assert_eq!(
         (argument["changeId"].as_str(), argument["uri"].as_str()),
         (Some(change_id.as_str()), Some(uri.as_str()))
     );
-    assert_eq!(
-        (argument["unit"].as_str(), argument["kind"].as_str()),
-        (Some("helper"), Some("function"))
-    );
+    assert_eq!((argument["unit"].as_str(), argument["kind"].as_str()), (Some("helper"), Some("function")));
     assert_eq!(actions[1]["title"], "Skip `helper`: no explanation needed");
     assert_eq!(actions[1]["command"]["command"], "rationale.skip");
 
     let why = "Callers need the real answer, not a placeholder.";
-    let result = execute(
-        &mut server,
-        "rationale.record",
-        json!({"changeId": change_id, "text": why}),
-    )
-    .unwrap();
+    let result =
+        execute(&mut server, "rationale.record", json!({"changeId": change_id, "text": why})).unwrap();
     let pair = result["pairId"].as_str().unwrap().to_owned();
 
     // The record is on disk when the answer comes.
@@ -158,21 +118,11 @@ fn a_changed_function_is_prompted_and_its_rationale_lands_in_the_journal() {
     assert_eq!(recorded.len(), 1, "{}", journal.summary());
     let record = recorded[0];
     assert_eq!(record["pair"], pair.as_str());
-    assert_eq!(
-        pair,
-        format!(
-            "{}:{}",
-            journal.session()["session"].as_str().unwrap(),
-            record["seq"]
-        )
-    );
+    assert_eq!(pair, format!("{}:{}", journal.session()["session"].as_str().unwrap(), record["seq"]));
     assert_eq!(record["change"], change_id.as_str());
     assert_eq!(record["path"], "app.py");
     assert_eq!(record["language"], "python");
-    assert_eq!(
-        record["unit"],
-        json!({"name": "helper", "kind": "function"})
-    );
+    assert_eq!(record["unit"], json!({"name": "helper", "kind": "function"}));
     assert_eq!(record["kind"], "modified");
     assert_eq!(record["before"], "def helper():\n    return 1");
     assert_eq!(record["after"], "def helper():\n    return 42");
@@ -182,10 +132,7 @@ fn a_changed_function_is_prompted_and_its_rationale_lands_in_the_journal() {
     assert_eq!(record["version"], 2);
     assert!(record["group"].is_null());
     for field in ["editsFrom", "editsTo", "promptedAt"] {
-        assert!(
-            record[field].as_str().is_some_and(|ts| ts.ends_with('Z')),
-            "{field}: {record}"
-        );
+        assert!(record[field].as_str().is_some_and(|ts| ts.ends_with('Z')), "{field}: {record}");
     }
 
     // The prompt goes, and the change is no longer pending.
@@ -201,32 +148,18 @@ fn a_skipped_change_is_recorded_as_a_skip() {
     let uri = server.open("app.py", APP);
     replace(&server, &uri, 2, APP, 5, "return url", "return url.strip()");
     let shown = diagnostics(&server, &uri, |d| !d.is_empty());
-    assert_eq!(
-        shown[0]["message"],
-        "Explain the change to method `Session.send`"
-    );
+    assert_eq!(shown[0]["message"], "Explain the change to method `Session.send`");
     let id = shown[0]["data"]["changeId"].clone();
     assert_eq!(
-        execute(
-            &mut server,
-            "rationale.skip",
-            json!({"changeId": id, "reason": "formatting"})
-        )
-        .unwrap(),
+        execute(&mut server, "rationale.skip", json!({"changeId": id, "reason": "formatting"})).unwrap(),
         json!({})
     );
     let journal = server.journal();
     let skips = records(&journal, "skip");
     assert_eq!(skips.len(), 1, "{}", journal.summary());
     assert_eq!(skips[0]["reason"], "formatting");
-    assert_eq!(
-        skips[0]["unit"],
-        json!({"name": "Session.send", "kind": "method"})
-    );
-    assert_eq!(
-        skips[0]["after"],
-        "def send(self, url):\n        return url.strip()"
-    );
+    assert_eq!(skips[0]["unit"], json!({"name": "Session.send", "kind": "method"}));
+    assert_eq!(skips[0]["after"], "def send(self, url):\n        return url.strip()");
     assert!(records(&journal, "rationale").is_empty());
     diagnostics(&server, &uri, |d| d.is_empty());
     server.shutdown_and_exit();
@@ -237,15 +170,7 @@ fn one_rationale_explains_changes_in_two_files_as_one_group() {
     let mut server = server(60_000);
     let py = server.open("app.py", APP);
     let js = server.open("ui.js", UI);
-    replace(
-        &server,
-        &py,
-        2,
-        APP,
-        2,
-        "self.send(url)",
-        "self.send(url.lower())",
-    );
+    replace(&server, &py, 2, APP, 2, "self.send(url)", "self.send(url.lower())");
     replace(&server, &js, 2, UI, 5, "'/a'", "'/api/a'");
     let ids: Vec<Value> = [&py, &js]
         .iter()
@@ -254,12 +179,7 @@ fn one_rationale_explains_changes_in_two_files_as_one_group() {
         .collect();
     assert_eq!(ids.len(), 2);
     let why = "URLs are case-insensitive on this API, and it moved under /api.";
-    let result = execute(
-        &mut server,
-        "rationale.record",
-        json!({"changeIds": ids, "text": why}),
-    )
-    .unwrap();
+    let result = execute(&mut server, "rationale.record", json!({"changeIds": ids, "text": why})).unwrap();
     assert_eq!(result["pairIds"].as_array().unwrap().len(), 2);
     let journal = server.journal();
     let recorded = records(&journal, "rationale");
@@ -280,18 +200,10 @@ fn refusals_say_why_and_write_nothing() {
     replace(&server, &uri, 2, APP, 9, "return 1", "return 2");
     let id = pending(&mut server, &uri)[0]["id"].clone();
 
-    let too_short = execute(
-        &mut server,
-        "rationale.record",
-        json!({"changeId": id, "text": "  fix   "}),
-    )
-    .unwrap_err();
+    let too_short =
+        execute(&mut server, "rationale.record", json!({"changeId": id, "text": "  fix   "})).unwrap_err();
     assert_eq!(too_short.code, -32602);
-    assert!(
-        too_short.message.contains("at least 15 characters"),
-        "{}",
-        too_short.message
-    );
+    assert!(too_short.message.contains("at least 15 characters"), "{}", too_short.message);
 
     let unknown = execute(
         &mut server,
@@ -300,19 +212,12 @@ fn refusals_say_why_and_write_nothing() {
     )
     .unwrap_err();
     assert_eq!(unknown.code, -32602);
-    assert!(
-        unknown.message.contains("no pending change `000000.1`"),
-        "{}",
-        unknown.message
-    );
+    assert!(unknown.message.contains("no pending change `000000.1`"), "{}", unknown.message);
 
     let shapeless = execute(&mut server, "rationale.record", json!({"text": 5})).unwrap_err();
     assert_eq!(shapeless.code, -32602);
     let nothing = server
-        .request(
-            "workspace/executeCommand",
-            json!({"command": "rationale.skip", "arguments": []}),
-        )
+        .request("workspace/executeCommand", json!({"command": "rationale.skip", "arguments": []}))
         .unwrap_err();
     assert_eq!(nothing.code, -32602);
 
@@ -332,11 +237,7 @@ fn refusals_say_why_and_write_nothing() {
         "{}",
         journal.summary()
     );
-    assert_eq!(
-        pending(&mut server, &uri).len(),
-        1,
-        "the change is still pending"
-    );
+    assert_eq!(pending(&mut server, &uri).len(), 1, "the change is still pending");
 
     // Once explained, the id is stale.
     execute(
@@ -364,11 +265,7 @@ fn pending_changes_follow_renames_additions_removals_and_edits_back() {
     // Rename `helper` by typing, one key at a time.
     let mut version = 2;
     for (i, ch) in "_v2".chars().enumerate() {
-        server.did_change(
-            &uri,
-            version,
-            &[Change::insert(Pos::new(8, 10 + i), ch.to_string())],
-        );
+        server.did_change(&uri, version, &[Change::insert(Pos::new(8, 10 + i), ch.to_string())]);
         version += 1;
     }
     let changes = pending(&mut server, &uri);
@@ -380,11 +277,7 @@ fn pending_changes_follow_renames_additions_removals_and_edits_back() {
     assert_eq!(changes[0]["edits"], 3);
 
     // Back to its baseline: nothing pending.
-    server.did_change(
-        &uri,
-        version,
-        &[Change::replace(Pos::new(8, 10), Pos::new(8, 13), "")],
-    );
+    server.did_change(&uri, version, &[Change::replace(Pos::new(8, 10), Pos::new(8, 13), "")]);
     version += 1;
     assert!(pending(&mut server, &uri).is_empty());
 
@@ -392,47 +285,25 @@ fn pending_changes_follow_renames_additions_removals_and_edits_back() {
     server.did_change(
         &uri,
         version,
-        &[Change::replace(
-            Pos::new(4, 0),
-            Pos::new(6, 0),
-            "    def close(self):\n        pass\n",
-        )],
+        &[Change::replace(Pos::new(4, 0), Pos::new(6, 0), "    def close(self):\n        pass\n")],
     );
     let mut kinds: Vec<(String, String)> = pending(&mut server, &uri)
         .iter()
-        .map(|c| {
-            (
-                c["unit"]["name"].as_str().unwrap().to_owned(),
-                c["change"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|c| (c["unit"]["name"].as_str().unwrap().to_owned(), c["change"].as_str().unwrap().to_owned()))
         .collect();
     kinds.sort();
-    assert_eq!(
-        kinds,
-        [
-            ("Session.close".into(), "added".into()),
-            ("Session.send".into(), "removed".into())
-        ]
-    );
-    let added = pending(&mut server, &uri)
-        .into_iter()
-        .find(|c| c["change"] == "added")
-        .unwrap();
+    assert_eq!(kinds, [("Session.close".into(), "added".into()), ("Session.send".into(), "removed".into())]);
+    let added = pending(&mut server, &uri).into_iter().find(|c| c["change"] == "added").unwrap();
     assert_eq!(
         (added["before"].as_str(), added["after"].as_str()),
         (Some(""), Some("def close(self):\n        pass"))
     );
 
     // A save makes every pending change ready at once.
-    let saved = APP.replace(
-        "    def send(self, url):\n        return url\n",
-        "    def close(self):\n        pass\n",
-    );
+    let saved =
+        APP.replace("    def send(self, url):\n        return url\n", "    def close(self):\n        pass\n");
     server.did_save(&uri, &saved);
-    assert!(pending(&mut server, &uri)
-        .iter()
-        .all(|c| c["ready"] == true));
+    assert!(pending(&mut server, &uri).iter().all(|c| c["ready"] == true));
     server.shutdown_and_exit();
 }
 
@@ -441,31 +312,11 @@ fn whitespace_only_edits_are_not_pending() {
     let mut server = server(0);
     let uri = server.open("ui.js", UI);
     // Re-indent the body and add spaces between tokens.
-    server.did_change(
-        &uri,
-        2,
-        &[Change::replace(Pos::new(1, 0), Pos::new(1, 2), "      ")],
-    );
-    server.did_change(
-        &uri,
-        3,
-        &[Change::replace(
-            Pos::new(0, 15),
-            Pos::new(0, 22),
-            "( items )",
-        )],
-    );
-    assert!(
-        pending(&mut server, &uri).is_empty(),
-        "{:#?}",
-        pending(&mut server, &uri)
-    );
+    server.did_change(&uri, 2, &[Change::replace(Pos::new(1, 0), Pos::new(1, 2), "      ")]);
+    server.did_change(&uri, 3, &[Change::replace(Pos::new(0, 15), Pos::new(0, 22), "( items )")]);
+    assert!(pending(&mut server, &uri).is_empty(), "{:#?}", pending(&mut server, &uri));
     // A comment is not whitespace.
-    server.did_change(
-        &uri,
-        4,
-        &[Change::insert(Pos::new(1, 0), "  // count them\n")],
-    );
+    server.did_change(&uri, 4, &[Change::insert(Pos::new(1, 0), "  // count them\n")]);
     let changes = pending(&mut server, &uri);
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0]["unit"]["name"], "render");
@@ -478,10 +329,7 @@ fn explain_is_left_to_a_plugin_that_says_so_and_answered_with_a_why_comment_othe
     // needs to know which change.
     let mut plain = server(0);
     let without = plain
-        .request(
-            "workspace/executeCommand",
-            json!({"command": "rationale.explain", "arguments": [{}]}),
-        )
+        .request("workspace/executeCommand", json!({"command": "rationale.explain", "arguments": [{}]}))
         .unwrap_err();
     assert_eq!(without.code, -32602);
     assert!(without.message.contains("changeId"), "{}", without.message);
@@ -507,10 +355,7 @@ fn a_code_lens_stands_above_each_ready_change_unless_turned_off() {
         let uri = server.open("app.py", APP);
         replace(&server, &uri, 2, APP, 9, "return 1", "return 3");
         diagnostics(&server, &uri, |d| !d.is_empty());
-        let lenses = server.request_ok(
-            "textDocument/codeLens",
-            json!({"textDocument": {"uri": uri}}),
-        );
+        let lenses = server.request_ok("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
         let lenses = lenses.as_array().cloned().unwrap_or_default();
         assert_eq!(lenses.len(), expected, "codelens {codelens}: {lenses:#?}");
         if expected == 1 {
@@ -626,12 +471,39 @@ impl std::fmt::Display for Cart {
 ";
     let mut server = server(100);
     let cases = [
-        ("cart.ts", CART_TS, 4, "items.length", "items.reduce((sum, item) => sum + item.price, 0)",
-         "method", "Cart.total", (3, 2, 7), "typescript"),
-        ("cart.go", CART_GO, 5, "len(c.items)", "len(c.items) * 2",
-         "method", "Cart.Total", (4, 15, 20), "go"),
-        ("cart.rs", CART_RS, 4, "\"cart\"", "\"a cart\"",
-         "method", "<Cart as std::fmt::Display>::fmt", (3, 7, 10), "rust"),
+        (
+            "cart.ts",
+            CART_TS,
+            4,
+            "items.length",
+            "items.reduce((sum, item) => sum + item.price, 0)",
+            "method",
+            "Cart.total",
+            (3, 2, 7),
+            "typescript",
+        ),
+        (
+            "cart.go",
+            CART_GO,
+            5,
+            "len(c.items)",
+            "len(c.items) * 2",
+            "method",
+            "Cart.Total",
+            (4, 15, 20),
+            "go",
+        ),
+        (
+            "cart.rs",
+            CART_RS,
+            4,
+            "\"cart\"",
+            "\"a cart\"",
+            "method",
+            "<Cart as std::fmt::Display>::fmt",
+            (3, 7, 10),
+            "rust",
+        ),
     ];
     for (file, text, line, from, to, kind, name, (name_line, start, end), language) in cases {
         let uri = server.open(file, text);

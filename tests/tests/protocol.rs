@@ -27,11 +27,8 @@ fn is_timestamp(ts: &str) -> bool {
 }
 
 fn is_sha256(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| {
-        s.len() == 64
-            && s.bytes()
-                .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
-    })
+    v.as_str()
+        .is_some_and(|s| s.len() == 64 && s.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()))
 }
 
 #[test]
@@ -76,15 +73,9 @@ fn initialize_advertises_incremental_sync_with_saved_text_and_workspace_folders(
         "textDocumentSync must be the options object (to say save.includeText): {sync}"
     );
     assert_eq!(sync["openClose"], true, "{sync}");
-    assert_eq!(
-        sync["change"], 2,
-        "TextDocumentSyncKind.Incremental is 2: {sync}"
-    );
+    assert_eq!(sync["change"], 2, "TextDocumentSyncKind.Incremental is 2: {sync}");
     assert_eq!(sync["save"]["includeText"], true, "{sync}");
-    assert_eq!(
-        caps["workspace"]["workspaceFolders"]["supported"], true,
-        "{caps}"
-    );
+    assert_eq!(caps["workspace"]["workspaceFolders"]["supported"], true, "{caps}");
     server.shutdown_and_exit();
 }
 
@@ -104,11 +95,7 @@ fn every_record_has_the_fields_the_spec_names() {
     let mut server = Server::start(ServerOptions::with_encoding(Encoding::Utf16));
     let text = "def f():\n    return 1\n";
     let uri = server.open("pkg/mod.py", text);
-    server.did_change(
-        &uri,
-        2,
-        &[Change::replace(Pos::new(1, 11), Pos::new(1, 12), "2")],
-    );
+    server.did_change(&uri, 2, &[Change::replace(Pos::new(1, 11), Pos::new(1, 12), "2")]);
     server.did_change(&uri, 3, &[Change::whole("def g():\n    return 3\n")]);
     server.did_save(&uri, "def g():\n    return 3\n");
     server.did_close(&uri);
@@ -128,24 +115,11 @@ fn every_record_has_the_fields_the_spec_names() {
     assert_eq!(session["server"]["name"], "rationale", "{session}");
     assert!(session["server"]["version"].is_string(), "{session}");
     assert_eq!(session["client"]["name"], "rationale-tests", "{session}");
-    assert_eq!(
-        session["client"]["version"],
-        env!("CARGO_PKG_VERSION"),
-        "{session}"
-    );
-    assert_eq!(
-        session["author"], "tests@rationale.invalid",
-        "RATIONALE_AUTHOR names the author: {session}"
-    );
-    assert_eq!(
-        session["workspace"], "proj",
-        "the folder's name, never its path: {session}"
-    );
+    assert_eq!(session["client"]["version"], env!("CARGO_PKG_VERSION"), "{session}");
+    assert_eq!(session["author"], "tests@rationale.invalid", "RATIONALE_AUTHOR names the author: {session}");
+    assert_eq!(session["workspace"], "proj", "the folder's name, never its path: {session}");
     assert_eq!(session["positionEncoding"], "utf-16");
-    assert!(
-        session.get("git").is_none_or(Value::is_null),
-        "not a git work tree: {session}"
-    );
+    assert!(session.get("git").is_none_or(Value::is_null), "not a git work tree: {session}");
     let id = session["session"].as_str().expect("the session id");
     assert_eq!(
         journal.path.file_name().unwrap().to_str().unwrap(),
@@ -159,26 +133,16 @@ fn every_record_has_the_fields_the_spec_names() {
         "the session id must be a sortable UTC time plus a random suffix (like 20261126T083000Z-7f3a9c), got {id:?}"
     );
 
-    let types: Vec<&str> = journal
-        .records
-        .iter()
-        .map(|r| r["type"].as_str().unwrap())
-        .collect();
+    let types: Vec<&str> = journal.records.iter().map(|r| r["type"].as_str().unwrap()).collect();
     // The document is closed with its changes still pending: they are journaled as `unexplained`
     // just before the `close`.
     let expected_order = ["session", "open", "change", "save", "unexplained", "close", "end"];
     let mut deduped = types.clone();
     deduped.dedup();
-    assert_eq!(
-        deduped, expected_order,
-        "the records in the order things happened: {types:?}"
-    );
+    assert_eq!(deduped, expected_order, "the records in the order things happened: {types:?}");
 
     let open = journal.of_type("open")[0];
-    assert_eq!(
-        open["path"], "pkg/mod.py",
-        "workspace-relative, /-separated"
-    );
+    assert_eq!(open["path"], "pkg/mod.py", "workspace-relative, /-separated");
     assert_eq!(open["language"], "python");
     assert_eq!(open["version"], 1);
     assert_eq!(open["text"], text);
@@ -188,17 +152,11 @@ fn every_record_has_the_fields_the_spec_names() {
     let edits = journal.edits_for("pkg/mod.py");
     assert_eq!(
         edits,
-        vec![
-            json!({"range": [[1, 11], [1, 12]], "text": "2"}),
-            json!({"text": "def g():\n    return 3\n"})
-        ],
+        vec![json!({"range": [[1, 11], [1, 12]], "text": "2"}), json!({"text": "def g():\n    return 3\n"})],
         "edits as received: {{range: [[l, c], [l, c]], text}} or {{text}} for a whole document"
     );
     let last_change = journal.of_type("change").last().copied().unwrap();
-    assert_eq!(
-        last_change["version"], 3,
-        "a change record carries the document's version: {last_change}"
-    );
+    assert_eq!(last_change["version"], 3, "a change record carries the document's version: {last_change}");
 
     let save = journal.of_type("save")[0];
     assert_eq!(save["path"], "pkg/mod.py");
@@ -216,34 +174,19 @@ fn each_workspace_folder_gets_its_own_journal_with_paths_relative_to_it() {
     let alpha = server.folders[0].clone();
     let beta = server.folders[1].clone();
     server.did_open(&file_uri(&alpha.join("src/a.py")), "python", 1, "a = 1\n");
-    server.did_open(
-        &file_uri(&beta.join("lib/b.js")),
-        "javascript",
-        1,
-        "const b = 2;\n",
-    );
+    server.did_open(&file_uri(&beta.join("lib/b.js")), "javascript", 1, "const b = 2;\n");
     server.shutdown_and_exit();
-    for (folder, name, path, language) in [
-        (&alpha, "alpha", "src/a.py", "python"),
-        (&beta, "beta", "lib/b.js", "javascript"),
-    ] {
+    for (folder, name, path, language) in
+        [(&alpha, "alpha", "src/a.py", "python"), (&beta, "beta", "lib/b.js", "javascript")]
+    {
         let journal = Journal::only_one_in(folder);
         journal.assert_well_formed();
         assert_eq!(journal.session()["workspace"], name);
         let opens = journal.of_type("open");
-        assert_eq!(
-            opens.len(),
-            1,
-            "{name} holds only its own document:\n{}",
-            journal.summary()
-        );
+        assert_eq!(opens.len(), 1, "{name} holds only its own document:\n{}", journal.summary());
         assert_eq!(opens[0]["path"], path);
         assert_eq!(opens[0]["language"], language);
-        assert_eq!(
-            journal.last().unwrap()["type"],
-            "end",
-            "every folder's journal is ended"
-        );
+        assert_eq!(journal.last().unwrap()["type"], "end", "every folder's journal is ended");
     }
     assert_eq!(
         Server::journal_paths_of(&alpha)[0].file_name(),
@@ -253,11 +196,7 @@ fn each_workspace_folder_gets_its_own_journal_with_paths_relative_to_it() {
 }
 
 fn mode(path: &Path) -> u32 {
-    std::fs::metadata(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .permissions()
-        .mode()
-        & 0o777
+    std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())).permissions().mode() & 0o777
 }
 
 #[test]
@@ -269,11 +208,7 @@ fn the_store_is_private_and_ignored_by_git() {
     assert_eq!(mode(&store), 0o700, ".rationale is created 0700");
     let ignore = std::fs::read_to_string(store.join(".gitignore")).expect(".rationale/.gitignore");
     assert_eq!(ignore.trim(), "*", ".rationale/.gitignore holds `*`");
-    assert_eq!(
-        mode(&store.join(".gitignore")),
-        0o600,
-        "files in the store are 0600"
-    );
+    assert_eq!(mode(&store.join(".gitignore")), 0o600, "files in the store are 0600");
     let journal = &Server::journal_paths_of(server.root())[0];
     assert_eq!(mode(journal), 0o600, "the journal is 0600");
     assert_eq!(mode(journal.parent().unwrap()), 0o700, "sessions/ is 0700");
@@ -341,11 +276,7 @@ fn only_tracked_documents_reach_the_journal() {
     for (i, uri) in untracked_uris.iter().enumerate() {
         let marker = format!("UNTRACKED-MARKER-{i}.\n");
         server.did_open(uri, rationale_tests::server::language_of(uri), 1, &marker);
-        server.did_change(
-            uri,
-            2,
-            &[Change::insert(Pos::new(0, 0), format!("SECRET-EDIT-{i}."))],
-        );
+        server.did_change(uri, 2, &[Change::insert(Pos::new(0, 0), format!("SECRET-EDIT-{i}."))]);
         server.did_save(uri, &format!("SECRET-EDIT-{i}.{marker}"));
         server.did_close(uri);
     }
@@ -354,14 +285,9 @@ fn only_tracked_documents_reach_the_journal() {
     let journal = server.journal();
     journal.assert_well_formed();
     let raw = std::fs::read_to_string(&journal.path).unwrap();
-    for (i, rel) in untracked
-        .iter()
-        .chain(["../elsewhere/out.py"].iter())
-        .enumerate()
-    {
+    for (i, rel) in untracked.iter().chain(["../elsewhere/out.py"].iter()).enumerate() {
         assert!(
-            !raw.contains(&format!("UNTRACKED-MARKER-{i}."))
-                && !raw.contains(&format!("SECRET-EDIT-{i}.")),
+            !raw.contains(&format!("UNTRACKED-MARKER-{i}.")) && !raw.contains(&format!("SECRET-EDIT-{i}.")),
             "{rel} must not be tracked, but its text reached the journal:\n{}",
             journal.summary()
         );
@@ -371,11 +297,7 @@ fn only_tracked_documents_reach_the_journal() {
         .iter()
         .map(|r| (r["path"].as_str().unwrap(), r["language"].as_str().unwrap()))
         .collect();
-    assert_eq!(
-        opened,
-        tracked.to_vec(),
-        "every tracked document, with its language"
-    );
+    assert_eq!(opened, tracked.to_vec(), "every tracked document, with its language");
     assert_eq!(journal.of_type("save").len(), tracked.len());
 }
 
@@ -387,24 +309,12 @@ fn records_reach_the_disk_within_250_ms_and_saves_before_the_next_message() {
     // No further message: the records must reach the disk by themselves.
     std::thread::sleep(Duration::from_millis(500));
     let journal = server.journal();
-    assert_eq!(
-        journal.of_type("open").len(),
-        1,
-        "open not on disk 500 ms later:\n{}",
-        journal.summary()
-    );
-    assert_eq!(
-        journal.edits_for("a.py").len(),
-        1,
-        "change not on disk 500 ms later:\n{}",
-        journal.summary()
-    );
+    assert_eq!(journal.of_type("open").len(), 1, "open not on disk 500 ms later:\n{}", journal.summary());
+    assert_eq!(journal.edits_for("a.py").len(), 1, "change not on disk 500 ms later:\n{}", journal.summary());
 
     server.did_save(&uri, "x = 1\ny = 2\n");
     let id = server.send_request("rationale/pendingChanges", json!({"uri": uri}));
-    let _ = server
-        .wait_response(id, Duration::from_secs(10))
-        .expect("an answer");
+    let _ = server.wait_response(id, Duration::from_secs(10)).expect("an answer");
     let journal = server.journal();
     assert_eq!(
         journal.saves_for("a.py").len(),
@@ -446,11 +356,7 @@ fn a_git_work_tree_is_described_in_the_session_record() {
             .env("GIT_COMMITTER_EMAIL", "t@t.invalid")
             .output()
             .expect("git runs");
-        assert!(
-            status.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&status.stderr)
-        );
+        assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
         String::from_utf8(status.stdout).unwrap().trim().to_string()
     };
     git(&["init", "-q", "-b", "trunk"]);
@@ -466,10 +372,7 @@ fn a_git_work_tree_is_described_in_the_session_record() {
     let git_state = &journal.session()["git"];
     assert_eq!(git_state["head"], head.as_str(), "{git_state}");
     assert_eq!(git_state["branch"], "trunk", "{git_state}");
-    assert_eq!(
-        git_state["dirty"], true,
-        "a.py has an uncommitted change: {git_state}"
-    );
+    assert_eq!(git_state["dirty"], true, "a.py has an uncommitted change: {git_state}");
 }
 
 #[test]
@@ -483,12 +386,8 @@ fn paths_with_spaces_and_non_ascii_letters_are_journaled_decoded() {
     let journal = server.journal();
     let opens = journal.of_type("open");
     assert_eq!(opens.len(), 1, "{}", journal.summary());
-    assert_eq!(
-        opens[0]["path"], "src/my app/módulo_ñ.py",
-        "the path is decoded, workspace-relative"
-    );
-    let replayed =
-        rationale_tests::journal::replayed_file(&journal.path, None, "src/my app/módulo_ñ.py");
+    assert_eq!(opens[0]["path"], "src/my app/módulo_ñ.py", "the path is decoded, workspace-relative");
+    let replayed = rationale_tests::journal::replayed_file(&journal.path, None, "src/my app/módulo_ñ.py");
     assert_eq!(replayed, b"x = 1\n");
 }
 
@@ -503,12 +402,7 @@ fn a_client_that_sends_only_root_uri_gets_that_folder_tracked() {
     server.open("a.py", "x = 1\n");
     server.shutdown_and_exit();
     let journal = server.journal();
-    assert_eq!(
-        journal.of_type("open").len(),
-        1,
-        "rootUri alone names the workspace:\n{}",
-        journal.summary()
-    );
+    assert_eq!(journal.of_type("open").len(), 1, "rootUri alone names the workspace:\n{}", journal.summary());
 }
 
 #[test]
@@ -521,22 +415,12 @@ fn workspace_folders_added_and_removed_at_run_time_are_followed() {
         "workspace/didChangeWorkspaceFolders",
         json!({"event": {"added": [{"uri": added_uri, "name": "added"}], "removed": []}}),
     );
-    server.did_open(
-        &file_uri(&added.join("new.py")),
-        "python",
-        1,
-        "added = True\n",
-    );
+    server.did_open(&file_uri(&added.join("new.py")), "python", 1, "added = True\n");
     server.notify(
         "workspace/didChangeWorkspaceFolders",
         json!({"event": {"added": [], "removed": [{"uri": added_uri, "name": "added"}]}}),
     );
-    server.did_open(
-        &file_uri(&added.join("after_removal.py")),
-        "python",
-        1,
-        "REMOVED-MARKER\n",
-    );
+    server.did_open(&file_uri(&added.join("after_removal.py")), "python", 1, "REMOVED-MARKER\n");
     server.shutdown_and_exit();
     // Editors open a file in a folder right after adding it: the folder change must take effect
     // before the notifications that follow it, as text notifications do.
@@ -547,19 +431,9 @@ fn workspace_folders_added_and_removed_at_run_time_are_followed() {
     );
     let journal = Journal::only_one_in(&added);
     journal.assert_well_formed();
-    let opens: Vec<&str> = journal
-        .of_type("open")
-        .iter()
-        .map(|r| r["path"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        opens,
-        ["new.py"],
-        "a document of an added folder is tracked, one of a removed folder is not"
-    );
-    assert!(!std::fs::read_to_string(&journal.path)
-        .unwrap()
-        .contains("REMOVED-MARKER"));
+    let opens: Vec<&str> = journal.of_type("open").iter().map(|r| r["path"].as_str().unwrap()).collect();
+    assert_eq!(opens, ["new.py"], "a document of an added folder is tracked, one of a removed folder is not");
+    assert!(!std::fs::read_to_string(&journal.path).unwrap().contains("REMOVED-MARKER"));
 }
 
 #[test]
@@ -567,19 +441,11 @@ fn a_save_without_text_is_journaled_with_the_servers_text() {
     let mut server = Server::start(ServerOptions::default());
     let uri = server.open("a.py", "x = 1\n");
     server.did_change(&uri, 2, &[Change::insert(Pos::new(1, 0), "y = 2\n")]);
-    server.notify(
-        "textDocument/didSave",
-        json!({"textDocument": {"uri": uri}}),
-    );
+    server.notify("textDocument/didSave", json!({"textDocument": {"uri": uri}}));
     server.shutdown_and_exit();
     let journal = server.journal();
     let saves = journal.saves_for("a.py");
-    assert_eq!(
-        saves.len(),
-        1,
-        "a save without text is still a save:\n{}",
-        journal.summary()
-    );
+    assert_eq!(saves.len(), 1, "a save without text is still a save:\n{}", journal.summary());
     assert_eq!(saves[0]["sha256"], sha256_hex(b"x = 1\ny = 2\n"));
     assert!(journal.of_type("resync").is_empty());
 }
@@ -601,10 +467,7 @@ fn a_symlinked_store_is_refused_once_and_the_server_keeps_serving() {
     assert_eq!(message["params"]["type"], 1, "an Error message: {message}");
     server.shutdown_and_exit();
     assert!(
-        server
-            .notifications()
-            .iter()
-            .all(|n| n["method"] != "window/showMessage"),
+        server.notifications().iter().all(|n| n["method"] != "window/showMessage"),
         "the problem is reported once: {:?}",
         server.notifications()
     );
@@ -630,25 +493,12 @@ fn two_servers_on_one_folder_keep_separate_journals() {
     first.shutdown_and_exit();
     second.shutdown_and_exit();
     let journals = Server::journal_paths_of(first.root());
-    assert_eq!(
-        journals.len(),
-        2,
-        "one journal per server process: {journals:?}"
-    );
+    assert_eq!(journals.len(), 2, "one journal per server process: {journals:?}");
     for path in &journals {
         let journal = Journal::read(path).unwrap();
         journal.assert_well_formed();
-        assert_eq!(
-            journal.of_type("session").len(),
-            1,
-            "a journal is never appended to by a second process"
-        );
-        assert_eq!(
-            journal.edits_for("shared.py").len(),
-            50,
-            "{}",
-            journal.summary()
-        );
+        assert_eq!(journal.of_type("session").len(), 1, "a journal is never appended to by a second process");
+        assert_eq!(journal.edits_for("shared.py").len(), 50, "{}", journal.summary());
     }
     rationale_tests::journal::assert_verify_ok(first.root());
 }
@@ -669,13 +519,7 @@ fn during_a_burst_of_typing_the_journal_lags_at_most_250_ms() {
     let journal = server.journal();
     let on_disk = journal.edits_for("burst.py").len();
     // Everything sent more than 250 ms ago (plus slack for a loaded machine) must be there.
-    let due = sent_at
-        .iter()
-        .filter(|&&t| now.saturating_sub(t) > Duration::from_millis(400))
-        .count();
-    assert!(
-        on_disk >= due,
-        "{due} keystrokes were sent more than 400 ms ago but only {on_disk} are on disk"
-    );
+    let due = sent_at.iter().filter(|&&t| now.saturating_sub(t) > Duration::from_millis(400)).count();
+    assert!(on_disk >= due, "{due} keystrokes were sent more than 400 ms ago but only {on_disk} are on disk");
     server.shutdown_and_exit();
 }

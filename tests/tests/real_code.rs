@@ -26,8 +26,7 @@ const TOMLI_2_1_0: &str = "judge/fixtures/tomli-2.1.0/tomli/_parser.py";
 /// A file under `tests/`.
 fn fixture(name: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading fixture {}: {e}", path.display()))
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading fixture {}: {e}", path.display()))
 }
 
 struct Session {
@@ -45,8 +44,7 @@ impl Session {
     fn send(&mut self, change: Change) {
         self.model.apply(&change, self.encoding).unwrap();
         self.version += 1;
-        self.server
-            .did_change(&self.uri, self.version, std::slice::from_ref(&change));
+        self.server.did_change(&self.uri, self.version, std::slice::from_ref(&change));
         self.sent.push(change);
     }
 
@@ -59,10 +57,7 @@ impl Session {
     fn edit(&mut self, start: usize, end: usize, text: &str, typed: bool) {
         let enc = self.encoding;
         if !typed {
-            let range = (
-                self.model.position(start, enc),
-                self.model.position(end, enc),
-            );
+            let range = (self.model.position(start, enc), self.model.position(end, enc));
             self.send(Change::replace(range.0, range.1, text));
             return;
         }
@@ -73,10 +68,7 @@ impl Session {
             while !self.model.is_position_boundary(prev) {
                 prev -= 1;
             }
-            let range = (
-                self.model.position(prev, enc),
-                self.model.position(cursor, enc),
-            );
+            let range = (self.model.position(prev, enc), self.model.position(cursor, enc));
             self.send(Change::replace(range.0, range.1, ""));
             cursor = prev;
         }
@@ -107,12 +99,7 @@ fn edit_into_next_version(rel: &str, old: &str, new: &str, encoding: Encoding) {
     let new_lines: Vec<&str> = diff.new_slices().to_vec();
     let mut typed_hunks = 0;
     let mut pasted_hunks = 0;
-    for (i, op) in diff
-        .ops()
-        .iter()
-        .filter(|op| !matches!(op, DiffOp::Equal { .. }))
-        .enumerate()
-    {
+    for (i, op) in diff.ops().iter().filter(|op| !matches!(op, DiffOp::Equal { .. })).enumerate() {
         let (old_range, new_range) = (op.old_range(), op.new_range());
         // Everything above this hunk is already the new version.
         let start: usize = new_lines[..new_range.start].iter().map(|l| l.len()).sum();
@@ -134,10 +121,7 @@ fn edit_into_next_version(rel: &str, old: &str, new: &str, encoding: Encoding) {
             session.save();
         }
     }
-    assert_eq!(
-        session.model.text, new,
-        "the edits turn the old version into the new one"
-    );
+    assert_eq!(session.model.text, new, "the edits turn the old version into the new one");
     assert!(
         typed_hunks > 0 && pasted_hunks > 0,
         "both typed ({typed_hunks}) and pasted ({pasted_hunks}) hunks"
@@ -152,53 +136,26 @@ fn edit_into_next_version(rel: &str, old: &str, new: &str, encoding: Encoding) {
 
     let journal = session.server.journal();
     journal.assert_well_formed();
-    assert!(
-        journal.of_type("resync").is_empty(),
-        "no resync expected:\n{}",
-        journal.summary()
-    );
+    assert!(journal.of_type("resync").is_empty(), "no resync expected:\n{}", journal.summary());
     let edits = journal.edits_for(rel);
     let sent: Vec<_> = session.sent.iter().map(Change::to_journal).collect();
-    assert_eq!(
-        edits.len(),
-        sent.len(),
-        "{} edits sent, {} journaled",
-        sent.len(),
-        edits.len()
-    );
+    assert_eq!(edits.len(), sent.len(), "{} edits sent, {} journaled", sent.len(), edits.len());
     if let Some(i) = (0..sent.len()).find(|&i| edits[i] != sent[i]) {
         panic!("edit {i} journaled as {}, sent as {}", edits[i], sent[i]);
     }
     let records = journal.saves_for(rel);
-    assert_eq!(
-        records.len(),
-        session.saves.len(),
-        "one save record per didSave:\n{}",
-        journal.summary()
-    );
+    assert_eq!(records.len(), session.saves.len(), "one save record per didSave:\n{}", journal.summary());
     for (n, (record, text)) in records.iter().zip(&session.saves).enumerate() {
-        assert_eq!(
-            record["sha256"],
-            sha256_hex(text.as_bytes()),
-            "save {n}: the hash is the editor's text"
-        );
+        assert_eq!(record["sha256"], sha256_hex(text.as_bytes()), "save {n}: the hash is the editor's text");
         let seq = record["seq"].as_u64().unwrap();
         let out = replay_ok(&journal.path, Some(seq));
         let replayed = std::fs::read(out.path().join(rel)).expect("replay wrote the file");
-        assert_same_text(
-            &replayed,
-            text,
-            &format!("{rel} replayed --at {seq} (save {n})"),
-        );
+        assert_same_text(&replayed, text, &format!("{rel} replayed --at {seq} (save {n})"));
     }
     // The last replay, with no --at, is the next version byte for byte.
     let out = replay_ok(&journal.path, None);
     let replayed = std::fs::read(out.path().join(rel)).expect("replay wrote the file");
-    assert_eq!(
-        replayed,
-        new.as_bytes(),
-        "{rel}: the replay is not the next version byte for byte"
-    );
+    assert_eq!(replayed, new.as_bytes(), "{rel}: the replay is not the next version byte for byte");
     assert_verify_ok(session.server.root());
 }
 

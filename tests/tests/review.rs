@@ -96,7 +96,8 @@ fn a_reviewer_lists_steps_replays_and_reviews_the_session_being_recorded() {
     assert!(entry.get("ended").is_none(), "still being recorded: {entry}");
     assert_eq!(listed["errors"], json!([]));
 
-    let timeline = server.request_ok("rationale/timeline", json!({"session": session, "granularity": "pairs"}));
+    let timeline =
+        server.request_ok("rationale/timeline", json!({"session": session, "granularity": "pairs"}));
     let steps = timeline["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 2, "{timeline:#}");
     assert_eq!(steps[0]["pairId"], pairs[0].as_str());
@@ -112,7 +113,8 @@ fn a_reviewer_lists_steps_replays_and_reviews_the_session_being_recorded() {
 
     // Every edit is a step, and the pairs stand among them.
     let edits = server.request_ok("rationale/timeline", json!({"session": session, "granularity": "edits"}));
-    let kinds: Vec<&str> = edits["steps"].as_array().unwrap().iter().map(|s| s["type"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        edits["steps"].as_array().unwrap().iter().map(|s| s["type"].as_str().unwrap()).collect();
     assert_eq!(kinds.first(), Some(&"open"), "{kinds:?}");
     assert_eq!(kinds.iter().filter(|k| **k == "rationale").count(), 2, "{kinds:?}");
     assert!(kinds.contains(&"change"), "{kinds:?}");
@@ -120,10 +122,14 @@ fn a_reviewer_lists_steps_replays_and_reviews_the_session_being_recorded() {
 
     // The document at each pair, and with the pair's unit at its baseline.
     for (pair, text) in pairs.iter().zip(&texts) {
-        let after = server.request_ok("rationale/replay", json!({"session": session, "path": "app.py", "seq": seq_of(pair)}));
+        let after = server.request_ok(
+            "rationale/replay",
+            json!({"session": session, "path": "app.py", "seq": seq_of(pair)}),
+        );
         assert_eq!(after["text"], text.as_str(), "after {pair}");
     }
-    let opened = server.request_ok("rationale/replay", json!({"session": session, "path": "app.py", "seq": open_seq}));
+    let opened =
+        server.request_ok("rationale/replay", json!({"session": session, "path": "app.py", "seq": open_seq}));
     assert_eq!((opened["text"].as_str(), opened["version"].as_i64()), (Some(APP), Some(1)));
     let before = server.request_ok(
         "rationale/replay",
@@ -133,8 +139,14 @@ fn a_reviewer_lists_steps_replays_and_reviews_the_session_being_recorded() {
 
     // Verdicts: the latest of a reviewer stands, and the timeline shows it.
     server.request_ok("rationale/review", json!({"pairId": pairs[0], "verdict": "accept"}));
-    server.request_ok("rationale/review", json!({"pairId": pairs[1], "verdict": "flag", "note": "which report?"}));
-    server.request_ok("rationale/review", json!({"pairId": pairs[0], "verdict": "reject", "note": "too vague"}));
+    server.request_ok(
+        "rationale/review",
+        json!({"pairId": pairs[1], "verdict": "flag", "note": "which report?"}),
+    );
+    server.request_ok(
+        "rationale/review",
+        json!({"pairId": pairs[0], "verdict": "reject", "note": "too vague"}),
+    );
     let file = server.root().join(".rationale/reviews/tests@rationale.invalid.jsonl");
     let lines: Vec<Value> = std::fs::read_to_string(&file)
         .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
@@ -143,7 +155,10 @@ fn a_reviewer_lists_steps_replays_and_reviews_the_session_being_recorded() {
         .collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[1]["pair"], pairs[1].as_str());
-    assert_eq!((lines[1]["verdict"].as_str(), lines[1]["note"].as_str()), (Some("flag"), Some("which report?")));
+    assert_eq!(
+        (lines[1]["verdict"].as_str(), lines[1]["note"].as_str()),
+        (Some("flag"), Some("which report?"))
+    );
     assert_eq!(lines[0]["reviewer"], "tests@rationale.invalid");
     assert!(lines[0].get("note").is_none(), "no note, no field: {}", lines[0]);
     #[cfg(unix)]
@@ -151,7 +166,8 @@ fn a_reviewer_lists_steps_replays_and_reviews_the_session_being_recorded() {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
     }
-    let timeline = server.request_ok("rationale/timeline", json!({"session": session, "granularity": "pairs"}));
+    let timeline =
+        server.request_ok("rationale/timeline", json!({"session": session, "granularity": "pairs"}));
     assert_eq!(timeline["steps"][0]["review"]["verdict"], "reject");
     assert_eq!(timeline["steps"][0]["review"]["note"], "too vague");
     assert_eq!(timeline["steps"][0]["reviews"].as_array().unwrap().len(), 1, "one reviewer, one verdict");
@@ -207,19 +223,59 @@ fn bad_requests_get_invalid_params_with_a_sentence() {
         assert!(err.message.contains(needle), "`{needle}` not in: {}", err.message);
     };
     let last = seq_of(&pairs[1]);
-    invalid(server.request("rationale/timeline", json!({"session": "20990101T000000Z-abcdef", "granularity": "pairs"})), "no session");
-    invalid(server.request("rationale/timeline", json!({"session": "../../etc/passwd", "granularity": "pairs"})), "no session");
-    invalid(server.request("rationale/timeline", json!({"session": session, "granularity": "words"})), "granularity");
+    invalid(
+        server.request(
+            "rationale/timeline",
+            json!({"session": "20990101T000000Z-abcdef", "granularity": "pairs"}),
+        ),
+        "no session",
+    );
+    invalid(
+        server.request("rationale/timeline", json!({"session": "../../etc/passwd", "granularity": "pairs"})),
+        "no session",
+    );
+    invalid(
+        server.request("rationale/timeline", json!({"session": session, "granularity": "words"})),
+        "granularity",
+    );
     invalid(server.request("rationale/timeline", json!({"session": 5})), "");
-    invalid(server.request("rationale/replay", json!({"session": session, "path": "nope.py", "seq": last})), "had not opened");
-    invalid(server.request("rationale/replay", json!({"session": session, "path": "app.py", "seq": last + 1000})), "has no record");
+    invalid(
+        server.request("rationale/replay", json!({"session": session, "path": "nope.py", "seq": last})),
+        "had not opened",
+    );
+    invalid(
+        server.request("rationale/replay", json!({"session": session, "path": "app.py", "seq": last + 1000})),
+        "has no record",
+    );
     invalid(server.request("rationale/replay", json!({"session": session, "path": "app.py", "seq": -1})), "");
-    invalid(server.request("rationale/replay", json!({"session": session, "path": "app.py", "seq": 1, "side": "before"})), "not a pair");
-    invalid(server.request("rationale/replay", json!({"session": session, "path": "app.py", "seq": last, "side": "left"})), "side");
+    invalid(
+        server.request(
+            "rationale/replay",
+            json!({"session": session, "path": "app.py", "seq": 1, "side": "before"}),
+        ),
+        "not a pair",
+    );
+    invalid(
+        server.request(
+            "rationale/replay",
+            json!({"session": session, "path": "app.py", "seq": last, "side": "left"}),
+        ),
+        "side",
+    );
     invalid(server.request("rationale/review", json!({"pairId": pairs[0], "verdict": "maybe"})), "verdict");
-    invalid(server.request("rationale/review", json!({"pairId": "nonsense", "verdict": "accept"})), "no pair");
-    invalid(server.request("rationale/review", json!({"pairId": format!("{session}:1"), "verdict": "accept"})), "no pair");
-    invalid(server.request("rationale/review", json!({"pairId": format!("{session}:99999"), "verdict": "accept"})), "no pair");
+    invalid(
+        server.request("rationale/review", json!({"pairId": "nonsense", "verdict": "accept"})),
+        "no pair",
+    );
+    invalid(
+        server.request("rationale/review", json!({"pairId": format!("{session}:1"), "verdict": "accept"})),
+        "no pair",
+    );
+    invalid(
+        server
+            .request("rationale/review", json!({"pairId": format!("{session}:99999"), "verdict": "accept"})),
+        "no pair",
+    );
     // Nothing was written, and the server still answers.
     assert!(!server.root().join(".rationale/reviews").read_dir().unwrap().any(|_| true), "no review file");
     server.request_ok("rationale/sessions", json!({}));
@@ -239,7 +295,8 @@ fn a_reviewer_name_never_writes_outside_the_reviews_folder() {
         // Nothing appeared next to the store or the workspace.
         let around: Vec<_> = server.dir.path().read_dir().unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(around, ["proj"], "{hostile:?}");
-        let store: Vec<_> = server.root().join(".rationale").read_dir().unwrap().map(|e| e.unwrap().file_name()).collect();
+        let store: Vec<_> =
+            server.root().join(".rationale").read_dir().unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(store.len(), 3, "{store:?}: .gitignore, sessions, reviews");
     }
 }
@@ -276,7 +333,8 @@ fn sessions_copied_in_are_read_torn_ones_up_to_the_tear_and_corrupt_ones_named()
     });
 
     let listed = reviewer.request_ok("rationale/sessions", json!({}));
-    let ids: Vec<&str> = listed["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        listed["sessions"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&session.as_str()) && ids.contains(&torn_id), "{listed:#}");
     assert!(!ids.contains(&"20261126T083000Z-bbbbbb"), "{ids:?}");
     let errors = listed["errors"].as_array().unwrap();
@@ -286,7 +344,10 @@ fn sessions_copied_in_are_read_torn_ones_up_to_the_tear_and_corrupt_ones_named()
     assert!(copied["ended"].is_string(), "the copied session ended: {copied}");
 
     // The copied session replays; the torn one up to its tear (the `end` record is gone).
-    let after = reviewer.request_ok("rationale/replay", json!({"session": session, "path": "app.py", "seq": seq_of(&pairs[1])}));
+    let after = reviewer.request_ok(
+        "rationale/replay",
+        json!({"session": session, "path": "app.py", "seq": seq_of(&pairs[1])}),
+    );
     assert_eq!(after["text"], texts[1].as_str());
     let torn = reviewer.request_ok("rationale/timeline", json!({"session": torn_id, "granularity": "edits"}));
     let last = torn["steps"].as_array().unwrap().last().unwrap().clone();
@@ -295,7 +356,10 @@ fn sessions_copied_in_are_read_torn_ones_up_to_the_tear_and_corrupt_ones_named()
     reviewer.request_ok("rationale/review", json!({"pairId": pairs[0], "verdict": "accept"}));
     assert!(root.join(".rationale/reviews/tests@rationale.invalid.jsonl").is_file());
     // The damaged journal is named when asked for.
-    let err = error_of(reviewer.request("rationale/timeline", json!({"session": "20261126T083000Z-bbbbbb", "granularity": "pairs"})));
+    let err = error_of(reviewer.request(
+        "rationale/timeline",
+        json!({"session": "20261126T083000Z-bbbbbb", "granularity": "pairs"}),
+    ));
     assert!(err.message.contains(":3:"), "{err}");
 }
 
@@ -323,11 +387,18 @@ fn a_session_being_written_is_read_up_to_its_last_complete_line() {
             text.insert(text.len() - 1, c);
             seen.push(text.clone());
         }
-        let steps = server.request_ok("rationale/timeline", json!({"session": session, "granularity": "edits"}));
+        let steps =
+            server.request_ok("rationale/timeline", json!({"session": session, "granularity": "edits"}));
         let Some(last) = steps["steps"].as_array().unwrap().last().cloned() else { continue };
-        let state = server.request_ok("rationale/replay", json!({"session": session, "path": "app.py", "seq": last["seq"]}));
+        let state = server.request_ok(
+            "rationale/replay",
+            json!({"session": session, "path": "app.py", "seq": last["seq"]}),
+        );
         let replayed = state["text"].as_str().unwrap();
-        assert!(seen.iter().any(|t| t == replayed), "round {round}: a text the document never had:\n{replayed}");
+        assert!(
+            seen.iter().any(|t| t == replayed),
+            "round {round}: a text the document never had:\n{replayed}"
+        );
         checked += 1;
     }
     assert!(checked > 20, "the timeline was empty too often ({checked} of 30)");
@@ -335,7 +406,8 @@ fn a_session_being_written_is_read_up_to_its_last_complete_line() {
     std::thread::sleep(Duration::from_millis(400));
     let steps = server.request_ok("rationale/timeline", json!({"session": session, "granularity": "edits"}));
     let last = steps["steps"].as_array().unwrap().last().unwrap().clone();
-    let state = server.request_ok("rationale/replay", json!({"session": session, "path": "app.py", "seq": last["seq"]}));
+    let state = server
+        .request_ok("rationale/replay", json!({"session": session, "path": "app.py", "seq": last["seq"]}));
     assert_eq!(state["text"], text.as_str());
     let _ = Pos::new(0, 0);
 }

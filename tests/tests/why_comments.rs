@@ -76,7 +76,13 @@ impl Doc {
         // Applied from the end, so earlier offsets hold.
         let mut sorted: Vec<(usize, usize, String)> = edits
             .iter()
-            .map(|e| (offset(&self.text, &e["range"]["start"]), offset(&self.text, &e["range"]["end"]), e["newText"].as_str().unwrap().to_owned()))
+            .map(|e| {
+                (
+                    offset(&self.text, &e["range"]["start"]),
+                    offset(&self.text, &e["range"]["end"]),
+                    e["newText"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         sorted.sort_by_key(|e| std::cmp::Reverse(e.0));
         let mut changes = Vec::new();
@@ -117,7 +123,9 @@ fn pending(server: &mut Server, uri: &str) -> Vec<Value> {
 fn diagnostics(server: &Server, uri: &str, want: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let deadline = std::time::Instant::now() + WAIT;
     while std::time::Instant::now() < deadline {
-        if let Some(note) = server.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(200)) {
+        if let Some(note) =
+            server.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(200))
+        {
             if note["params"]["uri"] == uri {
                 let list = note["params"]["diagnostics"].as_array().unwrap().clone();
                 if want(&list) {
@@ -135,7 +143,9 @@ fn last_diagnostics(server: &mut Server, uri: &str) -> Vec<Value> {
     server.request_ok("rationale/pendingChanges", json!({"uri": uri}));
     std::thread::sleep(Duration::from_millis(500));
     let mut last = None;
-    while let Some(note) = server.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(50)) {
+    while let Some(note) =
+        server.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(50))
+    {
         if note["params"]["uri"] == uri {
             last = Some(note["params"]["diagnostics"].as_array().unwrap().clone());
         }
@@ -177,7 +187,9 @@ fn a_why_comment_above_a_changed_function_is_its_rationale_and_the_editor_remove
     let edits = edits_of(&request, &doc.uri);
     assert_eq!(
         edits,
-        vec![json!({"range": {"start": {"line": 8, "character": 0}, "end": {"line": 9, "character": 0}}, "newText": ""})]
+        vec![
+            json!({"range": {"start": {"line": 8, "character": 0}, "end": {"line": 9, "character": 0}}, "newText": ""})
+        ]
     );
     doc.apply(&server, &request);
     assert_eq!(doc.text, APP.replace("return 1", "return 42"));
@@ -196,7 +208,8 @@ fn a_why_comment_above_a_changed_function_is_its_rationale_and_the_editor_remove
             "textDocument/hover",
             json!({"textDocument": {"uri": doc.uri}, "position": {"line": 8, "character": 6}}),
         );
-        if hover["contents"]["value"].as_str().is_some_and(|t| t.contains("callers need the real answer now")) {
+        if hover["contents"]["value"].as_str().is_some_and(|t| t.contains("callers need the real answer now"))
+        {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "hover never showed the rationale: {hover}");
@@ -317,7 +330,9 @@ fn javascript_line_and_block_why_comments() {
     assert_eq!(edits_of(&request, &doc.uri).len(), 2, "{request}");
     let recorded = rationales(&server.journal());
     assert_eq!(recorded.len(), 2, "{recorded:?}");
-    let by_unit = |name: &str| recorded.iter().find(|r| r["unit"]["name"] == name).unwrap_or_else(|| panic!("{name}: {recorded:?}"));
+    let by_unit = |name: &str| {
+        recorded.iter().find(|r| r["unit"]["name"] == name).unwrap_or_else(|| panic!("{name}: {recorded:?}"))
+    };
     let render = by_unit("render");
     assert_eq!(render["text"], "empty slots are not items to count");
     assert_eq!(render["after"], "function render(items) {\n  return items.filter(Boolean).length;\n}");
@@ -329,7 +344,11 @@ fn javascript_line_and_block_why_comments() {
         assert!(!record["after"].as_str().unwrap().contains("why"), "{record}");
     }
     doc.apply(&server, &request);
-    assert_eq!(doc.text, UI.replace("return items.length;", "return items.filter(Boolean).length;").replace("fetch('/a')", "fetch('/api/a')"));
+    assert_eq!(
+        doc.text,
+        UI.replace("return items.length;", "return items.filter(Boolean).length;")
+            .replace("fetch('/a')", "fetch('/api/a')")
+    );
     assert_eq!(pending(&mut server, &doc.uri), Vec::<Value>::new());
     server.shutdown_and_exit();
 }
@@ -375,7 +394,10 @@ fn a_short_why_comment_or_one_by_an_unchanged_unit_is_not_recorded_and_says_why(
     assert_eq!(short["source"], "rationale");
     assert!(short["message"].as_str().unwrap().contains("at least 15 characters"), "{short}");
     let unchanged = refused.iter().find(|d| d["range"]["start"]["line"] == 4).expect("on the other comment");
-    assert!(unchanged["message"].as_str().unwrap().contains("method `Session.send` has no change"), "{unchanged}");
+    assert!(
+        unchanged["message"].as_str().unwrap().contains("method `Session.send` has no change"),
+        "{unchanged}"
+    );
     // The change is still waiting to be explained, nothing was recorded or removed.
     assert_eq!(with_code(&shown, "unexplained-change").len(), 1);
     assert_eq!(pending(&mut server, &doc.uri).len(), 1);
@@ -423,7 +445,9 @@ fn explain_without_a_plugin_inserts_a_why_comment_and_puts_the_cursor_after_the_
     assert_eq!(request["params"]["edit"]["documentChanges"][0]["textDocument"]["version"], doc.version);
     assert_eq!(
         edits_of(&request, &doc.uri),
-        vec![json!({"range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 0}}, "newText": "    # why: \n"})]
+        vec![
+            json!({"range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 0}}, "newText": "    # why: \n"})
+        ]
     );
     doc.apply(&server, &request);
     let show = server.wait_server_request("window/showDocument", WAIT).expect("window/showDocument");
@@ -441,7 +465,10 @@ fn explain_without_a_plugin_inserts_a_why_comment_and_puts_the_cursor_after_the_
     let removal = apply_edit(&server);
     let recorded = rationales(&server.journal());
     assert_eq!(recorded.len(), 1);
-    assert_eq!((recorded[0]["unit"]["name"].as_str(), recorded[0]["text"].as_str()), (Some("Session.send"), Some("hosts are case-insensitive")));
+    assert_eq!(
+        (recorded[0]["unit"]["name"].as_str(), recorded[0]["text"].as_str()),
+        (Some("Session.send"), Some("hosts are case-insensitive"))
+    );
     doc.apply(&server, &removal);
     assert_eq!(doc.text, APP.replace("return url", "return url.lower()"));
     server.shutdown_and_exit();
@@ -454,7 +481,10 @@ fn explain_in_an_editor_that_cannot_apply_edits_says_how_to_write_a_why_comment(
         ..ServerOptions::default()
     });
     let error = server
-        .request("workspace/executeCommand", json!({"command": "rationale.explain", "arguments": [{"changeId": "x.1"}]}))
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "rationale.explain", "arguments": [{"changeId": "x.1"}]}),
+        )
         .unwrap_err();
     assert!(error.message.contains("why:"), "{}", error.message);
     server.shutdown_and_exit();

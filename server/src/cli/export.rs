@@ -170,7 +170,11 @@ fn execute(args: &Args, progress: ProgressDrawTarget, stdout: &mut dyn Write, er
         let _ = writeln!(err, "rationale export: cannot write {}: {error}", args.out.display());
         return 1;
     }
-    let target = if args.out == Path::new("-") { "standard output".to_owned() } else { args.out.display().to_string() };
+    let target = if args.out == Path::new("-") {
+        "standard output".to_owned()
+    } else {
+        args.out.display().to_string()
+    };
     let _ = writeln!(
         err,
         "Exported {} from {} in {} to {target}.",
@@ -192,7 +196,11 @@ fn execute(args: &Args, progress: ProgressDrawTarget, stdout: &mut dyn Write, er
         }
     }
     if failed > 0 {
-        let _ = writeln!(err, "{} could not be read: their pairs are not in the export.", super::count(failed, "journal"));
+        let _ = writeln!(
+            err,
+            "{} could not be read: their pairs are not in the export.",
+            super::count(failed, "journal")
+        );
     }
     u8::from(failed > 0)
 }

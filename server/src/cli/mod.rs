@@ -67,8 +67,10 @@ fn progress_target() -> ProgressDrawTarget {
 fn progress_bar(journals: &[PathBuf], verb: &str, target: ProgressDrawTarget) -> ProgressBar {
     let total: u64 = journals.iter().filter_map(|file| file.metadata().ok()).map(|meta| meta.len()).sum();
     ProgressBar::with_draw_target(Some(total), target).with_style(
-        ProgressStyle::with_template(&format!("{{spinner}} {verb} {{wide_bar}} {{bytes}}/{{total_bytes}} {{eta}}"))
-            .expect("a valid template"),
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {verb} {{wide_bar}} {{bytes}}/{{total_bytes}} {{eta}}"
+        ))
+        .expect("a valid template"),
     )
 }
 

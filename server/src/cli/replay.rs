@@ -82,7 +82,11 @@ fn execute(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         if args.at.is_some() { "" } else { " (the last)" },
         args.out.display(),
         match replayed.mismatches.len() {
-            0 => format!("; {} save hash{} matched.", replayed.saves, if replayed.saves == 1 { "" } else { "es" }),
+            0 => format!(
+                "; {} save hash{} matched.",
+                replayed.saves,
+                if replayed.saves == 1 { "" } else { "es" }
+            ),
             n => format!("; {n} hash{} disagreed (above).", if n == 1 { "" } else { "es" }),
         }
     );
@@ -135,9 +139,7 @@ fn write_inside(out: &Path, components: &[&str], text: &ropey::Rope) -> io::Resu
         match fs::symlink_metadata(&dir) {
             Ok(meta) if meta.file_type().is_symlink() => return Err(symlink_refused(&dir)),
             Ok(meta) if meta.is_dir() => {}
-            Ok(_) => {
-                return Err(io::Error::other(format!("{} is a file, not a folder", dir.display())))
-            }
+            Ok(_) => return Err(io::Error::other(format!("{} is a file, not a folder", dir.display()))),
             Err(error) if error.kind() == io::ErrorKind::NotFound => fs::create_dir(&dir)?,
             Err(error) => return Err(error),
         }
@@ -226,7 +228,9 @@ mod tests {
     #[test]
     fn a_hostile_journal_writes_nothing_outside_out() {
         let dir = tempdir("replay-cli");
-        for (i, path) in ["../escaped.py", "a/../../escaped.py", "/tmp/escaped-rationale.py"].iter().enumerate() {
+        for (i, path) in
+            ["../escaped.py", "a/../../escaped.py", "/tmp/escaped-rationale.py"].iter().enumerate()
+        {
             let journal = dir.join(format!("{i}.jsonl"));
             let text = journal_text(Encoding::Utf8, vec![open("fine.py", "ok"), open(path, "pwned")]);
             fs::write(&journal, text).unwrap();
@@ -276,7 +280,11 @@ mod tests {
         fs::write(&journal, &text).unwrap();
         let run = run_replay(&journal, &dir.join("out"), None);
         assert_eq!(run.code, 0, "{}", run.err);
-        assert!(run.err.starts_with("warning: ") && run.err.contains("s.jsonl:3: torn final line"), "{}", run.err);
+        assert!(
+            run.err.starts_with("warning: ") && run.err.contains("s.jsonl:3: torn final line"),
+            "{}",
+            run.err
+        );
 
         text.insert_str(text.find("{\"seq\":1").unwrap(), "oops\n");
         fs::write(&journal, &text).unwrap();

@@ -214,7 +214,11 @@ fn number(value: Option<f64>, unit: &str) -> String {
 }
 
 fn trim(v: f64) -> String {
-    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") }
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
 }
 
 fn write_table(out: &mut dyn Write, stats: &Stats) -> io::Result<()> {
@@ -225,7 +229,10 @@ fn write_table(out: &mut dyn Write, stats: &Stats) -> io::Result<()> {
         super::count(all.sessions, "session"),
         super::count(stats.workspaces, "workspace"),
         if stats.sessions_without_end > 0 {
-            format!(" ({} without an end record: still running, or stopped without one)", stats.sessions_without_end)
+            format!(
+                " ({} without an end record: still running, or stopped without one)",
+                stats.sessions_without_end
+            )
         } else {
             String::new()
         }
@@ -273,7 +280,8 @@ fn write_table(out: &mut dyn Write, stats: &Stats) -> io::Result<()> {
                 number(f.rationale_chars_median, ""),
             ]);
         }
-        let widths: Vec<usize> = (0..7).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
+        let widths: Vec<usize> =
+            (0..7).map(|c| lines.iter().map(|l| l[c].chars().count()).max().unwrap_or(0)).collect();
         for line in lines {
             let mut text = format!("{:<width$}", line[0], width = widths[0]);
             for c in 1..7 {
@@ -284,7 +292,11 @@ fn write_table(out: &mut dyn Write, stats: &Stats) -> io::Result<()> {
     }
     if !stats.errors.is_empty() {
         writeln!(out)?;
-        writeln!(out, "{} could not be read (see the errors above).", super::count(stats.errors.len(), "journal"))?;
+        writeln!(
+            out,
+            "{} could not be read (see the errors above).",
+            super::count(stats.errors.len(), "journal")
+        )?;
     }
     Ok(())
 }

@@ -26,11 +26,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let progress = if io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
+    let progress =
+        if io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
     let code = execute(&args.dir, progress, &mut io::stdout().lock(), &mut io::stderr().lock());
     ExitCode::from(code)
 }
@@ -74,7 +71,8 @@ fn execute(dir: &Path, progress: ProgressDrawTarget, out: &mut dyn Write, err: &
     );
     let (mut sound, mut errors, mut warnings) = (0, 0, 0);
     for file in &files {
-        let name = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+        let name =
+            file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
         bar.set_message(name.clone());
         let done_before = bar.position();
         let verdict = verify(file, |read| bar.set_position(done_before + read));

@@ -89,7 +89,8 @@ pub fn replay_pairs(
                     let index = list.remove(i);
                     let text = replayer.text_of(path)?.unwrap_or_default();
                     if needs.steps {
-                        let trail = Trail::new(index, &text, replayer.encoding(), &pairs[index].record.before);
+                        let trail =
+                            Trail::new(index, &text, replayer.encoding(), &pairs[index].record.before);
                         trails.push(trail);
                     }
                     if needs.files {
@@ -118,7 +119,7 @@ pub fn replay_pairs(
                 }
             }
         }
-        if records.line_number() % 4096 == 0 {
+        if records.line_number().is_multiple_of(4096) {
             progress(journal.len() - records.remaining_bytes());
         }
         if record.seq >= last {
@@ -246,13 +247,7 @@ impl Trail {
                     let start = self.rope.byte_to_char(at);
                     (start, start + width)
                 })
-                .min_by_key(|&(start, end)| {
-                    if to < start {
-                        start - to
-                    } else {
-                        from.saturating_sub(end)
-                    }
-                })
+                .min_by_key(|&(start, end)| if to < start { start - to } else { from.saturating_sub(end) })
         };
         match best {
             Some(region) => region,
@@ -316,16 +311,23 @@ mod tests {
     fn a_whole_document_replacement_is_narrowed_to_what_changed() {
         let mut text = journal_text(
             Encoding::Utf16,
-            vec![open("x.py", "def f():\n    pass\n"), Body::Change {
-                path: "x.py".into(),
-                version: 2,
-                edits: vec![crate::journal::Edit { range: None, text: "def f():\n    return 1\n".into() }],
-            }],
+            vec![
+                open("x.py", "def f():\n    pass\n"),
+                Body::Change {
+                    path: "x.py".into(),
+                    version: 2,
+                    edits: vec![crate::journal::Edit {
+                        range: None,
+                        text: "def f():\n    return 1\n".into(),
+                    }],
+                },
+            ],
         );
         text += &rationale_line(3, "x.py", "def f():\n    pass", "2026-11-26T08:30:02.000Z");
         let journal = Journal::from_bytes("s.jsonl", text.into_bytes());
         let content = super::super::read_journal(&journal, |_| {}).unwrap();
-        let histories = replay_pairs(&journal, &content.pairs, Needs { files: false, steps: true }, |_| {}).unwrap();
+        let histories =
+            replay_pairs(&journal, &content.pairs, Needs { files: false, steps: true }, |_| {}).unwrap();
         let steps: Vec<&str> = histories[0].steps.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(steps, ["def f():\n    return 1"]);
         assert_eq!(histories[0].file_before, None);

@@ -26,7 +26,8 @@ use crate::store::STORE_DIR;
 /// (a team's collected folders) at any depth. Hidden folders other than `.rationale` and
 /// symbolic links are not entered.
 pub fn workspaces(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-    if dir.file_name().is_some_and(|name| name == STORE_DIR) && dir.join(crate::store::SESSIONS_DIR).is_dir() {
+    if dir.file_name().is_some_and(|name| name == STORE_DIR) && dir.join(crate::store::SESSIONS_DIR).is_dir()
+    {
         return Ok(vec![dir.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)]);
     }
     std::fs::metadata(dir)?;
@@ -168,7 +169,10 @@ struct SessionLine {
 
 /// Reads a journal's pairs, skips and unexplained changes, without replaying its edits.
 /// `progress` hears how many bytes have been read now and then.
-pub fn read_journal(journal: &Journal, mut progress: impl FnMut(usize)) -> Result<JournalContent, JournalError> {
+pub fn read_journal(
+    journal: &Journal,
+    mut progress: impl FnMut(usize),
+) -> Result<JournalContent, JournalError> {
     let mut content = JournalContent { torn: journal.torn().cloned(), ..JournalContent::default() };
     let mut records = journal.records();
     while let Some(line) = records.next() {
@@ -201,7 +205,10 @@ pub fn read_journal(journal: &Journal, mut progress: impl FnMut(usize)) -> Resul
                 match kind {
                     "rationale" => content.pairs.push(Pair {
                         session: content.session.clone(),
-                        id: parsed.pair.clone().unwrap_or_else(|| format!("{}:{}", content.session.id, record.seq)),
+                        id: parsed
+                            .pair
+                            .clone()
+                            .unwrap_or_else(|| format!("{}:{}", content.session.id, record.seq)),
                         seq: record.seq,
                         explained_at: record.ts.to_string(),
                         record: parsed,
@@ -213,7 +220,7 @@ pub fn read_journal(journal: &Journal, mut progress: impl FnMut(usize)) -> Resul
             "end" => content.ended = true,
             _ => {}
         }
-        if records.line_number() % 4096 == 0 {
+        if records.line_number().is_multiple_of(4096) {
             progress(journal.len() - records.remaining_bytes());
         }
     }

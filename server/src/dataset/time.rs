@@ -59,9 +59,7 @@ impl std::str::FromStr for Bound {
         if valid {
             Ok(Bound(text.trim_end_matches('Z').to_owned()))
         } else {
-            Err(format!(
-                "`{text}` is not a date (2026-11-26) or a UTC time (2026-11-26T08:30:00Z)"
-            ))
+            Err(format!("`{text}` is not a date (2026-11-26) or a UTC time (2026-11-26T08:30:00Z)"))
         }
     }
 }

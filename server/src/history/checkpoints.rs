@@ -32,7 +32,12 @@ pub struct Checkpointed {
 
 impl Checkpointed {
     pub fn read(path: &Path) -> std::result::Result<Self, JournalError> {
-        Ok(Self { path: path.to_owned(), journal: Journal::read(path)?, checkpoints: Vec::new(), warm: false })
+        Ok(Self {
+            path: path.to_owned(),
+            journal: Journal::read(path)?,
+            checkpoints: Vec::new(),
+            warm: false,
+        })
     }
 
     pub fn journal(&self) -> &Journal {
@@ -77,10 +82,10 @@ impl Checkpointed {
     pub fn document_at(&mut self, path: &str, seq: u64) -> Result<Option<DocumentState>> {
         let replayer = self.fresh(|journal| journal.replay_to(Some(seq)))?;
         let replayed = replayer.finish()?;
-        Ok(replayed.files.get(path).map(|file| DocumentState {
-            text: file.document.text(),
-            version: file.document.version(),
-        }))
+        Ok(replayed
+            .files
+            .get(path)
+            .map(|file| DocumentState { text: file.document.text(), version: file.document.version() }))
     }
 
     /// The `rationale` or `skip` record `seq`, or `None` if record `seq` is of another type.
@@ -97,7 +102,11 @@ impl Checkpointed {
             })?;
             match last {
                 Some(last) if last >= seq => Ok(found),
-                last => Err(HistoryError::SeqPastEnd { session: session_of(&journal.path), seq, last: last.unwrap_or(0) }),
+                last => Err(HistoryError::SeqPastEnd {
+                    session: session_of(&journal.path),
+                    seq,
+                    last: last.unwrap_or(0),
+                }),
             }
         })
     }
@@ -138,12 +147,7 @@ impl Checkpointed {
     /// Replays up to record `until` (the end if `None`) from the nearest checkpoint before it,
     /// making checkpoints past the last one on the way.
     fn replay_to(&mut self, until: Option<u64>) -> Result<Replayer> {
-        let start = self
-            .checkpoints
-            .iter()
-            .rev()
-            .find(|c| until.is_none_or(|seq| c.seq <= seq))
-            .cloned();
+        let start = self.checkpoints.iter().rev().find(|c| until.is_none_or(|seq| c.seq <= seq)).cloned();
         let (mut replayer, mut records) = match &start {
             Some(checkpoint) => {
                 (Replayer::resume(&self.path, checkpoint), self.journal.records_from(checkpoint.resume))
@@ -205,7 +209,10 @@ mod tests {
             sha256: crate::text::sha256_hex([""]),
         }];
         for i in 0..n {
-            let edit = Edit { range: Some([[0, i as u32], [0, i as u32]]), text: ((b'a' + (i % 26) as u8) as char).to_string() };
+            let edit = Edit {
+                range: Some([[0, i as u32], [0, i as u32]]),
+                text: ((b'a' + (i % 26) as u8) as char).to_string(),
+            };
             bodies.push(Body::Change { path: "a.py".into(), version: i as i32 + 1, edits: vec![edit] });
         }
         bodies
@@ -247,7 +254,10 @@ mod tests {
         let grown = format!("{}{}", lines[..8000].concat(), &lines[8000][..10]);
         std::fs::write(&path, grown).unwrap();
         assert_eq!(journal.document_at("a.py", 7999).unwrap().unwrap().text, expected(7998));
-        assert!(matches!(journal.document_at("a.py", 8000), Err(HistoryError::SeqPastEnd { last: 7999, .. })));
+        assert!(matches!(
+            journal.document_at("a.py", 8000),
+            Err(HistoryError::SeqPastEnd { last: 7999, .. })
+        ));
         assert_eq!(journal.document_at("a.py", 10).unwrap().unwrap().text, expected(9));
     }
 }

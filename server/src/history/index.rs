@@ -152,7 +152,12 @@ fn read_on(journal: &Path, read: &mut Progress, found: &mut Found) {
                         author: read.author.clone(),
                         ts: line.record.ts.to_string(),
                     };
-                    found.push((explanation.path, explanation.unit.name, explanation.unit.previous_name, recorded));
+                    found.push((
+                        explanation.path,
+                        explanation.unit.name,
+                        explanation.unit.previous_name,
+                        recorded,
+                    ));
                 }
             }
             _ => {}
@@ -191,25 +196,44 @@ mod tests {
         assert_eq!(shown[0].recorded.pair, "s1:1");
 
         // A second rationale, and a third whose line is still being written.
-        let grown = format!("{journal}{}\n{}", rationale(2, "greet", "second reason"), &rationale(3, "greet", "x")[..20]);
+        let grown = format!(
+            "{journal}{}\n{}",
+            rationale(2, "greet", "second reason"),
+            &rationale(3, "greet", "x")[..20]
+        );
         std::fs::write(&path, grown).unwrap();
         index.refresh(&folders);
-        let texts: Vec<_> = index.rationales(dir.path(), "a.py", "greet").into_iter().map(|s| s.recorded.text).collect();
+        let texts: Vec<_> =
+            index.rationales(dir.path(), "a.py", "greet").into_iter().map(|s| s.recorded.text).collect();
         assert_eq!(texts, ["second reason", "first reason here"], "latest first, the torn line not yet");
         assert!(index.rationales(dir.path(), "a.py", "other").is_empty());
         // Renamed: the new name shows the rationales of the old one too, latest first.
         let renamed = rationale(4, "welcome", "renamed for the new landing page")
             .replace(r#""kind":"function"}"#, r#""kind":"function","previousName":"greet"}"#);
-        let grown = format!("{journal}{}\n{}\n{renamed}\n", rationale(2, "greet", "second reason"), rationale(3, "greet", "third"));
+        let grown = format!(
+            "{journal}{}\n{}\n{renamed}\n",
+            rationale(2, "greet", "second reason"),
+            rationale(3, "greet", "third")
+        );
         std::fs::write(&path, grown).unwrap();
         index.refresh(&folders);
-        let texts: Vec<_> = index.rationales(dir.path(), "a.py", "welcome").into_iter().map(|s| s.recorded.text).collect();
-        assert_eq!(texts, ["renamed for the new landing page", "third", "second reason", "first reason here"]);
+        let texts: Vec<_> =
+            index.rationales(dir.path(), "a.py", "welcome").into_iter().map(|s| s.recorded.text).collect();
+        assert_eq!(
+            texts,
+            ["renamed for the new landing page", "third", "second reason", "first reason here"]
+        );
         assert!(index.rationales(dir.path(), "b.py", "greet").is_empty());
 
         index.add_review(
             dir.path(),
-            Review { ts: "2026-11-26T09:00:00.000Z".into(), reviewer: "r".into(), pair: "s1:2".into(), verdict: crate::reviews::Verdict::Accept, note: None },
+            Review {
+                ts: "2026-11-26T09:00:00.000Z".into(),
+                reviewer: "r".into(),
+                pair: "s1:2".into(),
+                verdict: crate::reviews::Verdict::Accept,
+                note: None,
+            },
         );
         let shown = index.rationales(dir.path(), "a.py", "greet");
         let second = shown.iter().find(|s| s.recorded.pair == "s1:2").unwrap();

@@ -63,10 +63,9 @@ impl fmt::Display for HistoryError {
                 "there is no pair `{pair}`: a pair id is `<session>:<seq>` of a `rationale` record, \
                  as the timeline gives it"
             ),
-            HistoryError::SeqPastEnd { session, seq, last } => write!(
-                f,
-                "session `{session}` has no record {seq}: its journal ends with record {last}"
-            ),
+            HistoryError::SeqPastEnd { session, seq, last } => {
+                write!(f, "session `{session}` has no record {seq}: its journal ends with record {last}")
+            }
             HistoryError::NotAPair { session, seq } => write!(
                 f,
                 "record {seq} of session `{session}` is not a pair (`rationale` or `skip` record), \
@@ -116,7 +115,11 @@ struct Cache {
 
 impl History {
     /// Runs `f` on the checkpointed journal of a session, read afresh if it grew.
-    fn with_journal<R>(&self, file: &SessionFile, f: impl FnOnce(&mut Checkpointed) -> Result<R>) -> Result<R> {
+    fn with_journal<R>(
+        &self,
+        file: &SessionFile,
+        f: impl FnOnce(&mut Checkpointed) -> Result<R>,
+    ) -> Result<R> {
         let mut cache = self.journals.lock().unwrap_or_else(|e| e.into_inner());
         let cache = &mut *cache;
         cache.order.retain(|p| p != &file.journal);
@@ -191,7 +194,9 @@ impl History {
             // A removed unit has no text to put its baseline in place of: the document as it
             // stood before the change's first edit shows it.
             let before = journal.seq_before(path, pair.edits_from.as_deref(), seq)?;
-            Ok(journal.document_at(path, before)?.unwrap_or(DocumentState { text: String::new(), version: 0 }))
+            Ok(journal
+                .document_at(path, before)?
+                .unwrap_or(DocumentState { text: String::new(), version: 0 }))
         })
     }
 

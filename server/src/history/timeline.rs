@@ -106,7 +106,10 @@ pub fn steps(
                 return Err(JournalError::invalid(
                     journal.path(),
                     line.number,
-                    format!("the `{}` record lacks a field a pair has (pair, unit, before, after, ...)", record.kind),
+                    format!(
+                        "the `{}` record lacks a field a pair has (pair, unit, before, after, ...)",
+                        record.kind
+                    ),
                 ));
             };
             step.unit = Some(explanation.unit);

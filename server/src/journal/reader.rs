@@ -65,9 +65,7 @@ pub fn journal_files(workspace: &Path) -> io::Result<Vec<PathBuf>> {
 pub fn session_journal(workspace: &Path, session: &str) -> Option<PathBuf> {
     let plausible = !session.is_empty()
         && !session.starts_with('.')
-        && session
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+        && session.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     plausible.then(|| sessions_dir(workspace).join(format!("{session}.jsonl")))
 }
 
@@ -181,8 +179,8 @@ impl Journal {
     /// Reads a journal file.
     pub fn read(path: impl AsRef<Path>) -> Result<Self, JournalError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path)
-            .map_err(|err| JournalError::new(path, None, JournalErrorKind::Io(err)))?;
+        let bytes =
+            std::fs::read(path).map_err(|err| JournalError::new(path, None, JournalErrorKind::Io(err)))?;
         Ok(Self::from_bytes(path, bytes))
     }
 
@@ -442,28 +440,44 @@ macro_rules! accept_anything_else {
 
 macro_rules! fallback_visit {
     ($other:expr; bool) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> { Ok($other) }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($other)
+        }
     };
     ($other:expr; i64) => {
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> { Ok($other) }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
     };
     ($other:expr; u64) => {
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> { Ok($other) }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
     };
     ($other:expr; f64) => {
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> { Ok($other) }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($other)
+        }
     };
     ($other:expr; str) => {
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> { Ok($other) }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($other)
+        }
     };
     ($other:expr; string) => {
-        fn visit_string<E: de::Error>(self, _: String) -> Result<Self::Value, E> { Ok($other) }
+        fn visit_string<E: de::Error>(self, _: String) -> Result<Self::Value, E> {
+            Ok($other)
+        }
     };
     ($other:expr; unit) => {
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> { Ok($other) }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($other)
+        }
     };
     ($other:expr; none) => {
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> { Ok($other) }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($other)
+        }
     };
     ($other:expr; seq) => {
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
@@ -981,7 +995,8 @@ mod tests {
 
     #[test]
     fn a_final_line_cut_inside_a_multibyte_character_is_torn_too() {
-        let mut bytes = format!("{SESSION}\n{{\"seq\":1,\"ts\":\"t\",\"type\":\"x\",\"text\":\"é").into_bytes();
+        let mut bytes =
+            format!("{SESSION}\n{{\"seq\":1,\"ts\":\"t\",\"type\":\"x\",\"text\":\"é").into_bytes();
         bytes.pop(); // half of the é
         let journal = Journal::from_bytes("j.jsonl", bytes);
         assert_eq!(kinds(&journal), ["session"]);
@@ -998,7 +1013,12 @@ mod tests {
     #[test]
     fn garbage_in_the_middle_is_an_error_naming_the_line() {
         let journal = journal(
-            &[SESSION, r#"{"seq":1,"ts":"t","type":"close","path":"a.py"}"#, "garbage", r#"{"seq":2,"ts":"t","type":"close","path":"a.py"}"#],
+            &[
+                SESSION,
+                r#"{"seq":1,"ts":"t","type":"close","path":"a.py"}"#,
+                "garbage",
+                r#"{"seq":2,"ts":"t","type":"close","path":"a.py"}"#,
+            ],
             true,
         );
         let mut records = journal.records();
@@ -1058,7 +1078,10 @@ mod tests {
     fn a_journal_that_does_not_start_at_seq_0_is_an_error() {
         let journal = journal(&[&SESSION.replace(r#""seq":0"#, r#""seq":4"#)], true);
         let err = journal.records().next().unwrap().unwrap_err();
-        assert_eq!(err.to_string(), "test.jsonl:1: the first record has seq 4; a journal's records start at 0");
+        assert_eq!(
+            err.to_string(),
+            "test.jsonl:1: the first record has seq 4; a journal's records start at 0"
+        );
     }
 
     #[test]
@@ -1123,7 +1146,8 @@ mod tests {
             r#"[{"range":[[0,1],[0,1]]}]"#,
             r#"[{"range":[[0,1],[0,1]],"text":"x","range":[[0,0],[0,0]]}]"#,
         ] {
-            let line = format!(r#"{{"seq":1,"ts":"t","type":"change","path":"a","version":1,"edits":{edits}}}"#);
+            let line =
+                format!(r#"{{"seq":1,"ts":"t","type":"change","path":"a","version":1,"edits":{edits}}}"#);
             let journal = journal(&[SESSION, &line], true);
             let record = journal.records().nth(1).unwrap().unwrap().record;
             assert_eq!(record.edits, Edits::Other, "{edits}");

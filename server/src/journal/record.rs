@@ -174,18 +174,14 @@ impl Edit {
     pub fn to_change(&self) -> crate::text::TextChange {
         use crate::text::Position;
         crate::text::TextChange {
-            range: self
-                .range
-                .map(|[[l1, c1], [l2, c2]]| (Position::new(l1, c1), Position::new(l2, c2))),
+            range: self.range.map(|[[l1, c1], [l2, c2]]| (Position::new(l1, c1), Position::new(l2, c2))),
             text: self.text.clone(),
         }
     }
 
     pub fn from_change(change: &crate::text::TextChange) -> Self {
         Self {
-            range: change
-                .range
-                .map(|(s, e)| [[s.line, s.column], [e.line, e.column]]),
+            range: change.range.map(|(s, e)| [[s.line, s.column], [e.line, e.column]]),
             text: change.text.clone(),
         }
     }
@@ -212,9 +208,7 @@ pub fn format_timestamp(at: time::OffsetDateTime) -> String {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&format)
-        .expect("a UTC time always formats")
+    at.to_offset(time::UtcOffset::UTC).format(&format).expect("a UTC time always formats")
 }
 
 #[cfg(test)]

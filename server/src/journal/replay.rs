@@ -67,11 +67,7 @@ pub struct HashMismatch {
 
 impl fmt::Display for HashMismatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = if self.record == "save" {
-            "the rebuilt text"
-        } else {
-            "the record's own text"
-        };
+        let what = if self.record == "save" { "the rebuilt text" } else { "the record's own text" };
         write!(
             f,
             "{}:{}: `{}` of {} (seq {}): {what} has sha256 {}, the record says {}",
@@ -130,10 +126,10 @@ pub fn document_at(journal: &Journal, path: &str, at: u64) -> Result<Option<Docu
     replayer.only = Some(path.to_owned());
     replay_into(&mut replayer, journal, Some(at))?;
     let replayed = replayer.finish()?;
-    Ok(replayed.files.get(path).map(|file| DocumentState {
-        text: file.document.text(),
-        version: file.document.version(),
-    }))
+    Ok(replayed
+        .files
+        .get(path)
+        .map(|file| DocumentState { text: file.document.text(), version: file.document.version() }))
 }
 
 fn replay_into(replayer: &mut Replayer, journal: &Journal, at: Option<u64>) -> Result<(), JournalError> {
@@ -468,8 +464,7 @@ impl Replayer {
 
     fn version(&self, line: &Line<'_>) -> Result<i32, JournalError> {
         let version = *self.need(line, line.record.version.as_ref(), "version", "integer")?;
-        i32::try_from(version)
-            .map_err(|_| self.invalid(line, format!("version {version} is out of range")))
+        i32::try_from(version).map_err(|_| self.invalid(line, format!("version {version} is out of range")))
     }
 
     fn open_file(&mut self, line: &Line<'_>) -> Result<&mut ReplayedFile, JournalError> {
@@ -497,7 +492,13 @@ impl Replayer {
         Ok(())
     }
 
-    fn mismatch(&self, record: &RawRecord<'_>, recorded: String, rebuilt: String, line: usize) -> HashMismatch {
+    fn mismatch(
+        &self,
+        record: &RawRecord<'_>,
+        recorded: String,
+        rebuilt: String,
+        line: usize,
+    ) -> HashMismatch {
         HashMismatch {
             journal: self.journal.clone(),
             line,
@@ -738,7 +739,10 @@ pub(crate) mod tests {
             version,
             edits: edits
                 .iter()
-                .map(|&((l1, c1, l2, c2), text)| Edit { range: Some([[l1, c1], [l2, c2]]), text: text.into() })
+                .map(|&((l1, c1, l2, c2), text)| Edit {
+                    range: Some([[l1, c1], [l2, c2]]),
+                    text: text.into(),
+                })
                 .collect(),
         }
     }
@@ -849,7 +853,11 @@ pub(crate) mod tests {
 
         let closed = journal_of(
             Encoding::Utf16,
-            vec![open("a.py", ""), Body::Close { path: "a.py".into() }, change("a.py", 2, &[((0, 0, 0, 0), "x")])],
+            vec![
+                open("a.py", ""),
+                Body::Close { path: "a.py".into() },
+                change("a.py", 2, &[((0, 0, 0, 0), "x")]),
+            ],
         );
         let err = replay(&closed, None).unwrap_err();
         assert_eq!(err.line, Some(4));
@@ -883,7 +891,8 @@ pub(crate) mod tests {
         // start, and just past it in UTF-16 (its units are columns 1 and 2).
         let mut texts = Vec::new();
         for encoding in [Encoding::Utf8, Encoding::Utf16] {
-            let journal = journal_of(encoding, vec![open("a.py", "a😀b"), change("a.py", 2, &[((0, 3, 0, 3), "|")])]);
+            let journal =
+                journal_of(encoding, vec![open("a.py", "a😀b"), change("a.py", 2, &[((0, 3, 0, 3), "|")])]);
             texts.push(text_of(&replay(&journal, None).unwrap(), "a.py"));
         }
         assert_eq!(texts, ["a|😀b", "a😀|b"]);
@@ -941,7 +950,11 @@ pub(crate) mod tests {
             Encoding::Utf16,
             vec![
                 open("a.py", "old"),
-                Body::Change { path: "a.py".into(), version: 2, edits: vec![Edit { range: None, text: "whole".into() }] },
+                Body::Change {
+                    path: "a.py".into(),
+                    version: 2,
+                    edits: vec![Edit { range: None, text: "whole".into() }],
+                },
             ],
         );
         assert_eq!(text_of(&replay(&journal, None).unwrap(), "a.py"), "whole");
@@ -975,7 +988,8 @@ pub(crate) mod tests {
 
     #[test]
     fn a_session_of_an_unknown_schema_is_refused() {
-        let line = r#"{"seq":0,"ts":"t","type":"session","schema":2,"session":"s","positionEncoding":"utf-8"}"#;
+        let line =
+            r#"{"seq":0,"ts":"t","type":"session","schema":2,"session":"s","positionEncoding":"utf-8"}"#;
         let journal = Journal::from_bytes("s.jsonl", format!("{line}\n").into_bytes());
         let err = replay(&journal, None).unwrap_err();
         assert!(err.to_string().contains("schema 2"), "{err}");
@@ -1055,7 +1069,8 @@ pub(crate) mod tests {
                     let change = edit.to_change();
                     reference.apply(std::slice::from_ref(&change), encoding).unwrap();
                     // The cursor follows as in an editor: after the inserted text.
-                    cursor = to_char(reference.rope(), range.0, encoding).unwrap() + change.text.chars().count();
+                    cursor =
+                        to_char(reference.rope(), range.0, encoding).unwrap() + change.text.chars().count();
                     edits.push(edit);
                 }
                 bodies.push(Body::Change { path: "a.py".into(), version, edits });

@@ -25,9 +25,16 @@ pub const SYNC_WITHIN: Duration = Duration::from_millis(200);
 type MakeBody = Box<dyn FnOnce(u64) -> Body + Send>;
 
 enum Command {
-    Append { ts: String, body: Box<Body> },
+    Append {
+        ts: String,
+        body: Box<Body>,
+    },
     /// Write the record (built from its `seq`), sync, and answer with the `seq`.
-    Durable { ts: String, make: MakeBody, done: mpsc::SyncSender<io::Result<u64>> },
+    Durable {
+        ts: String,
+        make: MakeBody,
+        done: mpsc::SyncSender<io::Result<u64>>,
+    },
 }
 
 /// Reports a failure to write the journal (once, with what failed).
@@ -68,8 +75,7 @@ impl JournalWriter {
     pub fn append_durable(&self, make: impl FnOnce(u64) -> Body + Send + 'static) -> io::Result<u64> {
         let (done, wait) = mpsc::sync_channel(1);
         self.send(Command::Durable { ts: timestamp(), make: Box::new(make), done });
-        wait.recv()
-            .unwrap_or_else(|_| Err(io::Error::other("the journal writer has stopped")))
+        wait.recv().unwrap_or_else(|_| Err(io::Error::other("the journal writer has stopped")))
     }
 
     /// Appends the `end` record, syncs and stops the writer.
@@ -118,9 +124,7 @@ fn run(sink: &mut Sink, commands: Receiver<Command>) {
         }
         .map(|since| since + SYNC_WITHIN);
         let received = match deadline {
-            Some(deadline) => {
-                commands.recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            }
+            Some(deadline) => commands.recv_timeout(deadline.saturating_duration_since(Instant::now())),
             None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
         };
         match received {
@@ -298,9 +302,7 @@ mod tests {
         let path = dir.path().join("j.jsonl");
         let writer = JournalWriter::start(File::create(&path).unwrap(), session, Box::new(|_| {}));
         writer.append(change("a.py", 2, "x"));
-        let seq = writer
-            .append_durable(|_| Body::Save { path: "a.py".into(), sha256: "h".into() })
-            .unwrap();
+        let seq = writer.append_durable(|_| Body::Save { path: "a.py".into(), sha256: "h".into() }).unwrap();
         assert_eq!(seq, 2);
         assert_eq!(records(&path).len(), 3);
         drop(writer);
@@ -333,5 +335,4 @@ mod tests {
         assert_eq!(reports.len(), 1, "{reports:?}");
         assert!(reports[0].contains("cannot write the journal"));
     }
-
 }

@@ -37,15 +37,17 @@ fn refused(refusal: Refusal) -> Error {
 
 /// The single object argument every Rationale command takes.
 fn argument<T: serde::de::DeserializeOwned>(command: &str, arguments: Vec<Value>, shape: &str) -> Result<T> {
-    let first = arguments.into_iter().next().ok_or_else(|| invalid(format!("{command} takes one argument, {shape}")))?;
+    let first = arguments
+        .into_iter()
+        .next()
+        .ok_or_else(|| invalid(format!("{command} takes one argument, {shape}")))?;
     serde_json::from_value(first).map_err(|err| invalid(format!("{command} takes {shape}: {err}")))
 }
 
 pub fn execute(session: &Session, command: &str, arguments: Vec<Value>) -> Result<Option<Value>> {
     match command {
         RECORD => {
-            let args: RecordArgs =
-                argument(command, arguments, r#"{"changeId" or "changeIds", "text"}"#)?;
+            let args: RecordArgs = argument(command, arguments, r#"{"changeId" or "changeIds", "text"}"#)?;
             let ids = match (args.change_id, args.change_ids) {
                 (Some(id), None) => vec![id],
                 (None, Some(ids)) => ids,

@@ -28,10 +28,7 @@ pub fn encoding(encoding: Encoding) -> lsp::PositionEncodingKind {
 /// UTF-8 when the client offers it (it is what the journal and the rope count natively), else the
 /// protocol's default, UTF-16.
 pub fn negotiate_encoding(capabilities: &lsp::ClientCapabilities) -> Encoding {
-    let offered = capabilities
-        .general
-        .as_ref()
-        .and_then(|general| general.position_encodings.as_ref());
+    let offered = capabilities.general.as_ref().and_then(|general| general.position_encodings.as_ref());
     match offered {
         Some(kinds) if kinds.contains(&lsp::PositionEncodingKind::UTF8) => Encoding::Utf8,
         _ => Encoding::Utf16,

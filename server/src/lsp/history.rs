@@ -126,7 +126,8 @@ impl Backend {
     pub(super) async fn hover_rationales(&self, params: HoverParams) -> Result<Option<Hover>> {
         let session = self.session()?;
         let at = params.text_document_position_params;
-        let Some(unit) = session.unit_at(at.text_document.uri.as_str(), convert::position(at.position)) else {
+        let Some(unit) = session.unit_at(at.text_document.uri.as_str(), convert::position(at.position))
+        else {
             return Ok(None);
         };
         let shown = self.shared().history.index.rationales(&unit.folder, &unit.path, &unit.name);
@@ -134,7 +135,10 @@ impl Backend {
             return Ok(None);
         }
         Ok(Some(Hover {
-            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: hover_text(&unit.name, &shown) }),
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: hover_text(&unit.name, &shown),
+            }),
             range: None,
         }))
     }

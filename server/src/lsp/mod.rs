@@ -58,7 +58,11 @@ pub fn run_stdio() -> ExitCode {
             let reason = if shut_down { EndReason::Shutdown } else { EndReason::Exit };
             session.end(reason);
         }
-        if shut_down && !matches!(ending, Ending::Fatal(_)) { 0 } else { 1 }
+        if shut_down && !matches!(ending, Ending::Fatal(_)) {
+            0
+        } else {
+            1
+        }
     });
     // Reading stdin occupies a blocking thread that would keep the runtime from shutting down.
     runtime.shutdown_background();

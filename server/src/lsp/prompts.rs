@@ -90,7 +90,11 @@ pub fn code_actions(views: &[PendingView], uri: &Uri, requested: Range) -> Vec<C
                 title: explain_title.clone(),
                 kind: Some(CodeActionKind::QUICKFIX),
                 diagnostics: view.change.ready.then(|| vec![diagnostic(view)]),
-                command: Some(Command::new(explain_title, EXPLAIN.into(), Some(explain_arguments(view, uri)))),
+                command: Some(Command::new(
+                    explain_title,
+                    EXPLAIN.into(),
+                    Some(explain_arguments(view, uri)),
+                )),
                 is_preferred: Some(true),
                 ..Default::default()
             };
@@ -98,7 +102,11 @@ pub fn code_actions(views: &[PendingView], uri: &Uri, requested: Range) -> Vec<C
             let skip = CodeAction {
                 title: skip_title.clone(),
                 kind: Some(CodeActionKind::QUICKFIX),
-                command: Some(Command::new(skip_title, SKIP.into(), Some(vec![json!({"changeId": view.id})]))),
+                command: Some(Command::new(
+                    skip_title,
+                    SKIP.into(),
+                    Some(vec![json!({"changeId": view.id})]),
+                )),
                 ..Default::default()
             };
             [CodeActionOrCommand::CodeAction(explain), CodeActionOrCommand::CodeAction(skip)]

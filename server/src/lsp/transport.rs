@@ -206,9 +206,7 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
             }
         };
 
-        if request.id().is_none()
-            && text_sync::METHODS.contains(&request.method())
-            && !shared.is_shut_down()
+        if request.id().is_none() && text_sync::METHODS.contains(&request.method()) && !shared.is_shut_down()
         {
             if let Some(session) = shared.session() {
                 let (method, _, params) = request.into_parts();
@@ -238,7 +236,15 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
                 Ok(Err(_exited)) => None,
                 Err(_panic) => {
                     tracing::error!("the handler of {method} panicked");
-                    id.map(|id| Response::from_error(id, error(ErrorCode::InternalError, format!("{method} failed inside the server; see its log"))))
+                    id.map(|id| {
+                        Response::from_error(
+                            id,
+                            error(
+                                ErrorCode::InternalError,
+                                format!("{method} failed inside the server; see its log"),
+                            ),
+                        )
+                    })
                 }
             };
             if let Some(response) = response {
@@ -262,13 +268,13 @@ fn classify(body: &[u8]) -> Incoming {
     let value: Value = match serde_json::from_slice(body) {
         Ok(value) => value,
         Err(err) => {
-            return Incoming::Invalid(Id::Null, error(ErrorCode::ParseError, format!("malformed JSON: {err}")))
+            return Incoming::Invalid(
+                Id::Null,
+                error(ErrorCode::ParseError, format!("malformed JSON: {err}")),
+            )
         }
     };
-    let id = value
-        .get("id")
-        .and_then(|id| serde_json::from_value::<Id>(id.clone()).ok())
-        .unwrap_or(Id::Null);
+    let id = value.get("id").and_then(|id| serde_json::from_value::<Id>(id.clone()).ok()).unwrap_or(Id::Null);
     let invalid = |why: String| Incoming::Invalid(id.clone(), error(ErrorCode::InvalidRequest, why));
     let Some(object) = value.as_object() else {
         return invalid("a message must be a JSON object".into());
@@ -396,9 +402,15 @@ mod tests {
             _ => panic!("expected an error for {}", String::from_utf8_lossy(body)),
         };
         assert_eq!(code(b"{not json"), (Id::Null, ErrorCode::ParseError));
-        assert_eq!(code(br#"{"jsonrpc":"2.0","id":1,"method":"x","params":"\ud800"}"#), (Id::Null, ErrorCode::ParseError));
+        assert_eq!(
+            code(br#"{"jsonrpc":"2.0","id":1,"method":"x","params":"\ud800"}"#),
+            (Id::Null, ErrorCode::ParseError)
+        );
         assert_eq!(code(br#"[1,2]"#), (Id::Null, ErrorCode::InvalidRequest));
         assert_eq!(code(br#"{"jsonrpc":"2.0","id":7}"#), (Id::Number(7), ErrorCode::InvalidRequest));
-        assert_eq!(code(br#"{"jsonrpc":"1.0","id":7,"method":"x"}"#), (Id::Number(7), ErrorCode::InvalidRequest));
+        assert_eq!(
+            code(br#"{"jsonrpc":"1.0","id":7,"method":"x"}"#),
+            (Id::Number(7), ErrorCode::InvalidRequest)
+        );
     }
 }

@@ -62,7 +62,8 @@ impl WhyClient {
 /// A why-comment that was not recorded (a warning: the person meant it to be), or one that was
 /// recorded and is still there (a hint: it can go).
 pub fn diagnostic(note: &WhyNote) -> Diagnostic {
-    let severity = if note.code == WHY_RECORDED { DiagnosticSeverity::HINT } else { DiagnosticSeverity::WARNING };
+    let severity =
+        if note.code == WHY_RECORDED { DiagnosticSeverity::HINT } else { DiagnosticSeverity::WARNING };
     Diagnostic {
         range: range(note.range),
         severity: Some(severity),
@@ -124,7 +125,8 @@ struct ExplainArgs {
 /// marker. Answers `{"applied"}`.
 pub async fn explain(shared: &Shared, session: &Session, arguments: Vec<Value>) -> Result<Option<Value>> {
     let client = shared.why_client();
-    let invalid = |message: String| Error { code: ErrorCode::InvalidParams, message: message.into(), data: None };
+    let invalid =
+        |message: String| Error { code: ErrorCode::InvalidParams, message: message.into(), data: None };
     if !client.apply_edit {
         return Err(Error {
             code: ErrorCode::InvalidRequest,
@@ -136,13 +138,15 @@ pub async fn explain(shared: &Shared, session: &Session, arguments: Vec<Value>) 
         });
     }
     let shape = r#"{"changeId", "uri"?, "unit"?, "kind"?}"#;
-    let first = arguments.into_iter().next().ok_or_else(|| invalid(format!("rationale.explain takes {shape}")))?;
-    let args: ExplainArgs =
-        serde_json::from_value(first).map_err(|err| invalid(format!("rationale.explain takes {shape}: {err}")))?;
+    let first =
+        arguments.into_iter().next().ok_or_else(|| invalid(format!("rationale.explain takes {shape}")))?;
+    let args: ExplainArgs = serde_json::from_value(first)
+        .map_err(|err| invalid(format!("rationale.explain takes {shape}: {err}")))?;
     let skeleton = session.why_skeleton(&args.change_id).map_err(|refusal| invalid(refusal.to_string()))?;
     let uri: Uri = skeleton.key.parse().map_err(|_| invalid(format!("{} is not a URI", skeleton.key)))?;
     let at = range((skeleton.at, skeleton.at));
-    let edit = client.edit(uri.clone(), skeleton.version, vec![TextEdit { range: at, new_text: skeleton.text }]);
+    let edit =
+        client.edit(uri.clone(), skeleton.version, vec![TextEdit { range: at, new_text: skeleton.text }]);
     let applied = match shared.client.apply_edit(edit).await {
         Ok(answer) => answer.applied,
         Err(err) => {
@@ -152,7 +156,8 @@ pub async fn explain(shared: &Shared, session: &Session, arguments: Vec<Value>) 
     };
     if applied && client.show_document {
         let cursor = range((skeleton.cursor, skeleton.cursor));
-        let show = ShowDocumentParams { uri, external: None, take_focus: Some(true), selection: Some(cursor) };
+        let show =
+            ShowDocumentParams { uri, external: None, take_focus: Some(true), selection: Some(cursor) };
         if let Err(err) = shared.client.show_document(show).await {
             tracing::info!("the editor could not show the why-comment: {err}");
         }

@@ -112,7 +112,9 @@ impl Allowlist {
         });
         let conditions = [regex, stopword];
         if self.all {
-            !self.has_paths && conditions.iter().flatten().all(|&held| held) && conditions.iter().any(Option::is_some)
+            !self.has_paths
+                && conditions.iter().flatten().all(|&held| held)
+                && conditions.iter().any(Option::is_some)
         } else {
             conditions.iter().flatten().any(|&held| held)
         }
@@ -287,7 +289,7 @@ pub fn our_rules() -> Vec<Rule> {
         // `$PASSWORD`, `${PASSWORD}`, `{{ password }}`, `<password>`, `***`, `xxx`, and the words
         // themselves are what documentation writes, not secrets.
         regexes: vec![
-            r"^(?:\$\{?\w+\}?|\{\{[^}]*\}\}|<[^>]*>|\*+|x+|X+|%s|pass(?:word)?|secret|changeme)$".into(),
+            r"^(?:\$\{?\w+\}?|\{\{[^}]*\}\}|<[^>]*>|\*+|x+|X+|%s|pass(?:word)?|secret|changeme)$".into()
         ],
         ..AllowlistDef::default()
     };
@@ -312,8 +314,7 @@ pub fn our_rules() -> Vec<Rule> {
 
 /// The full rule set and the global allowlists.
 pub fn default_rules() -> Result<(Vec<Rule>, Vec<Allowlist>), String> {
-    let config: ConfigFile =
-        toml::from_str(GITLEAKS_TOML).map_err(|err| format!("gitleaks.toml: {err}"))?;
+    let config: ConfigFile = toml::from_str(GITLEAKS_TOML).map_err(|err| format!("gitleaks.toml: {err}"))?;
     let mut rules = Vec::new();
     for def in &config.rules {
         if let Some(rule) = Rule::new(def)? {

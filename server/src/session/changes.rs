@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::{Session, Tracked};
-use crate::journal::record::{format_system_time, Body, Explanation, UnitRef, Unexplained};
+use crate::journal::record::{format_system_time, Body, Explanation, Unexplained, UnitRef};
 use crate::syntax::Language;
 use crate::text::{from_char, Document, Position};
 use crate::units::incremental::Units;
@@ -169,8 +169,7 @@ impl Session {
         };
         // Whoever asks first moves readiness; publishing it stays the settler's job.
         tracked.unpublished |= units.update_readiness(Instant::now(), settle);
-        let pending: Vec<PendingChange> =
-            units.pending().filter(|c| c.ready || !ready_only).collect();
+        let pending: Vec<PendingChange> = units.pending().filter(|c| c.ready || !ready_only).collect();
         let changes = pending.into_iter().map(|c| self.view(tracked, c)).collect();
         DocumentChanges { key: key.to_owned(), changes, notes, min_rationale_chars }
     }
@@ -203,10 +202,9 @@ impl Session {
     /// Every pending change of one document (`Some(key)`) or of all tracked documents.
     pub fn pending_changes(&self, key: Option<&str>) -> Vec<DocumentChanges> {
         match key {
-            Some(key) => self
-                .with_document(key, |tracked| self.changes_of(key, tracked, false))
-                .into_iter()
-                .collect(),
+            Some(key) => {
+                self.with_document(key, |tracked| self.changes_of(key, tracked, false)).into_iter().collect()
+            }
             None => self
                 .documents
                 .iter_mut()
@@ -300,9 +298,8 @@ impl Session {
         let located = self.locate_all(ids)?;
         let text = text.trim();
         for (key, _) in &located {
-            let needed = self
-                .with_document(key, |t| t.folder.config().min_rationale_chars)
-                .unwrap_or_default();
+            let needed =
+                self.with_document(key, |t| t.folder.config().min_rationale_chars).unwrap_or_default();
             let got = text.chars().count();
             if got < needed {
                 return Err(Refusal::TooShort { needed, got });
@@ -314,9 +311,7 @@ impl Session {
         });
         located
             .into_iter()
-            .map(|(key, number)| {
-                self.resolve(&key, number, via, Some(text.to_owned()), None, group.clone())
-            })
+            .map(|(key, number)| self.resolve(&key, number, via, Some(text.to_owned()), None, group.clone()))
             .collect()
     }
 
@@ -400,7 +395,11 @@ impl Session {
             .append_durable_with(&self.identity, &self.notices, move |seq| {
                 let mut explanation = explanation;
                 explanation.pair = pair_in_record(seq);
-                if skip { Body::Skip(explanation) } else { Body::Rationale(explanation) }
+                if skip {
+                    Body::Skip(explanation)
+                } else {
+                    Body::Rationale(explanation)
+                }
             })
             .map_err(Refusal::NotRecorded)?;
         let pair = pair_of(seq);

@@ -101,10 +101,9 @@ impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Problem::NotOpen(key) => write!(f, "{key} was never opened; ignoring the notification"),
-            Problem::Rejected { key, error } => write!(
-                f,
-                "cannot apply a change to {key}: {error}; ignoring it (the next save resyncs)"
-            ),
+            Problem::Rejected { key, error } => {
+                write!(f, "cannot apply a change to {key}: {error}; ignoring it (the next save resyncs)")
+            }
         }
     }
 }
@@ -239,10 +238,8 @@ impl Session {
         let tracked = &mut *tracked;
         if version <= tracked.document.version() {
             // The editor's idea of the text may now differ from ours; the next save settles it.
-            tracked.diverged = Some(format!(
-                "the version went back from {} to {version}",
-                tracked.document.version()
-            ));
+            tracked.diverged =
+                Some(format!("the version went back from {} to {version}", tracked.document.version()));
         }
         let spans = match tracked.document.apply(changes, self.identity.encoding) {
             Ok(spans) => spans,
@@ -434,10 +431,7 @@ impl Folder {
     }
 
     fn name(&self) -> String {
-        self.root
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "/".into())
+        self.root.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_else(|| "/".into())
     }
 
     /// Runs `f` with the open journal, starting it first if need be.
@@ -497,10 +491,7 @@ impl Folder {
         let session = move || SessionInfo {
             schema: SCHEMA,
             session: identity.id,
-            server: NameVersion {
-                name: "rationale".into(),
-                version: Some(env!("CARGO_PKG_VERSION").into()),
-            },
+            server: NameVersion { name: "rationale".into(), version: Some(env!("CARGO_PKG_VERSION").into()) },
             client: identity.client,
             author: resolve_author(author.as_deref(), &root),
             workspace: name,

@@ -122,15 +122,13 @@ impl Session {
         let mut recorded = Vec::new();
         for found in found {
             match found.outcome {
-                Outcome::Record(ids) => {
-                    match self.record(&ids, &found.comment.text, Via::WhyComment) {
-                        Ok(_) => {
-                            recorded.push((found.comment.text.clone(), found.unit));
-                            removals.push(found.comment.cut);
-                        }
-                        Err(refusal) => notes.push((found.comment.comments, REFUSED, why_not(&refusal))),
+                Outcome::Record(ids) => match self.record(&ids, &found.comment.text, Via::WhyComment) {
+                    Ok(_) => {
+                        recorded.push((found.comment.text.clone(), found.unit));
+                        removals.push(found.comment.cut);
                     }
-                }
+                    Err(refusal) => notes.push((found.comment.comments, REFUSED, why_not(&refusal))),
+                },
                 Outcome::Tell(code, message) => notes.push((found.comment.comments, code, message)),
                 Outcome::Nothing => {}
             }
@@ -167,7 +165,7 @@ impl Session {
             .into_iter()
             .map(|comment| {
                 let unit = target(&units, &comment, rope);
-                let name = unit.map_or_else(|| "this file".to_owned(), |u| described(u));
+                let name = unit.map_or_else(|| "this file".to_owned(), described);
                 let outcome = match seen.get(&comment.text) {
                     Some(Seen::AtOpen) => Outcome::Nothing,
                     Some(Seen::Recorded(unit)) => Outcome::Tell(
@@ -266,13 +264,20 @@ fn decide(
 /// The pending changes a why-comment on `unit` explains: the unit's own and those of the units
 /// nested in it (one rationale for several changes, a group); for the file's top-level code,
 /// only its own.
-fn explained<'p>(unit: Option<&'p Unit>, pending: &'p [PendingChange]) -> impl Iterator<Item = &'p PendingChange> {
+fn explained<'p>(
+    unit: Option<&'p Unit>,
+    pending: &'p [PendingChange],
+) -> impl Iterator<Item = &'p PendingChange> {
     pending.iter().filter(move |change| match unit {
         None => change.kind == UnitKind::Module,
         Some(unit) => {
             let (r, c) = (&unit.range, &change.range);
             change.kind != UnitKind::Module
-                && if c.is_empty() { r.start < c.start && c.end < r.end } else { r.start <= c.start && c.end <= r.end }
+                && if c.is_empty() {
+                    r.start < c.start && c.end < r.end
+                } else {
+                    r.start <= c.start && c.end <= r.end
+                }
         }
     })
 }
@@ -285,11 +290,9 @@ fn target<'u>(units: &'u [Unit], comment: &WhyComment, rope: &Rope) -> Option<&'
     let below = comment.rows.end + 1;
     let above = units.iter().skip(1).find(|unit| alone && line_of(unit.range.start) == below);
     above.or_else(|| {
-        units
-            .iter()
-            .skip(1)
-            .filter(|unit| unit.range.start <= comment.comments.start && comment.comments.end <= unit.range.end)
-            .last()
+        units.iter().skip(1).rfind(|unit| {
+            unit.range.start <= comment.comments.start && comment.comments.end <= unit.range.end
+        })
     })
 }
 

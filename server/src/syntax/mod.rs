@@ -92,11 +92,9 @@ const TABLE: &[Language] = &[
 /// Each language's compiled units query, by its position in the table; compiled on first use.
 /// `None` when it does not compile (a bug the tests catch; at run time the language's documents
 /// then have no unit but the module).
-static UNITS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] =
-    [const { OnceLock::new() }; TABLE.len()];
+static UNITS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] = [const { OnceLock::new() }; TABLE.len()];
 /// Each language's compiled comments query, likewise.
-static COMMENTS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] =
-    [const { OnceLock::new() }; TABLE.len()];
+static COMMENTS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] = [const { OnceLock::new() }; TABLE.len()];
 
 impl Language {
     pub fn grammar(&self) -> tree_sitter::Language {
@@ -141,9 +139,7 @@ impl std::fmt::Debug for Language {
 /// The language of a file, by its extension.
 pub fn language_for_path(path: &std::path::Path) -> Option<&'static Language> {
     let extension = path.extension()?.to_str()?;
-    LANGUAGES
-        .iter()
-        .find(|language| language.extensions.contains(&extension))
+    LANGUAGES.iter().find(|language| language.extensions.contains(&extension))
 }
 
 pub fn language_named(name: &str) -> Option<&'static Language> {
@@ -176,8 +172,7 @@ impl Syntax {
             tracing::error!("cannot load the {} grammar: {err}", language.name);
             return None;
         }
-        let mut syntax =
-            Self { parser, tree: None, pending: Vec::new(), fresh: true, changed: None };
+        let mut syntax = Self { parser, tree: None, pending: Vec::new(), fresh: true, changed: None };
         syntax.reset();
         Some(syntax)
     }

@@ -23,7 +23,10 @@ pub type ByteSpan = (usize, usize, usize);
 pub enum EditError {
     Position(PositionError),
     /// The range ends before it starts.
-    Backwards { start: Position, end: Position },
+    Backwards {
+        start: Position,
+        end: Position,
+    },
 }
 
 impl std::fmt::Display for EditError {
@@ -61,9 +64,7 @@ impl Document {
         let rope = Rope::from_str(text);
         let head = &text.as_bytes()[..text.len().min(8000)];
         let binary = head.contains(&0);
-        let syntax = language
-            .filter(|_| !binary)
-            .and_then(Syntax::new);
+        let syntax = language.filter(|_| !binary).and_then(Syntax::new);
         Self { rope, version, syntax }
     }
 
@@ -118,10 +119,7 @@ impl Document {
             }
             self.rope = rope;
         }
-        let spans = edits
-            .iter()
-            .map(|e| e.map(|e| (e.start_byte, e.old_end_byte, e.new_end_byte)))
-            .collect();
+        let spans = edits.iter().map(|e| e.map(|e| (e.start_byte, e.old_end_byte, e.new_end_byte))).collect();
         match (&mut self.syntax, edits.iter().any(Option::is_none)) {
             // A whole-document replacement: parse afresh.
             (Some(syntax), true) => syntax.reset(),
@@ -146,7 +144,6 @@ impl Document {
             syntax.reset();
         }
     }
-
 
     /// Where the last reparse changed the tree's structure (`None`: parsed from scratch, or no
     /// tree).
@@ -209,29 +206,20 @@ mod tests {
     use super::*;
 
     fn change(l1: u32, c1: u32, l2: u32, c2: u32, text: &str) -> TextChange {
-        TextChange {
-            range: Some((Position::new(l1, c1), Position::new(l2, c2))),
-            text: text.to_owned(),
-        }
+        TextChange { range: Some((Position::new(l1, c1), Position::new(l2, c2))), text: text.to_owned() }
     }
 
     #[test]
     fn several_changes_apply_in_order() {
         let mut doc = Document::new("def f():\n    pass\n", 1, None);
-        doc.apply(
-            &[change(0, 4, 0, 5, "g"), change(1, 4, 1, 8, "return 1")],
-            Encoding::Utf16,
-        )
-        .unwrap();
+        doc.apply(&[change(0, 4, 0, 5, "g"), change(1, 4, 1, 8, "return 1")], Encoding::Utf16).unwrap();
         assert_eq!(doc.text(), "def g():\n    return 1\n");
     }
 
     #[test]
     fn a_change_that_fails_leaves_the_document_untouched() {
         let mut doc = Document::new("abc\n", 1, None);
-        let err = doc
-            .apply(&[change(0, 0, 0, 0, "x"), change(7, 0, 7, 0, "y")], Encoding::Utf8)
-            .unwrap_err();
+        let err = doc.apply(&[change(0, 0, 0, 0, "x"), change(7, 0, 7, 0, "y")], Encoding::Utf8).unwrap_err();
         assert!(matches!(err, EditError::Position(_)));
         assert_eq!(doc.text(), "abc\n");
     }
@@ -256,9 +244,7 @@ mod tests {
     #[test]
     fn input_edit_matches_tree_sitters_own_example() {
         let mut rope = Rope::from_str("fn test() {}");
-        let edit = apply_one(&mut rope, &change(0, 8, 0, 8, "a: u32"), Encoding::Utf8)
-            .unwrap()
-            .unwrap();
+        let edit = apply_one(&mut rope, &change(0, 8, 0, 8, "a: u32"), Encoding::Utf8).unwrap().unwrap();
         assert_eq!(
             edit,
             InputEdit {
@@ -276,9 +262,7 @@ mod tests {
     fn input_edit_has_real_rows_and_byte_columns() {
         let mut rope = Rope::from_str("a = 1\nb = '日本'\nc = 3\n");
         // Replace "日本'\nc" (UTF-16 columns 5..) across a line break with "x\ny\nz".
-        let edit = apply_one(&mut rope, &change(1, 5, 2, 1, "x\ny\nz"), Encoding::Utf16)
-            .unwrap()
-            .unwrap();
+        let edit = apply_one(&mut rope, &change(1, 5, 2, 1, "x\ny\nz"), Encoding::Utf16).unwrap().unwrap();
         assert_eq!(rope.to_string(), "a = 1\nb = 'x\ny\nz = 3\n");
         assert_eq!(edit.start_byte, 6 + 5);
         assert_eq!(edit.start_position, Point::new(1, 5));
@@ -305,7 +289,8 @@ mod tests {
         doc.apply(&[change(1, 12, 1, 12, " + b")], Encoding::Utf16).unwrap();
         assert!(doc.needs_reparse());
         let incremental = doc.tree_and_rope().unwrap().0.root_node().to_sexp();
-        let fresh = Document::new(&doc.text(), 1, Some(language)).tree_and_rope().unwrap().0.root_node().to_sexp();
+        let fresh =
+            Document::new(&doc.text(), 1, Some(language)).tree_and_rope().unwrap().0.root_node().to_sexp();
         assert_eq!(incremental, fresh);
         assert!(!doc.needs_reparse());
     }

@@ -90,10 +90,7 @@ fn content_chars(line: RopeSlice<'_>) -> usize {
 pub fn to_char(rope: &Rope, pos: Position, encoding: Encoding) -> Result<usize, PositionError> {
     let line = pos.line as usize;
     if line >= rope.len_lines() {
-        return Err(PositionError::LineOutOfRange {
-            line: pos.line,
-            lines: rope.len_lines(),
-        });
+        return Err(PositionError::LineOutOfRange { line: pos.line, lines: rope.len_lines() });
     }
     let start = rope.line_to_char(line);
     let end = start + content_chars(rope.line(line));
@@ -186,10 +183,7 @@ mod tests {
 
     #[test]
     fn a_line_past_the_end_is_an_error() {
-        assert_eq!(
-            at("ab", 1, 0, Encoding::Utf16),
-            Err(PositionError::LineOutOfRange { line: 1, lines: 1 })
-        );
+        assert_eq!(at("ab", 1, 0, Encoding::Utf16), Err(PositionError::LineOutOfRange { line: 1, lines: 1 }));
     }
 
     #[test]

@@ -194,8 +194,7 @@ pub fn extract_hiding(
     for chunk in rope.chunks() {
         source.push_str(chunk);
     }
-    let (found, hidden) =
-        Walk::new(language, tree, &source, Matching::AtRoots, marker).run(tree.root_node());
+    let (found, hidden) = Walk::new(language, tree, &source, Matching::AtRoots, marker).run(tree.root_node());
     (assemble(found, source, &hidden, language.separator), hidden)
 }
 
@@ -397,8 +396,7 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
             self.pending.pop_first();
         }
         let captured = self.pending.remove(&(start, node.id()));
-        self.next_start =
-            self.pending.first_key_value().map_or(usize::MAX, |(&(first, _), _)| first);
+        self.next_start = self.pending.first_key_value().map_or(usize::MAX, |(&(first, _), _)| first);
         captured
     }
 }
@@ -594,8 +592,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             let start = self.clamp(node.start_byte());
             let string = self.string_kinds.get(usize::from(kind)).copied().unwrap_or(false);
             self.gap(start, string);
-            if let Some(captured) =
-                self.matcher.as_mut().and_then(|matcher| matcher.visit(node, kind, start))
+            if let Some(captured) = self.matcher.as_mut().and_then(|matcher| matcher.visit(node, kind, start))
             {
                 // A unit whose node is a direct child of another unit's node is that unit seen
                 // twice (a function inside its decorated definition, a class expression that is
@@ -763,15 +760,9 @@ fn is_blank(text: &[u8]) -> bool {
 /// Turns the walk's findings into units: names, ranges, text and own text.
 /// `hidden`: bytes left out of every text (why-comments), in order; `separator`: what joins the
 /// names of nested units (the language table's).
-fn assemble(
-    found: Vec<Found<'_>>,
-    source: String,
-    hidden: &[Range<usize>],
-    separator: &str,
-) -> Vec<Unit> {
+fn assemble(found: Vec<Found<'_>>, source: String, hidden: &[Range<usize>], separator: &str) -> Vec<Unit> {
     let len = source.len();
-    let clamp =
-        |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
+    let clamp = |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
     let mut units: Vec<Unit> = Vec::with_capacity(found.len());
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); found.len()];
     for (index, found) in found.iter().enumerate() {
@@ -965,11 +956,7 @@ mod tests {
             folders.push(folder);
         }
         for language in LANGUAGES {
-            assert!(
-                folders.iter().any(|f| f == language.name),
-                "no grammars/{} folder",
-                language.name
-            );
+            assert!(folders.iter().any(|f| f == language.name), "no grammars/{} folder", language.name);
             let query = language.units_query().expect("the units query compiles");
             for pattern in 0..query.pattern_count() {
                 let template = name_template(query, pattern);
@@ -981,12 +968,16 @@ mod tests {
                     language.name
                 );
                 for (index, capture) in query.capture_names().iter().enumerate() {
-                    let used = query.capture_quantifiers(pattern)[index] != tree_sitter::CaptureQuantifier::Zero;
+                    let used =
+                        query.capture_quantifiers(pattern)[index] != tree_sitter::CaptureQuantifier::Zero;
                     let in_template = template
                         .as_ref()
                         .is_some_and(|pieces| pieces.contains(&Piece::Capture(index as u32)));
                     assert!(
-                        !used || *capture == "name" || UnitKind::from_capture(capture).is_some() || in_template,
+                        !used
+                            || *capture == "name"
+                            || UnitKind::from_capture(capture).is_some()
+                            || in_template,
                         "{}: pattern {pattern} has a capture @{capture} that is no kind of unit, \
                          not @name, and in no name template",
                         language.name
@@ -1004,11 +995,7 @@ mod tests {
                             != tree_sitter::CaptureQuantifier::Zero
                     })
                     .collect();
-                assert!(
-                    captures.contains(&"name"),
-                    "{}: pattern {pattern} names nothing",
-                    language.name
-                );
+                assert!(captures.contains(&"name"), "{}: pattern {pattern} names nothing", language.name);
                 assert_eq!(
                     captures.iter().filter(|name| name.starts_with("unit.")).count(),
                     1,
@@ -1081,18 +1068,14 @@ class Point:
             ]
         );
         let module = &units[0];
-        assert_eq!(
-            (module.name.as_str(), module.kind, module.parent),
-            (MODULE_NAME, UnitKind::Module, None)
-        );
+        assert_eq!((module.name.as_str(), module.kind, module.parent), (MODULE_NAME, UnitKind::Module, None));
         assert_eq!((module.range.clone(), module.name_range.clone()), (0..PYTHON.len(), 0..0));
         assert_eq!(&*module.text, PYTHON);
         for (index, unit) in units.iter().enumerate().skip(1) {
             let parent = unit.parent.unwrap();
             assert!(parent < index, "parents come first");
             assert!(
-                units[parent].range.start <= unit.range.start
-                    && unit.range.end <= units[parent].range.end
+                units[parent].range.start <= unit.range.start && unit.range.end <= units[parent].range.end
             );
             assert_eq!(&*unit.text, &PYTHON[unit.range.clone()]);
             assert_eq!(&PYTHON[unit.name_range.clone()], unit.name);
@@ -1108,8 +1091,7 @@ class Point:
         assert_eq!(&PYTHON[top.name_range.clone()], "top");
         let point = named(&units, "Point");
         assert!(point.text.starts_with("@dataclass(frozen=True)\nclass Point:"));
-        let setters: Vec<&Unit> =
-            units.iter().filter(|unit| unit.qualified == "Session.value").collect();
+        let setters: Vec<&Unit> = units.iter().filter(|unit| unit.qualified == "Session.value").collect();
         assert!(setters[0].text.starts_with("@property\n"));
         assert!(setters[1].text.starts_with("@value.setter\n"));
         // The decorated function is one unit, not the definition and its decoration both.
@@ -1138,20 +1120,16 @@ class Point:
     #[test]
     fn editing_or_renaming_a_nested_unit_leaves_the_parent_alone() {
         let before = python(PYTHON);
-        let edited = python(&PYTHON.replace(
-            "        pass\n\n    @property",
-            "        self.ready = True\n\n    @property",
-        ));
+        let edited = python(
+            &PYTHON.replace("        pass\n\n    @property", "        self.ready = True\n\n    @property"),
+        );
         let renamed = python(&PYTHON.replace("def __init__(self)", "def __new__(cls)"));
         for after in [&edited, &renamed] {
             assert_eq!(named(after, "Session").own_text, named(&before, "Session").own_text);
             assert_eq!(named(after, "Session").signature, named(&before, "Session").signature);
             assert_eq!(after[0].own_text, before[0].own_text);
         }
-        assert_ne!(
-            named(&edited, "Session.__init__").own_text,
-            named(&before, "Session.__init__").own_text
-        );
+        assert_ne!(named(&edited, "Session.__init__").own_text, named(&before, "Session.__init__").own_text);
     }
 
     const JAVASCRIPT: &str = r#"function plain(a) { return a; }
@@ -1620,9 +1598,7 @@ function goodTwo() {}
                 let rope = Rope::from_str(&text[..end]);
                 let units = extract(language, &parse(language, &rope), &rope);
                 assert_eq!(units[0].text.len(), end);
-                end = (end + 997..text.len())
-                    .find(|&at| text.is_char_boundary(at))
-                    .unwrap_or(text.len());
+                end = (end + 997..text.len()).find(|&at| text.is_char_boundary(at)).unwrap_or(text.len());
             }
         }
     }
@@ -1693,9 +1669,7 @@ function goodTwo() {}
     }
 
     fn fixture(name: &str) -> String {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../tests/fixtures/code")
-            .join(name);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/code").join(name);
         std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
     }
 

@@ -62,11 +62,29 @@ impl Units {
         static CHECK: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
         if *CHECK.get_or_init(|| std::env::var_os("RATIONALE_CHECK_UNITS").is_some()) {
             let fresh = extract_hiding(language, tree, rope, marker).0;
-            if let Some(i) = (0..fresh.len().max(self.units.len())).find(|&i| fresh.get(i) != self.units.get(i)) {
+            if let Some(i) =
+                (0..fresh.len().max(self.units.len())).find(|&i| fresh.get(i) != self.units.get(i))
+            {
                 panic!(
                     "incremental units differ from a fresh extraction at {i}:\n{:?}\nvs fresh\n{:?}",
-                    self.units.get(i).map(|u| (&u.qualified, u.kind, &u.range, &u.name_range, u.parent, u.signature, &u.own_text)),
-                    fresh.get(i).map(|u| (&u.qualified, u.kind, &u.range, &u.name_range, u.parent, u.signature, &u.own_text)),
+                    self.units.get(i).map(|u| (
+                        &u.qualified,
+                        u.kind,
+                        &u.range,
+                        &u.name_range,
+                        u.parent,
+                        u.signature,
+                        &u.own_text
+                    )),
+                    fresh.get(i).map(|u| (
+                        &u.qualified,
+                        u.kind,
+                        &u.range,
+                        &u.name_range,
+                        u.parent,
+                        u.signature,
+                        &u.own_text
+                    )),
                 );
             }
         }
@@ -97,9 +115,8 @@ impl Units {
             });
         }
         let Some(region) = region else { return Some(self.units.clone()) };
-        let moved = |range: &Range<usize>| {
-            edits.iter().fold(range.clone(), |r, &(s, o, n)| shift(&r, s, o, n))
-        };
+        let moved =
+            |range: &Range<usize>| edits.iter().fold(range.clone(), |r, &(s, o, n)| shift(&r, s, o, n));
         // The innermost unit (not the module) around it, its start untouched.
         let (index, range) = self
             .units
@@ -183,8 +200,8 @@ fn node_spanning<'t>(tree: &'t Tree, range: &Range<usize>) -> Option<Node<'t>> {
 mod tests {
     use super::*;
     use crate::syntax::language_named;
-    use crate::units::extract;
     use crate::text::{from_char, Document, Encoding, TextChange};
+    use crate::units::extract;
 
     /// Edits real files the way people do (typing in a body, deleting a line, pasting a new
     /// function, renaming) and checks after each that the update equals a fresh extraction.
@@ -217,8 +234,14 @@ mod tests {
             "python",
             &[
                 ("parse227(self.sendcmd('PASV'))", "parse227(self.sendcmd('PASV'))  # passive"),
-                ("def ntransfercmd(self, cmd, rest=None):", "def ntransfercmd(self, cmd, rest=None, tries=1):"),
-                ("    def abort(self):", "    def noop(self):\n        return self.voidcmd('NOOP')\n\n    def abort(self):"),
+                (
+                    "def ntransfercmd(self, cmd, rest=None):",
+                    "def ntransfercmd(self, cmd, rest=None, tries=1):",
+                ),
+                (
+                    "    def abort(self):",
+                    "    def noop(self):\n        return self.voidcmd('NOOP')\n\n    def abort(self):",
+                ),
                 ("class FTP:", "class Client:"),
                 ("untrusted_host, port = ", "untrusted_host,  port = "),
             ],
@@ -232,7 +255,10 @@ mod tests {
             "typescript",
             &[
                 ("readonly postfix: boolean;", "readonly postfix: boolean; // kept"),
-                ("interface JSDocOptionalType extends JSDocType {", "interface JSDocOptional extends JSDocType {"),
+                (
+                    "interface JSDocOptionalType extends JSDocType {",
+                    "interface JSDocOptional extends JSDocType {",
+                ),
                 ("declare namespace ts {", "declare namespace ts {\n    function added(): void;"),
             ],
         );
@@ -249,7 +275,10 @@ mod tests {
             "../../judge/fixtures/anyhow-1.0.89/src/chain.rs",
             "rust",
             &[
-                ("fn next(&mut self) -> Option<Self::Item> {", "fn next(&mut self) -> Option<Self::Item> { // step"),
+                (
+                    "fn next(&mut self) -> Option<Self::Item> {",
+                    "fn next(&mut self) -> Option<Self::Item> { // step",
+                ),
                 ("impl<'a> Iterator for Chain<'a> {", "impl<'a> Iterator for Links<'a> {"),
                 ("fn len(&self) -> usize {", "fn size(&self) -> usize {"),
             ],

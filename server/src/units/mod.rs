@@ -8,6 +8,6 @@
 mod extract;
 
 pub use extract::{extract, extract_below, extract_hiding, Unit, UnitKind, MODULE_NAME};
-pub mod tracker;
 pub mod incremental;
+pub mod tracker;
 pub mod why;

@@ -19,6 +19,12 @@ use super::{Unit, UnitKind};
 /// See [`Unit::signature`].
 type Signature = u64;
 
+/// Which name of an entry to match by: its baseline's or its current one's.
+type NameOf = fn(&Entry) -> Option<(&str, UnitKind)>;
+
+/// Entries and units of one name and kind: `(entries, units)`, by index.
+type Groups<'a> = HashMap<(&'a str, UnitKind), (Vec<usize>, Vec<usize>)>;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChangeKind {
     Modified,
@@ -174,7 +180,9 @@ impl Tracker {
         self.match_units(units, errors);
         for entry in &mut self.entries {
             entry.broken = entry.current.is_some()
-                && errors.iter().any(|error| overlap(&entry.range, error) > 0 || error.start == entry.range.start);
+                && errors
+                    .iter()
+                    .any(|error| overlap(&entry.range, error) > 0 || error.start == entry.range.start);
         }
         self.entries.retain(|e| e.baseline.is_some() || e.current.is_some());
         for entry in &mut self.entries {
@@ -238,8 +246,8 @@ impl Tracker {
         fn current_name(e: &Entry) -> Option<(&str, UnitKind)> {
             e.current.as_ref().map(|s| (s.name.as_str(), s.kind))
         }
-        for name_of in [baseline_name as fn(&Entry) -> Option<(&str, UnitKind)>, current_name] {
-            let mut groups: HashMap<(&str, UnitKind), (Vec<usize>, Vec<usize>)> = HashMap::new();
+        for name_of in [baseline_name as NameOf, current_name] {
+            let mut groups: Groups = HashMap::new();
             for (e, entry) in self.entries.iter().enumerate() {
                 if let (false, Some(key)) = (taken[e], name_of(entry)) {
                     groups.entry(key).or_default().0.push(e);
@@ -296,8 +304,8 @@ impl Tracker {
         // 3. Entries without a unit were removed (unless a syntax error hides them); units without
         // an entry were added.
         for (e, entry) in self.entries.iter_mut().enumerate() {
-            let hidden = entry.current.is_some()
-                && errors.iter().any(|error| overlap(&entry.range, error) > 0);
+            let hidden =
+                entry.current.is_some() && errors.iter().any(|error| overlap(&entry.range, error) > 0);
             if !taken[e] && !hidden {
                 entry.current = None;
                 entry.name_range = entry.range.start..entry.range.start;
@@ -638,7 +646,10 @@ mod tests {
             f.tracker.pending().collect()
         };
         assert_eq!(changes.len(), 1, "{changes:?}");
-        assert_eq!((changes[0].name.as_str(), changes[0].previous_name.as_deref()), ("Client", Some("Session")));
+        assert_eq!(
+            (changes[0].name.as_str(), changes[0].previous_name.as_deref()),
+            ("Client", Some("Session"))
+        );
     }
 
     #[test]
