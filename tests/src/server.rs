@@ -190,6 +190,9 @@ impl Server {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .env("RATIONALE_AUTHOR", "tests@rationale.invalid")
+            // Every incremental update of a document's units is checked against a fresh
+            // extraction: the server panics (and the test fails) on the first that differs.
+            .env("RATIONALE_CHECK_UNITS", "1")
             .env_remove("RUST_LOG");
         for (k, v) in &options.env {
             command.env(k, v);

@@ -42,14 +42,14 @@ enum Command {
 pub type ErrorSink = Box<dyn Fn(String) + Send>;
 
 /// What the editor's side hands the writer's thread. Appending is a push under a lock; the thread
-/// is woken only by the first record of a batch, a durable append or the end, never once per
-/// keystroke (waking a thread is a system call, more than the rest of a keystroke costs).
+/// is woken by the first record of a batch, a record other than a `change`, or the end, never once
+/// per keystroke (waking a thread is a system call, more than the rest of a keystroke costs).
 #[derive(Default)]
 struct Inbox {
     commands: VecDeque<Command>,
     /// When the oldest command waiting was appended.
     since: Option<Instant>,
-    /// A durable append is waiting: write everything now.
+    /// A record that is not a `change` is waiting: write everything now.
     urgent: bool,
     closed: bool,
 }
@@ -84,9 +84,11 @@ impl JournalWriter {
         Self { mailbox, thread: Some(thread) }
     }
 
-    /// Appends a record; it reaches the disk within [`SYNC_WITHIN`].
+    /// Appends a record; it reaches the disk within [`SYNC_WITHIN`]. A `change` waits for the
+    /// keystrokes after it to join it; any other record is written at once.
     pub fn append(&self, body: Body) {
-        self.send(Command::Append { ts: timestamp(), body: Box::new(body) }, false);
+        let now = !matches!(body, Body::Change { .. });
+        self.send(Command::Append { ts: timestamp(), body: Box::new(body) }, now);
     }
 
     /// Appends a record built from its `seq` and returns once it is on disk.
@@ -135,8 +137,8 @@ impl Drop for JournalWriter {
     }
 }
 
-/// Takes the commands in batches: at once when one is urgent or the writer is stopping, else once
-/// the oldest has waited [`SYNC_WITHIN`] (so a burst of keystrokes becomes one record). Each
+/// Takes the commands in batches: at once when one is not a `change` or the writer is stopping,
+/// else once the oldest has waited [`SYNC_WITHIN`] (so a burst of keystrokes becomes one record). Each
 /// batch is written and synced before the next is taken.
 fn run(sink: &mut Sink, mailbox: &Mailbox) {
     let (inbox, wake) = &**mailbox;

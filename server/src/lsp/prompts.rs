@@ -28,9 +28,9 @@ fn described(view: &PendingView) -> String {
 
 pub fn diagnostic(view: &PendingView) -> Diagnostic {
     let verb = match view.change.change {
-        crate::units::tracker::ChangeKind::Modified => "the change to",
-        crate::units::tracker::ChangeKind::Added => "the new",
-        crate::units::tracker::ChangeKind::Removed => "the removal of",
+        crate::units::pending::ChangeKind::Modified => "the change to",
+        crate::units::pending::ChangeKind::Added => "the new",
+        crate::units::pending::ChangeKind::Removed => "the removal of",
     };
     Diagnostic {
         range: range(view.name_range),
@@ -73,7 +73,7 @@ pub fn code_actions(views: &[PendingView], uri: &Uri, requested: Range) -> Vec<C
     let (first, last) = lines_of(requested);
     let inside = |view: &&PendingView| {
         let unit = range(view.range);
-        if view.change.change == crate::units::tracker::ChangeKind::Removed {
+        if view.change.change == crate::units::pending::ChangeKind::Removed {
             // A removed unit is only a point where it was; its line stands for it.
             return first <= unit.start.line && unit.start.line <= last;
         }

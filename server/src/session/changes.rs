@@ -3,12 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Session, Tracked};
+use super::{Followed, Session};
 use crate::journal::record::{format_system_time, Body, Explanation, Unexplained, UnitRef};
-use crate::syntax::Language;
-use crate::text::{from_char, Document, Position};
-use crate::units::incremental::Units;
-use crate::units::tracker::{PendingChange, Tracker};
+use crate::text::{from_char, Position};
+use crate::units::pending::PendingChange;
 
 /// How long a document must go without an edit before its units are brought up to date in the
 /// background (requests bring them up to date at once).
@@ -23,7 +21,7 @@ pub struct PendingView {
     pub name_range: (Position, Position),
 }
 
-/// A unit of a tracked document, named as the journal names it.
+/// A unit of a followed document, named as the journal names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnitAt {
     pub folder: std::path::PathBuf,
@@ -94,42 +92,9 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// The units of a freshly opened document, all at their baseline; why-comments marked by
-/// `marker` are no part of them.
-pub(super) fn baseline(
-    document: &mut Document,
-    language: &'static Language,
-    marker: &str,
-) -> Option<(Tracker, Units)> {
-    let (tree, rope) = document.tree_and_rope()?;
-    let units = Units::extract(language, tree, rope, marker);
-    Some((Tracker::new(units.all()), units))
-}
-
 impl Session {
-    /// Brings a document's units up to date with its text (one incremental reparse at most, and
-    /// an extraction of what it changed).
-    pub(super) fn refresh(&self, tracked: &mut Tracked) {
-        let (Some(units), Some(extracted)) = (&mut tracked.units, &mut tracked.extracted) else {
-            return;
-        };
-        if !units.is_stale() {
-            return;
-        }
-        if tracked.document.tree_and_rope().is_none() {
-            return;
-        }
-        let changed = tracked.document.changed_ranges().map(<[_]>::to_vec);
-        let marker = tracked.folder.why_marker();
-        let Some((tree, rope)) = tracked.document.tree_and_rope() else { return };
-        extracted.update(tracked.language, tree, rope, &units.queued_spans(), changed.as_deref(), &marker);
-        let errors = crate::syntax::error_ranges(tree);
-        units.refresh(extracted.all(), &errors, &self.change_ids);
-        tracked.unpublished = true;
-    }
-
-    fn settle_duration(tracked: &Tracked) -> Duration {
-        Duration::from_millis(tracked.folder.config().settle_ms)
+    fn settle_duration(followed: &Followed) -> Duration {
+        Duration::from_millis(followed.folder.config().settle_ms)
     }
 
     /// The change id the editor sees: the session's random suffix and the change's number, so an
@@ -147,8 +112,8 @@ impl Session {
         (suffix == self.id_suffix()).then(|| number.parse().ok()).flatten()
     }
 
-    fn view(&self, tracked: &Tracked, change: PendingChange) -> PendingView {
-        let rope = tracked.document.rope();
+    fn view(&self, followed: &Followed, change: PendingChange) -> PendingView {
+        let rope = followed.document.rope();
         let encoding = self.identity.encoding;
         let at = |byte: usize| from_char(rope, rope.byte_to_char(byte.min(rope.len_bytes())), encoding);
         PendingView {
@@ -159,32 +124,33 @@ impl Session {
         }
     }
 
-    fn changes_of(&self, key: &str, tracked: &mut Tracked, ready_only: bool) -> DocumentChanges {
-        self.refresh(tracked);
-        let settle = Self::settle_duration(tracked);
-        let notes = self.why_notes(tracked);
-        let min_rationale_chars = tracked.folder.config().min_rationale_chars;
-        let Some(units) = &mut tracked.units else {
+    fn changes_of(&self, key: &str, followed: &mut Followed, ready_only: bool) -> DocumentChanges {
+        followed.refresh(&self.change_ids);
+        let settle = Self::settle_duration(followed);
+        let notes = self.why_notes(followed);
+        let min_rationale_chars = followed.folder.config().min_rationale_chars;
+        let Some(units) = followed.pending_mut() else {
             return DocumentChanges { key: key.to_owned(), changes: Vec::new(), notes, min_rationale_chars };
         };
         // Whoever asks first moves readiness; publishing it stays the settler's job.
-        tracked.unpublished |= units.update_readiness(Instant::now(), settle);
+        let moved = units.update_readiness(Instant::now(), settle);
         let pending: Vec<PendingChange> = units.pending().filter(|c| c.ready || !ready_only).collect();
-        let changes = pending.into_iter().map(|c| self.view(tracked, c)).collect();
+        followed.unpublished |= moved;
+        let changes = pending.into_iter().map(|c| self.view(followed, c)).collect();
         DocumentChanges { key: key.to_owned(), changes, notes, min_rationale_chars }
     }
 
-    /// Journals an `unexplained` record for each change of `tracked` still pending: the session is
+    /// Journals an `unexplained` record for each change of `followed` still pending: the session is
     /// about to stop tracking the document, and its changes go unexplained.
-    pub(super) fn leave_unexplained(&self, tracked: &mut Tracked) {
-        self.refresh(tracked);
-        let Some(units) = &tracked.units else { return };
+    pub(super) fn leave_unexplained(&self, followed: &mut Followed) {
+        followed.refresh(&self.change_ids);
+        let Some(units) = followed.pending() else { return };
         let pending: Vec<PendingChange> = units.pending().collect();
         for change in pending {
             let body = Body::Unexplained(Unexplained {
                 change: self.change_id(change.id),
-                path: tracked.path.clone(),
-                language: tracked.language.name.to_owned(),
+                path: followed.path.clone(),
+                language: followed.language.name.to_owned(),
                 unit: UnitRef {
                     name: change.name,
                     kind: change.kind.as_str().to_owned(),
@@ -195,16 +161,17 @@ impl Session {
                 edits_to: change.edits_to.map(format_system_time),
                 edits: change.edits,
             });
-            tracked.folder.append(&self.identity, &self.notices, body);
+            followed.folder.append(&self.identity, &self.notices, body);
         }
     }
 
-    /// Every pending change of one document (`Some(key)`) or of all tracked documents.
+    /// Every pending change of one document (`Some(key)`) or of all followed documents.
     pub fn pending_changes(&self, key: Option<&str>) -> Vec<DocumentChanges> {
         match key {
-            Some(key) => {
-                self.with_document(key, |tracked| self.changes_of(key, tracked, false)).into_iter().collect()
-            }
+            Some(key) => self
+                .with_document(key, |followed| self.changes_of(key, followed, false))
+                .into_iter()
+                .collect(),
             None => self
                 .documents
                 .iter_mut()
@@ -224,24 +191,23 @@ impl Session {
         strictest.unwrap_or_else(|| crate::config::Config::default().min_rationale_chars)
     }
 
-    /// The innermost unit (not the module) at `position` of a tracked document, brought up to
+    /// The innermost unit (not the module) at `position` of a followed document, brought up to
     /// date first.
     pub fn unit_at(&self, key: &str, position: Position) -> Option<UnitAt> {
-        self.with_document(key, |tracked| {
-            self.refresh(tracked);
+        self.with_document(key, |followed| {
+            followed.refresh(&self.change_ids);
             let encoding = self.identity.encoding;
-            let rope = tracked.document.rope();
+            let rope = followed.document.rope();
             let byte = rope.char_to_byte(crate::text::to_char(rope, position, encoding).ok()?);
-            let unit = tracked
-                .extracted
-                .as_ref()?
-                .all()
+            let unit = followed
+                .extraction()?
+                .units()
                 .iter()
                 .filter(|unit| !unit.is_module() && unit.range.contains(&byte))
                 .min_by_key(|unit| unit.range.len())?;
             Some(UnitAt {
-                folder: tracked.folder.root.clone(),
-                path: tracked.path.clone(),
+                folder: followed.folder.root.clone(),
+                path: followed.path.clone(),
                 name: unit.qualified.clone(),
             })
         })
@@ -250,7 +216,7 @@ impl Session {
 
     /// The ready changes of a document: what its diagnostics show.
     pub fn ready_changes(&self, key: &str) -> Option<DocumentChanges> {
-        self.with_document(key, |tracked| self.changes_of(key, tracked, true))
+        self.with_document(key, |followed| self.changes_of(key, followed, true))
     }
 
     /// Brings every document that has gone quiet up to date and works out readiness. Returns the
@@ -262,28 +228,30 @@ impl Session {
         let mut sooner = |at: Instant| next = Some(next.map_or(at, |n| n.min(at)));
         for mut entry in self.documents.iter_mut() {
             let key = entry.key().clone();
-            let tracked = entry.value_mut();
-            let settle = Self::settle_duration(tracked);
-            let Some(units) = &tracked.units else { continue };
+            let followed = entry.value_mut();
+            let settle = Self::settle_duration(followed);
+            if followed.pending().is_none() {
+                continue;
+            }
             let mut moved = false;
-            if units.is_stale() {
-                let due = tracked.last_edit.map_or(now, |at| at + REFRESH_AFTER);
+            if followed.is_stale() {
+                let due = followed.last_edit.map_or(now, |at| at + REFRESH_AFTER);
                 if due > now {
                     sooner(due);
                     continue;
                 }
-                self.refresh(tracked);
+                followed.refresh(&self.change_ids);
                 moved = true;
             }
-            let units = tracked.units.as_mut().expect("checked above");
+            let units = followed.pending_mut().expect("checked above");
             moved |= units.update_readiness(now, settle);
             if let Some(at) = units.next_ready_at(settle) {
                 sooner(at);
             }
             // A request (a code action asked as the cursor moved, say) may have got there first.
-            moved |= std::mem::take(&mut tracked.unpublished);
+            moved |= std::mem::take(&mut followed.unpublished);
             if moved {
-                updates.push(self.changes_of(&key, tracked, true));
+                updates.push(self.changes_of(&key, followed, true));
             }
         }
         (updates, next)
@@ -332,9 +300,9 @@ impl Session {
                     .iter_mut()
                     .find_map(|mut entry| {
                         let key = entry.key().clone();
-                        let tracked = entry.value_mut();
-                        self.refresh(tracked);
-                        tracked.units.as_ref()?.find(number).map(|_| key)
+                        let followed = entry.value_mut();
+                        followed.refresh(&self.change_ids);
+                        followed.pending()?.find(number).map(|_| key)
                     })
                     .map(|key| (key, number))
                     .ok_or_else(unknown)
@@ -356,19 +324,18 @@ impl Session {
     ) -> Result<String, Refusal> {
         let id = self.change_id(number);
         let mut entry = self.documents.get_mut(key).ok_or_else(|| Refusal::UnknownChange(id.clone()))?;
-        let tracked = entry.value_mut();
-        self.refresh(tracked);
-        let change = tracked
-            .units
-            .as_ref()
-            .and_then(|units| units.find(number))
+        let followed = entry.value_mut();
+        followed.refresh(&self.change_ids);
+        let change = followed
+            .pending()
+            .and_then(|pending| pending.find(number))
             .ok_or_else(|| Refusal::UnknownChange(id.clone()))?;
         let skip = text.is_none();
         let explanation = Explanation {
             pair: String::new(),
             change: id.clone(),
-            path: tracked.path.clone(),
-            language: tracked.language.name.to_owned(),
+            path: followed.path.clone(),
+            language: followed.language.name.to_owned(),
             unit: UnitRef {
                 name: change.name.clone(),
                 kind: change.kind.as_str().to_owned(),
@@ -383,14 +350,14 @@ impl Session {
             edits_to: change.edits_to.map(format_system_time),
             edits: change.edits,
             prompted_at: change.prompted_at.map(format_system_time),
-            version: tracked.document.version(),
+            version: followed.document.version(),
             via: via.as_str().to_owned(),
             group,
         };
         let session = self.identity.id.clone();
         let pair_of = move |seq: u64| format!("{session}:{seq}");
         let pair_in_record = pair_of.clone();
-        let seq = tracked
+        let seq = followed
             .folder
             .append_durable_with(&self.identity, &self.notices, move |seq| {
                 let mut explanation = explanation;
@@ -403,8 +370,8 @@ impl Session {
             })
             .map_err(Refusal::NotRecorded)?;
         let pair = pair_of(seq);
-        if let Some(units) = &mut tracked.units {
-            units.resolve(number);
+        if let Some(pending) = followed.pending_mut() {
+            pending.resolve(number);
         }
         Ok(pair)
     }

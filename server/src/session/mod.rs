@@ -7,12 +7,12 @@
 //! spec asks for durability (`save`, `end`).
 
 mod changes;
+mod followed;
 mod why;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Instant, SystemTime};
 
 use dashmap::{DashMap, DashSet};
 
@@ -20,13 +20,12 @@ use crate::config::{resolve_author, Config};
 use crate::journal::record::{Body, Edit, EndReason, NameVersion, SessionInfo, SCHEMA};
 use crate::journal::JournalWriter;
 use crate::store::Store;
-use crate::syntax::{language_for_path, Language};
+use crate::syntax::language_for_path;
 use crate::text::{Document, EditError, Encoding, TextChange};
 use crate::tracking::{relative_path, Exclusions};
-use crate::units::incremental::Units;
-use crate::units::tracker::{EditSpan, Tracker};
 
 pub use changes::{DocumentChanges, PendingView, Refusal, UnitAt, Via};
+pub use followed::Followed;
 pub use why::{Removal, Skeleton, WhyNote, RECORDED as WHY_RECORDED, REFUSED as WHY_REFUSED};
 
 /// Something the person at the editor should be told.
@@ -58,7 +57,7 @@ pub struct Session {
     folders: RwLock<Vec<Arc<Folder>>>,
     /// The editor's settings, applied over each folder's `rationale.toml`.
     editor_settings: Mutex<Option<serde_json::Value>>,
-    documents: DashMap<String, Tracked>,
+    documents: DashMap<String, Followed>,
     /// Documents the editor opened that Rationale does not track, so their changes are expected.
     untracked: DashSet<String>,
     notices: Notices,
@@ -66,28 +65,6 @@ pub struct Session {
     change_ids: AtomicU64,
     /// Numbers the groups of multi-change rationales.
     group_ids: AtomicU64,
-}
-
-/// A tracked document: its text and tree, and where it belongs.
-pub struct Tracked {
-    pub folder: Arc<Folder>,
-    /// Workspace-relative, `/`-separated.
-    pub path: String,
-    pub language: &'static Language,
-    pub document: Document,
-    /// Why the server's copy may differ from the editor's, until the next save settles it.
-    diverged: Option<String>,
-    /// The document's units and their pending changes; `None` for a document without a tree.
-    units: Option<Tracker>,
-    /// The units as last extracted, kept so that the next extraction can redo only what changed.
-    extracted: Option<Units>,
-    /// When the document was last edited.
-    last_edit: Option<Instant>,
-    /// Its why-comments: those already dealt with, and the notes on them.
-    why: why::WhyState,
-    /// A request brought the document's prompts up to date (its edits, or a change becoming
-    /// ready) before the settler did: the settler still publishes them.
-    unpublished: bool,
 }
 
 /// Why a text notification was not applied. The session goes on either way.
@@ -191,18 +168,18 @@ impl Session {
     /// `key` names the document in every later call (the language server uses its URI); `file` is
     /// its path on disk, if it has one.
     pub fn open(&self, key: &str, file: Option<&Path>, version: i32, text: &str) {
-        let tracked = file.and_then(|file| {
+        let followed = file.and_then(|file| {
             let language = language_for_path(file)?;
             let (folder, path) = self.folder_of(file)?;
             (!folder.excludes(file)).then_some((folder, path, language))
         });
-        let Some((folder, path, language)) = tracked else {
+        let Some((folder, path, language)) = followed else {
             self.untracked.insert(key.to_owned());
             return;
         };
-        let mut document = Document::new(text, version, Some(language));
+        let document = Document::new(text, version, Some(language));
+        let sha256 = document.sha256();
         let marker = folder.why_marker();
-        let (units, extracted) = changes::baseline(&mut document, language, &marker).unzip();
         folder.append(
             &self.identity,
             &self.notices,
@@ -211,60 +188,24 @@ impl Session {
                 language: language.name.to_owned(),
                 version,
                 text: text.to_owned(),
-                sha256: document.sha256(),
+                sha256,
             },
         );
         self.untracked.remove(key);
-        let mut tracked = Tracked {
-            folder,
-            path,
-            language,
-            document,
-            diverged: None,
-            units,
-            extracted,
-            last_edit: None,
-            why: why::WhyState::default(),
-            unpublished: false,
-        };
-        tracked.why = why::WhyState::at_open(&mut tracked, &marker);
-        self.documents.insert(key.to_owned(), tracked);
+        self.documents.insert(key.to_owned(), Followed::open(folder, path, language, document, &marker));
     }
 
     pub fn change(&self, key: &str, version: i32, changes: &[TextChange]) -> Result<(), Problem> {
-        let Some(mut tracked) = self.documents.get_mut(key) else {
+        let Some(mut followed) = self.documents.get_mut(key) else {
             return self.not_open(key);
         };
-        let tracked = &mut *tracked;
-        if version <= tracked.document.version() {
-            // The editor's idea of the text may now differ from ours; the next save settles it.
-            tracked.diverged =
-                Some(format!("the version went back from {} to {version}", tracked.document.version()));
-        }
-        let spans = match tracked.document.apply(changes, self.identity.encoding) {
-            Ok(spans) => spans,
-            Err(error) => {
-                tracked.diverged = Some(format!("a change could not be applied: {error}"));
-                return Err(Problem::Rejected { key: key.to_owned(), error });
-            }
-        };
-        tracked.document.set_version(version);
-        let (at, wall) = (Instant::now(), SystemTime::now());
-        tracked.last_edit = Some(at);
-        for &span in &spans {
-            tracked.why.edited(span);
-        }
-        if let Some(units) = &mut tracked.units {
-            for span in spans {
-                units.note_edit(match span {
-                    Some((start, old_end, new_end)) => EditSpan::new(start, old_end, new_end, at, wall),
-                    None => EditSpan::whole(at, wall),
-                });
-            }
-        }
+        let followed = &mut *followed;
+        followed
+            .edit(version, changes, self.identity.encoding)
+            .map_err(|error| Problem::Rejected { key: key.to_owned(), error })?;
         let edits = changes.iter().map(Edit::from_change).collect();
-        let body = Body::Change { path: tracked.path.clone(), version, edits };
-        tracked.folder.append(&self.identity, &self.notices, body);
+        let body = Body::Change { path: followed.path.clone(), version, edits };
+        followed.folder.append(&self.identity, &self.notices, body);
         Ok(())
     }
 
@@ -274,41 +215,37 @@ impl Session {
     /// document holds; returns the why-comments the editor is asked to remove.
     pub fn save(&self, key: &str, text: Option<&str>) -> Result<Vec<Removal>, Problem> {
         let (folder, mut records) = {
-            let Some(mut tracked) = self.documents.get_mut(key) else {
+            let Some(mut followed) = self.documents.get_mut(key) else {
                 return self.not_open(key).map(|()| Vec::new());
             };
-            let tracked = &mut *tracked;
+            let followed = &mut *followed;
             let mut records = Vec::with_capacity(2);
-            if let Some(text) = text.filter(|text| tracked.document.rope() != *text) {
-                let reason = tracked
+            if let Some(text) = text.filter(|text| followed.document.rope() != *text) {
+                let reason = followed
                     .diverged
                     .take()
                     .unwrap_or_else(|| "the saved text differs from the server's copy".into());
-                tracing::warn!("resyncing {}: {reason}", tracked.path);
-                let version = tracked.document.version();
-                tracked.document.replace(text, version);
-                tracked.why.edited(None);
-                if let Some(units) = &mut tracked.units {
-                    units.note_edit(EditSpan::whole(Instant::now(), SystemTime::now()));
-                }
+                tracing::warn!("resyncing {}: {reason}", followed.path);
+                let version = followed.document.version();
+                followed.replace(text);
                 records.push(Body::Resync {
-                    path: tracked.path.clone(),
+                    path: followed.path.clone(),
                     version,
                     text: text.to_owned(),
-                    sha256: tracked.document.sha256(),
+                    sha256: followed.document.sha256(),
                     reason,
                 });
             }
             if text.is_some() {
-                tracked.diverged = None;
+                followed.diverged = None;
             }
-            self.refresh(tracked);
-            if let Some(units) = &mut tracked.units {
-                units.saved();
+            followed.refresh(&self.change_ids);
+            if let Some(pending) = followed.pending_mut() {
+                pending.saved();
             }
-            let sha256 = tracked.document.sha256();
-            records.push(Body::Save { path: tracked.path.clone(), sha256 });
-            (tracked.folder.clone(), records)
+            let sha256 = followed.document.sha256();
+            records.push(Body::Save { path: followed.path.clone(), sha256 });
+            (followed.folder.clone(), records)
         };
         // The document is released before waiting for the disk, so requests are not held up.
         let save = records.pop().expect("a save record");
@@ -323,12 +260,12 @@ impl Session {
         if self.untracked.remove(key).is_some() {
             return Ok(());
         }
-        let Some((_, mut tracked)) = self.documents.remove(key) else {
+        let Some((_, mut followed)) = self.documents.remove(key) else {
             return Err(Problem::NotOpen(key.to_owned()));
         };
-        self.leave_unexplained(&mut tracked);
-        let body = Body::Close { path: tracked.path };
-        tracked.folder.append(&self.identity, &self.notices, body);
+        self.leave_unexplained(&mut followed);
+        let body = Body::Close { path: followed.path };
+        followed.folder.append(&self.identity, &self.notices, body);
         Ok(())
     }
 
@@ -336,19 +273,19 @@ impl Session {
         self.documents.contains_key(key)
     }
 
-    /// The keys of every tracked document.
+    /// The keys of every followed document.
     pub fn tracked_keys(&self) -> Vec<String> {
         self.documents.iter().map(|entry| entry.key().clone()).collect()
     }
 
-    /// Whether the folder of a tracked document wants code lenses.
+    /// Whether the folder of a followed document wants code lenses.
     pub fn codelens(&self, key: &str) -> bool {
-        self.with_document(key, |tracked| tracked.folder.config().codelens).unwrap_or(false)
+        self.with_document(key, |followed| followed.folder.config().codelens).unwrap_or(false)
     }
 
-    /// Runs `f` on a tracked document (its tree is brought up to date on demand).
-    pub fn with_document<R>(&self, key: &str, f: impl FnOnce(&mut Tracked) -> R) -> Option<R> {
-        self.documents.get_mut(key).map(|mut tracked| f(&mut tracked))
+    /// Runs `f` on a followed document (its tree is brought up to date on demand).
+    pub fn with_document<R>(&self, key: &str, f: impl FnOnce(&mut Followed) -> R) -> Option<R> {
+        self.documents.get_mut(key).map(|mut followed| f(&mut followed))
     }
 
     /// Ends every journal with an `end` record, synced, after an `unexplained` record for each
@@ -379,7 +316,7 @@ pub struct Folder {
 }
 
 enum Journal {
-    /// Created with the first tracked document, so that a folder nobody edits leaves no trace.
+    /// Created with the first followed document, so that a folder nobody edits leaves no trace.
     NotStarted,
     Open(JournalWriter),
     /// The store could not be written (already reported); the session goes on without it.

@@ -15,9 +15,9 @@ use std::ops::Range;
 
 use ropey::Rope;
 
-use super::{Refusal, Session, Tracked, Via};
+use super::{Followed, Refusal, Session, Via};
 use crate::text::{from_char, Encoding, Position};
-use crate::units::tracker::PendingChange;
+use crate::units::pending::PendingChange;
 use crate::units::why::{find, WhyComment};
 use crate::units::{Unit, UnitKind};
 
@@ -45,9 +45,9 @@ enum Seen {
 
 impl WhyState {
     /// Remembers the why-comments a document holds when it is opened.
-    pub(super) fn at_open(tracked: &mut Tracked, marker: &str) -> Self {
-        let language = tracked.language;
-        let Some((tree, rope)) = tracked.document.tree_and_rope() else { return Self::default() };
+    pub(super) fn at_open(followed: &mut Followed, marker: &str) -> Self {
+        let language = followed.language;
+        let Some((tree, rope)) = followed.document.tree_and_rope() else { return Self::default() };
         let seen = find(language, tree, rope, marker).into_iter().map(|w| (w.text, Seen::AtOpen)).collect();
         Self { seen, notes: Vec::new() }
     }
@@ -63,7 +63,7 @@ impl WhyState {
             if start <= range.end && range.start <= old_end {
                 return false;
             }
-            *range = crate::units::tracker::shift(range, start, old_end, new_end);
+            *range = crate::units::pending::shift(range, start, old_end, new_end);
             true
         });
     }
@@ -114,7 +114,7 @@ impl Session {
     /// Records the why-comments of a document just saved; returns the removals to ask of the
     /// editor. The notes (diagnostics) are kept with the document.
     pub(super) fn why_comments(&self, key: &str) -> Vec<Removal> {
-        let Some(found) = self.with_document(key, |tracked| self.scan(tracked)) else {
+        let Some(found) = self.with_document(key, |followed| self.scan(followed)) else {
             return Vec::new();
         };
         let mut removals = Vec::new();
@@ -134,13 +134,13 @@ impl Session {
             }
         }
         let encoding = self.identity.encoding;
-        self.with_document(key, |tracked| {
+        self.with_document(key, |followed| {
             for (text, unit) in recorded {
-                tracked.why.seen.insert(text, Seen::Recorded(unit));
+                followed.why.seen.insert(text, Seen::Recorded(unit));
             }
-            tracked.why.notes = notes;
-            let rope = tracked.document.rope();
-            let version = tracked.document.version();
+            followed.why.notes = notes;
+            let rope = followed.document.rope();
+            let version = followed.document.version();
             removals
                 .into_iter()
                 .map(|cut| Removal { version, range: positions(rope, &cut, encoding) })
@@ -150,15 +150,15 @@ impl Session {
     }
 
     /// Finds the why-comments of a saved document and decides what becomes of each.
-    fn scan(&self, tracked: &mut Tracked) -> Vec<Found> {
-        let config = tracked.folder.config();
-        let language = tracked.language;
+    fn scan(&self, followed: &mut Followed) -> Vec<Found> {
+        let config = followed.folder.config();
+        let language = followed.language;
         let pending: Vec<PendingChange> =
-            tracked.units.as_ref().map(|units| units.pending().collect()).unwrap_or_default();
-        let units: Vec<Unit> = tracked.extracted.as_ref().map(|u| u.all().to_vec()).unwrap_or_default();
-        let Some((tree, rope)) = tracked.document.tree_and_rope() else { return Vec::new() };
+            followed.pending().map(|pending| pending.pending().collect()).unwrap_or_default();
+        let units: Vec<Unit> = followed.extraction().map(|e| e.units().to_vec()).unwrap_or_default();
+        let Some((tree, rope)) = followed.document.tree_and_rope() else { return Vec::new() };
         let comments = find(language, tree, rope, &config.why_marker);
-        let seen = &mut tracked.why.seen;
+        let seen = &mut followed.why.seen;
         // A text is remembered while it stands in the document.
         seen.retain(|text, _| comments.iter().any(|c| &c.text == text));
         comments
@@ -183,9 +183,9 @@ impl Session {
     }
 
     /// The notes on a document's why-comments, as of its last save.
-    pub(super) fn why_notes(&self, tracked: &Tracked) -> Vec<WhyNote> {
-        let rope = tracked.document.rope();
-        tracked
+    pub(super) fn why_notes(&self, followed: &Followed) -> Vec<WhyNote> {
+        let rope = followed.document.rope();
+        followed
             .why
             .notes
             .iter()
@@ -202,23 +202,23 @@ impl Session {
     pub fn why_skeleton(&self, id: &str) -> Result<Skeleton, Refusal> {
         let (key, number) = self.locate_all(&[id.to_owned()])?.remove(0);
         let encoding = self.identity.encoding;
-        self.with_document(&key, |tracked| {
-            let change = tracked.units.as_ref().and_then(|units| units.find(number))?;
-            let marker = tracked.folder.config().why_marker;
-            let rope = tracked.document.rope();
+        self.with_document(&key, |followed| {
+            let change = followed.pending().and_then(|pending| pending.find(number))?;
+            let marker = followed.folder.config().why_marker;
+            let rope = followed.document.rope();
             let line = rope.byte_to_line(change.range.start.min(rope.len_bytes()));
             let text = rope.line(line);
             let indent: String = text.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
             // The line break the file uses, so a CRLF file stays one.
             let crlf = text.len_chars() >= 2 && text.char(text.len_chars() - 2) == '\r';
-            let head = format!("{indent}{} {marker} ", tracked.language.line_comment);
+            let head = format!("{indent}{} {marker} ", followed.language.line_comment);
             let column = match encoding {
                 Encoding::Utf8 => head.len(),
                 Encoding::Utf16 => head.encode_utf16().count(),
             };
             Some(Skeleton {
                 key: key.clone(),
-                version: tracked.document.version(),
+                version: followed.document.version(),
                 at: Position::new(line as u32, 0),
                 cursor: Position::new(line as u32, column as u32),
                 text: format!("{head}{}", if crlf { "\r\n" } else { "\n" }),

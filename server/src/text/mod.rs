@@ -2,9 +2,11 @@
 //! changes. Nothing here knows the protocol; the language server and `replay` share it.
 
 mod document;
+mod edits;
 mod position;
 
 pub use document::{ByteSpan, Document, EditError, TextChange};
+pub use edits::{EditQueue, EditRun};
 pub use position::{from_char, to_char, Encoding, Position, PositionError};
 
 use sha2::{Digest, Sha256};

@@ -195,7 +195,25 @@ pub fn extract_hiding(
         source.push_str(chunk);
     }
     let (found, hidden) = Walk::new(language, tree, &source, Matching::AtRoots, marker).run(tree.root_node());
-    (assemble(found, source, &hidden, language.separator), hidden)
+    (assemble(found, source, &hidden, language.separator, None), hidden)
+}
+
+/// A nested unit that the caller knows has not changed: [`extract_below`] does not enter its node.
+#[derive(Clone, Debug)]
+pub struct Intact {
+    /// Bytes of its node in the current text.
+    pub range: Range<usize>,
+    pub kind: UnitKind,
+}
+
+/// What [`extract_below`] found.
+pub struct Below {
+    pub units: Vec<Unit>,
+    /// Bytes of the why-comments left out, in order.
+    pub hidden: Vec<Range<usize>>,
+    /// For each intact unit met, in order: its index in `units` (where a stand-in with its range
+    /// and kind holds its place, and nothing nested in it follows) and its index in `intact`.
+    pub stand_ins: Vec<(usize, usize)>,
 }
 
 /// The units at and below `node` alone, as [`extract`] would find them if `node`'s unit stood at
@@ -204,17 +222,26 @@ pub fn extract_hiding(
 /// A pattern that needs the context above `node` (a method is a function in a class body) does
 /// not see it, so the caller keeps the kind it already knew for `node`'s own unit.
 /// Why-comments are hidden as with [`extract_hiding`], and the hidden bytes returned.
+///
+/// The `intact` units (in source order) are not walked: what they hold adds nothing to the units
+/// around them but a placeholder in their own text, so only a stand-in is returned for each. This
+/// keeps the cost of an edit to a large unit's own text (a comment between the declarations of
+/// a namespace) proportional to that own text, not to everything nested in it.
 pub fn extract_below(
     language: &Language,
     tree: &Tree,
     node: Node<'_>,
     source: String,
     marker: &str,
-) -> (Vec<Unit>, Vec<Range<usize>>) {
+    intact: &[Intact],
+) -> Below {
     let mut walk = Walk::new(language, tree, &source, Matching::AtRoots, marker);
     walk.pos = node.start_byte();
+    walk.intact = intact;
     let (found, hidden) = walk.run(node);
-    (assemble(found, source, &hidden, language.separator), hidden)
+    let stand_ins =
+        found.iter().enumerate().filter_map(|(index, found)| found.intact.map(|i| (index, i))).collect();
+    Below { units: assemble(found, source, &hidden, language.separator, Some(intact)), hidden, stand_ins }
 }
 
 /// A node some pattern captured as a unit.
@@ -507,6 +534,8 @@ struct Found<'tree> {
     captured: Option<(Node<'tree>, Captured<'tree>)>,
     parent: Option<usize>,
     signature: u64,
+    /// A stand-in for this intact unit (see [`extract_below`]).
+    intact: Option<usize>,
 }
 
 /// A unit whose node the walk is inside.
@@ -546,6 +575,9 @@ struct Walk<'a, 'tree> {
     pos: usize,
     /// The why-comments met so far; `None` when none are looked for.
     why: Option<Blocks<'a>>,
+    /// Units not to enter, in source order, and how many of them were passed.
+    intact: &'a [Intact],
+    passed: usize,
 }
 
 impl<'a, 'tree> Walk<'a, 'tree> {
@@ -577,6 +609,8 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             after_string: false,
             pos: 0,
             why: (!marker.is_empty()).then(|| Blocks::new(source.as_bytes(), marker)),
+            intact: &[],
+            passed: 0,
         }
     }
 
@@ -592,6 +626,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             let start = self.clamp(node.start_byte());
             let string = self.string_kinds.get(usize::from(kind)).copied().unwrap_or(false);
             self.gap(start, string);
+            let mut skip = false;
             if let Some(captured) = self.matcher.as_mut().and_then(|matcher| matcher.visit(node, kind, start))
             {
                 // A unit whose node is a direct child of another unit's node is that unit seen
@@ -599,12 +634,22 @@ impl<'a, 'tree> Walk<'a, 'tree> {
                 // a variable's value): keep the outer one. A query cannot say "not inside".
                 let top = self.frames.last().map_or(usize::MAX, |frame| frame.depth);
                 if top.checked_add(1) != Some(depth) {
-                    // Nothing of a nested unit enters its parent's signature: a unit appearing,
-                    // disappearing or changing is that unit's change, not its parent's too.
-                    self.push_frame(Some((node, captured)), depth);
+                    if self.is_intact(node, captured.kind) {
+                        // Nothing of it enters the signature of the unit around it anyway.
+                        self.pos = self.pos.max(self.clamp(node.end_byte()));
+                        let parent = self.frames.last().map(|frame| frame.found);
+                        let intact = Some(self.passed - 1);
+                        self.found.push(Found { captured: None, parent, signature: 0, intact });
+                        skip = true;
+                    } else {
+                        // Nothing of a nested unit enters its parent's signature: a unit
+                        // appearing, disappearing or changing is that unit's change, not its
+                        // parent's too.
+                        self.push_frame(Some((node, captured)), depth);
+                    }
                 }
             }
-            if cursor.goto_first_child() {
+            if !skip && cursor.goto_first_child() {
                 let stream = self.stream();
                 stream.push(tag::OPEN);
                 stream.extend_from_slice(&kind.to_le_bytes());
@@ -614,7 +659,9 @@ impl<'a, 'tree> Walk<'a, 'tree> {
                 depth += 1;
                 continue;
             }
-            self.leaf(node, kind, start);
+            if !skip {
+                self.leaf(node, kind, start);
+            }
             self.after_string = string;
             self.leave(depth);
             loop {
@@ -647,7 +694,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
 
     fn push_frame(&mut self, captured: Option<(Node<'tree>, Captured<'tree>)>, depth: usize) {
         let parent = self.frames.last().map(|frame| frame.found);
-        self.found.push(Found { captured, parent, signature: 0 });
+        self.found.push(Found { captured, parent, signature: 0, intact: None });
         self.frames.push(Frame { found: self.found.len() - 1, depth });
         if self.streams.len() < self.frames.len() {
             self.streams.push(Vec::new());
@@ -735,6 +782,20 @@ impl<'a, 'tree> Walk<'a, 'tree> {
 }
 
 impl Walk<'_, '_> {
+    /// Whether the unit captured at `node` is the next intact one (passing it if so).
+    fn is_intact(&mut self, node: Node<'_>, kind: UnitKind) -> bool {
+        let start = node.start_byte();
+        while self.intact.get(self.passed).is_some_and(|unit| unit.range.start < start) {
+            self.passed += 1;
+        }
+        let next = self.intact.get(self.passed);
+        if next.is_some_and(|unit| unit.range == node.byte_range() && unit.kind == kind) {
+            self.passed += 1;
+            return true;
+        }
+        false
+    }
+
     /// Whether this comment is (part of) a why-comment; told to the why-comments' reader in
     /// source order, as the walk meets them.
     fn is_why_comment(&mut self, node: Node<'_>, bytes: Range<usize>) -> bool {
@@ -759,8 +820,16 @@ fn is_blank(text: &[u8]) -> bool {
 
 /// Turns the walk's findings into units: names, ranges, text and own text.
 /// `hidden`: bytes left out of every text (why-comments), in order; `separator`: what joins the
-/// names of nested units (the language table's).
-fn assemble(found: Vec<Found<'_>>, source: String, hidden: &[Range<usize>], separator: &str) -> Vec<Unit> {
+/// names of nested units (the language table's). `below`: the walk was [`extract_below`]'s, with
+/// its `intact` units: the first unit is a stand-in for the module, whose own text no one reads,
+/// and an intact unit's stand-in gets its range and kind alone.
+fn assemble(
+    found: Vec<Found<'_>>,
+    source: String,
+    hidden: &[Range<usize>],
+    separator: &str,
+    below: Option<&[Intact]>,
+) -> Vec<Unit> {
     let len = source.len();
     let clamp = |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
     let mut units: Vec<Unit> = Vec::with_capacity(found.len());
@@ -769,8 +838,12 @@ fn assemble(found: Vec<Found<'_>>, source: String, hidden: &[Range<usize>], sepa
         if let Some(parent) = found.parent {
             children[parent].push(index);
         }
-        let (name, kind, range, name_range) = match found.captured {
-            Some((node, ref captured)) => {
+        let (name, kind, range, name_range) = match (found.captured.as_ref(), found.intact) {
+            (_, Some(i)) => {
+                let intact = &below.unwrap_or_default()[i];
+                (String::new(), intact.kind, intact.range.clone(), 0..0)
+            }
+            (Some((node, captured)), None) => {
                 let name_range = clamp(name_range(captured.name, &source));
                 let name = match &captured.composed {
                     Some(composed) => composed.clone(),
@@ -778,7 +851,7 @@ fn assemble(found: Vec<Found<'_>>, source: String, hidden: &[Range<usize>], sepa
                 };
                 (name, captured.kind, clamp(node.byte_range()), name_range)
             }
-            None => (MODULE_NAME.to_owned(), UnitKind::Module, 0..len, 0..0),
+            (None, None) => (MODULE_NAME.to_owned(), UnitKind::Module, 0..len, 0..0),
         };
         let qualified = match found.parent.map(|parent| &units[parent]) {
             Some(parent) if !parent.is_module() => format!("{}{separator}{}", parent.qualified, name),
@@ -796,7 +869,11 @@ fn assemble(found: Vec<Found<'_>>, source: String, hidden: &[Range<usize>], sepa
             signature: found.signature,
         });
     }
+    let stand_in = |index: usize| found[index].intact.is_some() || (index == 0 && below.is_some());
     for index in 0..units.len() {
+        if stand_in(index) {
+            continue;
+        }
         let range = units[index].range.clone();
         let mut own = String::with_capacity(range.len());
         let mut at = range.start;

@@ -7,7 +7,7 @@
 
 mod extract;
 
-pub use extract::{extract, extract_below, extract_hiding, Unit, UnitKind, MODULE_NAME};
-pub mod incremental;
-pub mod tracker;
+pub use extract::{extract, extract_below, extract_hiding, Below, Intact, Unit, UnitKind, MODULE_NAME};
+pub mod extraction;
+pub mod pending;
 pub mod why;

@@ -4,10 +4,10 @@
 //!
 //! Each tracked unit is an *entry* that keeps its identity while the unit is edited in place:
 //! after every refresh, the new units are matched to the entries first by qualified name and kind
-//! (the name at the baseline first, then the current one; the k-th `x` to the k-th `x`, so a
-//! getter and a setter of one name stay apart), then, for the rest, by where they are: each entry's byte range is carried through the edits since the last
-//! refresh, and an unmatched unit that overlaps an unmatched entry of its kind is that entry,
-//! renamed. What is left is added (a unit without an entry) or removed (an entry without a unit).
+//! (the name at the baseline first, then the current one; among several units of one name, the
+//! one whose carried range overlaps the entry's most), then, for the rest, by where they are: each
+//! entry's byte range is carried through the edits since the last refresh, and an unmatched unit
+//! that overlaps an unmatched entry of its kind is that entry, renamed. What is left is added (a unit without an entry) or removed (an entry without a unit).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::{Unit, UnitKind};
+use crate::text::EditRun;
 
 /// See [`Unit::signature`].
 type Signature = u64;
@@ -60,25 +61,6 @@ impl Snapshot {
             text: unit.text.clone(),
             signature: unit.signature,
         }
-    }
-}
-
-/// An edit as the tracker needs it: where, in bytes of the text before it, and when.
-#[derive(Clone, Copy, Debug)]
-pub struct EditSpan {
-    /// `None` for a whole-document replacement.
-    pub bytes: Option<(usize, usize, usize)>,
-    pub at: Instant,
-    pub wall: SystemTime,
-}
-
-impl EditSpan {
-    pub fn new(start: usize, old_end: usize, new_end: usize, at: Instant, wall: SystemTime) -> Self {
-        Self { bytes: Some((start, old_end, new_end)), at, wall }
-    }
-
-    pub fn whole(at: Instant, wall: SystemTime) -> Self {
-        Self { bytes: None, at, wall }
     }
 }
 
@@ -136,45 +118,29 @@ pub struct PendingChange {
     pub name_range: Range<usize>,
 }
 
+/// The pending changes of one document: an entry per unit, at its baseline or changed.
 #[derive(Debug, Default)]
-pub struct Tracker {
+pub struct PendingChanges {
     entries: Vec<Entry>,
-    /// Edits since the last refresh, oldest first.
-    queued: Vec<EditSpan>,
 }
 
-impl Tracker {
-    /// Starts tracking with every unit at its baseline.
+impl PendingChanges {
+    /// Every unit at its baseline.
     pub fn new(units: &[Unit]) -> Self {
         let entries = units.iter().map(|unit| Entry::new(unit, Some(Snapshot::of(unit)))).collect();
-        Self { entries, queued: Vec::new() }
+        Self { entries }
     }
 
-    /// Notes an edit; it is attributed to a unit at the next refresh. Cheap: the keystroke path.
-    pub fn note_edit(&mut self, edit: EditSpan) {
-        self.queued.push(edit);
-    }
-
-    /// The bytes of the edits since the last refresh, oldest first (`None`: a whole replacement).
-    pub fn queued_spans(&self) -> Vec<Option<crate::text::ByteSpan>> {
-        self.queued.iter().map(|edit| edit.bytes).collect()
-    }
-
-    /// Whether edits arrived since the last refresh.
-    pub fn is_stale(&self) -> bool {
-        !self.queued.is_empty()
-    }
-
-    /// Takes in the units of the current text, extracted after every noted edit, and the byte
-    /// ranges of its syntax errors.
+    /// Takes in the edits since the last refresh (oldest first), the units of the text they left
+    /// and the byte ranges of its syntax errors.
     ///
     /// Half-typed code is the normal state of a file being edited, and a parser that meets an
     /// unclosed bracket may not see the units after it for a while. So a unit that cannot be found
     /// but lies where the tree has an error is kept as it last stood, not removed; and a change to
     /// a unit that overlaps an error is not ready (its prompt waits for code that parses, or for a
     /// save).
-    pub fn refresh(&mut self, units: &[Unit], errors: &[Range<usize>], ids: &AtomicU64) {
-        for edit in std::mem::take(&mut self.queued) {
+    pub fn refresh(&mut self, edits: &[EditRun], units: &[Unit], errors: &[Range<usize>], ids: &AtomicU64) {
+        for edit in edits {
             self.absorb(edit);
         }
         self.match_units(units, errors);
@@ -205,12 +171,13 @@ impl Tracker {
         }
     }
 
-    /// Attributes an edit to the innermost unit around it, and carries every range through it.
-    fn absorb(&mut self, edit: EditSpan) {
+    /// Attributes a run of edits to the innermost unit around it, and carries every range
+    /// through it.
+    fn absorb(&mut self, edit: &EditRun) {
         let Some((start, old_end, new_end)) = edit.bytes else {
             // A whole replacement: no range survives; count it against the module.
             if let Some(module) = self.entries.iter_mut().find(|e| e.is_module()) {
-                module.touch(&edit);
+                module.touch(edit);
             }
             return;
         };
@@ -220,7 +187,7 @@ impl Tracker {
             .filter(|e| e.current.is_some() && e.range.start <= start && start <= e.range.end)
             .min_by_key(|e| e.range.len());
         if let Some(entry) = innermost {
-            entry.touch(&edit);
+            entry.touch(edit);
         }
         for entry in &mut self.entries {
             entry.wiped |= start <= entry.range.start && entry.range.end <= old_end && start < old_end;
@@ -420,11 +387,11 @@ impl Entry {
         self.current.as_ref().or(self.baseline.as_ref()).is_some_and(|s| s.kind == UnitKind::Module)
     }
 
-    fn touch(&mut self, edit: &EditSpan) {
-        self.edits += 1;
-        self.first_edit.get_or_insert(edit.wall);
-        self.last_edit = Some(edit.at);
-        self.last_edit_wall = Some(edit.wall);
+    fn touch(&mut self, edit: &EditRun) {
+        self.edits += edit.count;
+        self.first_edit.get_or_insert(edit.first_wall);
+        self.last_edit = Some(edit.last_at);
+        self.last_edit_wall = Some(edit.last_wall);
         self.saved = false;
         if let Some(change) = &mut self.change {
             change.ready = false;
@@ -505,7 +472,8 @@ mod tests {
     /// A document with a tracker, edited the way the session does it.
     struct Fixture {
         document: Document,
-        tracker: Tracker,
+        tracker: PendingChanges,
+        edits: crate::text::EditQueue,
         ids: AtomicU64,
         language: &'static crate::syntax::Language,
     }
@@ -515,8 +483,8 @@ mod tests {
             let language = language_named(language).unwrap();
             let mut document = Document::new(text, 1, Some(language));
             let (tree, rope) = document.tree_and_rope().unwrap();
-            let tracker = Tracker::new(&crate::units::extract(language, tree, rope));
-            Self { document, tracker, ids: AtomicU64::new(0), language }
+            let tracker = PendingChanges::new(&crate::units::extract(language, tree, rope));
+            Self { document, tracker, edits: Default::default(), ids: AtomicU64::new(0), language }
         }
 
         fn python(text: &str) -> Self {
@@ -536,7 +504,7 @@ mod tests {
             let change = TextChange { range: Some((pos(start), pos(end))), text: to.into() };
             let spans = self.document.apply(&[change], Encoding::Utf8).unwrap();
             for (s, o, n) in spans.into_iter().flatten() {
-                self.tracker.note_edit(EditSpan::new(s, o, n, Instant::now(), SystemTime::now()));
+                self.edits.push(Some((s, o, n)), Instant::now(), SystemTime::now());
             }
         }
 
@@ -553,7 +521,7 @@ mod tests {
             let (tree, rope) = self.document.tree_and_rope().unwrap();
             let units = crate::units::extract(self.language, tree, rope);
             let errors = crate::syntax::error_ranges(tree);
-            self.tracker.refresh(&units, &errors, &self.ids);
+            self.tracker.refresh(&self.edits.take(), &units, &errors, &self.ids);
         }
 
         fn pending(&mut self) -> Vec<(String, ChangeKind)> {
