@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod config;
 pub mod dataset;
+pub mod exclusions;
 mod git;
 pub mod history;
 pub mod journal;
@@ -14,5 +15,4 @@ pub mod session;
 pub mod store;
 pub mod syntax;
 pub mod text;
-pub mod tracking;
 pub mod units;
