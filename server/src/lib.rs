@@ -10,6 +10,7 @@ pub mod history;
 pub mod journal;
 pub mod lsp;
 pub mod redact;
+pub mod replay;
 pub mod reviews;
 pub mod session;
 pub mod store;

@@ -116,7 +116,7 @@ fn readable_time(ts: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::replay::tests::{journal_text, open};
+    use crate::journal::samples::{journal_text, open};
     use crate::journal::summary::tests::tempdir;
     use crate::journal::{Body, EndReason};
     use crate::text::Encoding;

@@ -1,11 +1,12 @@
 //! The journal: one JSON Lines file per server process and workspace folder, recording every
 //! tracked edit and every rationale. `record` defines the lines, `writer` appends them durably,
-//! `reader` reads them back tolerantly, `replay` rebuilds documents from them and `summary` sums
-//! up a session.
+//! `reader` reads them back tolerantly and `summary` sums up a session. Rebuilding documents from
+//! a journal is [`crate::replay`]'s.
 
 pub mod reader;
 pub mod record;
-pub mod replay;
+#[cfg(test)]
+pub(crate) mod samples;
 pub mod summary;
 pub mod writer;
 

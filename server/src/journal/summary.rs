@@ -107,7 +107,7 @@ pub fn summarize_workspace(workspace: &Path) -> (Vec<SessionSummary>, Vec<Journa
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::journal::replay::tests::{change, journal_text, open};
+    use crate::journal::samples::{change, journal_text, open};
     use crate::journal::{Body, EndReason};
     use crate::text::Encoding;
 
