@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::journal::reader::{sessions_dir, JournalErrorKind};
 use crate::journal::summary::{summarize_workspace, SessionSummary};
+use crate::journal::{sessions_dir, JournalErrorKind};
 
 #[derive(clap::Args)]
 #[command(after_help = "\

@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::journal::reader::{journal_files, sessions_dir};
 use crate::journal::Journal;
+use crate::journal::{journal_files, sessions_dir};
 use crate::replay::Replayer;
 
 #[derive(clap::Args)]

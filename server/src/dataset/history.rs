@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use ropey::Rope;
 
 use super::Pair;
-use crate::journal::reader::{Edits, Line};
+use crate::journal::{Edits, Line};
 use crate::journal::{Journal, JournalError};
 use crate::replay::Replayer;
 use crate::text::{to_char, Encoding, Position};

@@ -10,9 +10,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::journal::reader::{Journal, Line};
 use crate::journal::record::Explanation;
 use crate::journal::JournalError;
+use crate::journal::{Journal, Line};
 use crate::replay::{Checkpoint, DocumentState, Replayer};
 
 use super::{HistoryError, Result};

@@ -34,7 +34,7 @@ use std::path::PathBuf;
 
 pub use replayer::{Checkpoint, Replayer};
 
-use crate::journal::reader::JournalErrorKind;
+use crate::journal::JournalErrorKind;
 use crate::journal::{Journal, JournalError};
 use crate::text::{Document, Encoding};
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use super::typing::{after, Typing};
 use super::{is_workspace_relative, HashMismatch, Replayed, ReplayedFile};
-use crate::journal::reader::{Edits, JournalError, Line, RawEdit, RawRecord, Resume};
 use crate::journal::record::SCHEMA;
+use crate::journal::{Edits, JournalError, Line, RawEdit, RawRecord, Resume};
 use crate::text::{from_char, to_char, Document, Encoding, Position, TextChange};
 
 /// The documents of a session after one record, and where to read on from there.

@@ -1,6 +1,6 @@
 //! Typing runs: consecutive keystrokes that replay gathers and applies as one edit.
 
-use crate::journal::reader::RawEdit;
+use crate::journal::RawEdit;
 use crate::text::{Encoding, Position};
 
 /// A run of typing that replay has read but not yet applied: insertions each where the one before
