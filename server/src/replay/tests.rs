@@ -3,7 +3,7 @@
 use super::*;
 use crate::journal::record::{Body, Edit};
 use crate::journal::samples::{change, journal_of, journal_text, open, sha};
-use crate::text::{from_char, to_char, Position};
+use crate::text::{from_char, to_char, Position, TextChange};
 
 fn save(path: &str, text: &str) -> Body {
     Body::Save { path: path.into(), sha256: sha(text) }
@@ -318,12 +318,9 @@ fn replay_equals_applying_every_edit_one_by_one() {
                     }
                     _ => ((at, at), "pasted 😀 text".to_owned()),
                 };
-                let edit = Edit {
-                    range: Some([[range.0.line, range.0.column], [range.1.line, range.1.column]]),
-                    text,
-                };
+                let change = TextChange { range: Some(range), text };
+                let edit = Edit::from_change(&change);
                 // The edits of one record apply in order, each to the text the one before left.
-                let change = edit.to_change();
                 reference.apply(std::slice::from_ref(&change), encoding).unwrap();
                 // The cursor follows as in an editor: after the inserted text.
                 cursor = to_char(reference.rope(), range.0, encoding).unwrap() + change.text.chars().count();
