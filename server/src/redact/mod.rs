@@ -109,7 +109,7 @@ impl Redactor {
     }
 
     /// Like [`Redactor::redact`], and also replaces every appearance of a secret of `known` (or
-    /// of a prefix of it at least [`KNOWN_PREFIX`] bytes long): the history of a text that ends
+    /// of a prefix of it at least `KNOWN_PREFIX` bytes long): the history of a text that ends
     /// up holding a secret holds its prefixes too, which no rule recognises.
     pub fn redact_known(&mut self, text: &str, known: &[Secret], found: &mut Vec<Secret>) -> String {
         let mut spans = self.find(text.as_bytes());
