@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rationale::journal::record::{NameVersion, SessionInfo, SCHEMA};
-use rationale::journal::{replay, Body, Edit, Journal, Record};
+use rationale::journal::{Body, Edit, Journal, Record};
+use rationale::replay;
 use rationale::text::{sha256_hex, Encoding};
 
 const TARGET_EDITS: u64 = 1_000_000;

@@ -12,6 +12,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde_json::Value;
 
 /// The settings file at the root of a workspace folder.
@@ -228,7 +229,7 @@ impl Config {
                             i + 1,
                             describe(item)
                         )),
-                        Some(pattern) => match crate::tracking::pattern_error(pattern) {
+                        Some(pattern) => match pattern_error(pattern) {
                             Some(why) => reasons
                                 .push(format!("pattern {} is not a valid glob ({why})", describe(item))),
                             None => patterns.push(pattern.to_string()),
@@ -442,6 +443,58 @@ fn whole_number(value: &Value, max: u64, unit: &str, max_note: &str) -> Result<u
 }
 
 /// A value as the person would recognise it, shortened if long.
+/// The `exclude` patterns compiled for the workspace `folder` (gitignore semantics, relative to
+/// the folder: `.env*` and `*.pem` match at any depth). A pattern that is not a valid glob is
+/// reported and left out; the others still apply. The settings never hold such a pattern (they
+/// refuse the list), so this is the last guard, not the usual path.
+pub fn exclude_patterns(folder: &Path, patterns: &[String]) -> (Gitignore, Vec<ConfigProblem>) {
+    let mut builder = exclude_builder(folder);
+    let mut problems = Vec::new();
+    for pattern in patterns {
+        if let Err(e) = builder.add_line(None, pattern) {
+            problems.push(ConfigProblem {
+                source: "settings".into(),
+                key: "exclude".into(),
+                message: format!(
+                    "`exclude` pattern {} is not a valid glob ({}); it is left out",
+                    Value::from(pattern.as_str()),
+                    glob_error(&e)
+                ),
+            });
+        }
+    }
+    let matcher = builder.build().unwrap_or_else(|e| {
+        // Only a pattern set too large to compile gets here; every single glob compiled.
+        problems.push(ConfigProblem {
+            source: "settings".into(),
+            key: "exclude".into(),
+            message: format!("the `exclude` patterns cannot be used together ({e})"),
+        });
+        Gitignore::empty()
+    });
+    (matcher, problems)
+}
+
+/// Why `pattern` cannot be an `exclude` pattern, or `None` if it can.
+fn pattern_error(pattern: &str) -> Option<String> {
+    exclude_builder(Path::new("/")).add_line(None, pattern).err().map(|e| glob_error(&e))
+}
+
+/// The builder for the `exclude` setting: gitignore semantics, except that an unclosed `[` is an
+/// error (a `.gitignore` takes it literally, but a setting deserves to hear about its typo).
+fn exclude_builder(root: &Path) -> GitignoreBuilder {
+    let mut builder = GitignoreBuilder::new(root);
+    builder.allow_unclosed_class(false);
+    builder
+}
+
+fn glob_error(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::Glob { err, .. } => err.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn describe(value: &Value) -> String {
     const LIMIT: usize = 60;
     let text = value.to_string();

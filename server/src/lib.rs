@@ -4,15 +4,16 @@
 pub mod cli;
 pub mod config;
 pub mod dataset;
+pub mod exclusions;
 mod git;
 pub mod history;
 pub mod journal;
 pub mod lsp;
 pub mod redact;
+pub mod replay;
 pub mod reviews;
 pub mod session;
 pub mod store;
 pub mod syntax;
 pub mod text;
-pub mod tracking;
 pub mod units;

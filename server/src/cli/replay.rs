@@ -10,8 +10,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::journal::replay::{self, is_workspace_relative, Replayed};
 use crate::journal::Journal;
+use crate::replay::{self, is_workspace_relative, Replayed};
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -162,7 +162,7 @@ fn symlink_refused(path: &Path) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::replay::tests::{change, journal_text, open, sha};
+    use crate::journal::samples::{change, journal_text, open, sha};
     use crate::journal::summary::tests::tempdir;
     use crate::journal::Body;
     use crate::text::Encoding;

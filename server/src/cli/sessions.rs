@@ -5,8 +5,8 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::journal::reader::{sessions_dir, JournalErrorKind};
 use crate::journal::summary::{summarize_workspace, SessionSummary};
+use crate::journal::{sessions_dir, JournalErrorKind};
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -116,7 +116,7 @@ fn readable_time(ts: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::replay::tests::{journal_text, open};
+    use crate::journal::samples::{journal_text, open};
     use crate::journal::summary::tests::tempdir;
     use crate::journal::{Body, EndReason};
     use crate::text::Encoding;

@@ -7,9 +7,9 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::journal::reader::{journal_files, sessions_dir};
-use crate::journal::replay::Replayer;
 use crate::journal::Journal;
+use crate::journal::{journal_files, sessions_dir};
+use crate::replay::Replayer;
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -163,7 +163,7 @@ fn verify(file: &Path, mut progress: impl FnMut(u64)) -> Verdict {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::replay::tests::{change, journal_text, open, sha};
+    use crate::journal::samples::{change, journal_text, open, sha};
     use crate::journal::summary::tests::tempdir;
     use crate::journal::Body;
     use crate::text::Encoding;

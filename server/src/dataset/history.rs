@@ -21,9 +21,9 @@ use std::collections::HashMap;
 use ropey::Rope;
 
 use super::Pair;
-use crate::journal::reader::{Edits, Line};
-use crate::journal::replay::Replayer;
+use crate::journal::{Edits, Line};
 use crate::journal::{Journal, JournalError};
+use crate::replay::Replayer;
 use crate::text::{to_char, Encoding, Position};
 
 /// What to rebuild.
@@ -262,7 +262,7 @@ impl Trail {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::replay::tests::{change, journal_text, open};
+    use crate::journal::samples::{change, journal_text, open};
     use crate::journal::Body;
     use crate::text::Encoding;
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::journal::reader::{journal_files, sessions_dir, TornLine};
+use crate::journal::{journal_files, sessions_dir, TornLine};
 use crate::journal::{Journal, JournalError};
 use crate::store::STORE_DIR;
 

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{HistoryError, Result};
-use crate::journal::reader::{session_journal, JournalErrorKind};
 use crate::journal::summary::{summarize_workspace, SessionSummary};
+use crate::journal::{session_journal, JournalErrorKind};
 use crate::reviews::Reviews;
 
 /// A session as `rationale/sessions` lists it.

@@ -10,10 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::journal::reader::{Journal, Line};
 use crate::journal::record::Explanation;
-use crate::journal::replay::{Checkpoint, DocumentState, Replayer};
 use crate::journal::JournalError;
+use crate::journal::{Journal, Line};
+use crate::replay::{Checkpoint, DocumentState, Replayer};
 
 use super::{HistoryError, Result};
 
@@ -196,7 +196,7 @@ fn session_of(path: &Path) -> String {
 mod tests {
     use super::*;
     use crate::journal::record::{Body, Edit};
-    use crate::journal::replay::tests::journal_text;
+    use crate::journal::samples::journal_text;
     use crate::store::scratch::ScratchDir;
     use crate::text::Encoding;
 

@@ -10,7 +10,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 
-use crate::journal::reader::{journal_files, Journal, Resume};
+use crate::journal::{journal_files, Journal, Resume};
 use crate::reviews::{Review, Reviews};
 
 /// A rationale recorded for a unit.

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::journal::record::{format_timestamp, Explanation};
-use crate::journal::replay::DocumentState;
 use crate::journal::JournalError;
+use crate::replay::DocumentState;
 use crate::reviews::{Review, Reviews, Verdict};
 use crate::store::{Store, StoreError};
 

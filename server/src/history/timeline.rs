@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::journal::reader::Journal;
 use crate::journal::record::UnitRef;
+use crate::journal::Journal;
 use crate::journal::JournalError;
 use crate::reviews::{Review, Reviews};
 
@@ -88,7 +88,7 @@ pub fn steps(
             kind: record.kind.to_string(),
             path: record.path.as_deref().map(str::to_owned),
             edits: match &record.edits {
-                crate::journal::reader::Edits::List(edits) if record.kind == "change" => Some(edits.len()),
+                crate::journal::Edits::List(edits) if record.kind == "change" => Some(edits.len()),
                 _ => None,
             },
             unit: None,

@@ -1,14 +1,24 @@
 //! The journal: one JSON Lines file per server process and workspace folder, recording every
-//! tracked edit and every rationale. `record` defines the lines, `writer` appends them durably,
-//! `reader` reads them back tolerantly, `replay` rebuilds documents from them and `summary` sums
-//! up a session.
+//! tracked edit and every rationale. `record` defines the lines and `writer` appends them durably;
+//! `files` knows where a folder's journals are; `reader` reads them back tolerantly, line by line,
+//! into the `raw` shape (the writer's `change` lines by the `fast` path), stopping at the first
+//! `error`; `summary` sums up a session. Rebuilding documents from a journal is
+//! [`crate::replay`]'s.
 
+pub mod error;
+mod fast;
+pub mod files;
+pub mod raw;
 pub mod reader;
 pub mod record;
-pub mod replay;
+#[cfg(test)]
+pub(crate) mod samples;
 pub mod summary;
 pub mod writer;
 
-pub use reader::{Journal, JournalError};
+pub use error::{JournalError, JournalErrorKind};
+pub use files::{journal_files, session_journal, sessions_dir};
+pub use raw::{Edits, RawEdit, RawRecord};
+pub use reader::{Journal, Line, Records, Resume, TornLine};
 pub use record::{Body, Edit, EndReason, Record};
 pub use writer::JournalWriter;

@@ -171,14 +171,6 @@ pub struct Edit {
 }
 
 impl Edit {
-    pub fn to_change(&self) -> crate::text::TextChange {
-        use crate::text::Position;
-        crate::text::TextChange {
-            range: self.range.map(|[[l1, c1], [l2, c2]]| (Position::new(l1, c1), Position::new(l2, c2))),
-            text: self.text.clone(),
-        }
-    }
-
     pub fn from_change(change: &crate::text::TextChange) -> Self {
         Self {
             range: change.range.map(|(s, e)| [[s.line, s.column], [e.line, e.column]]),

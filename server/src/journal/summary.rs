@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::reader::{journal_files, Journal, JournalError, JournalErrorKind};
+use super::{journal_files, Journal, JournalError, JournalErrorKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -87,7 +87,7 @@ pub fn summarize_workspace(workspace: &Path) -> (Vec<SessionSummary>, Vec<Journa
         Ok(files) => files,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(err) => {
-            let dir = super::reader::sessions_dir(workspace);
+            let dir = super::sessions_dir(workspace);
             return (Vec::new(), vec![JournalError::new(&dir, None, JournalErrorKind::Io(err))]);
         }
     };
@@ -107,7 +107,7 @@ pub fn summarize_workspace(workspace: &Path) -> (Vec<SessionSummary>, Vec<Journa
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::journal::replay::tests::{change, journal_text, open};
+    use crate::journal::samples::{change, journal_text, open};
     use crate::journal::{Body, EndReason};
     use crate::text::Encoding;
 

@@ -1,85 +1,22 @@
 //! The `LanguageServer` implementation: lifecycle, capabilities and workspace events. Text
 //! notifications never reach it (see `text_sync`); requests do, concurrently.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::Value;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
-use std::collections::HashSet;
-use std::time::Instant;
-
+use super::history::{ReplayParams, ReviewParams, SessionsParams, TimelineParams};
+use super::shared::Shared;
+use super::why_client::WhyClient;
 use super::{commands, convert, history, prompts, why};
-use crate::history::History;
 use crate::journal::record::NameVersion;
 use crate::journal::EndReason;
 use crate::session::{DocumentChanges, Identity, Level, Notice, Notices, Session};
-
-/// State shared by the request handlers and the transport.
-pub struct Shared {
-    pub client: Client,
-    session: OnceLock<Arc<Session>>,
-    shutdown: AtomicBool,
-    /// The client asks for code lenses again when told to (`workspace/codeLens/refresh`).
-    lens_refresh: AtomicBool,
-    /// Wakes the settler: a document was edited or saved.
-    edited: tokio::sync::Notify,
-    /// What the client can do with the edits why-comments need; set by `initialize`.
-    why_client: OnceLock<why::WhyClient>,
-    /// What was recorded, for reviewers and hover.
-    pub history: Arc<History>,
-}
-
-impl Shared {
-    /// The session, once `initialize` has succeeded.
-    pub fn session(&self) -> Option<&Arc<Session>> {
-        self.session.get()
-    }
-
-    pub fn is_shut_down(&self) -> bool {
-        self.shutdown.load(Ordering::SeqCst)
-    }
-
-    /// Called after every text notification; cheap, it only wakes the settler.
-    pub fn edited(&self) {
-        self.edited.notify_one();
-    }
-
-    pub fn why_client(&self) -> why::WhyClient {
-        self.why_client.get().copied().unwrap_or_default()
-    }
-
-    /// Publishes the diagnostics of one document: one per ready change, and the notes on its
-    /// why-comments.
-    pub(super) async fn publish(&self, changes: &DocumentChanges) {
-        let Ok(uri) = changes.key.parse::<Uri>() else { return };
-        let prompts = changes.changes.iter().map(prompts::diagnostic);
-        let diagnostics = prompts.chain(changes.notes.iter().map(why::diagnostic)).collect();
-        self.client.publish_diagnostics(uri, diagnostics, None).await;
-    }
-
-    async fn publish_all(&self, session: &Session) {
-        for key in session.tracked_keys() {
-            if let Some(changes) = session.ready_changes(&key) {
-                self.publish(&changes).await;
-            }
-        }
-        self.refresh_lenses();
-    }
-
-    /// Lenses follow the ready changes, but clients ask for them only after edits: tell them to
-    /// ask again when the prompts changed.
-    pub(super) fn refresh_lenses(&self) {
-        if self.lens_refresh.load(Ordering::Relaxed) {
-            // Not awaited: a client slow to answer must not hold up the prompts.
-            let client = self.client.clone();
-            tokio::spawn(async move { client.code_lens_refresh().await });
-        }
-    }
-}
 
 /// Brings documents up to date once they go quiet and publishes diagnostics as changes become
 /// ready; withdraws the diagnostics of documents that were closed.
@@ -106,7 +43,7 @@ async fn settle(shared: Arc<Shared>, session: Arc<Session>) {
             }
         };
         tokio::select! {
-            () = shared.edited.notified() => {}
+            () = shared.next_edit() => {}
             () = wait => {}
         }
     }
@@ -119,16 +56,7 @@ pub struct Backend {
 
 impl Backend {
     pub fn new(client: Client) -> Self {
-        let shared = Shared {
-            client,
-            session: OnceLock::new(),
-            shutdown: AtomicBool::new(false),
-            edited: tokio::sync::Notify::new(),
-            lens_refresh: AtomicBool::new(false),
-            why_client: OnceLock::new(),
-            history: Arc::default(),
-        };
-        Self { shared: Arc::new(shared), runtime: tokio::runtime::Handle::current() }
+        Self { shared: Arc::new(Shared::new(client)), runtime: tokio::runtime::Handle::current() }
     }
 
     pub fn shared(&self) -> &Arc<Shared> {
@@ -160,9 +88,26 @@ fn settings_of(options: Option<&Value>) -> Option<Value> {
     Some(Value::Object(settings))
 }
 
+/// The `rationale/*` requests; the reviewer's are answered in `history`.
 impl Backend {
-    pub(super) fn session(&self) -> Result<&Arc<Session>> {
-        self.shared.session().ok_or_else(tower_lsp_server::jsonrpc::Error::internal_error)
+    fn session(&self) -> Result<&Arc<Session>> {
+        self.shared.request_session()
+    }
+
+    pub async fn sessions(&self, params: SessionsParams) -> Result<Value> {
+        history::sessions(&self.shared, params).await
+    }
+
+    pub async fn timeline(&self, params: TimelineParams) -> Result<Value> {
+        history::timeline(&self.shared, params).await
+    }
+
+    pub async fn replay(&self, params: ReplayParams) -> Result<Value> {
+        history::replay(&self.shared, params).await
+    }
+
+    pub async fn review(&self, params: ReviewParams) -> Result<Value> {
+        history::review(&self.shared, params).await
     }
 
     /// `rationale/pendingChanges {"uri"?}`: every pending change of one document or of all.
@@ -226,13 +171,11 @@ impl LanguageServer for Backend {
             .and_then(|workspace| workspace.code_lens.as_ref())
             .and_then(|lens| lens.refresh_support)
             .unwrap_or(false);
-        self.shared.lens_refresh.store(lens_refresh, Ordering::Relaxed);
-        let _ = self.shared.why_client.set(why::WhyClient::of(&params.capabilities));
+        let why_client = WhyClient::of(&params.capabilities);
         let folders = convert::workspace_folders(&params);
         tracing::info!("session {} with {} folder(s), {}", identity.id, folders.len(), encoding.as_str());
         let session = Session::new(identity, folders, settings, self.notices());
-        // tower-lsp-server refuses a second `initialize` before it reaches us, so this is the first.
-        let _ = self.shared.session.set(Arc::new(session));
+        self.shared.initialized(session, why_client, lens_refresh);
 
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -272,17 +215,16 @@ impl LanguageServer for Backend {
     async fn initialized(&self, _: InitializedParams) {
         if let Some(session) = self.shared.session() {
             tokio::spawn(settle(self.shared.clone(), session.clone()));
-            history::refresh_index(session, &self.shared.history);
+            self.shared.refresh_index(session);
         }
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        self.hover_rationales(params).await
+        history::hover(&self.shared, params).await
     }
 
     async fn shutdown(&self) -> Result<()> {
-        self.shared.shutdown.store(true, Ordering::SeqCst);
-        self.shared.edited();
+        self.shared.shut_down();
         // Nothing reaches the journals after `shutdown`, and some clients (eglot) kill the server
         // as soon as they have sent `exit`: the journals end now, before the answer.
         if let Some(session) = self.shared.session() {
@@ -320,7 +262,7 @@ impl LanguageServer for Backend {
         };
         if result.is_ok() {
             // The explained change's diagnostic goes at once, and hover shows its rationale.
-            history::refresh_index(session, &self.shared.history);
+            self.shared.refresh_index(session);
             self.shared.publish_all(session).await;
         }
         result

@@ -3,15 +3,14 @@
 //! blocking pool: a long replay never holds up the text notifications.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
-use super::backend::Backend;
 use super::convert;
+use super::shared::Shared;
 use crate::history::index::Shown;
 use crate::history::timeline::Granularity;
 use crate::history::{History, HistoryError, Side};
@@ -33,11 +32,11 @@ fn failed(err: HistoryError) -> Error {
 
 /// Runs `f` on the blocking pool with the session and history.
 async fn blocking<T: Send + 'static>(
-    backend: &Backend,
+    shared: &Shared,
     f: impl FnOnce(&Session, &History) -> Result<T> + Send + 'static,
 ) -> Result<T> {
-    let session = backend.session()?.clone();
-    let history = backend.shared().history.clone();
+    let session = shared.request_session()?.clone();
+    let history = shared.history.clone();
     tokio::task::spawn_blocking(move || f(&session, &history))
         .await
         .unwrap_or_else(|_| Err(Error::internal_error()))
@@ -70,85 +69,75 @@ pub struct ReviewParams {
     note: Option<String>,
 }
 
-impl Backend {
-    pub async fn sessions(&self, _: SessionsParams) -> Result<Value> {
-        blocking(self, |session, _| {
-            let (sessions, errors) = crate::history::catalog::list(&session.folder_roots());
-            Ok(json!({ "sessions": sessions, "errors": errors }))
-        })
-        .await
-    }
-
-    pub async fn timeline(&self, params: TimelineParams) -> Result<Value> {
-        let granularity = Granularity::parse(&params.granularity).ok_or_else(|| {
-            invalid(format!("granularity is \"pairs\" or \"edits\", not {:?}", params.granularity))
-        })?;
-        blocking(self, move |session, history| {
-            let folders = session.folder_roots();
-            let steps = history
-                .timeline(&folders, &params.session, params.folder.as_deref(), granularity)
-                .map_err(failed)?;
-            Ok(json!({ "steps": steps }))
-        })
-        .await
-    }
-
-    pub async fn replay(&self, params: ReplayParams) -> Result<Value> {
-        let side = match params.side.as_deref() {
-            None | Some("after") => Side::After,
-            Some("before") => Side::Before,
-            Some(other) => return Err(invalid(format!("side is \"before\" or \"after\", not {other:?}"))),
-        };
-        blocking(self, move |session, history| {
-            let folders = session.folder_roots();
-            let state = history
-                .replay(&folders, &params.session, params.folder.as_deref(), &params.path, params.seq, side)
-                .map_err(failed)?;
-            Ok(json!(state))
-        })
-        .await
-    }
-
-    pub async fn review(&self, params: ReviewParams) -> Result<Value> {
-        let verdict = Verdict::parse(&params.verdict).ok_or_else(|| {
-            invalid(format!("a verdict is \"accept\", \"reject\" or \"flag\", not {:?}", params.verdict))
-        })?;
-        blocking(self, move |session, history| {
-            let folders = session.folder_roots();
-            history
-                .review(&folders, &params.pair_id, verdict, params.note, |root| session.reviewer(root))
-                .map_err(failed)?;
-            Ok(json!({}))
-        })
-        .await
-    }
-
-    pub(super) async fn hover_rationales(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let session = self.session()?;
-        let at = params.text_document_position_params;
-        let Some(unit) = session.unit_at(at.text_document.uri.as_str(), convert::position(at.position))
-        else {
-            return Ok(None);
-        };
-        let shown = self.shared().history.index.rationales(&unit.folder, &unit.path, &unit.name);
-        if shown.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: hover_text(&unit.name, &shown),
-            }),
-            range: None,
-        }))
-    }
+pub async fn sessions(shared: &Shared, _: SessionsParams) -> Result<Value> {
+    blocking(shared, |session, _| {
+        let (sessions, errors) = crate::history::catalog::list(&session.folder_roots());
+        Ok(json!({ "sessions": sessions, "errors": errors }))
+    })
+    .await
 }
 
-/// Starts indexing the rationales of every workspace folder in the background.
-pub fn refresh_index(session: &Arc<Session>, history: &Arc<History>) {
-    let folders = session.folder_roots();
-    let history = history.clone();
-    tokio::task::spawn_blocking(move || history.index.refresh(&folders));
+pub async fn timeline(shared: &Shared, params: TimelineParams) -> Result<Value> {
+    let granularity = Granularity::parse(&params.granularity).ok_or_else(|| {
+        invalid(format!("granularity is \"pairs\" or \"edits\", not {:?}", params.granularity))
+    })?;
+    blocking(shared, move |session, history| {
+        let folders = session.folder_roots();
+        let steps = history
+            .timeline(&folders, &params.session, params.folder.as_deref(), granularity)
+            .map_err(failed)?;
+        Ok(json!({ "steps": steps }))
+    })
+    .await
+}
+
+pub async fn replay(shared: &Shared, params: ReplayParams) -> Result<Value> {
+    let side = match params.side.as_deref() {
+        None | Some("after") => Side::After,
+        Some("before") => Side::Before,
+        Some(other) => return Err(invalid(format!("side is \"before\" or \"after\", not {other:?}"))),
+    };
+    blocking(shared, move |session, history| {
+        let folders = session.folder_roots();
+        let state = history
+            .replay(&folders, &params.session, params.folder.as_deref(), &params.path, params.seq, side)
+            .map_err(failed)?;
+        Ok(json!(state))
+    })
+    .await
+}
+
+pub async fn review(shared: &Shared, params: ReviewParams) -> Result<Value> {
+    let verdict = Verdict::parse(&params.verdict).ok_or_else(|| {
+        invalid(format!("a verdict is \"accept\", \"reject\" or \"flag\", not {:?}", params.verdict))
+    })?;
+    blocking(shared, move |session, history| {
+        let folders = session.folder_roots();
+        history
+            .review(&folders, &params.pair_id, verdict, params.note, |root| session.reviewer(root))
+            .map_err(failed)?;
+        Ok(json!({}))
+    })
+    .await
+}
+
+pub async fn hover(shared: &Shared, params: HoverParams) -> Result<Option<Hover>> {
+    let session = shared.request_session()?;
+    let at = params.text_document_position_params;
+    let Some(unit) = session.unit_at(at.text_document.uri.as_str(), convert::position(at.position)) else {
+        return Ok(None);
+    };
+    let shown = shared.history.index.rationales(&unit.folder, &unit.path, &unit.name);
+    if shown.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Hover {
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: hover_text(&unit.name, &shown),
+        }),
+        range: None,
+    }))
 }
 
 /// The hover's markdown: each rationale, latest first, with who, when and the verdict.

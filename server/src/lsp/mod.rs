@@ -1,16 +1,21 @@
 //! The language server: the only part of Rationale that knows the protocol. `transport` reads
 //! and writes the wire and keeps text notifications in order, `text_sync` applies them, `backend`
-//! answers everything else, `convert` translates between protocol and product types, `why` asks
-//! the editor to remove recorded why-comments and to insert new ones.
+//! answers everything else, handing the reviewer's requests and hover to `history`, the commands
+//! to `commands` and `why`. `why` asks the editor to remove recorded why-comments and to insert
+//! new ones; `prompts` and `diagnostics` show pending changes; `convert` translates between
+//! protocol and product types. What they all share (the client, the session) is `shared`'s.
 
 mod backend;
 mod commands;
 mod convert;
+mod diagnostics;
 mod history;
 mod prompts;
+mod shared;
 mod text_sync;
 mod transport;
 mod why;
+mod why_client;
 
 use std::process::ExitCode;
 

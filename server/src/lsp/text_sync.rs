@@ -12,7 +12,7 @@ use tower_lsp_server::ls_types::{
 
 use std::sync::Arc;
 
-use super::backend::Shared;
+use super::shared::Shared;
 use super::{convert, why};
 use crate::session::Session;
 

@@ -17,7 +17,8 @@ use tower::Service;
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
 use tower_lsp_server::{ClientSocket, LspService};
 
-use super::backend::{Backend, Shared};
+use super::backend::Backend;
+use super::shared::Shared;
 use super::text_sync;
 
 pub const MAX_CONTENT_LENGTH: usize = 64 * 1024 * 1024;

@@ -1,78 +1,17 @@
 //! Why-comments over the protocol: the `workspace/applyEdit` that removes a recorded why-comment,
-//! the one that inserts a skeleton for `rationale.explain` (for editors without a Rationale
-//! plugin), and the diagnostics on why-comments that were not recorded.
+//! and the one that inserts a skeleton for `rationale.explain` (for editors without a Rationale
+//! plugin).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
-use tower_lsp_server::ls_types::{self as lsp, *};
+use tower_lsp_server::ls_types::*;
 
-use super::backend::Shared;
 use super::prompts::range;
-use crate::session::{Removal, Session, WhyNote, WHY_RECORDED};
-
-/// What the client can do with the edits why-comments need.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct WhyClient {
-    /// `workspace/applyEdit`.
-    apply_edit: bool,
-    /// Versioned edits (`documentChanges`), which a client refuses when its document has moved on.
-    document_changes: bool,
-    /// `window/showDocument`, to put the cursor in an inserted skeleton.
-    show_document: bool,
-}
-
-impl WhyClient {
-    pub fn of(capabilities: &ClientCapabilities) -> Self {
-        let workspace = capabilities.workspace.as_ref();
-        Self {
-            apply_edit: workspace.and_then(|w| w.apply_edit).unwrap_or(false),
-            document_changes: workspace
-                .and_then(|w| w.workspace_edit.as_ref())
-                .and_then(|edit| edit.document_changes)
-                .unwrap_or(false),
-            show_document: capabilities
-                .window
-                .as_ref()
-                .and_then(|window| window.show_document.as_ref())
-                .is_some_and(|show| show.support),
-        }
-    }
-
-    /// Edits of one document (each against the document as it is, not overlapping), checked
-    /// against the document's version where the client can.
-    fn edit(self, uri: Uri, version: i32, edits: Vec<TextEdit>) -> WorkspaceEdit {
-        if self.document_changes {
-            WorkspaceEdit {
-                document_changes: Some(lsp::DocumentChanges::Edits(vec![TextDocumentEdit {
-                    text_document: OptionalVersionedTextDocumentIdentifier { uri, version: Some(version) },
-                    edits: edits.into_iter().map(OneOf::Left).collect(),
-                }])),
-                ..Default::default()
-            }
-        } else {
-            WorkspaceEdit { changes: Some(HashMap::from([(uri, edits)])), ..Default::default() }
-        }
-    }
-}
-
-/// A why-comment that was not recorded (a warning: the person meant it to be), or one that was
-/// recorded and is still there (a hint: it can go).
-pub fn diagnostic(note: &WhyNote) -> Diagnostic {
-    let severity =
-        if note.code == WHY_RECORDED { DiagnosticSeverity::HINT } else { DiagnosticSeverity::WARNING };
-    Diagnostic {
-        range: range(note.range),
-        severity: Some(severity),
-        code: Some(NumberOrString::String(note.code.into())),
-        source: Some("rationale".into()),
-        message: note.message.clone(),
-        ..Default::default()
-    }
-}
+use super::shared::Shared;
+use crate::session::{Removal, Session};
 
 /// After a save: shows the document's notes on why-comments, and asks the editor to remove the
 /// recorded ones, in one edit (each removal is computed against the saved version, so a second
@@ -91,7 +30,7 @@ pub fn after_save(shared: &Arc<Shared>, key: &str, removals: Vec<Removal>) {
         }
         // Something was recorded: the prompts changed, and hover shows the new rationale.
         shared.refresh_lenses();
-        super::history::refresh_index(session, &shared.history);
+        shared.refresh_index(session);
         let client = shared.why_client();
         if !client.apply_edit {
             tracing::info!("the editor cannot apply edits: recorded why-comments stay in {key}");

@@ -82,15 +82,6 @@ impl Redactor {
         Self { rules, global, keywords, woken, always, counts }
     }
 
-    pub fn rule_count(&self) -> usize {
-        self.rules.len()
-    }
-
-    /// Compiles every rule now; an error names the first that does not compile.
-    pub fn compile_all(&self) -> Result<(), String> {
-        self.rules.iter().try_for_each(|rule| rule.regex().map(|_| ()).map_err(str::to_owned))
-    }
-
     /// The replacements made so far, by rule id (sorted).
     pub fn counts(&self) -> BTreeMap<&str, u64> {
         let mut counts = BTreeMap::new();
@@ -118,7 +109,7 @@ impl Redactor {
     }
 
     /// Like [`Redactor::redact`], and also replaces every appearance of a secret of `known` (or
-    /// of a prefix of it at least [`KNOWN_PREFIX`] bytes long): the history of a text that ends
+    /// of a prefix of it at least `KNOWN_PREFIX` bytes long): the history of a text that ends
     /// up holding a secret holds its prefixes too, which no rule recognises.
     pub fn redact_known(&mut self, text: &str, known: &[Secret], found: &mut Vec<Secret>) -> String {
         let mut spans = self.find(text.as_bytes());
@@ -312,8 +303,10 @@ mod tests {
     #[test]
     fn every_gitleaks_rule_compiles_and_ours_are_there() {
         let redactor = Redactor::new().unwrap();
-        redactor.compile_all().unwrap();
-        assert!(redactor.rule_count() >= 220, "{}", redactor.rule_count());
+        for rule in &redactor.rules {
+            rule.regex().unwrap();
+        }
+        assert!(redactor.rules.len() >= 220, "{}", redactor.rules.len());
         for ours in ["url-password", "private-key-block"] {
             assert!(redactor.rules.iter().any(|r| r.id == ours));
         }

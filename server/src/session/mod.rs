@@ -17,12 +17,12 @@ use std::sync::{Arc, Mutex, RwLock};
 use dashmap::{DashMap, DashSet};
 
 use crate::config::{resolve_author, Config};
+use crate::exclusions::{relative_path, Exclusions};
 use crate::journal::record::{Body, Edit, EndReason, NameVersion, SessionInfo, SCHEMA};
 use crate::journal::JournalWriter;
 use crate::store::Store;
 use crate::syntax::language_for_path;
 use crate::text::{Document, EditError, Encoding, TextChange};
-use crate::tracking::{relative_path, Exclusions};
 
 pub use changes::{DocumentChanges, PendingView, Refusal, UnitAt, Via};
 pub use followed::Followed;

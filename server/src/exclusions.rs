@@ -1,4 +1,4 @@
-//! Which documents are tracked: the decision, made when a document is opened, whether anything of
+//! Which documents are excluded: the decision, made when a document is opened, whether anything of
 //! it may reach the journal, and the workspace-relative path the journal names it by.
 //!
 //! A document inside the workspace folder is excluded when it is under `.rationale/` (the store)
@@ -18,7 +18,7 @@ use std::path::{Component, Path, PathBuf};
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
 
-use crate::config::ConfigProblem;
+use crate::config::{self, ConfigProblem};
 
 /// The exclusion rules of one workspace folder.
 #[derive(Debug)]
@@ -30,35 +30,11 @@ pub struct Exclusions {
 }
 
 impl Exclusions {
-    /// The rules for `folder` with the `exclude` patterns (gitignore semantics, relative to the
-    /// folder: `.env*` and `*.pem` match at any depth). A pattern that is not a valid glob is
-    /// reported and left out; the others still apply.
+    /// The rules for `folder` with the `exclude` patterns; [`config::exclude_patterns`] says how
+    /// they are read and what is reported.
     pub fn new(folder: &Path, patterns: &[String]) -> (Exclusions, Vec<ConfigProblem>) {
         let folder = normalize(folder);
-        let mut builder = exclude_builder(&folder);
-        let mut problems = Vec::new();
-        for pattern in patterns {
-            if let Err(e) = builder.add_line(None, pattern) {
-                problems.push(ConfigProblem {
-                    source: "settings".into(),
-                    key: "exclude".into(),
-                    message: format!(
-                        "`exclude` pattern {} is not a valid glob ({}); it is left out",
-                        quoted(pattern),
-                        glob_error(&e)
-                    ),
-                });
-            }
-        }
-        let patterns = builder.build().unwrap_or_else(|e| {
-            // Only a pattern set too large to compile gets here; every single glob compiled.
-            problems.push(ConfigProblem {
-                source: "settings".into(),
-                key: "exclude".into(),
-                message: format!("the `exclude` patterns cannot be used together ({e})"),
-            });
-            Gitignore::empty()
-        });
+        let (patterns, problems) = config::exclude_patterns(&folder, patterns);
         (Exclusions { folder, patterns }, problems)
     }
 
@@ -126,11 +102,6 @@ impl Exclusions {
     }
 }
 
-/// Why `pattern` cannot be an `exclude` pattern, or `None` if it can.
-pub fn pattern_error(pattern: &str) -> Option<String> {
-    exclude_builder(Path::new("/")).add_line(None, pattern).err().map(|e| glob_error(&e))
-}
-
 /// The workspace-relative path of `path`, with `/` separators, or `None` when it is outside the
 /// folder (or is the folder itself, or has a name that is not UTF-8). Decided lexically, after
 /// normalising `.` and `..`; the file system is not consulted.
@@ -163,25 +134,6 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// The builder for the `exclude` setting: gitignore semantics, except that an unclosed `[` is an
-/// error (a `.gitignore` takes it literally, but a setting deserves to hear about its typo).
-fn exclude_builder(root: &Path) -> GitignoreBuilder {
-    let mut builder = GitignoreBuilder::new(root);
-    builder.allow_unclosed_class(false);
-    builder
-}
-
-fn glob_error(e: &ignore::Error) -> String {
-    match e {
-        ignore::Error::Glob { err, .. } => err.clone(),
-        other => other.to_string(),
-    }
-}
-
-fn quoted(text: &str) -> String {
-    serde_json::Value::from(text).to_string()
 }
 
 /// Reads one ignore file whose patterns are relative to `dir`. A missing file is no layer; a
@@ -237,7 +189,7 @@ mod tests {
 
     #[test]
     fn the_default_exclude_list() {
-        let ws = ScratchDir::new("tracking-defaults");
+        let ws = ScratchDir::new("exclusions-defaults");
         let (exclusions, problems) = Exclusions::new(ws.path(), &Config::default().exclude);
         assert!(problems.is_empty());
         let paths = [
@@ -280,7 +232,7 @@ mod tests {
 
     #[test]
     fn the_store_and_git_folders_are_never_tracked() {
-        let ws = ScratchDir::new("tracking-store");
+        let ws = ScratchDir::new("exclusions-store");
         let exclusions = exclusions(&ws, &[]);
         let paths = [
             ".rationale/sessions/x.jsonl",
@@ -299,7 +251,7 @@ mod tests {
 
     #[test]
     fn paths_outside_the_folder_are_excluded_and_have_no_relative_path() {
-        let ws = ScratchDir::new("tracking-outside");
+        let ws = ScratchDir::new("exclusions-outside");
         let exclusions = exclusions(&ws, &[]);
         let outside = ws.path().parent().unwrap().join("elsewhere.py");
         assert!(exclusions.excludes(&outside));
@@ -310,7 +262,7 @@ mod tests {
 
     #[test]
     fn gitignore_files_apply_without_a_git_repository() {
-        let ws = ScratchDir::new("tracking-gitignore");
+        let ws = ScratchDir::new("exclusions-gitignore");
         ws.write(".gitignore", "*.log\nbuild/\n/top.py\n# a comment\n");
         let exclusions = exclusions(&ws, &[]);
         let paths = [
@@ -332,7 +284,7 @@ mod tests {
 
     #[test]
     fn deeper_gitignore_files_override_and_negation_re_includes() {
-        let ws = ScratchDir::new("tracking-nested");
+        let ws = ScratchDir::new("exclusions-nested");
         ws.write(".gitignore", "*.gen.py\n");
         ws.write("sub/.gitignore", "!keep.gen.py\nlocal.py\n");
         ws.write("sub/inner/.gitignore", "!local.py\n");
@@ -356,7 +308,7 @@ mod tests {
 
     #[test]
     fn nothing_under_an_ignored_folder_comes_back() {
-        let ws = ScratchDir::new("tracking-dirs");
+        let ws = ScratchDir::new("exclusions-dirs");
         ws.write(".gitignore", "vendor/\n!vendor/keep.py\nout/*\n!out/keep.py\n");
         // Git never reads a .gitignore inside an ignored folder.
         ws.write("vendor/.gitignore", "!*.py\n");
@@ -368,7 +320,7 @@ mod tests {
 
     #[test]
     fn exclude_patterns_follow_gitignore_semantics_too() {
-        let ws = ScratchDir::new("tracking-patterns");
+        let ws = ScratchDir::new("exclusions-patterns");
         let exclusions = exclusions(&ws, &["generated/", "/scratch.py", "*.min.js", "!keep.min.js"]);
         let paths = [
             "generated/a.py",
@@ -388,20 +340,18 @@ mod tests {
 
     #[test]
     fn an_invalid_exclude_pattern_is_reported_and_the_rest_still_apply() {
-        let ws = ScratchDir::new("tracking-invalid");
+        let ws = ScratchDir::new("exclusions-invalid");
         let patterns = vec!["*.secret".to_string(), "[oops".to_string()];
         let (exclusions, problems) = Exclusions::new(ws.path(), &patterns);
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].key, "exclude");
         assert!(problems[0].message.contains("\"[oops\""), "{}", problems[0]);
         assert!(exclusions.excludes(&ws.path().join("a.secret")));
-        assert!(pattern_error("[oops").is_some());
-        assert!(pattern_error("**/secrets*").is_none());
     }
 
     #[test]
     fn git_info_exclude_counts_below_every_gitignore() {
-        let ws = ScratchDir::new("tracking-info");
+        let ws = ScratchDir::new("exclusions-info");
         ws.write(".git/info/exclude", "*.scratch.py\nnotes/\n");
         ws.write("sub/.gitignore", "!keep.scratch.py\n");
         let exclusions = exclusions(&ws, &[]);
@@ -411,10 +361,10 @@ mod tests {
 
     #[test]
     fn a_linked_work_tree_reads_info_exclude_from_the_common_git_dir() {
-        let repo = ScratchDir::new("tracking-main-repo");
+        let repo = ScratchDir::new("exclusions-main-repo");
         repo.write(".git/info/exclude", "*.local.py\n");
         repo.write(".git/worktrees/wt/commondir", "../..\n");
-        let ws = ScratchDir::new("tracking-worktree");
+        let ws = ScratchDir::new("exclusions-worktree");
         ws.write(".git", &format!("gitdir: {}\n", repo.path().join(".git/worktrees/wt").display()));
         let exclusions = exclusions(&ws, &[]);
         assert!(exclusions.excludes(&ws.path().join("settings.local.py")));
