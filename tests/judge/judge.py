@@ -368,24 +368,63 @@ def by_identity(units):
     return groups
 
 
-def judge_changes(old_units, new_units):
-    """The judge's changes: [{"name", "kind", "change", "old", "new"}] (old/new: the units, or None)."""
+def start_line(language, text):
+    """unit -> the 0-based line its text starts on. The judges give Python's start as (line from
+    1, column), JavaScript's and TypeScript's as an offset in UTF-16 code units (a JavaScript
+    string's), Go's and Rust's as an offset in UTF-8 bytes."""
+    if language == "python":
+        return lambda unit: unit["start"][0] - 1
+    if language in ("javascript", "typescript", "tsx"):
+        encoded = text.encode("utf-16-le")
+        return lambda unit: encoded[: 2 * unit["start"]].decode("utf-16-le").count("\n")
+    encoded = text.encode("utf-8")
+    return lambda unit: encoded[: unit["start"]].count(b"\n")
+
+
+def pair_same_named(olds, news):
+    """Pairs the units of one name and kind in v1 and v2: [(old or None, new or None)].
+
+    Same-named units (`@overload` stubs and their implementation, a getter and its setter, a
+    method defined in both branches of an `if`, functions in several anonymous callbacks) have no
+    name to tell them apart, so they are paired by their order of appearance, after the ones
+    whose own text is unchanged are paired with each other (the longest common subsequence of
+    their signatures): a stub inserted before the others is one unit added, not every later one
+    modified and the last added."""
+    pairs = []
+    matcher = difflib.SequenceMatcher(None, [u["signature"] for u in olds], [u["signature"] for u in news],
+                                      autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pairs.extend(zip(olds[i1:i2], news[j1:j2]))
+            continue
+        for k in range(max(i2 - i1, j2 - j1)):
+            pairs.append((olds[i1 + k] if i1 + k < i2 else None, news[j1 + k] if j1 + k < j2 else None))
+    return pairs
+
+
+def judge_changes(old_units, new_units, new_line=None):
+    """The judge's changes: [{"name", "kind", "change", "old", "new", "line"}] (old/new: the units,
+    or None).
+
+    `line`, for a change to one of several units of one name and kind (modified or added), is the
+    0-based line of v2 where that unit starts (`new_line` of the unit): the server's change must be
+    at that line, so that an edit to the setter reported on the getter, or to the implementation
+    reported on a stub, is a mismatch and not a match by name. Elsewhere (one unit of its name, a
+    removed unit) it is None and the name says which unit it is."""
     old_groups = by_identity(old_units)
     new_groups = by_identity(new_units)
     changes = []
     for key in list(old_groups) + [k for k in new_groups if k not in old_groups]:
         olds = old_groups.get(key, [])
         news = new_groups.get(key, [])
-        for k in range(max(len(olds), len(news))):
-            before = olds[k] if k < len(olds) else None
-            after = news[k] if k < len(news) else None
-            if before and after:
-                if before["signature"] != after["signature"]:
-                    changes.append({"name": key[0], "kind": key[1], "change": "modified", "old": before, "new": after})
-            elif before:
-                changes.append({"name": key[0], "kind": key[1], "change": "removed", "old": before, "new": None})
-            else:
-                changes.append({"name": key[0], "kind": key[1], "change": "added", "old": None, "new": after})
+        several = len(olds) > 1 or len(news) > 1
+        for before, after in pair_same_named(olds, news):
+            if before and after and before["signature"] == after["signature"]:
+                continue
+            change = "modified" if before and after else "removed" if before else "added"
+            line = new_line(after) if several and after and new_line else None
+            changes.append({"name": key[0], "kind": key[1], "change": change, "old": before, "new": after,
+                            "line": line})
     return changes
 
 
@@ -400,6 +439,7 @@ def compare(judged, reported):
             "kind": c["unit"]["kind"],
             "change": c["change"],
             "previousName": c.get("previousName"),
+            "line": c["unit"]["range"]["start"]["line"],
         }
         for c in reported
     ]
@@ -444,14 +484,21 @@ def compare(judged, reported):
                 judged.remove(item)
                 judged.remove(twin)
                 carried.append(f"{item['name']} -> {new_name}")
+    # The rest by name, kind and change; for one of several units of a name, also by the line it
+    # starts on (the judge's `line`), so that the change is on the unit that changed.
     extras = []
     for change in rest:
-        found = take(lambda j: j["name"] == change["name"] and j["kind"] == change["kind"] and j["change"] == change["change"])
+        found = take(
+            lambda j: j["name"] == change["name"]
+            and j["kind"] == change["kind"]
+            and j["change"] == change["change"]
+            and j["line"] in (None, change["line"])
+        )
         if found is not None:
             matched.append({"judge": f"{found['change']} {found['name']}", "server": change})
         else:
             extras.append(change)
-    misses = [{"name": j["name"], "kind": j["kind"], "change": j["change"]} for j in judged]
+    misses = [{"name": j["name"], "kind": j["kind"], "change": j["change"], "line": j["line"]} for j in judged]
     return matched, misses, extras, carried
 
 
@@ -528,7 +575,7 @@ def run_package(binary, package, pairs, modes, work):
             if "error" in old_judged or "error" in new_judged:
                 results.append({"pair": pair, "skipped": old_judged.get("error") or new_judged.get("error")})
                 continue
-            expected = judge_changes(old_judged["units"], new_judged["units"])
+            expected = judge_changes(old_judged["units"], new_judged["units"], start_line(pair["language"], new))
             for mode in modes:
                 relative = f"{mode}/{pair['path']}"
                 uri = workspace.as_uri() + "/" + urllib.parse.quote(relative)
@@ -627,11 +674,13 @@ def print_mismatches(results, limit):
             continue
         where = f"{r['pair']['package'].split(' ')[0]} {r['pair']['path']} [{r['mode']}]"
         for miss in r["misses"]:
-            lines.append(f"  missed  {where}: judge {miss['change']} {miss['kind']} `{miss['name']}`; server: nothing")
+            at = f" at line {miss['line'] + 1}" if miss.get("line") is not None else ""
+            lines.append(f"  missed  {where}: judge {miss['change']} {miss['kind']} `{miss['name']}`{at}; server: nothing")
         for extra in r["extras"]:
             renamed = f" (previousName `{extra['previousName']}`)" if extra.get("previousName") else ""
             lines.append(
-                f"  extra   {where}: server {extra['change']} {extra['kind']} `{extra['name']}`{renamed}; judge: nothing"
+                f"  extra   {where}: server {extra['change']} {extra['kind']} `{extra['name']}` at line {extra['line'] + 1}"
+                f"{renamed}; judge: nothing"
             )
     if lines:
         print(f"\nmismatches ({len(lines)}):")
