@@ -4,9 +4,10 @@
 //!
 //! Each tracked unit is an *entry* that keeps its identity while the unit is edited in place:
 //! after every refresh, the new units are matched to the entries first by qualified name and kind
-//! (the name at the baseline first, then the current one; the k-th `x` to the k-th `x`, so a
-//! getter and a setter of one name stay apart), then, for the rest, by where they are: each entry's byte range is carried through the edits since the last
-//! refresh, and an unmatched unit that overlaps an unmatched entry of its kind is that entry,
+//! (the name at the baseline first, then the current one; among several units of one name, a
+//! getter and its setter say, by own text unchanged, then by carried range, then in order), then,
+//! for the rest, by where they are: each entry's byte range is carried through the edits since the
+//! last refresh, and an unmatched unit that overlaps an unmatched entry of its kind is that entry,
 //! renamed. What is left is added (a unit without an entry) or removed (an entry without a unit).
 
 use std::collections::HashMap;
@@ -237,9 +238,12 @@ impl Tracker {
         // unit that gets its old name back is that unit again, whatever the half-edited text
         // called it meanwhile), then by the name it has now. Names are not identities: real code
         // has several units of one name (`@overload` stubs, a method defined in both branches of
-        // an `if`, anonymous callbacks). Among those, a unit is the entry whose range, carried
-        // through every edit, overlaps it most; only what position cannot tell apart (a unit
-        // moved away) is paired in order of appearance.
+        // an `if`, anonymous callbacks). Among those, a unit whose own text is an entry's as it
+        // last stood is that entry (the one whose range overlaps it most, if several are alike):
+        // ranges cannot be carried through a whole-text replacement, and there they would pair
+        // a getter with its setter. Then a unit is the entry whose range, carried through every
+        // edit, overlaps it most; only what neither can tell apart (a unit moved away and edited)
+        // is paired in order of appearance.
         fn baseline_name(e: &Entry) -> Option<(&str, UnitKind)> {
             e.baseline.as_ref().map(|s| (s.name.as_str(), s.kind))
         }
@@ -265,14 +269,22 @@ impl Tracker {
                     (taken[*e], owner[*u]) = (true, Some(*e));
                     continue;
                 }
-                let mut pairs: Vec<(usize, usize, usize)> = entries
+                let mut pairs: Vec<(bool, usize, usize, usize)> = entries
                     .iter()
                     .flat_map(|&e| named.iter().map(move |&u| (e, u)))
-                    .map(|(e, u)| (overlap(&self.entries[e].range, &units[u].range), e, u))
-                    .filter(|&(o, e, _)| o > 0 && !self.entries[e].wiped)
+                    .map(|(e, u)| {
+                        let entry = &self.entries[e];
+                        let last = entry.current.as_ref().or(entry.baseline.as_ref());
+                        let alike = last.is_some_and(|s| s.signature == units[u].signature);
+                        let o = if entry.wiped { 0 } else { overlap(&entry.range, &units[u].range) };
+                        (alike, o, e, u)
+                    })
+                    .filter(|&(alike, o, _, _)| alike || o > 0)
                     .collect();
-                pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-                for (_, e, u) in pairs {
+                pairs.sort_by(|a, b| {
+                    b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3))
+                });
+                for (_, _, e, u) in pairs {
                     if !taken[e] && owner[u].is_none() {
                         (taken[e], owner[u]) = (true, Some(e));
                     }
@@ -540,6 +552,14 @@ mod tests {
             }
         }
 
+        /// Replaces the whole text in one change, as a resync or a client without incremental sync
+        /// does: no range to carry through.
+        fn replace_all(&mut self, to: &str) {
+            let change = TextChange { range: None, text: to.into() };
+            self.document.apply(&[change], Encoding::Utf8).unwrap();
+            self.tracker.note_edit(EditSpan::whole(Instant::now(), SystemTime::now()));
+        }
+
         /// Types `text` at `at`, one character at a time, refreshing after each as a request would.
         fn type_at(&mut self, mut at: usize, text: &str) {
             for ch in text.chars() {
@@ -764,6 +784,26 @@ def read(path):
         assert_eq!(loads.len(), 1, "{changes:?}");
         assert_eq!(loads[0].change, ChangeKind::Removed);
         assert!(loads[0].before.contains("fast()"), "{:?}", loads[0].before);
+    }
+
+    /// Seen replaying koa 3.2.0 -> 3.3.0 (`lib/response.js`) as one whole-text replacement: with
+    /// no edit to carry the ranges through, the getter of `status` was paired with its setter
+    /// by where they had stood before the lines added above them.
+    #[test]
+    fn after_a_whole_replacement_an_unchanged_getter_and_setter_are_themselves() {
+        let before = "module.exports = {\n  get status() {\n    return this.res.statusCode\n  },\n\n  set status(code) {\n    this.res.statusCode = code\n  },\n\n  set body(val) {\n    this.type = 'bin'\n  }\n}\n";
+        let mut f = Fixture::new("javascript", before);
+        let after = format!(
+            "function isSingleValueHeader(field) {{\n  return field === 'content-type'\n}}\n\n{}",
+            before.replace("this.type = 'bin'", "this.type = val.type || 'bin'")
+        );
+        f.replace_all(&after);
+        let changes: Vec<PendingChange> = {
+            f.refresh();
+            f.tracker.pending().collect()
+        };
+        let names: Vec<(&str, ChangeKind)> = changes.iter().map(|c| (c.name.as_str(), c.change)).collect();
+        assert_eq!(names, [("isSingleValueHeader", ChangeKind::Added), ("body", ChangeKind::Modified)]);
     }
 
     #[test]
