@@ -84,11 +84,11 @@ BUILT = ("/min/", "/dist/", ".min.js", ".d.ts", ".d.mts", ".d.cts", "/build/", "
 # then replays these); anyhow's chain.rs: methods of trait impls; test_autotrait.rs: trait impls
 # and nested functions added; kind.rs: methods of several trait impls edited.
 # Same-named units, each with one of them edited (fixtures/README.md says which and why it is
-# hard): anyio's _typedattr.py and rxjs's onErrorResumeNext.ts, `@overload` stubs and overload
-# signatures before an implementation that changed; filelock's _unix.py, a class defined in both
-# branches of an `if`; werkzeug's auth.py, a `@property` whose setter changed; koa's response.js,
-# an object literal's getter and setter; resolve's mock_sync.js, functions written the same in
-# several anonymous test callbacks.
+# hard): anyio's _typedattr.py, `@overload` stubs before an implementation that changed; rxjs's
+# tap.ts, the first two of four overload signatures merged into one; filelock's _unix.py, a class
+# defined in both branches of an `if`; werkzeug's auth.py, a `@property` whose setter changed;
+# koa's response.js, an object literal's getter and setter; resolve's mock_sync.js, functions
+# written alike in several anonymous test callbacks.
 # An entry is (package, path), or (package, path, old version) for a package listed twice.
 FIXTURES = [
     ("tomli", "tomli/_parser.py"),
@@ -114,7 +114,7 @@ FIXTURES = [
     ("anyhow", "tests/test_autotrait.rs"),
     ("anyhow", "src/kind.rs"),
     ("anyio", "anyio/_core/_typedattr.py"),
-    ("rxjs", "package/src/internal/observable/onErrorResumeNext.ts", "7.5.7"),
+    ("rxjs", "package/src/internal/operators/tap.ts", "7.5.7"),
     ("filelock", "filelock/_unix.py"),
     ("werkzeug", "werkzeug/datastructures/auth.py"),
     ("koa", "package/lib/response.js"),
