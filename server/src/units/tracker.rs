@@ -5,7 +5,7 @@
 //! Each tracked unit is an *entry* that keeps its identity while the unit is edited in place:
 //! after every refresh, the new units are matched to the entries first by qualified name and kind
 //! (the name at the baseline first, then the current one; among several units of one name, a
-//! getter and its setter say, by own text unchanged, then by carried range, then in order), then,
+//! getter and its setter say, by carried range, then by own text unchanged, then in order), then,
 //! for the rest, by where they are: each entry's byte range is carried through the edits since the
 //! last refresh, and an unmatched unit that overlaps an unmatched entry of its kind is that entry,
 //! renamed. What is left is added (a unit without an entry) or removed (an entry without a unit).
@@ -175,10 +175,12 @@ impl Tracker {
     /// a unit that overlaps an error is not ready (its prompt waits for code that parses, or for a
     /// save).
     pub fn refresh(&mut self, units: &[Unit], errors: &[Range<usize>], ids: &AtomicU64) {
+        // A whole-text replacement carries no range through: where entries stood says little.
+        let adrift = self.queued.iter().any(|edit| edit.bytes.is_none());
         for edit in std::mem::take(&mut self.queued) {
             self.absorb(edit);
         }
-        self.match_units(units, errors);
+        self.match_units(units, errors, adrift);
         for entry in &mut self.entries {
             entry.broken = entry.current.is_some()
                 && errors
@@ -230,7 +232,7 @@ impl Tracker {
         }
     }
 
-    fn match_units(&mut self, units: &[Unit], errors: &[Range<usize>]) {
+    fn match_units(&mut self, units: &[Unit], errors: &[Range<usize>], adrift: bool) {
         let mut taken = vec![false; self.entries.len()];
         let mut owner: Vec<Option<usize>> = vec![None; units.len()];
 
@@ -238,12 +240,11 @@ impl Tracker {
         // unit that gets its old name back is that unit again, whatever the half-edited text
         // called it meanwhile), then by the name it has now. Names are not identities: real code
         // has several units of one name (`@overload` stubs, a method defined in both branches of
-        // an `if`, anonymous callbacks). Among those, a unit whose own text is an entry's as it
-        // last stood is that entry (the one whose range overlaps it most, if several are alike):
-        // ranges cannot be carried through a whole-text replacement, and there they would pair
-        // a getter with its setter. Then a unit is the entry whose range, carried through every
-        // edit, overlaps it most; only what neither can tell apart (a unit moved away and edited)
-        // is paired in order of appearance.
+        // an `if`, anonymous callbacks). Among those, a unit is the entry whose range, carried
+        // through every edit, overlaps it most, else one whose own text it has as the entry last
+        // stood (a unit moved away); only what neither tells apart is paired in order of
+        // appearance. After a whole-text replacement no range was carried, and ranges from
+        // before it would pair a getter with its setter: there, own text comes first.
         fn baseline_name(e: &Entry) -> Option<(&str, UnitKind)> {
             e.baseline.as_ref().map(|s| (s.name.as_str(), s.kind))
         }
@@ -281,9 +282,16 @@ impl Tracker {
                     })
                     .filter(|&(alike, o, _, _)| alike || o > 0)
                     .collect();
-                pairs.sort_by(|a, b| {
-                    b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3))
-                });
+                // Not own text first otherwise: an edit can make one unit read as its twin did
+                // (`sleep(150)` to `sleep(50)` above a `sleep(50)` that becomes `sleep(10)`).
+                let rank = |&(alike, o, _, _): &(bool, usize, usize, usize)| {
+                    if adrift {
+                        (usize::from(alike), o)
+                    } else {
+                        (o, usize::from(alike))
+                    }
+                };
+                pairs.sort_by(|a, b| rank(b).cmp(&rank(a)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
                 for (_, _, e, u) in pairs {
                     if !taken[e] && owner[u].is_none() {
                         (taken[e], owner[u]) = (true, Some(e));
@@ -784,6 +792,25 @@ def read(path):
         assert_eq!(loads.len(), 1, "{changes:?}");
         assert_eq!(loads[0].change, ChangeKind::Removed);
         assert!(loads[0].before.contains("fast()"), "{:?}", loads[0].before);
+    }
+
+    /// Seen replaying @tanstack/react-query 5.59.0 -> 5.59.16 (`useMutationState.test.tsx`) in one
+    /// change of several edits: the first callback took the second's old text, the second a new
+    /// one. Both were edited in place.
+    #[test]
+    fn a_unit_edited_to_read_as_its_twin_did_is_still_itself() {
+        let text = "function Mutations() {\n  useMutation({\n    mutationFn: async () => {\n      await sleep(150)\n    },\n  })\n  useMutation({\n    mutationFn: async () => {\n      await sleep(50)\n    },\n  })\n}\n";
+        let mut f = Fixture::new("javascript", text);
+        f.replace("sleep(50)", "sleep(10)");
+        f.replace("sleep(150)", "sleep(50)");
+        let changes: Vec<PendingChange> = {
+            f.refresh();
+            f.tracker.pending().collect()
+        };
+        let seen: Vec<(&str, &str)> = changes.iter().map(|c| (c.before.as_str(), c.after.as_str())).collect();
+        assert_eq!(changes.len(), 2, "{seen:?}");
+        assert!(seen[0].0.contains("150") && seen[0].1.contains("(50)"), "{seen:?}");
+        assert!(seen[1].0.contains("(50)") && seen[1].1.contains("(10)"), "{seen:?}");
     }
 
     /// Seen replaying koa 3.2.0 -> 3.3.0 (`lib/response.js`) as one whole-text replacement: with
