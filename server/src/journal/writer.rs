@@ -11,9 +11,10 @@
 //! written as one record whose `edits` are all of theirs in order. A burst of keystrokes then costs
 //! one record header, not one each, and replay applies exactly the same edits in the same order.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Write};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -40,8 +41,23 @@ enum Command {
 /// Reports a failure to write the journal (once, with what failed).
 pub type ErrorSink = Box<dyn Fn(String) + Send>;
 
+/// What the editor's side hands the writer's thread. Appending is a push under a lock; the thread
+/// is woken only by the first record of a batch, a durable append or the end, never once per
+/// keystroke (waking a thread is a system call, more than the rest of a keystroke costs).
+#[derive(Default)]
+struct Inbox {
+    commands: VecDeque<Command>,
+    /// When the oldest command waiting was appended.
+    since: Option<Instant>,
+    /// A durable append is waiting: write everything now.
+    urgent: bool,
+    closed: bool,
+}
+
+type Mailbox = Arc<(Mutex<Inbox>, Condvar)>;
+
 pub struct JournalWriter {
-    commands: Option<Sender<Command>>,
+    mailbox: Mailbox,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -53,28 +69,30 @@ impl JournalWriter {
         session: impl FnOnce() -> SessionInfo + Send + 'static,
         on_error: ErrorSink,
     ) -> Self {
-        let (commands, receiver) = mpsc::channel();
+        let mailbox = Mailbox::default();
         let ts = timestamp();
+        let inbox = mailbox.clone();
         let thread = std::thread::Builder::new()
             .name("journal".into())
             .spawn(move || {
                 let mut sink = Sink::new(file, on_error);
                 let _ = sink.write(ts, Body::Session(session()));
-                run(&mut sink, receiver);
+                let _ = sink.sync();
+                run(&mut sink, &inbox);
             })
             .expect("spawning the journal thread");
-        Self { commands: Some(commands), thread: Some(thread) }
+        Self { mailbox, thread: Some(thread) }
     }
 
     /// Appends a record; it reaches the disk within [`SYNC_WITHIN`].
     pub fn append(&self, body: Body) {
-        self.send(Command::Append { ts: timestamp(), body: Box::new(body) });
+        self.send(Command::Append { ts: timestamp(), body: Box::new(body) }, false);
     }
 
     /// Appends a record built from its `seq` and returns once it is on disk.
     pub fn append_durable(&self, make: impl FnOnce(u64) -> Body + Send + 'static) -> io::Result<u64> {
         let (done, wait) = mpsc::sync_channel(1);
-        self.send(Command::Durable { ts: timestamp(), make: Box::new(make), done });
+        self.send(Command::Durable { ts: timestamp(), make: Box::new(make), done }, true);
         wait.recv().unwrap_or_else(|_| Err(io::Error::other("the journal writer has stopped")))
     }
 
@@ -85,15 +103,25 @@ impl JournalWriter {
         result
     }
 
-    fn send(&self, command: Command) {
-        if let Some(commands) = &self.commands {
-            // The thread only stops when we drop the sender, so a send cannot fail before then.
-            let _ = commands.send(command);
+    fn send(&self, command: Command, urgent: bool) {
+        let (inbox, wake) = &*self.mailbox;
+        let mut inbox = inbox.lock().unwrap();
+        if inbox.closed {
+            return;
+        }
+        let first = inbox.commands.is_empty();
+        inbox.commands.push_back(command);
+        inbox.since.get_or_insert_with(Instant::now);
+        inbox.urgent |= urgent;
+        if first || urgent {
+            wake.notify_one();
         }
     }
 
     fn stop(&mut self) {
-        self.commands = None;
+        let (inbox, wake) = &*self.mailbox;
+        inbox.lock().unwrap().closed = true;
+        wake.notify_one();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -107,67 +135,69 @@ impl Drop for JournalWriter {
     }
 }
 
-/// A `change` record being held so that the next keystrokes can join it.
-struct Held {
-    ts: String,
-    body: Body,
-    since: Instant,
+/// Takes the commands in batches: at once when one is urgent or the writer is stopping, else once
+/// the oldest has waited [`SYNC_WITHIN`] (so a burst of keystrokes becomes one record). Each
+/// batch is written and synced before the next is taken.
+fn run(sink: &mut Sink, mailbox: &Mailbox) {
+    let (inbox, wake) = &**mailbox;
+    let mut guard = inbox.lock().unwrap();
+    loop {
+        let due = guard.since.map(|since| since + SYNC_WITHIN);
+        let now = Instant::now();
+        let ready = guard.urgent || guard.closed || due.is_some_and(|due| due <= now);
+        if !ready {
+            guard = match due {
+                Some(due) => wake.wait_timeout(guard, due - now).unwrap().0,
+                None => wake.wait(guard).unwrap(),
+            };
+            continue;
+        }
+        let batch = std::mem::take(&mut guard.commands);
+        let closing = guard.closed;
+        (guard.since, guard.urgent) = (None, false);
+        drop(guard);
+        write_batch(sink, batch);
+        let _ = sink.sync();
+        if closing {
+            return;
+        }
+        guard = inbox.lock().unwrap();
+    }
 }
 
-fn run(sink: &mut Sink, commands: Receiver<Command>) {
-    let mut held: Option<Held> = None;
-    loop {
-        let deadline = match (&held, sink.unsynced_since) {
-            (Some(h), Some(u)) => Some(h.since.min(u)),
-            (Some(h), None) => Some(h.since),
-            (None, u) => u,
-        }
-        .map(|since| since + SYNC_WITHIN);
-        let received = match deadline {
-            Some(deadline) => commands.recv_timeout(deadline.saturating_duration_since(Instant::now())),
-            None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
-        };
-        match received {
-            Ok(Command::Append { ts, body }) => {
+/// Writes a batch in order, consecutive `change` records of one document joined into one.
+fn write_batch(sink: &mut Sink, batch: VecDeque<Command>) {
+    let mut held: Option<(String, Body)> = None;
+    for command in batch {
+        match command {
+            Command::Append { ts, body } => {
                 let body = *body;
-                if let Some(h) = &mut held {
-                    if join(&mut h.body, &body) {
+                if let Some((_, held_body)) = &mut held {
+                    if join(held_body, &body) {
                         continue;
                     }
                 }
-                if let Some(h) = held.take() {
-                    let _ = sink.write(h.ts, h.body);
+                if let Some((ts, body)) = held.take() {
+                    let _ = sink.write(ts, body);
                 }
                 if matches!(body, Body::Change { .. }) {
-                    held = Some(Held { ts, body, since: Instant::now() });
+                    held = Some((ts, body));
                 } else {
                     let _ = sink.write(ts, body);
                 }
             }
-            Ok(Command::Durable { ts, make, done }) => {
-                if let Some(h) = held.take() {
-                    let _ = sink.write(h.ts, h.body);
+            Command::Durable { ts, make, done } => {
+                if let Some((ts, body)) = held.take() {
+                    let _ = sink.write(ts, body);
                 }
                 let seq = sink.next_seq;
                 let written = sink.write(ts, make(seq));
                 let _ = done.send(written.and_then(|()| sink.sync()).map(|()| seq));
             }
-            Err(RecvTimeoutError::Timeout) => {
-                if let Some(h) = held.take_if(|h| h.since.elapsed() >= SYNC_WITHIN) {
-                    let _ = sink.write(h.ts, h.body);
-                }
-                if sink.unsynced_since.is_some_and(|u| u.elapsed() >= SYNC_WITHIN) || held.is_none() {
-                    let _ = sink.sync();
-                }
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                if let Some(h) = held.take() {
-                    let _ = sink.write(h.ts, h.body);
-                }
-                let _ = sink.sync();
-                return;
-            }
         }
+    }
+    if let Some((ts, body)) = held {
+        let _ = sink.write(ts, body);
     }
 }
 

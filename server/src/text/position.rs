@@ -5,7 +5,7 @@
 //! Lines end at `\n`, `\r\n` or a lone `\r`, as the LSP specification says (ropey is built with
 //! `cr_lines` and without `unicode_lines` for exactly this reason).
 
-use ropey::{Rope, RopeSlice};
+use ropey::Rope;
 
 /// How the editor counts columns. The LSP specification calls these position encodings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -68,16 +68,19 @@ impl std::fmt::Display for PositionError {
 
 impl std::error::Error for PositionError {}
 
-/// The number of chars of `line` before its line break (`\n`, `\r\n` or `\r`).
-fn content_chars(line: RopeSlice<'_>) -> usize {
-    let mut len = line.len_chars();
-    if len > 0 && line.char(len - 1) == '\n' {
-        len -= 1;
+/// The char index where line `line` (which exists) ends, before its line break (`\n`, `\r\n` or
+/// `\r`). Looks at the two chars before the next line's start rather than slicing the line: this
+/// is on the keystroke path.
+fn content_end(rope: &Rope, line: usize) -> usize {
+    let mut end = if line + 1 < rope.len_lines() { rope.line_to_char(line + 1) } else { rope.len_chars() };
+    let start = rope.line_to_char(line);
+    if end > start && rope.char(end - 1) == '\n' {
+        end -= 1;
     }
-    if len > 0 && line.char(len - 1) == '\r' {
-        len -= 1;
+    if end > start && rope.char(end - 1) == '\r' {
+        end -= 1;
     }
-    len
+    end
 }
 
 /// The char index of `pos` in `rope`.
@@ -93,7 +96,7 @@ pub fn to_char(rope: &Rope, pos: Position, encoding: Encoding) -> Result<usize, 
         return Err(PositionError::LineOutOfRange { line: pos.line, lines: rope.len_lines() });
     }
     let start = rope.line_to_char(line);
-    let end = start + content_chars(rope.line(line));
+    let end = content_end(rope, line);
     let column = pos.column as usize;
     Ok(match encoding {
         Encoding::Utf8 => {
