@@ -36,14 +36,21 @@ PACKAGES = [
     ("python", "tomli", "2.0.1", "2.1.0"),
     ("python", "httpx", "0.27.0", "0.28.0"),
     ("python", "markdown", "3.5.2", "3.6"),
+    # Releases that edit one of several units of one name (see FIXTURES).
+    ("python", "anyio", "4.3.0", "4.4.0"),
+    ("python", "filelock", "3.13.1", "3.13.2"),
+    ("python", "werkzeug", "3.0.2", "3.0.3"),
     ("javascript", "express", "4.19.2", "5.0.0"),
     ("javascript", "debug", "4.3.4", "4.3.5"),
     ("javascript", "commander", "12.1.0", "13.0.0"),
     ("javascript", "minimist", "1.2.7", "1.2.8"),
     ("javascript", "semver", "7.5.4", "7.6.0"),
     ("javascript", "moment", "2.29.4", "2.30.0"),
+    ("javascript", "koa", "3.2.0", "3.3.0"),
+    ("javascript", "resolve", "1.20.0", "1.21.0"),
     # npm packages that ship their TypeScript sources (.ts and .tsx), Go modules, crates.
     ("typescript", "rxjs", "7.8.0", "7.8.1"),
+    ("typescript", "rxjs", "7.5.7", "7.6.0"),
     ("typescript", "immer", "10.0.3", "10.1.1"),
     ("typescript", "@tanstack/react-query", "5.59.0", "5.59.16"),
     ("go", "github.com/google/uuid", "v1.5.0", "v1.6.0"),
@@ -76,6 +83,13 @@ BUILT = ("/min/", "/dist/", ".min.js", ".d.ts", ".d.mts", ".d.cts", "/build/", "
 # added in a TSX file; every Go pair (the Go module proxy may be out of reach, and the full run
 # then replays these); anyhow's chain.rs: methods of trait impls; test_autotrait.rs: trait impls
 # and nested functions added; kind.rs: methods of several trait impls edited.
+# Same-named units, each with one of them edited (fixtures/README.md says which and why it is
+# hard): anyio's _typedattr.py, `@overload` stubs before an implementation that changed; rxjs's
+# tap.ts, the first two of four overload signatures merged into one; filelock's _unix.py, a class
+# defined in both branches of an `if`; werkzeug's auth.py, a `@property` whose setter changed;
+# koa's response.js, an object literal's getter and setter; resolve's mock_sync.js, functions
+# written alike in several anonymous test callbacks.
+# An entry is (package, path), or (package, path, old version) for a package listed twice.
 FIXTURES = [
     ("tomli", "tomli/_parser.py"),
     ("httpx", "httpx/_urlparse.py"),
@@ -99,6 +113,12 @@ FIXTURES = [
     ("anyhow", "src/chain.rs"),
     ("anyhow", "tests/test_autotrait.rs"),
     ("anyhow", "src/kind.rs"),
+    ("anyio", "anyio/_core/_typedattr.py"),
+    ("rxjs", "package/src/internal/operators/tap.ts", "7.5.7"),
+    ("filelock", "filelock/_unix.py"),
+    ("werkzeug", "werkzeug/datastructures/auth.py"),
+    ("koa", "package/lib/response.js"),
+    ("resolve", "package/test/mock_sync.js"),
 ]
 
 
@@ -169,12 +189,13 @@ FETCHERS = {"python": "fetch_python", "javascript": "fetch_javascript", "typescr
             "go": "fetch_go", "rust": "fetch_rust"}
 
 
-def fixture_pairs(name):
-    """The committed fixture pairs of a package, for when its registry cannot be reached."""
+def fixture_pairs(package):
+    """The committed fixture pairs of a package (`name old -> new`), for when its registry cannot be
+    reached."""
     here = Path(__file__).resolve().parent / "fixtures"
     pairs = []
     for pair in json.loads((here / "pairs.json").read_text()):
-        if pair["name"] == name:
+        if pair["package"] == package:
             pairs.append(dict(pair, old=str(here / pair["old"]), new=str(here / pair["new"])))
     return pairs
 
@@ -199,7 +220,7 @@ def fetch(cache):
         except (RuntimeError, subprocess.CalledProcessError) as err:
             # The Go module proxy, say, is out of reach: the committed pairs stand in.
             print(f"cannot fetch {name} ({err}); using its committed fixtures", file=sys.stderr)
-            pairs.extend(fixture_pairs(name))
+            pairs.extend(fixture_pairs(f"{name} {old} -> {new}"))
             continue
         for path in sorted(roots[0].rglob("*")):
             file_language = EXTENSIONS[language].get(path.suffix)
@@ -234,9 +255,10 @@ def license_files(root):
 def make_fixtures(cache, pairs, out):
     """Copies FIXTURES, each version's license and a pairs.json into `out` (tests/judge/fixtures)."""
     chosen = []
-    for name, path in FIXTURES:
-        pair = next(p for p in pairs if p["name"] == name and p["path"] == path)
-        _, _, old, new = next(p for p in PACKAGES if p[1] == name)
+    for name, path, *version in FIXTURES:
+        _, _, old, new = next(p for p in PACKAGES if p[1] == name and version in ([], [p[2]]))
+        pair = next(p for p in pairs if p["name"] == name and p["path"] == path
+                    and p["package"] == f"{name} {old} -> {new}")
         entry = {"name": name, "package": pair["package"], "language": pair["language"], "path": path}
         for side, version in (("old", old), ("new", new)):
             relative = Path(f"{slug(name)}-{version}") / path

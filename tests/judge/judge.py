@@ -7,7 +7,10 @@ judge finds changed between v1 and v2: py_units.py (Python's ast and tokenize), 
 (acorn under Node), ts_units.mjs (TypeScript's compiler API, for TypeScript and TSX),
 go_units/main.go (go/ast and go/scanner) and rust_units (syn) list each version's units with a signature of their own tokens, and a unit is
 modified when its signature differs, added or removed when its qualified name and kind are in one
-version only (the k-th unit of a name matched to the k-th).
+version only. Several units of one name and kind (overloads, a getter and its setter, a method
+defined in both branches of an `if`, functions in several anonymous callbacks) are paired by
+their unchanged own text first, then in order of appearance; a change to one of them counts only
+when the server reports it at the line that unit starts on.
 
 Ways of replaying the diff (each on its own copy of the document, in one server per package):
   typed   hunks top-down; within a hunk only the text between the common prefix and suffix is
@@ -20,7 +23,8 @@ Ways of replaying the diff (each on its own copy of the document, in one server 
   whole   one full-document replacement: no positions to follow, so it shows what differs in
           the definition of units alone (reported apart, not in the per-language figures)
 
-Comparison: the judge's set of (qualified name, kind, change) against the server's. A rename the
+Comparison: the judge's set of (qualified name, kind, change) against the server's (and, for one
+of several units of a name, the line it starts on). A rename the
 server reports as one `modified` change with `previousName` matches the judge's removed(old name)
 plus added(new name), and counts once on each side. A unit whose own text did not change but
 whose qualified name did because an enclosing unit was renamed (a method of a renamed class) is
@@ -38,6 +42,7 @@ the server rebuilt from its journal is not v2.
 """
 
 import argparse
+import bisect
 import collections
 import difflib
 import glob
@@ -80,8 +85,11 @@ class Server:
 
     def __init__(self, binary, workspace, log_path):
         self.log = open(log_path, "wb")
+        # Every incremental update of units is checked against a fresh extraction: on real diffs,
+        # a shortcut that drifts makes the server stop, and the run fail.
+        env = dict(os.environ, RATIONALE_CHECK_UNITS="1")
         self.proc = subprocess.Popen(
-            [binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, cwd=workspace
+            [binary, "lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, cwd=workspace, env=env
         )
         self.write_lock = threading.Lock()
         self.responses = {}
@@ -368,24 +376,119 @@ def by_identity(units):
     return groups
 
 
-def judge_changes(old_units, new_units):
-    """The judge's changes: [{"name", "kind", "change", "old", "new"}] (old/new: the units, or None)."""
+class Lines:
+    """Where a judge's units lie in one version's text, in 0-based lines. The judges give Python's
+    positions as (line from 1, column), JavaScript's and TypeScript's as offsets in UTF-16 code
+    units (a JavaScript string's), Go's and Rust's as offsets in UTF-8 bytes."""
+
+    def __init__(self, language, text):
+        self.python = language == "python"
+        width = (lambda line: len(line.encode("utf-16-le")) // 2) if language in ("javascript", "typescript", "tsx") \
+            else (lambda line: len(line.encode("utf-8")))
+        self.starts = [0]
+        for line in text.split("\n")[:-1]:
+            self.starts.append(self.starts[-1] + width(line) + 1)
+
+    def line(self, position):
+        if self.python:
+            return position[0] - 1
+        return bisect.bisect_right(self.starts, position) - 1
+
+    def start(self, unit):
+        return self.line(unit["start"])
+
+    def span(self, unit):
+        """The lines a unit's text covers (its end is exclusive, or a Python (line, column))."""
+        end = unit["end"][0] - 1 if self.python else self.line(max(unit["start"], unit["end"] - 1))
+        return range(self.start(unit), end + 1)
+
+
+class Versions:
+    """v1 and v2 of a file as the judge sees them: the lines of each, and which lines of v1 stand
+    unchanged in v2 (the line diff's equal blocks, the diff the replay types)."""
+
+    def __init__(self, language, old_text, new_text):
+        self.old = Lines(language, old_text)
+        self.new = Lines(language, new_text)
+        old_lines, new_lines = old_text.split("\n"), new_text.split("\n")
+        matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+        self.kept = {}
+        for tag, i1, i2, j1, _, in matcher.get_opcodes():
+            if tag == "equal":
+                self.kept.update((i1 + k, j1 + k) for k in range(i2 - i1))
+
+    def shared_lines(self, old_unit, new_unit):
+        """How many lines of the old unit stand unchanged inside the new one."""
+        span = self.new.span(new_unit)
+        return sum(1 for line in self.old.span(old_unit) if self.kept.get(line, -1) in span)
+
+
+def pair_same_named(olds, news, versions=None):
+    """Pairs the units of one name and kind in v1 and v2: [(old or None, new or None)].
+
+    Same-named units (`@overload` stubs and their implementation, a getter and its setter, a
+    method defined in both branches of an `if`, functions in several anonymous callbacks) have no
+    name to tell them apart. A unit edited in place keeps lines that the diff leaves unchanged, so
+    an old unit is the new one that holds some of its unchanged lines and the same own text, else
+    the one that holds most of them; what is left (units rewritten whole, or every unit when
+    positions are not known) is paired by unchanged own text (the longest common subsequence of
+    their signatures), then in order of appearance. So a stub inserted before the others is one
+    unit added, not every later one modified and the last added, even where the line diff lends
+    the new stub some lines of the next one; and two callbacks edited so that the first now reads
+    as the second did are two units modified, not one removed and one added."""
+    pairs = []
+    if versions is not None and len(olds) + len(news) > 2:
+        scored = sorted(
+            (
+                (versions.shared_lines(o, n), o["signature"] == n["signature"], i, j)
+                for i, o in enumerate(olds)
+                for j, n in enumerate(news)
+            ),
+            key=lambda t: (not (t[0] > 0 and t[1]), -t[0], t[2], t[3]),
+        )
+        old_taken, new_taken = set(), set()
+        for shared, _, i, j in scored:
+            if shared > 0 and i not in old_taken and j not in new_taken:
+                old_taken.add(i)
+                new_taken.add(j)
+                pairs.append((olds[i], news[j]))
+        olds = [o for i, o in enumerate(olds) if i not in old_taken]
+        news = [n for j, n in enumerate(news) if j not in new_taken]
+    matcher = difflib.SequenceMatcher(None, [u["signature"] for u in olds], [u["signature"] for u in news],
+                                      autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pairs.extend(zip(olds[i1:i2], news[j1:j2]))
+            continue
+        for k in range(max(i2 - i1, j2 - j1)):
+            pairs.append((olds[i1 + k] if i1 + k < i2 else None, news[j1 + k] if j1 + k < j2 else None))
+    return pairs
+
+
+def judge_changes(old_units, new_units, versions=None):
+    """The judge's changes: [{"name", "kind", "change", "old", "new", "line"}] (old/new: the units,
+    or None). `versions` (a Versions) gives positions; without it same-named units are paired by
+    text and order alone.
+
+    `line`, for a change to one of several units of one name and kind (modified or added), is the
+    0-based line of v2 where that unit starts: the server's change must be at that line, so that
+    an edit to the setter reported on the getter, or to the implementation reported on a stub, is
+    a mismatch and not a match by name. Elsewhere (one unit of its name, a removed unit) it is None
+    and the name says which unit it is."""
     old_groups = by_identity(old_units)
     new_groups = by_identity(new_units)
     changes = []
     for key in list(old_groups) + [k for k in new_groups if k not in old_groups]:
         olds = old_groups.get(key, [])
         news = new_groups.get(key, [])
-        for k in range(max(len(olds), len(news))):
-            before = olds[k] if k < len(olds) else None
-            after = news[k] if k < len(news) else None
-            if before and after:
-                if before["signature"] != after["signature"]:
-                    changes.append({"name": key[0], "kind": key[1], "change": "modified", "old": before, "new": after})
-            elif before:
-                changes.append({"name": key[0], "kind": key[1], "change": "removed", "old": before, "new": None})
-            else:
-                changes.append({"name": key[0], "kind": key[1], "change": "added", "old": None, "new": after})
+        several = len(olds) > 1 or len(news) > 1
+        for before, after in pair_same_named(olds, news, versions):
+            if before and after and before["signature"] == after["signature"]:
+                continue
+            change = "modified" if before and after else "removed" if before else "added"
+            line = versions.new.start(after) if several and after and versions else None
+            changes.append({"name": key[0], "kind": key[1], "change": change, "old": before, "new": after,
+                            "line": line})
     return changes
 
 
@@ -400,6 +503,7 @@ def compare(judged, reported):
             "kind": c["unit"]["kind"],
             "change": c["change"],
             "previousName": c.get("previousName"),
+            "line": c["unit"]["range"]["start"]["line"],
         }
         for c in reported
     ]
@@ -444,14 +548,21 @@ def compare(judged, reported):
                 judged.remove(item)
                 judged.remove(twin)
                 carried.append(f"{item['name']} -> {new_name}")
+    # The rest by name, kind and change; for one of several units of a name, also by the line it
+    # starts on (the judge's `line`), so that the change is on the unit that changed.
     extras = []
     for change in rest:
-        found = take(lambda j: j["name"] == change["name"] and j["kind"] == change["kind"] and j["change"] == change["change"])
+        found = take(
+            lambda j: j["name"] == change["name"]
+            and j["kind"] == change["kind"]
+            and j["change"] == change["change"]
+            and j["line"] in (None, change["line"])
+        )
         if found is not None:
             matched.append({"judge": f"{found['change']} {found['name']}", "server": change})
         else:
             extras.append(change)
-    misses = [{"name": j["name"], "kind": j["kind"], "change": j["change"]} for j in judged]
+    misses = [{"name": j["name"], "kind": j["kind"], "change": j["change"], "line": j["line"]} for j in judged]
     return matched, misses, extras, carried
 
 
@@ -528,7 +639,7 @@ def run_package(binary, package, pairs, modes, work):
             if "error" in old_judged or "error" in new_judged:
                 results.append({"pair": pair, "skipped": old_judged.get("error") or new_judged.get("error")})
                 continue
-            expected = judge_changes(old_judged["units"], new_judged["units"])
+            expected = judge_changes(old_judged["units"], new_judged["units"], Versions(pair["language"], old, new))
             for mode in modes:
                 relative = f"{mode}/{pair['path']}"
                 uri = workspace.as_uri() + "/" + urllib.parse.quote(relative)
@@ -627,11 +738,13 @@ def print_mismatches(results, limit):
             continue
         where = f"{r['pair']['package'].split(' ')[0]} {r['pair']['path']} [{r['mode']}]"
         for miss in r["misses"]:
-            lines.append(f"  missed  {where}: judge {miss['change']} {miss['kind']} `{miss['name']}`; server: nothing")
+            at = f" at line {miss['line'] + 1}" if miss.get("line") is not None else ""
+            lines.append(f"  missed  {where}: judge {miss['change']} {miss['kind']} `{miss['name']}`{at}; server: nothing")
         for extra in r["extras"]:
             renamed = f" (previousName `{extra['previousName']}`)" if extra.get("previousName") else ""
             lines.append(
-                f"  extra   {where}: server {extra['change']} {extra['kind']} `{extra['name']}`{renamed}; judge: nothing"
+                f"  extra   {where}: server {extra['change']} {extra['kind']} `{extra['name']}` at line {extra['line'] + 1}"
+                f"{renamed}; judge: nothing"
             )
     if lines:
         print(f"\nmismatches ({len(lines)}):")

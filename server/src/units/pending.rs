@@ -4,10 +4,11 @@
 //!
 //! Each tracked unit is an *entry* that keeps its identity while the unit is edited in place:
 //! after every refresh, the new units are matched to the entries first by qualified name and kind
-//! (the name at the baseline first, then the current one; among several units of one name, the
-//! one whose carried range overlaps the entry's most), then, for the rest, by where they are: each
-//! entry's byte range is carried through the edits since the last refresh, and an unmatched unit
-//! that overlaps an unmatched entry of its kind is that entry, renamed. What is left is added (a unit without an entry) or removed (an entry without a unit).
+//! (the name at the baseline first, then the current one; among several units of one name, a
+//! getter and its setter say, by carried range, then by own text unchanged, then in order), then,
+//! for the rest, by where they are: each entry's byte range is carried through the edits since the
+//! last refresh, and an unmatched unit that overlaps an unmatched entry of its kind is that entry,
+//! renamed. What is left is added (a unit without an entry) or removed (an entry without a unit).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -140,10 +141,12 @@ impl PendingChanges {
     /// a unit that overlaps an error is not ready (its prompt waits for code that parses, or for a
     /// save).
     pub fn refresh(&mut self, edits: &[EditRun], units: &[Unit], errors: &[Range<usize>], ids: &AtomicU64) {
+        // A whole-text replacement carries no range through: where entries stood says little.
+        let adrift = edits.iter().any(|edit| edit.bytes.is_none());
         for edit in edits {
             self.absorb(edit);
         }
-        self.match_units(units, errors);
+        self.match_units(units, errors, adrift);
         for entry in &mut self.entries {
             entry.broken = entry.current.is_some()
                 && errors
@@ -196,7 +199,7 @@ impl PendingChanges {
         }
     }
 
-    fn match_units(&mut self, units: &[Unit], errors: &[Range<usize>]) {
+    fn match_units(&mut self, units: &[Unit], errors: &[Range<usize>], adrift: bool) {
         let mut taken = vec![false; self.entries.len()];
         let mut owner: Vec<Option<usize>> = vec![None; units.len()];
 
@@ -205,8 +208,10 @@ impl PendingChanges {
         // called it meanwhile), then by the name it has now. Names are not identities: real code
         // has several units of one name (`@overload` stubs, a method defined in both branches of
         // an `if`, anonymous callbacks). Among those, a unit is the entry whose range, carried
-        // through every edit, overlaps it most; only what position cannot tell apart (a unit
-        // moved away) is paired in order of appearance.
+        // through every edit, overlaps it most, else one whose own text it has as the entry last
+        // stood (a unit moved away); only what neither tells apart is paired in order of
+        // appearance. After a whole-text replacement no range was carried, and ranges from
+        // before it would pair a getter with its setter: there, own text comes first.
         fn baseline_name(e: &Entry) -> Option<(&str, UnitKind)> {
             e.baseline.as_ref().map(|s| (s.name.as_str(), s.kind))
         }
@@ -232,14 +237,29 @@ impl PendingChanges {
                     (taken[*e], owner[*u]) = (true, Some(*e));
                     continue;
                 }
-                let mut pairs: Vec<(usize, usize, usize)> = entries
+                let mut pairs: Vec<(bool, usize, usize, usize)> = entries
                     .iter()
                     .flat_map(|&e| named.iter().map(move |&u| (e, u)))
-                    .map(|(e, u)| (overlap(&self.entries[e].range, &units[u].range), e, u))
-                    .filter(|&(o, e, _)| o > 0 && !self.entries[e].wiped)
+                    .map(|(e, u)| {
+                        let entry = &self.entries[e];
+                        let last = entry.current.as_ref().or(entry.baseline.as_ref());
+                        let alike = last.is_some_and(|s| s.signature == units[u].signature);
+                        let o = if entry.wiped { 0 } else { overlap(&entry.range, &units[u].range) };
+                        (alike, o, e, u)
+                    })
+                    .filter(|&(alike, o, _, _)| alike || o > 0)
                     .collect();
-                pairs.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-                for (_, e, u) in pairs {
+                // Not own text first otherwise: an edit can make one unit read as its twin did
+                // (`sleep(150)` to `sleep(50)` above a `sleep(50)` that becomes `sleep(10)`).
+                let rank = |&(alike, o, _, _): &(bool, usize, usize, usize)| {
+                    if adrift {
+                        (usize::from(alike), o)
+                    } else {
+                        (o, usize::from(alike))
+                    }
+                };
+                pairs.sort_by(|a, b| rank(b).cmp(&rank(a)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
+                for (_, _, e, u) in pairs {
                     if !taken[e] && owner[u].is_none() {
                         (taken[e], owner[u]) = (true, Some(e));
                     }
@@ -508,6 +528,14 @@ mod tests {
             }
         }
 
+        /// Replaces the whole text in one change, as a resync or a client without incremental sync
+        /// does: no range to carry through.
+        fn replace_all(&mut self, to: &str) {
+            let change = TextChange { range: None, text: to.into() };
+            self.document.apply(&[change], Encoding::Utf8).unwrap();
+            self.edits.push(None, Instant::now(), SystemTime::now());
+        }
+
         /// Types `text` at `at`, one character at a time, refreshing after each as a request would.
         fn type_at(&mut self, mut at: usize, text: &str) {
             for ch in text.chars() {
@@ -732,6 +760,45 @@ def read(path):
         assert_eq!(loads.len(), 1, "{changes:?}");
         assert_eq!(loads[0].change, ChangeKind::Removed);
         assert!(loads[0].before.contains("fast()"), "{:?}", loads[0].before);
+    }
+
+    /// Seen replaying @tanstack/react-query 5.59.0 -> 5.59.16 (`useMutationState.test.tsx`) in one
+    /// change of several edits: the first callback took the second's old text, the second a new
+    /// one. Both were edited in place.
+    #[test]
+    fn a_unit_edited_to_read_as_its_twin_did_is_still_itself() {
+        let text = "function Mutations() {\n  useMutation({\n    mutationFn: async () => {\n      await sleep(150)\n    },\n  })\n  useMutation({\n    mutationFn: async () => {\n      await sleep(50)\n    },\n  })\n}\n";
+        let mut f = Fixture::new("javascript", text);
+        f.replace("sleep(50)", "sleep(10)");
+        f.replace("sleep(150)", "sleep(50)");
+        let changes: Vec<PendingChange> = {
+            f.refresh();
+            f.tracker.pending().collect()
+        };
+        let seen: Vec<(&str, &str)> = changes.iter().map(|c| (c.before.as_str(), c.after.as_str())).collect();
+        assert_eq!(changes.len(), 2, "{seen:?}");
+        assert!(seen[0].0.contains("150") && seen[0].1.contains("(50)"), "{seen:?}");
+        assert!(seen[1].0.contains("(50)") && seen[1].1.contains("(10)"), "{seen:?}");
+    }
+
+    /// Seen replaying koa 3.2.0 -> 3.3.0 (`lib/response.js`) as one whole-text replacement: with
+    /// no edit to carry the ranges through, the getter of `status` was paired with its setter
+    /// by where they had stood before the lines added above them.
+    #[test]
+    fn after_a_whole_replacement_an_unchanged_getter_and_setter_are_themselves() {
+        let before = "module.exports = {\n  get status() {\n    return this.res.statusCode\n  },\n\n  set status(code) {\n    this.res.statusCode = code\n  },\n\n  set body(val) {\n    this.type = 'bin'\n  }\n}\n";
+        let mut f = Fixture::new("javascript", before);
+        let after = format!(
+            "function isSingleValueHeader(field) {{\n  return field === 'content-type'\n}}\n\n{}",
+            before.replace("this.type = 'bin'", "this.type = val.type || 'bin'")
+        );
+        f.replace_all(&after);
+        let changes: Vec<PendingChange> = {
+            f.refresh();
+            f.tracker.pending().collect()
+        };
+        let names: Vec<(&str, ChangeKind)> = changes.iter().map(|c| (c.name.as_str(), c.change)).collect();
+        assert_eq!(names, [("isSingleValueHeader", ChangeKind::Added), ("body", ChangeKind::Modified)]);
     }
 
     #[test]
