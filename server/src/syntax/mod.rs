@@ -177,8 +177,13 @@ impl Syntax {
         Some(syntax)
     }
 
+    /// Queues an edit for the next reparse; one that touches the last one joins it, so a run of
+    /// typing costs the reparse one `Tree::edit`, not one per keystroke.
     pub fn edit(&mut self, edit: InputEdit) {
-        self.pending.push(edit);
+        match self.pending.last_mut().and_then(|last| merge(last, &edit).map(|merged| (last, merged))) {
+            Some((last, merged)) => *last = merged,
+            None => self.pending.push(edit),
+        }
     }
 
     /// Forgets the tree; the next [`Syntax::tree`] parses from scratch.
@@ -223,6 +228,45 @@ impl Syntax {
             self.fresh = false;
         }
         self.tree.as_ref()
+    }
+}
+
+/// `first` then `second` (made in the text `first` left) as one edit, when `second` replaces text
+/// that touches or overlaps what `first` inserted; `None` otherwise.
+fn merge(first: &InputEdit, second: &InputEdit) -> Option<InputEdit> {
+    let bytes = |e: &InputEdit| (e.start_byte, e.old_end_byte, e.new_end_byte);
+    let (start_byte, old_end_byte, new_end_byte) = crate::text::merge_edits(bytes(first), bytes(second))?;
+    let start_position =
+        if second.start_byte < first.start_byte { second.start_position } else { first.start_position };
+    // The end of the union, seen in the text before `first`: where `first` ended, or, when
+    // `second` reached past it, `second`'s old end carried back through `first`.
+    let old_end_position = if second.old_end_byte <= first.new_end_byte {
+        first.old_end_position
+    } else {
+        carry(second.old_end_position, first.new_end_position, first.old_end_position)
+    };
+    // And in the text after `second`: where `second` ended, or `first`'s end carried forward.
+    let new_end_position = if first.new_end_byte <= second.old_end_byte {
+        second.new_end_position
+    } else {
+        carry(first.new_end_position, second.old_end_position, second.new_end_position)
+    };
+    Some(InputEdit {
+        start_byte,
+        old_end_byte,
+        new_end_byte,
+        start_position,
+        old_end_position,
+        new_end_position,
+    })
+}
+
+/// Where `point`, at or after `from`, stands once the text up to `from` ends at `to` instead.
+fn carry(point: tree_sitter::Point, from: tree_sitter::Point, to: tree_sitter::Point) -> tree_sitter::Point {
+    if point.row == from.row {
+        tree_sitter::Point::new(to.row, to.column + point.column - from.column)
+    } else {
+        tree_sitter::Point::new(point.row - from.row + to.row, point.column)
     }
 }
 

@@ -280,6 +280,63 @@ mod tests {
         assert!(Document::new("def f(): pass\n", 1, Some(language)).tree_and_rope().is_some());
     }
 
+    /// Every node of a tree, with its kind and both its byte and row/column positions.
+    fn nodes(tree: &tree_sitter::Tree) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cursor = tree.walk();
+        'walk: loop {
+            let n = cursor.node();
+            out.push(format!(
+                "{} {:?} {} {}",
+                n.kind(),
+                n.byte_range(),
+                n.start_position(),
+                n.end_position()
+            ));
+            if cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+            }
+        }
+        out
+    }
+
+    /// A run of typing, deleting and retyping across lines reaches the parser as one merged edit:
+    /// the tree it gives must be the fresh parse's, positions (rows and columns) included.
+    #[test]
+    fn merged_edits_reparse_like_a_fresh_parse() {
+        let language = crate::syntax::language_named("python").unwrap();
+        // Enough after the edits that the parser reuses nodes there, moved by the merged edit.
+        let text = format!(
+            "def f(a):\n    return a\n\ndef g():\n    pass\n{}",
+            "def h(b):\n    return [b,\n  b]\n".repeat(40)
+        );
+        let runs: &[&[TextChange]] = &[
+            &[change(1, 12, 1, 12, " +"), change(1, 14, 1, 14, " 1"), change(1, 16, 1, 16, "\n    x = 2")],
+            &[change(1, 4, 2, 3, ""), change(1, 4, 1, 4, "y = (\n  3)\n    z")],
+            &[change(0, 4, 0, 5, "h"), change(0, 5, 0, 5, "ello"), change(0, 2, 0, 5, "F")],
+            &[change(4, 8, 4, 8, "\n"), change(5, 0, 5, 0, "def k(): return 0\n")],
+            // The second edit reaches past the first's end, onto later lines.
+            &[change(1, 4, 1, 4, "q\nr"), change(2, 1, 4, 0, "")],
+            // The second edit falls inside the first's text, and adds lines to it.
+            &[change(3, 0, 3, 0, "a = 1\nb = 2\nc"), change(3, 0, 3, 1, "x\ny")],
+        ];
+        for run in runs {
+            let mut doc = Document::new(&text, 1, Some(language));
+            assert!(doc.tree_and_rope().is_some());
+            for change in *run {
+                doc.apply(std::slice::from_ref(change), Encoding::Utf8).unwrap();
+            }
+            let incremental = nodes(doc.tree_and_rope().unwrap().0);
+            let fresh = nodes(Document::new(&doc.text(), 1, Some(language)).tree_and_rope().unwrap().0);
+            assert_eq!(incremental, fresh, "{run:?} gave {:?}", doc.text());
+        }
+    }
+
     #[test]
     fn incremental_parse_equals_a_fresh_parse() {
         let language = crate::syntax::language_named("python").unwrap();

@@ -33,7 +33,7 @@ impl EditQueue {
     /// when the bytes it replaced touch that run's replacement; the keystroke path, O(1).
     pub fn push(&mut self, bytes: Option<ByteSpan>, at: Instant, wall: SystemTime) {
         if let (Some(last), Some(next)) = (self.runs.last_mut(), bytes) {
-            if let Some(merged) = last.bytes.and_then(|bytes| merge(bytes, next)) {
+            if let Some(merged) = last.bytes.and_then(|bytes| merge_edits(bytes, next)) {
                 last.bytes = Some(merged);
                 last.count += 1;
                 (last.last_at, last.last_wall) = (at, wall);
@@ -59,7 +59,7 @@ impl EditQueue {
 
 /// `first` then `second` (in the text `first` left) as one edit of the text before `first`, when
 /// `second` replaces bytes that touch or overlap what `first` inserted; `None` otherwise.
-fn merge(first: ByteSpan, second: ByteSpan) -> Option<ByteSpan> {
+pub fn merge_edits(first: ByteSpan, second: ByteSpan) -> Option<ByteSpan> {
     let (s1, o1, n1) = first;
     let (s2, o2, n2) = second;
     if s2 > n1 || o2 < s1 {

@@ -153,6 +153,9 @@ pub struct Unit {
     /// in whitespace between tokens have the same signature. See [`extract`] for what counts.
     /// It is stable within one build of the server, not across builds: keep it in memory only.
     pub signature: u64,
+    /// The grammar's id of the kind of the unit's node (0 for the module), so that a later walk
+    /// knows the node again among others of the same bytes.
+    pub node_kind: u16,
 }
 
 impl Unit {
@@ -204,6 +207,8 @@ pub struct Intact {
     /// Bytes of its node in the current text.
     pub range: Range<usize>,
     pub kind: UnitKind,
+    /// See [`Unit::node_kind`].
+    pub node_kind: u16,
 }
 
 /// What [`extract_below`] found.
@@ -627,26 +632,25 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             let string = self.string_kinds.get(usize::from(kind)).copied().unwrap_or(false);
             self.gap(start, string);
             let mut skip = false;
-            if let Some(captured) = self.matcher.as_mut().and_then(|matcher| matcher.visit(node, kind, start))
+            // A unit whose node is a direct child of another unit's node is that unit seen twice
+            // (a function inside its decorated definition, a class expression that is a
+            // variable's value): keep the outer one. A query cannot say "not inside".
+            let top = self.frames.last().map_or(usize::MAX, |frame| frame.depth);
+            let own = top.checked_add(1) != Some(depth);
+            if own && self.is_intact(node) {
+                // Not even matched: nothing of it enters the signature of the unit around it.
+                self.pos = self.pos.max(self.clamp(node.end_byte()));
+                let parent = self.frames.last().map(|frame| frame.found);
+                let intact = Some(self.passed - 1);
+                self.found.push(Found { captured: None, parent, signature: 0, intact });
+                skip = true;
+            } else if let Some(captured) =
+                self.matcher.as_mut().and_then(|matcher| matcher.visit(node, kind, start))
             {
-                // A unit whose node is a direct child of another unit's node is that unit seen
-                // twice (a function inside its decorated definition, a class expression that is
-                // a variable's value): keep the outer one. A query cannot say "not inside".
-                let top = self.frames.last().map_or(usize::MAX, |frame| frame.depth);
-                if top.checked_add(1) != Some(depth) {
-                    if self.is_intact(node, captured.kind) {
-                        // Nothing of it enters the signature of the unit around it anyway.
-                        self.pos = self.pos.max(self.clamp(node.end_byte()));
-                        let parent = self.frames.last().map(|frame| frame.found);
-                        let intact = Some(self.passed - 1);
-                        self.found.push(Found { captured: None, parent, signature: 0, intact });
-                        skip = true;
-                    } else {
-                        // Nothing of a nested unit enters its parent's signature: a unit
-                        // appearing, disappearing or changing is that unit's change, not its
-                        // parent's too.
-                        self.push_frame(Some((node, captured)), depth);
-                    }
+                if own {
+                    // Nothing of a nested unit enters its parent's signature: a unit appearing,
+                    // disappearing or changing is that unit's change, not its parent's too.
+                    self.push_frame(Some((node, captured)), depth);
                 }
             }
             if !skip && cursor.goto_first_child() {
@@ -782,14 +786,14 @@ impl<'a, 'tree> Walk<'a, 'tree> {
 }
 
 impl Walk<'_, '_> {
-    /// Whether the unit captured at `node` is the next intact one (passing it if so).
-    fn is_intact(&mut self, node: Node<'_>, kind: UnitKind) -> bool {
+    /// Whether `node` is the next intact unit's (passing it if so).
+    fn is_intact(&mut self, node: Node<'_>) -> bool {
         let start = node.start_byte();
         while self.intact.get(self.passed).is_some_and(|unit| unit.range.start < start) {
             self.passed += 1;
         }
         let next = self.intact.get(self.passed);
-        if next.is_some_and(|unit| unit.range == node.byte_range() && unit.kind == kind) {
+        if next.is_some_and(|unit| unit.range == node.byte_range() && unit.node_kind == node.kind_id()) {
             self.passed += 1;
             return true;
         }
@@ -838,10 +842,10 @@ fn assemble(
         if let Some(parent) = found.parent {
             children[parent].push(index);
         }
-        let (name, kind, range, name_range) = match (found.captured.as_ref(), found.intact) {
+        let (name, kind, range, name_range, node_kind) = match (found.captured.as_ref(), found.intact) {
             (_, Some(i)) => {
                 let intact = &below.unwrap_or_default()[i];
-                (String::new(), intact.kind, intact.range.clone(), 0..0)
+                (String::new(), intact.kind, intact.range.clone(), 0..0, intact.node_kind)
             }
             (Some((node, captured)), None) => {
                 let name_range = clamp(name_range(captured.name, &source));
@@ -849,9 +853,9 @@ fn assemble(
                     Some(composed) => composed.clone(),
                     None => slice(&source, name_range.clone()).into_owned(),
                 };
-                (name, captured.kind, clamp(node.byte_range()), name_range)
+                (name, captured.kind, clamp(node.byte_range()), name_range, node.kind_id())
             }
-            (None, None) => (MODULE_NAME.to_owned(), UnitKind::Module, 0..len, 0..0),
+            (None, None) => (MODULE_NAME.to_owned(), UnitKind::Module, 0..len, 0..0, 0),
         };
         let qualified = match found.parent.map(|parent| &units[parent]) {
             Some(parent) if !parent.is_module() => format!("{}{separator}{}", parent.qualified, name),
@@ -867,6 +871,7 @@ fn assemble(
             text: Arc::from(""),
             own_text: Arc::from(""),
             signature: found.signature,
+            node_kind,
         });
     }
     let stand_in = |index: usize| found[index].intact.is_some() || (index == 0 && below.is_some());

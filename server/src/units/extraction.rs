@@ -152,7 +152,7 @@ impl Extraction {
             let now = moved(&unit.range);
             let untouched = now.end < region.start || region.end < now.start;
             if untouched && now.len() == unit.range.len() {
-                intact.push((j..to, Intact { range: now, kind: unit.kind }));
+                intact.push((j..to, Intact { range: now, kind: unit.kind, node_kind: unit.node_kind }));
                 j = to;
             } else {
                 j += 1;
