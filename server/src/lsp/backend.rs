@@ -23,6 +23,7 @@ use crate::session::{DocumentChanges, Identity, Level, Notice, Notices, Session}
 async fn settle(shared: Arc<Shared>, session: Arc<Session>) {
     let mut shown: HashSet<String> = HashSet::new();
     while !shared.is_shut_down() {
+        shared.settler_looking();
         let (updates, next) = session.settle(Instant::now());
         for changes in &updates {
             shared.publish(changes).await;
@@ -36,6 +37,7 @@ async fn settle(shared: Arc<Shared>, session: Arc<Session>) {
             shown.remove(&key);
             shared.publish(&DocumentChanges::none(key)).await;
         }
+        shared.settler_waits_until(next);
         let wait = async {
             match next {
                 Some(at) => tokio::time::sleep_until(at.into()).await,

@@ -10,7 +10,7 @@ use crate::units::pending::PendingChange;
 
 /// How long a document must go without an edit before its units are brought up to date in the
 /// background (requests bring them up to date at once).
-const REFRESH_AFTER: Duration = Duration::from_millis(100);
+pub const REFRESH_AFTER: Duration = Duration::from_millis(100);
 
 /// A pending change with its id as the editor sees it and its place in the document.
 #[derive(Clone, Debug)]

@@ -24,7 +24,7 @@ use crate::store::Store;
 use crate::syntax::language_for_path;
 use crate::text::{Document, EditError, Encoding, TextChange};
 
-pub use changes::{DocumentChanges, PendingView, Refusal, UnitAt, Via};
+pub use changes::{DocumentChanges, PendingView, Refusal, UnitAt, Via, REFRESH_AFTER};
 pub use followed::Followed;
 pub use why::{Removal, Skeleton, WhyNote, RECORDED as WHY_RECORDED, REFUSED as WHY_REFUSED};
 

@@ -203,6 +203,24 @@ impl PendingChanges {
         let mut taken = vec![false; self.entries.len()];
         let mut owner: Vec<Option<usize>> = vec![None; units.len()];
 
+        // 0. A unit the extraction carried over untouched is its entry's still: its text is the
+        // very one the entry holds. Only what was extracted again is matched below, so a refresh
+        // costs what changed, not the file.
+        let held: HashMap<*const u8, usize> = (self.entries.iter().enumerate())
+            .filter_map(|(e, entry)| entry.current.as_ref().map(|c| (c.text.as_ptr(), e)))
+            .collect();
+        let mut carried = vec![false; units.len()];
+        for (u, unit) in units.iter().enumerate() {
+            let Some(&e) = held.get(&unit.text.as_ptr()) else { continue };
+            let same = self.entries[e]
+                .current
+                .as_ref()
+                .is_some_and(|c| c.name == unit.qualified && c.kind == unit.kind);
+            if same && !taken[e] {
+                (taken[e], owner[u], carried[u]) = (true, Some(e), true);
+            }
+        }
+
         // 1. By qualified name and kind: first by the name each entry had at its baseline (a
         // unit that gets its old name back is that unit again, whatever the half-edited text
         // called it meanwhile), then by the name it has now. Names are not identities: real code
@@ -303,7 +321,9 @@ impl PendingChanges {
             match owner[u] {
                 Some(e) => {
                     let entry = &mut self.entries[e];
-                    entry.current = Some(Snapshot::of(unit));
+                    if !carried[u] {
+                        entry.current = Some(Snapshot::of(unit));
+                    }
                     entry.range = unit.range.clone();
                     entry.name_range = unit.name_range.clone();
                 }
