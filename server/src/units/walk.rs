@@ -19,7 +19,7 @@ pub struct Intact {
     /// Bytes of its node in the current text.
     pub range: Range<usize>,
     pub kind: UnitKind,
-    /// See [`Unit::node_kind`].
+    /// See [`Unit::node_kind`](super::Unit::node_kind).
     pub node_kind: u16,
 }
 
