@@ -1,13 +1,26 @@
 //! Units: the functions, methods and classes a rationale can be about.
 //!
-//! A unit is found by its language's `grammars/<language>/units.scm`; [`extract`] lists the units
-//! of a syntax tree with their qualified names, text, own text (nested units replaced by a
-//! placeholder) and signature (what is left of the own text when whitespace between tokens is
+//! A unit is found by its language's `grammars/<language>/units.scm`; [`extract`](fn@extract) lists
+//! the units of a syntax tree with their qualified names, text, own text (nested units replaced by
+//! a placeholder) and signature (what is left of the own text when whitespace between tokens is
 //! ignored).
+//!
+//! Extraction, from the entry points down: `extract.rs` (the entry points, and what a signature
+//! counts), `assemble.rs` (units put together from what the walk found), `walk.rs` (the preorder
+//! walk that finds, nests and signs the units), `matcher.rs` (where the units query runs, and what
+//! its captures stand for) and `unit.rs` (what a unit is, and its kinds).
 
+mod assemble;
 mod extract;
+mod matcher;
+#[cfg(test)]
+mod tests;
+mod unit;
+mod walk;
 
-pub use extract::{extract, extract_below, extract_hiding, Below, Intact, Unit, UnitKind, MODULE_NAME};
+pub use extract::{extract, extract_below, extract_hiding, Below};
+pub use unit::{Unit, UnitKind, MODULE_NAME};
+pub use walk::Intact;
 pub mod extraction;
 pub mod pending;
 pub mod why;

@@ -1,0 +1,135 @@
+//! Units from what the walk found: their names and qualified names, ranges, text and own text.
+//! Every text is a slice of the one copy of the source, why-comments left out.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::Arc;
+
+use tree_sitter::Node;
+
+use super::unit::{Unit, UnitKind, MODULE_NAME};
+use super::walk::{Found, Intact};
+use super::why::push_without;
+
+/// Turns the walk's findings into units: names, ranges, text and own text.
+/// `hidden`: bytes left out of every text (why-comments), in order; `separator`: what joins the
+/// names of nested units (the language table's). `below`: the walk was
+/// [`extract_below`](super::extract_below)'s, with
+/// its `intact` units: the first unit is a stand-in for the module, whose own text no one reads,
+/// and an intact unit's stand-in gets its range and kind alone.
+pub(super) fn assemble(
+    found: Vec<Found<'_>>,
+    source: String,
+    hidden: &[Range<usize>],
+    separator: &str,
+    below: Option<&[Intact]>,
+) -> Vec<Unit> {
+    let len = source.len();
+    let clamp = |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
+    let mut units: Vec<Unit> = Vec::with_capacity(found.len());
+    let mut children: Vec<Vec<usize>> = vec![Vec::new(); found.len()];
+    for (index, found) in found.iter().enumerate() {
+        if let Some(parent) = found.parent {
+            children[parent].push(index);
+        }
+        let (name, kind, range, name_range, node_kind) = match (found.captured.as_ref(), found.intact) {
+            (_, Some(i)) => {
+                let intact = &below.unwrap_or_default()[i];
+                (String::new(), intact.kind, intact.range.clone(), 0..0, intact.node_kind)
+            }
+            (Some((node, captured)), None) => {
+                let name_range = clamp(name_range(captured.name, &source));
+                let name = match &captured.composed {
+                    Some(composed) => composed.clone(),
+                    None => slice(&source, name_range.clone()).into_owned(),
+                };
+                (name, captured.kind, clamp(node.byte_range()), name_range, node.kind_id())
+            }
+            (None, None) => (MODULE_NAME.to_owned(), UnitKind::Module, 0..len, 0..0, 0),
+        };
+        let qualified = match found.parent.map(|parent| &units[parent]) {
+            Some(parent) if !parent.is_module() => format!("{}{separator}{}", parent.qualified, name),
+            _ => name.clone(),
+        };
+        units.push(Unit {
+            name,
+            qualified,
+            kind,
+            range,
+            name_range,
+            parent: found.parent,
+            text: Arc::from(""),
+            own_text: Arc::from(""),
+            signature: found.signature,
+            node_kind,
+        });
+    }
+    let stand_in = |index: usize| found[index].intact.is_some() || (index == 0 && below.is_some());
+    for index in 0..units.len() {
+        if stand_in(index) {
+            continue;
+        }
+        let range = units[index].range.clone();
+        let mut own = String::with_capacity(range.len());
+        let mut at = range.start;
+        let push = |own: &mut String, range: Range<usize>| {
+            if hidden.is_empty() {
+                own.push_str(&slice(&source, range));
+            } else {
+                push_without(own, &source, range, hidden);
+            }
+        };
+        for &child in &children[index] {
+            let child = &units[child];
+            let start = child.range.start.max(at);
+            push(&mut own, at..start);
+            own.push_str(child.kind.placeholder());
+            at = child.range.end.max(start);
+        }
+        push(&mut own, at..range.end.max(at));
+        units[index].own_text = own.into();
+        if index > 0 && hidden.is_empty() {
+            units[index].text = slice(&source, range).into();
+        } else if index > 0 {
+            let mut text = String::with_capacity(range.len());
+            push(&mut text, range);
+            units[index].text = text.into();
+        }
+    }
+    if let Some(module) = units.first_mut() {
+        module.text = if hidden.is_empty() {
+            source.into()
+        } else {
+            let mut text = String::with_capacity(source.len());
+            push_without(&mut text, &source, 0..source.len(), hidden);
+            text.into()
+        };
+    }
+    units
+}
+
+/// The bytes of a name: a string key without its quotes.
+fn name_range(name: Node<'_>, source: &str) -> Range<usize> {
+    let range = name.byte_range();
+    if name.kind() == "string" && range.len() >= 2 {
+        let bytes = source.as_bytes();
+        let (first, last) = (bytes.get(range.start), bytes.get(range.end - 1));
+        if first == last && matches!(first, Some(b'"' | b'\'' | b'`')) {
+            return range.start + 1..range.end - 1;
+        }
+    }
+    range
+}
+
+/// The text of `range`, which a tree that does not match its text could put off a character
+/// boundary.
+fn slice(source: &str, range: Range<usize>) -> Cow<'_, str> {
+    match source.get(range.clone()) {
+        Some(text) => Cow::Borrowed(text),
+        None => {
+            let bytes = source.as_bytes();
+            let range = range.start.min(bytes.len())..range.end.min(bytes.len());
+            String::from_utf8_lossy(bytes.get(range).unwrap_or_default())
+        }
+    }
+}

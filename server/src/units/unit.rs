@@ -1,0 +1,153 @@
+//! The unit model: what a unit is, and its kinds: the names the journal and the protocol spell
+//! them with, the `@unit.<kind>` captures a `units.scm` finds them by, and the placeholders that
+//! stand for them in a parent's own text.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+/// The name of the pseudo-unit that is the whole file.
+pub const MODULE_NAME: &str = "<module>";
+
+/// What kind of unit a unit is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitKind {
+    /// The whole file.
+    Module,
+    Function,
+    /// A function defined directly in a class body (a Go function with a receiver, a Rust
+    /// function in an impl or a trait).
+    Method,
+    Class,
+    /// A TypeScript or Go interface.
+    Interface,
+    /// A type alias (TypeScript `type`), or a Go type declaration that is neither a struct nor an
+    /// interface.
+    Type,
+    Enum,
+    /// A Go or Rust struct.
+    Struct,
+    Trait,
+    /// A Rust `impl` block.
+    Impl,
+    /// A Rust `mod` with a body. Not `module`: that kind is the whole file's.
+    Mod,
+    /// A Rust `macro_rules!` definition.
+    Macro,
+    /// A TypeScript namespace or ambient module.
+    Namespace,
+}
+
+/// Every kind a `units.scm` can capture, as `@unit.<kind>`.
+pub const CAPTURED_KINDS: [UnitKind; 12] = [
+    UnitKind::Function,
+    UnitKind::Method,
+    UnitKind::Class,
+    UnitKind::Interface,
+    UnitKind::Type,
+    UnitKind::Enum,
+    UnitKind::Struct,
+    UnitKind::Trait,
+    UnitKind::Impl,
+    UnitKind::Mod,
+    UnitKind::Macro,
+    UnitKind::Namespace,
+];
+
+impl UnitKind {
+    /// The kind as the journal and the protocol spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::Module => "module",
+            UnitKind::Function => "function",
+            UnitKind::Method => "method",
+            UnitKind::Class => "class",
+            UnitKind::Interface => "interface",
+            UnitKind::Type => "type",
+            UnitKind::Enum => "enum",
+            UnitKind::Struct => "struct",
+            UnitKind::Trait => "trait",
+            UnitKind::Impl => "impl",
+            UnitKind::Mod => "mod",
+            UnitKind::Macro => "macro",
+            UnitKind::Namespace => "namespace",
+        }
+    }
+
+    /// The kind a `@unit.<kind>` capture names; the module is never captured.
+    pub fn from_capture(capture: &str) -> Option<Self> {
+        let kind = capture.strip_prefix("unit.")?;
+        CAPTURED_KINDS.into_iter().find(|captured| captured.as_str() == kind)
+    }
+
+    /// What stands for a nested unit of this kind in its parent's own text.
+    ///
+    /// It names the kind and nothing else, so editing a nested unit, renaming it included,
+    /// leaves its parent's own text alone; only turning it into another kind of unit (a function
+    /// into a class) or adding and removing units changes it. The mathematical angle brackets
+    /// (U+27E8, U+27E9) do not occur in code by accident, and read well in a journal:
+    /// `class Session:\n    ⟨method⟩\n`.
+    pub fn placeholder(self) -> &'static str {
+        match self {
+            UnitKind::Module => "⟨module⟩",
+            UnitKind::Function => "⟨function⟩",
+            UnitKind::Method => "⟨method⟩",
+            UnitKind::Class => "⟨class⟩",
+            UnitKind::Interface => "⟨interface⟩",
+            UnitKind::Type => "⟨type⟩",
+            UnitKind::Enum => "⟨enum⟩",
+            UnitKind::Struct => "⟨struct⟩",
+            UnitKind::Trait => "⟨trait⟩",
+            UnitKind::Impl => "⟨impl⟩",
+            UnitKind::Mod => "⟨mod⟩",
+            UnitKind::Macro => "⟨macro⟩",
+            UnitKind::Namespace => "⟨namespace⟩",
+        }
+    }
+}
+
+impl std::fmt::Display for UnitKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A unit of a document, as it stands in one syntax tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unit {
+    /// The name as written (a string key without its quotes, a computed key without its
+    /// brackets, an assignment's left side); [`MODULE_NAME`] for the file. It can be empty, where
+    /// the parser supplied a missing name.
+    pub name: String,
+    /// The names of the enclosing units and this one, outermost first, joined with `.`; the
+    /// module is not included (`Session.request`). The module's is [`MODULE_NAME`].
+    pub qualified: String,
+    pub kind: UnitKind,
+    /// Bytes of the unit's node: decorators included; for a variable or an assignment, the
+    /// declarator or the assignment expression, not the statement. The whole file for the
+    /// module.
+    pub range: Range<usize>,
+    /// Bytes of the name (where a diagnostic goes); `0..0` for the module.
+    pub name_range: Range<usize>,
+    /// Index of the enclosing unit in the same list; `None` for the module (index 0).
+    pub parent: Option<usize>,
+    /// The unit's text.
+    /// Shared, so that keeping a unit as it stood (a baseline, the last extraction) costs no copy.
+    pub text: Arc<str>,
+    /// The text with each directly nested unit's text replaced by its kind's
+    /// [placeholder](UnitKind::placeholder).
+    pub own_text: Arc<str>,
+    /// A hash of the own text's tokens and syntactic structure: two own texts that differ only
+    /// in whitespace between tokens have the same signature. See [`extract`](fn@super::extract)
+    /// for what counts. It is stable within one build of the server, not across builds: keep it
+    /// in memory only.
+    pub signature: u64,
+    /// The grammar's id of the kind of the unit's node (0 for the module), so that a later walk
+    /// knows the node again among others of the same bytes.
+    pub node_kind: u16,
+}
+
+impl Unit {
+    pub fn is_module(&self) -> bool {
+        self.kind == UnitKind::Module
+    }
+}

@@ -1,0 +1,313 @@
+//! The walk: one preorder pass over a syntax tree that finds the units the query captures, nests
+//! them, and writes each one's signature as it goes (what a signature counts is told at
+//! [`extract`](fn@super::extract)). It does not enter the intact units it is told of.
+
+use std::hash::Hasher;
+use std::ops::Range;
+
+use tree_sitter::{Node, Tree};
+
+use super::matcher::{Captured, Matcher, Matching};
+use super::unit::UnitKind;
+use super::why::Blocks;
+use crate::syntax::Language;
+
+/// A nested unit that the caller knows has not changed: [`extract_below`](super::extract_below) does not
+/// enter its node.
+#[derive(Clone, Debug)]
+pub struct Intact {
+    /// Bytes of its node in the current text.
+    pub range: Range<usize>,
+    pub kind: UnitKind,
+    /// See [`Unit::node_kind`](super::Unit::node_kind).
+    pub node_kind: u16,
+}
+
+/// A unit the walk kept: what the query captured (`None` for the module), its parent and its
+/// signature.
+pub(super) struct Found<'tree> {
+    pub(super) captured: Option<(Node<'tree>, Captured<'tree>)>,
+    pub(super) parent: Option<usize>,
+    pub(super) signature: u64,
+    /// A stand-in for this intact unit (see [`extract_below`](super::extract_below)).
+    pub(super) intact: Option<usize>,
+}
+
+/// A unit whose node the walk is inside.
+struct Frame {
+    /// Its index in the walk's list of found units.
+    found: usize,
+    /// The depth of its node in the tree; `usize::MAX` for the module, which has no node.
+    depth: usize,
+}
+
+/// Tags of the signature's stream: every item starts with one, so that no two different
+/// sequences of items write the same bytes.
+mod tag {
+    pub const OPEN: u8 = 1;
+    pub const CLOSE: u8 = 2;
+    pub const TOKEN: u8 = 3;
+    pub const COMMENT: u8 = 4;
+    pub const MISSING: u8 = 5;
+    pub const HIDDEN: u8 = 6;
+}
+
+/// The preorder walk over the tree that finds, nests and signs the units.
+pub(super) struct Walk<'a, 'tree> {
+    source: &'a [u8],
+    matcher: Option<Matcher<'a, 'tree>>,
+    /// By node kind id: whether the kind names a string.
+    string_kinds: Vec<bool>,
+    found: Vec<Found<'tree>>,
+    frames: Vec<Frame>,
+    /// One signature stream per open frame, kept across frames to reuse their allocations.
+    streams: Vec<Vec<u8>>,
+    /// For each open node: where it ends, and whether it is of a string kind.
+    open: Vec<(usize, bool)>,
+    /// Whether the node before the one being visited, in the same parent, is of a string kind.
+    after_string: bool,
+    /// Bytes of the source before this offset have been written to some signature.
+    pub(super) pos: usize,
+    /// The why-comments met so far; `None` when none are looked for.
+    why: Option<Blocks<'a>>,
+    /// Units not to enter, in source order, and how many of them were passed.
+    pub(super) intact: &'a [Intact],
+    passed: usize,
+}
+
+impl<'a, 'tree> Walk<'a, 'tree> {
+    pub(super) fn new(
+        language: &Language,
+        tree: &'tree Tree,
+        source: &'a str,
+        matching: Matching,
+        marker: &'a str,
+    ) -> Self {
+        let grammar = language.grammar();
+        let string_kinds = (0..grammar.node_kind_count())
+            .map(|id| {
+                let kind = u16::try_from(id).ok().and_then(|id| grammar.node_kind_for_id(id));
+                kind.is_some_and(|kind| kind.contains("string"))
+            })
+            .collect();
+        let matcher = language
+            .units_query()
+            .map(|query| Matcher::new(language, query, tree, source.as_bytes(), matching));
+        Walk {
+            source: source.as_bytes(),
+            matcher,
+            string_kinds,
+            found: Vec::new(),
+            frames: Vec::new(),
+            streams: Vec::new(),
+            open: Vec::new(),
+            after_string: false,
+            pos: 0,
+            why: (!marker.is_empty()).then(|| Blocks::new(source.as_bytes(), marker)),
+            intact: &[],
+            passed: 0,
+        }
+    }
+
+    /// The units found, and the bytes of the why-comments met (see [`Blocks`]).
+    pub(super) fn run(mut self, root: Node<'tree>) -> (Vec<Found<'tree>>, Vec<Range<usize>>) {
+        self.push_frame(None, usize::MAX);
+        let end = self.clamp(root.end_byte());
+        let mut cursor = root.walk();
+        let mut depth = 0;
+        'walk: loop {
+            let node = cursor.node();
+            let kind = node.kind_id();
+            let start = self.clamp(node.start_byte());
+            let string = self.string_kinds.get(usize::from(kind)).copied().unwrap_or(false);
+            self.gap(start, string);
+            let mut skip = false;
+            // A unit whose node is a direct child of another unit's node is that unit seen twice
+            // (a function inside its decorated definition, a class expression that is a
+            // variable's value): keep the outer one. A query cannot say "not inside".
+            let top = self.frames.last().map_or(usize::MAX, |frame| frame.depth);
+            let own = top.checked_add(1) != Some(depth);
+            if own && self.is_intact(node) {
+                // Not even matched: nothing of it enters the signature of the unit around it.
+                self.pos = self.pos.max(self.clamp(node.end_byte()));
+                let parent = self.frames.last().map(|frame| frame.found);
+                let intact = Some(self.passed - 1);
+                self.found.push(Found { captured: None, parent, signature: 0, intact });
+                skip = true;
+            } else if let Some(captured) =
+                self.matcher.as_mut().and_then(|matcher| matcher.visit(node, kind, start))
+            {
+                if own {
+                    // Nothing of a nested unit enters its parent's signature: a unit appearing,
+                    // disappearing or changing is that unit's change, not its parent's too.
+                    self.push_frame(Some((node, captured)), depth);
+                }
+            }
+            if !skip && cursor.goto_first_child() {
+                let stream = self.stream();
+                stream.push(tag::OPEN);
+                stream.extend_from_slice(&kind.to_le_bytes());
+                let end = self.clamp(node.end_byte());
+                self.open.push((end, string));
+                self.after_string = false;
+                depth += 1;
+                continue;
+            }
+            if !skip {
+                self.leaf(node, kind, start);
+            }
+            self.after_string = string;
+            self.leave(depth);
+            loop {
+                if cursor.goto_next_sibling() {
+                    break;
+                }
+                if !cursor.goto_parent() {
+                    break 'walk;
+                }
+                depth -= 1;
+                let (end, string) = self.open.last().copied().unwrap_or((self.pos, false));
+                self.gap(end, false);
+                self.open.pop();
+                self.after_string = string;
+                self.stream().push(tag::CLOSE);
+                self.leave(depth);
+            }
+        }
+        self.gap(end, false);
+        while !self.frames.is_empty() {
+            self.pop_frame();
+        }
+        let hidden = self.why.map(|why| why.finish().into_iter().map(|w| w.cut).collect());
+        (self.found, hidden.unwrap_or_default())
+    }
+
+    fn clamp(&self, byte: usize) -> usize {
+        byte.min(self.source.len())
+    }
+
+    fn push_frame(&mut self, captured: Option<(Node<'tree>, Captured<'tree>)>, depth: usize) {
+        let parent = self.frames.last().map(|frame| frame.found);
+        self.found.push(Found { captured, parent, signature: 0, intact: None });
+        self.frames.push(Frame { found: self.found.len() - 1, depth });
+        if self.streams.len() < self.frames.len() {
+            self.streams.push(Vec::new());
+        }
+    }
+
+    fn pop_frame(&mut self) {
+        let Some(frame) = self.frames.pop() else { return };
+        let stream = &mut self.streams[self.frames.len()];
+        let mut hasher = std::hash::DefaultHasher::new();
+        hasher.write(stream);
+        stream.clear();
+        self.found[frame.found].signature = hasher.finish();
+    }
+
+    /// Closes the unit whose node was at `depth`, if the walk is leaving it.
+    fn leave(&mut self, depth: usize) {
+        if self.frames.last().is_some_and(|frame| frame.depth == depth) {
+            self.pop_frame();
+        }
+    }
+
+    /// The signature stream of the innermost open unit.
+    fn stream(&mut self) -> &mut Vec<u8> {
+        let top = self.frames.len().saturating_sub(1);
+        &mut self.streams[top]
+    }
+
+    /// Writes the text between the last written byte and `to`: text inside the innermost open
+    /// node that none of its children covers. Inside a string it is part of the string (Python
+    /// hides the pieces of a string between its escapes), except whitespace between two strings
+    /// (implicit concatenation, `"a" "b"`); elsewhere it is whitespace between tokens, or a
+    /// token the grammar hides. `before_string`: the node after the gap is a string.
+    fn gap(&mut self, to: usize, before_string: bool) {
+        if to <= self.pos {
+            return;
+        }
+        let source = self.source;
+        let text = &source[self.pos..to];
+        self.pos = to;
+        let in_string = self.open.last().is_some_and(|&(_, string)| string);
+        let between_strings = self.after_string && before_string;
+        if in_string && !(between_strings && is_blank(text)) {
+            let stream = self.stream();
+            stream.push(tag::HIDDEN);
+            push_text(stream, text);
+        } else if !is_blank(text) {
+            let text = String::from_utf8_lossy(text);
+            let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let stream = self.stream();
+            stream.push(tag::HIDDEN);
+            push_text(stream, collapsed.as_bytes());
+        }
+    }
+
+    fn leaf(&mut self, node: Node<'tree>, kind: u16, start: usize) {
+        let end = self.clamp(node.end_byte()).max(start);
+        let source = self.source;
+        let text = &source[start..end];
+        self.pos = self.pos.max(end);
+        let kind = kind.to_le_bytes();
+        let comment = node.is_extra() && !node.is_error() && !node.is_missing();
+        if comment && self.is_why_comment(node, start..end) {
+            // A why-comment is a message to Rationale, no part of the unit.
+            return;
+        }
+        let stream = self.stream();
+        if node.is_missing() {
+            stream.push(tag::MISSING);
+            stream.extend_from_slice(&kind);
+        } else if comment {
+            // Comments: each line trimmed, so that re-indenting a block comment along with its
+            // code, or trailing whitespace, counts as whitespace.
+            stream.push(tag::COMMENT);
+            stream.extend_from_slice(&kind);
+            for line in String::from_utf8_lossy(text).lines() {
+                push_text(stream, line.trim().as_bytes());
+            }
+        } else {
+            stream.push(tag::TOKEN);
+            stream.extend_from_slice(&kind);
+            push_text(stream, text);
+        }
+    }
+}
+
+impl Walk<'_, '_> {
+    /// Whether `node` is the next intact unit's (passing it if so).
+    fn is_intact(&mut self, node: Node<'_>) -> bool {
+        let start = node.start_byte();
+        while self.intact.get(self.passed).is_some_and(|unit| unit.range.start < start) {
+            self.passed += 1;
+        }
+        let next = self.intact.get(self.passed);
+        if next.is_some_and(|unit| unit.range == node.byte_range() && unit.node_kind == node.kind_id()) {
+            self.passed += 1;
+            return true;
+        }
+        false
+    }
+
+    /// Whether this comment is (part of) a why-comment; told to the why-comments' reader in
+    /// source order, as the walk meets them.
+    fn is_why_comment(&mut self, node: Node<'_>, bytes: Range<usize>) -> bool {
+        let rows = node.start_position().row..node.end_position().row;
+        self.why.as_mut().is_some_and(|why| why.comment(bytes, rows))
+    }
+}
+
+/// Writes `text` with its length in front, so that consecutive texts cannot run together.
+fn push_text(stream: &mut Vec<u8>, text: &[u8]) {
+    stream.extend_from_slice(&(text.len() as u64).to_le_bytes());
+    stream.extend_from_slice(text);
+}
+
+fn is_blank(text: &[u8]) -> bool {
+    if text.is_ascii() {
+        text.iter().all(|byte| byte.is_ascii_whitespace() || *byte == 0x0b)
+    } else {
+        String::from_utf8_lossy(text).chars().all(char::is_whitespace)
+    }
+}
