@@ -18,6 +18,13 @@ use serde_json::{json, Value};
 
 const BURST: usize = 2_000;
 const SLOW: usize = 12;
+/// Rounds of a short burst and a request, for the fresh answer.
+const ROUNDS: usize = 7;
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
 
 struct Server {
     child: Child,
@@ -235,26 +242,34 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
 
     // The first burst is taken stock of, as the settler or the editor's first request would.
     server.request("rationale/pendingChanges", json!({"uri": uri}));
-    // A request after a second burst must see every keystroke: one reparse of the 200 keystrokes
-    // since, then the answer. The floor is one bare reparse of the same 200.
-    let again: Vec<u8> = typed
-        .iter()
-        .take(200)
-        .enumerate()
-        .flat_map(|(i, ch)| change(&uri, 5_000 + i as i32, line, column + (typed.len() + i) as u32, ch))
-        .collect();
-    server.stdin.write_all(&again).unwrap();
-    server.stdin.flush().unwrap();
-    server.request("shutdown_probe", Value::Null);
-    let asked = Instant::now();
-    let answer = server.request("rationale/pendingChanges", json!({"uri": uri}));
-    let fresh_us = asked.elapsed().as_secs_f64() * 1e6;
-    assert!(answer["result"]["changes"].as_array().is_some_and(|c| !c.is_empty()), "{answer}");
-    let reparse_us = floor_once(&text, language.clone(), line, column, &typed[..200]);
+    // A request after a short burst must see every keystroke: one reparse of the 200 keystrokes
+    // since, then the answer. The floor is one bare reparse of the same 200, timed right after
+    // each answer; the medians of seven rounds are compared, so one stall does not decide.
+    let mut fresh = Vec::new();
+    let mut floors = Vec::new();
+    let mut at = column + typed.len() as u32;
+    for round in 0..ROUNDS {
+        let again: Vec<u8> = typed
+            .iter()
+            .take(200)
+            .enumerate()
+            .flat_map(|(i, ch)| change(&uri, 5_000 + (round * 200 + i) as i32, line, at + i as u32, ch))
+            .collect();
+        at += 200;
+        server.stdin.write_all(&again).unwrap();
+        server.stdin.flush().unwrap();
+        server.request("shutdown_probe", Value::Null);
+        let asked = Instant::now();
+        let answer = server.request("rationale/pendingChanges", json!({"uri": uri}));
+        fresh.push(asked.elapsed().as_secs_f64() * 1e6);
+        assert!(answer["result"]["changes"].as_array().is_some_and(|c| !c.is_empty()), "{answer}");
+        floors.push(floor_once(&text, language.clone(), line, column, &typed[..200]));
+    }
+    let (fresh_us, reparse_us) = (median(&mut fresh), median(&mut floors));
     std::thread::sleep(Duration::from_millis(400));
-    let burst_bytes = (journal_bytes(&dir) - before) as f64 / typed.len() as f64;
+    let burst_bytes = (journal_bytes(&dir) - before) as f64 / (typed.len() + 200 * ROUNDS) as f64;
 
-    let mut column = column + typed.len() as u32 + 200;
+    let mut column = at;
     let mut version = 10_000;
     let mut typed_at = |server: &mut Server, interval: Duration| {
         let before = journal_bytes(&dir);
@@ -276,9 +291,9 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
 
     println!(
         "{file:<22} {:>6} lines | floor {floor_us:>7.1} µs/key | server burst {burst_us:>6.1} µs/key \
-         ({:>6.0} edits/s), ratio {:.3} (target <= 0.1) | journal B/edit (target <= 120): burst \
+         ({:>6.0} edits/s), ratio {:.3} (spec <= 0.1, aim <= 0.05) | journal B/edit (target <= 120): burst \
          {burst_bytes:.0}, 8 keys/s {fast_typist:.0}, 3 keys/s {slow_typist:.0} | fresh answer \
-         {fresh_us:.0} µs vs one bare reparse {reparse_us:.0} µs: ratio {:.2} (target <= 1.2)",
+         {fresh_us:.0} µs vs one bare reparse {reparse_us:.0} µs (medians of {ROUNDS}): ratio {:.2} (target <= 1.2)",
         text.lines().count(),
         1e6 / burst_us,
         burst_us / floor_us,

@@ -118,8 +118,8 @@ impl Backend {
         let documents = session.pending_changes(params.uri.as_ref().map(|u| u.as_str()));
         if let (Some(uri), true) = (&params.uri, documents.is_empty()) {
             return Err(tower_lsp_server::jsonrpc::Error::invalid_params(format!(
-                "{} is not a document Rationale tracks (it is not open, or not in a workspace \
-                 folder, or not Python or JavaScript, or excluded)",
+                "{} is not a document Rationale follows (it is not open, or not in a workspace \
+                 folder, or not in a language Rationale reads, or excluded)",
                 uri.as_str()
             )));
         }

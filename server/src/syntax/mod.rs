@@ -231,11 +231,30 @@ impl Syntax {
     }
 }
 
+/// Two edits as bytes `(start, old_end, new_end)`: `first`, then `second` in the text `first`
+/// left, as one edit of the text before `first`, when `second` replaces bytes that touch or
+/// overlap what `first` inserted; `None` otherwise. The document's edit queue merges by it too.
+pub fn merge_spans(
+    first: (usize, usize, usize),
+    second: (usize, usize, usize),
+) -> Option<(usize, usize, usize)> {
+    let (s1, o1, n1) = first;
+    let (s2, o2, n2) = second;
+    if s2 > n1 || o2 < s1 {
+        return None;
+    }
+    // The union of both, in the text between them; outside it, `first` shifted the text after
+    // it by `n1 - o1` and `second` by `n2 - o2`.
+    let start = s1.min(s2);
+    let end = n1.max(o2);
+    Some((start, end + o1 - n1, end + n2 - o2))
+}
+
 /// `first` then `second` (made in the text `first` left) as one edit, when `second` replaces text
 /// that touches or overlaps what `first` inserted; `None` otherwise.
 fn merge(first: &InputEdit, second: &InputEdit) -> Option<InputEdit> {
     let bytes = |e: &InputEdit| (e.start_byte, e.old_end_byte, e.new_end_byte);
-    let (start_byte, old_end_byte, new_end_byte) = crate::text::merge_edits(bytes(first), bytes(second))?;
+    let (start_byte, old_end_byte, new_end_byte) = merge_spans(bytes(first), bytes(second))?;
     let start_position =
         if second.start_byte < first.start_byte { second.start_position } else { first.start_position };
     // The end of the union, seen in the text before `first`: where `first` ended, or, when

@@ -96,7 +96,7 @@ impl Document {
 
     /// Applies the changes in order, all or none: if one cannot be applied the document is left
     /// untouched. The syntax tree is not reparsed here; it learns of the edits and catches up when
-    /// [`Document::syntax_tree`] is next asked for, so a burst of keystrokes costs rope edits only.
+    /// [`Document::tree_and_rope`] is next asked for, so a burst of keystrokes costs rope edits only.
     ///
     /// Returns, for each change, the bytes it replaced and the end of its replacement
     /// (`start, old_end, new_end`), or `None` for a whole-document replacement.

@@ -8,6 +8,7 @@
 use std::time::{Instant, SystemTime};
 
 use super::ByteSpan;
+use crate::syntax::merge_spans;
 
 /// One edit, or several consecutive edits that touch one another, merged: the bytes they replaced
 /// in the text before the first (`start..old_end`) and where their replacement ends in the text
@@ -33,7 +34,7 @@ impl EditQueue {
     /// when the bytes it replaced touch that run's replacement; the keystroke path, O(1).
     pub fn push(&mut self, bytes: Option<ByteSpan>, at: Instant, wall: SystemTime) {
         if let (Some(last), Some(next)) = (self.runs.last_mut(), bytes) {
-            if let Some(merged) = last.bytes.and_then(|bytes| merge_edits(bytes, next)) {
+            if let Some(merged) = last.bytes.and_then(|bytes| merge_spans(bytes, next)) {
                 last.bytes = Some(merged);
                 last.count += 1;
                 (last.last_at, last.last_wall) = (at, wall);
@@ -55,21 +56,6 @@ impl EditQueue {
     pub fn take(&mut self) -> Vec<EditRun> {
         std::mem::take(&mut self.runs)
     }
-}
-
-/// `first` then `second` (in the text `first` left) as one edit of the text before `first`, when
-/// `second` replaces bytes that touch or overlap what `first` inserted; `None` otherwise.
-pub fn merge_edits(first: ByteSpan, second: ByteSpan) -> Option<ByteSpan> {
-    let (s1, o1, n1) = first;
-    let (s2, o2, n2) = second;
-    if s2 > n1 || o2 < s1 {
-        return None;
-    }
-    // The union of both, in the text between them; outside it, `first` shifted the text after
-    // it by `n1 - o1` and `second` by `n2 - o2`.
-    let start = s1.min(s2);
-    let end = n1.max(o2);
-    Some((start, end + o1 - n1, end + n2 - o2))
 }
 
 #[cfg(test)]

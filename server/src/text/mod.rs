@@ -6,7 +6,7 @@ mod edits;
 mod position;
 
 pub use document::{ByteSpan, Document, EditError, TextChange};
-pub use edits::{merge_edits, EditQueue, EditRun};
+pub use edits::{EditQueue, EditRun};
 pub use position::{from_char, to_char, Encoding, Position, PositionError};
 
 use sha2::{Digest, Sha256};

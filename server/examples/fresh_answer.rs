@@ -1,0 +1,76 @@
+//! The cost of a fresh answer inside the server, without the protocol: a session follows one real
+//! file, and in each round 200 keystrokes are typed at the end of its middle line (as the stdio
+//! benchmark types them) and the pending changes are asked for. Prints the mean time of an answer
+//! (the first round, which takes stock of the open, left out), of a keystroke, and the change the
+//! last answer reported with the sizes of its texts. For profiling (`perf record`) what
+//! `cargo bench --bench stdio` measures end to end:
+//!
+//! ```sh
+//! cargo run --release -p rationale --example fresh_answer -- tests/fixtures/code/jquery.js 30
+//! ```
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use rationale::journal::record::NameVersion;
+use rationale::session::{Identity, Session};
+use rationale::text::{Encoding, Position, TextChange};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let file = args.next().expect("usage: fresh_answer FILE [ROUNDS]");
+    let rounds: usize = args.next().map_or(30, |n| n.parse().expect("ROUNDS is a number")).max(2);
+    let text = std::fs::read_to_string(&file).expect("the file");
+    let dir = std::env::temp_dir().join(format!("rationale-fresh-answer-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(PathBuf::from(&file).file_name().unwrap());
+    std::fs::write(&path, &text).unwrap();
+
+    let client = NameVersion { name: "fresh_answer".into(), version: None };
+    let identity = Identity { id: "20261202T000000Z-bench0".into(), encoding: Encoding::Utf16, client };
+    let session = Session::new(identity, vec![dir.clone()], None, Arc::new(|_| {}));
+    session.open("doc", Some(&path), 1, &text);
+
+    let lines: Vec<&str> = text.lines().collect();
+    let line = (lines.len() / 2) as u32;
+    let mut column = lines[line as usize].encode_utf16().count() as u32;
+    let mut version = 1;
+    let (mut answers, mut keystrokes) = (0.0, 0.0);
+    for round in 0..rounds {
+        let typing = Instant::now();
+        for ch in " // keep the handlers bound ".chars().cycle().take(200) {
+            let at = Position::new(line, column);
+            version += 1;
+            column += 1;
+            let change = TextChange { range: Some((at, at)), text: ch.to_string() };
+            session.change("doc", version, &[change]).expect("the keystroke applies");
+        }
+        keystrokes += typing.elapsed().as_secs_f64() * 1e6 / 200.0;
+        let asked = Instant::now();
+        let answer = session.pending_changes(Some("doc"));
+        if round > 0 {
+            answers += asked.elapsed().as_secs_f64() * 1e6;
+        }
+        if round + 1 == rounds {
+            for view in &answer[0].changes {
+                let change = &view.change;
+                println!(
+                    "{} {:?}: before {} bytes, after {}",
+                    change.name,
+                    change.kind,
+                    change.before.len(),
+                    change.after.len()
+                );
+            }
+        }
+    }
+    println!(
+        "fresh answer {:.0} µs (mean of {}), keystroke {:.2} µs",
+        answers / (rounds - 1) as f64,
+        rounds - 1,
+        keystrokes / rounds as f64
+    );
+    session.end(rationale::journal::EndReason::Shutdown);
+    let _ = std::fs::remove_dir_all(&dir);
+}
