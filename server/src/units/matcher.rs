@@ -2,7 +2,8 @@
 //! the nodes its patterns start at, as the walk reaches them, and hands over each node captured
 //! as a unit with its kind and its name (as written, or composed by the pattern's name template).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Query, QueryCursor, Tree};
@@ -79,12 +80,10 @@ pub(super) enum Matching {
 /// start some other way, the query runs over the whole tree up front instead.
 pub(super) struct Matcher<'a, 'tree> {
     query: &'a Query,
-    roles: Vec<Role>,
-    /// By pattern: its name template, if it sets one.
-    templates: Vec<Option<Vec<Piece>>>,
-    /// By node kind id: whether some pattern starts at nodes of that kind. `None` when the
-    /// whole tree was matched up front.
-    roots: Option<Vec<bool>>,
+    plan: Arc<Plan>,
+    /// Whether the query runs at the nodes its patterns start at (else it ran over the whole
+    /// tree up front).
+    at_roots: bool,
     cursor: QueryCursor,
     source: &'a [u8],
     /// Captured units the walk has not reached yet, by start byte and node id.
@@ -93,16 +92,32 @@ pub(super) struct Matcher<'a, 'tree> {
     next_start: usize,
 }
 
-impl<'a, 'tree> Matcher<'a, 'tree> {
-    pub(super) fn new(
-        language: &Language,
-        query: &'a Query,
-        tree: &'tree Tree,
-        source: &'a [u8],
-        matching: Matching,
-    ) -> Self {
+/// What a language's units query says, read once per language (every walk would otherwise read
+/// it again, a tenth of the cost of redoing one small unit).
+pub(super) struct Plan {
+    roles: Vec<Role>,
+    /// By pattern: its name template, if it sets one.
+    templates: Vec<Option<Vec<Piece>>>,
+    /// By node kind id: whether some pattern starts at nodes of that kind; `None` when a
+    /// pattern starts in a way this cannot read.
+    roots: Option<Vec<bool>>,
+    /// By node kind id: whether the kind names a string.
+    pub(super) string_kinds: Vec<bool>,
+}
+
+impl Plan {
+    /// The plan of `language`.
+    pub(super) fn of(language: &Language) -> Arc<Plan> {
+        static PLANS: OnceLock<Mutex<HashMap<&'static str, Arc<Plan>>>> = OnceLock::new();
+        let mut plans = PLANS.get_or_init(Mutex::default).lock().unwrap_or_else(|e| e.into_inner());
+        plans.entry(language.name).or_insert_with(|| Arc::new(Plan::read(language))).clone()
+    }
+
+    fn read(language: &Language) -> Plan {
+        let query = language.units_query();
         let roles = query
-            .capture_names()
+            .map(|query| query.capture_names())
+            .unwrap_or_default()
             .iter()
             .map(|name| match (*name, UnitKind::from_capture(name)) {
                 (_, Some(kind)) => Role::Unit(kind),
@@ -110,21 +125,39 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
                 _ => Role::Other,
             })
             .collect();
-        let templates = (0..query.pattern_count()).map(|p| name_template(query, p)).collect();
+        let patterns = query.map_or(0, Query::pattern_count);
+        let templates = (0..patterns).map(|p| query.and_then(|query| name_template(query, p))).collect();
+        let grammar = language.grammar();
+        let string_kinds = (0..grammar.node_kind_count())
+            .map(|id| {
+                let kind = u16::try_from(id).ok().and_then(|id| grammar.node_kind_for_id(id));
+                kind.is_some_and(|kind| kind.contains("string"))
+            })
+            .collect();
+        let roots = query.and_then(|query| root_kinds(query, language.units, &grammar));
+        Plan { roles, templates, roots, string_kinds }
+    }
+}
+
+impl<'a, 'tree> Matcher<'a, 'tree> {
+    pub(super) fn new(
+        plan: Arc<Plan>,
+        query: &'a Query,
+        tree: &'tree Tree,
+        source: &'a [u8],
+        matching: Matching,
+    ) -> Self {
+        let at_roots = matching == Matching::AtRoots && plan.roots.is_some();
         let mut matcher = Matcher {
             query,
-            roles,
-            templates,
-            roots: match matching {
-                Matching::AtRoots => root_kinds(query, language.units, &language.grammar()),
-                Matching::WholeTree => None,
-            },
+            plan,
+            at_roots,
             cursor: QueryCursor::new(),
             source,
             pending: BTreeMap::new(),
             next_start: usize::MAX,
         };
-        if matcher.roots.is_some() {
+        if at_roots {
             matcher.cursor.set_max_start_depth(Some(0));
         } else {
             matcher.run(tree.root_node());
@@ -139,29 +172,30 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
             let mut unit = None;
             let mut name = None;
             for capture in found.captures {
-                match self.roles.get(capture.index as usize).copied().unwrap_or(Role::Other) {
+                match self.plan.roles.get(capture.index as usize).copied().unwrap_or(Role::Other) {
                     Role::Unit(kind) => unit = unit.or(Some((capture.node, kind))),
                     Role::Name => name = name.or(Some(capture.node)),
                     Role::Other => {}
                 }
             }
             let (Some((node, kind)), Some(name)) = (unit, name) else { continue };
-            let composed = self.templates.get(found.pattern_index).and_then(Option::as_ref).map(|pieces| {
-                let mut composed = String::new();
-                for piece in pieces {
-                    match piece {
-                        Piece::Text(text) => composed.push_str(text),
-                        Piece::Capture(index) => {
-                            if let Some(capture) = found.captures.iter().find(|c| c.index == *index) {
-                                let text = self.source.get(capture.node.byte_range()).unwrap_or_default();
-                                let text = String::from_utf8_lossy(text);
-                                composed.push_str(&text.split_whitespace().collect::<Vec<_>>().join(" "));
+            let composed =
+                self.plan.templates.get(found.pattern_index).and_then(Option::as_ref).map(|pieces| {
+                    let mut composed = String::new();
+                    for piece in pieces {
+                        match piece {
+                            Piece::Text(text) => composed.push_str(text),
+                            Piece::Capture(index) => {
+                                if let Some(capture) = found.captures.iter().find(|c| c.index == *index) {
+                                    let text = self.source.get(capture.node.byte_range()).unwrap_or_default();
+                                    let text = String::from_utf8_lossy(text);
+                                    composed.push_str(&text.split_whitespace().collect::<Vec<_>>().join(" "));
+                                }
                             }
                         }
                     }
-                }
-                composed
-            });
+                    composed
+                });
             let captured = Captured { kind, name, composed, pattern: found.pattern_index };
             let start = node.start_byte();
             let pattern = captured.pattern;
@@ -177,7 +211,8 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
     /// calls it for every node, in preorder.
     pub(super) fn visit(&mut self, node: Node<'tree>, kind: u16, start: usize) -> Option<Captured<'tree>> {
         let kind = usize::from(kind);
-        if self.roots.as_ref().is_some_and(|roots| roots.get(kind).copied().unwrap_or(false)) {
+        let roots = self.plan.roots.as_ref().filter(|_| self.at_roots);
+        if roots.is_some_and(|roots| roots.get(kind).copied().unwrap_or(false)) {
             self.run(node);
         }
         if start < self.next_start {

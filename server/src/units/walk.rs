@@ -4,10 +4,11 @@
 
 use std::hash::Hasher;
 use std::ops::Range;
+use std::sync::Arc;
 
 use tree_sitter::{Node, Tree};
 
-use super::matcher::{Captured, Matcher, Matching};
+use super::matcher::{Captured, Matcher, Matching, Plan};
 use super::unit::UnitKind;
 use super::why::Blocks;
 use crate::syntax::Language;
@@ -56,8 +57,8 @@ mod tag {
 pub(super) struct Walk<'a, 'tree> {
     source: &'a [u8],
     matcher: Option<Matcher<'a, 'tree>>,
-    /// By node kind id: whether the kind names a string.
-    string_kinds: Vec<bool>,
+    /// What the language's units query says (and which node kinds are strings).
+    plan: Arc<Plan>,
     found: Vec<Found<'tree>>,
     frames: Vec<Frame>,
     /// One signature stream per open frame, kept across frames to reuse their allocations.
@@ -83,20 +84,14 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         matching: Matching,
         marker: &'a str,
     ) -> Self {
-        let grammar = language.grammar();
-        let string_kinds = (0..grammar.node_kind_count())
-            .map(|id| {
-                let kind = u16::try_from(id).ok().and_then(|id| grammar.node_kind_for_id(id));
-                kind.is_some_and(|kind| kind.contains("string"))
-            })
-            .collect();
+        let plan = Plan::of(language);
         let matcher = language
             .units_query()
-            .map(|query| Matcher::new(language, query, tree, source.as_bytes(), matching));
+            .map(|query| Matcher::new(plan.clone(), query, tree, source.as_bytes(), matching));
         Walk {
             source: source.as_bytes(),
             matcher,
-            string_kinds,
+            plan,
             found: Vec::new(),
             frames: Vec::new(),
             streams: Vec::new(),
@@ -119,7 +114,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             let node = cursor.node();
             let kind = node.kind_id();
             let start = self.clamp(node.start_byte());
-            let string = self.string_kinds.get(usize::from(kind)).copied().unwrap_or(false);
+            let string = self.plan.string_kinds.get(usize::from(kind)).copied().unwrap_or(false);
             self.gap(start, string);
             let mut skip = false;
             // A unit whose node is a direct child of another unit's node is that unit seen twice
