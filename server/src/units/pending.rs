@@ -509,10 +509,10 @@ mod tests {
     use crate::syntax::language_named;
     use crate::text::{Document, Encoding, TextChange};
 
-    /// A document with a tracker, edited the way the session does it.
+    /// A document with its pending changes, edited the way the session does it.
     struct Fixture {
         document: Document,
-        tracker: PendingChanges,
+        pending: PendingChanges,
         edits: crate::text::EditQueue,
         ids: AtomicU64,
         language: &'static crate::syntax::Language,
@@ -523,8 +523,8 @@ mod tests {
             let language = language_named(language).unwrap();
             let mut document = Document::new(text, 1, Some(language));
             let (tree, rope) = document.tree_and_rope().unwrap();
-            let tracker = PendingChanges::new(&crate::units::extract(language, tree, rope));
-            Self { document, tracker, edits: Default::default(), ids: AtomicU64::new(0), language }
+            let pending = PendingChanges::new(&crate::units::extract(language, tree, rope));
+            Self { document, pending, edits: Default::default(), ids: AtomicU64::new(0), language }
         }
 
         fn python(text: &str) -> Self {
@@ -569,12 +569,12 @@ mod tests {
             let (tree, rope) = self.document.tree_and_rope().unwrap();
             let units = crate::units::extract(self.language, tree, rope);
             let errors = crate::syntax::error_ranges(tree);
-            self.tracker.refresh(&self.edits.take(), &units, &errors, &self.ids);
+            self.pending.refresh(&self.edits.take(), &units, &errors, &self.ids);
         }
 
         fn pending(&mut self) -> Vec<(String, ChangeKind)> {
             self.refresh();
-            self.tracker.pending().map(|c| (c.name, c.change)).collect()
+            self.pending.pending().map(|c| (c.name, c.change)).collect()
         }
     }
 
@@ -594,7 +594,7 @@ mod tests {
         let mut f = Fixture::python(SESSION);
         f.replace("self.send(url)", "self.send(url, timeout=5)");
         assert_eq!(f.pending(), [modified("Session.request")]);
-        let change = f.tracker.pending().next().unwrap();
+        let change = f.pending.pending().next().unwrap();
         assert_eq!(change.before, "def request(self, url):\n        return self.send(url)");
         assert_eq!(change.after, "def request(self, url):\n        return self.send(url, timeout=5)");
         assert_eq!(change.edits, 1);
@@ -632,7 +632,7 @@ mod tests {
         f.type_at(at, "_v2");
         let changes: Vec<PendingChange> = {
             f.refresh();
-            f.tracker.pending().collect()
+            f.pending.pending().collect()
         };
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].name, "helper_v2");
@@ -659,7 +659,7 @@ mod tests {
         f.replace("class Session", "class Client");
         let changes: Vec<PendingChange> = {
             f.refresh();
-            f.tracker.pending().collect()
+            f.pending.pending().collect()
         };
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(
@@ -673,7 +673,7 @@ mod tests {
         let mut f = Fixture::python(SESSION);
         f.replace("def helper():\n    return 1\n", "");
         assert_eq!(f.pending(), [("helper".to_owned(), ChangeKind::Removed)]);
-        let removed = f.tracker.pending().next().unwrap();
+        let removed = f.pending.pending().next().unwrap();
         assert_eq!((removed.after.as_str(), removed.before.is_empty()), ("", false));
 
         let mut f = Fixture::python(SESSION);
@@ -702,8 +702,8 @@ mod tests {
         let pending = f.pending();
         assert!(!pending.iter().any(|(n, c)| n == "helper" || *c == ChangeKind::Removed), "{pending:?}");
         // Nothing broken is ready to explain, however long the person pauses.
-        f.tracker.update_readiness(Instant::now() + Duration::from_secs(60), Duration::from_secs(3));
-        assert!(f.tracker.pending().all(|c| !c.ready));
+        f.pending.update_readiness(Instant::now() + Duration::from_secs(60), Duration::from_secs(3));
+        assert!(f.pending.pending().all(|c| !c.ready));
         f.replace("self.send(url, ", "self.send(url, 5)");
         assert_eq!(f.pending(), [modified("Session.request")]);
     }
@@ -717,7 +717,7 @@ mod tests {
         f.replace("this._x = v", "this._x = Number(v)");
         let changes: Vec<PendingChange> = {
             f.refresh();
-            f.tracker.pending().collect()
+            f.pending.pending().collect()
         };
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].name, "A.x");
@@ -743,7 +743,7 @@ def read(path):
         f.replace("return open(path).read()", "return open(path, encoding='utf-8').read()");
         let changes: Vec<PendingChange> = {
             f.refresh();
-            f.tracker.pending().collect()
+            f.pending.pending().collect()
         };
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].change, ChangeKind::Modified);
@@ -758,7 +758,7 @@ def read(path):
         f.edit(at, at, "@overload\ndef read(path: int) -> str: ...\n");
         let changes: Vec<PendingChange> = {
             f.refresh();
-            f.tracker.pending().collect()
+            f.pending.pending().collect()
         };
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].change, ChangeKind::Added);
@@ -772,7 +772,7 @@ def read(path):
         f.replace("        def load(self):\n            return fast()\n", "        pass\n");
         let changes: Vec<PendingChange> = {
             f.refresh();
-            f.tracker.pending().collect()
+            f.pending.pending().collect()
         };
         // The class's own text changed too (a method gave way to `pass`); of the two `load`s,
         // the one that went is the first.
@@ -793,7 +793,7 @@ def read(path):
         f.replace("sleep(150)", "sleep(50)");
         let changes: Vec<PendingChange> = {
             f.refresh();
-            f.tracker.pending().collect()
+            f.pending.pending().collect()
         };
         let seen: Vec<(&str, &str)> = changes.iter().map(|c| (c.before.as_str(), c.after.as_str())).collect();
         assert_eq!(changes.len(), 2, "{seen:?}");
@@ -815,7 +815,7 @@ def read(path):
         f.replace_all(&after);
         let changes: Vec<PendingChange> = {
             f.refresh();
-            f.tracker.pending().collect()
+            f.pending.pending().collect()
         };
         let names: Vec<(&str, ChangeKind)> = changes.iter().map(|c| (c.name.as_str(), c.change)).collect();
         assert_eq!(names, [("isSingleValueHeader", ChangeKind::Added), ("body", ChangeKind::Modified)]);
@@ -828,21 +828,21 @@ def read(path):
         f.refresh();
         let settle = Duration::from_secs(3);
         let now = Instant::now();
-        f.tracker.update_readiness(now, settle);
-        assert!(!f.tracker.pending().next().unwrap().ready);
-        assert!(f.tracker.next_ready_at(settle).unwrap() <= now + settle);
-        assert!(f.tracker.update_readiness(now + settle, settle));
-        let ready = f.tracker.pending().next().unwrap();
+        f.pending.update_readiness(now, settle);
+        assert!(!f.pending.pending().next().unwrap().ready);
+        assert!(f.pending.next_ready_at(settle).unwrap() <= now + settle);
+        assert!(f.pending.update_readiness(now + settle, settle));
+        let ready = f.pending.pending().next().unwrap();
         assert!(ready.ready && ready.prompted_at.is_some());
 
         // A new edit makes it wait again; a save makes it ready at once.
         f.replace("return 2", "return 3");
         f.refresh();
-        f.tracker.update_readiness(Instant::now(), settle);
-        assert!(!f.tracker.pending().next().unwrap().ready);
-        f.tracker.saved();
-        f.tracker.update_readiness(Instant::now(), settle);
-        assert!(f.tracker.pending().next().unwrap().ready);
+        f.pending.update_readiness(Instant::now(), settle);
+        assert!(!f.pending.pending().next().unwrap().ready);
+        f.pending.saved();
+        f.pending.update_readiness(Instant::now(), settle);
+        assert!(f.pending.pending().next().unwrap().ready);
     }
 
     #[test]
@@ -850,15 +850,15 @@ def read(path):
         let mut f = Fixture::python(SESSION);
         f.replace("return 1", "return 2");
         f.refresh();
-        let id = f.tracker.pending().next().unwrap().id;
-        let resolved = f.tracker.resolve(id).unwrap();
+        let id = f.pending.pending().next().unwrap().id;
+        let resolved = f.pending.resolve(id).unwrap();
         assert_eq!(resolved.after, "def helper():\n    return 2");
         assert_eq!(f.pending(), []);
-        assert!(f.tracker.find(id).is_none());
+        assert!(f.pending.find(id).is_none());
         // Editing it again is a new change, from the new baseline, with a new id.
         f.replace("return 2", "return 3");
         f.refresh();
-        let again = f.tracker.pending().next().unwrap();
+        let again = f.pending.pending().next().unwrap();
         assert_ne!(again.id, id);
         assert_eq!(again.before, "def helper():\n    return 2");
         assert_eq!(again.edits, 1);
