@@ -331,6 +331,58 @@ pub fn error_ranges(tree: &Tree) -> Vec<std::ops::Range<usize>> {
 mod tests {
     use super::*;
 
+    /// The row and byte column of `byte` in `text`.
+    fn point(text: &str, byte: usize) -> tree_sitter::Point {
+        let before = &text[..byte];
+        let row = before.matches('\n').count();
+        tree_sitter::Point::new(row, byte - before.rfind('\n').map_or(0, |at| at + 1))
+    }
+
+    /// The edit that turns `text` into `after` by replacing `start..old_end` with
+    /// `with`, and the text it leaves.
+    fn edit(text: &str, start: usize, old_end: usize, with: &str) -> (InputEdit, String) {
+        let after = format!("{}{with}{}", &text[..start], &text[old_end..]);
+        let new_end = start + with.len();
+        let edit = InputEdit {
+            start_byte: start,
+            old_end_byte: old_end,
+            new_end_byte: new_end,
+            start_position: point(text, start),
+            old_end_position: point(text, old_end),
+            new_end_position: point(&after, new_end),
+        };
+        (edit, after)
+    }
+
+    /// Two edits merged must be the edit from the text before the first to the text after the
+    /// second, rows and columns included: each way the second can meet the first.
+    #[test]
+    fn merged_edits_have_the_rows_and_columns_of_one_edit() {
+        let text = "def f(a):\n    return a\n\ndef g():\n    pass\n";
+        // (start, old_end, replacement) of the first edit, then of the second in the text the
+        // first left.
+        type Replace = (usize, usize, &'static str);
+        let cases: &[(Replace, Replace)] = &[
+            // Typing on: the second starts where the first ended.
+            ((22, 22, "x\ny"), (25, 25, "z\n")),
+            // The second deletes past the first's end, onto later lines.
+            ((14, 14, "q\nr"), (17, 31, "")),
+            // The second falls inside the first's text and adds lines to it.
+            ((24, 24, "a = 1\nb = 2\nc"), (24, 25, "x\ny")),
+            // The second starts before the first and ends inside it.
+            ((30, 34, "return 0"), (26, 33, "ZZ\n")),
+        ];
+        for &((s1, o1, w1), (s2, o2, w2)) in cases {
+            let (first, middle) = edit(text, s1, o1, w1);
+            let (second, after) = edit(&middle, s2, o2, w2);
+            let merged = merge(&first, &second).expect("the edits touch");
+            let (start, old_end) = (merged.start_byte, merged.old_end_byte);
+            let (whole, expected_after) = edit(text, start, old_end, &after[start..merged.new_end_byte]);
+            assert_eq!(expected_after, after, "{:?}", (s1, o1, w1, s2, o2, w2));
+            assert_eq!(merged, whole, "{:?}", (s1, o1, w1, s2, o2, w2));
+        }
+    }
+
     #[test]
     fn every_grammar_loads() {
         for language in LANGUAGES {

@@ -306,7 +306,9 @@ mod tests {
     }
 
     /// A run of typing, deleting and retyping across lines reaches the parser as one merged edit:
-    /// the tree it gives must be the fresh parse's, positions (rows and columns) included.
+    /// the tree it gives must be the fresh parse's. (Tree-sitter recomputes most positions as it
+    /// reparses, so the rows and columns of the merged edit are checked on their own, in
+    /// `syntax`'s tests.)
     #[test]
     fn merged_edits_reparse_like_a_fresh_parse() {
         let language = crate::syntax::language_named("python").unwrap();
