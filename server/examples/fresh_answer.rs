@@ -1,8 +1,9 @@
 //! The cost of a fresh answer inside the server, without the protocol: a session follows one real
 //! file, and in each round 200 keystrokes are typed at the end of its middle line (as the stdio
 //! benchmark types them) and the pending changes are asked for. Prints the mean time of an answer
-//! (the first round, which takes stock of the open, left out), of a keystroke, and the change the
-//! last answer reported with the sizes of its texts. For profiling (`perf record`) what
+//! (the first round, which takes stock of the open, left out) beside the mean time of one bare
+//! reparse of the same 200 keystrokes, the time of a keystroke, and the change the last answer
+//! reported with the sizes of its texts. For profiling (`perf record`) what
 //! `cargo bench --bench stdio` measures end to end:
 //!
 //! ```sh
@@ -36,7 +37,8 @@ fn main() {
     let line = (lines.len() / 2) as u32;
     let mut column = lines[line as usize].encode_utf16().count() as u32;
     let mut version = 1;
-    let (mut answers, mut keystrokes) = (0.0, 0.0);
+    let language = rationale::syntax::language_for_path(&path).expect("a language Rationale follows");
+    let (mut answers, mut reparses, mut keystrokes) = (0.0, 0.0, 0.0);
     for round in 0..rounds {
         let typing = Instant::now();
         for ch in " // keep the handlers bound ".chars().cycle().take(200) {
@@ -51,6 +53,7 @@ fn main() {
         let answer = session.pending_changes(Some("doc"));
         if round > 0 {
             answers += asked.elapsed().as_secs_f64() * 1e6;
+            reparses += bare_reparse(&text, language.grammar(), line, lines[line as usize].len());
         }
         if round + 1 == rounds {
             for view in &answer[0].changes {
@@ -65,12 +68,38 @@ fn main() {
             }
         }
     }
+    let (answer, reparse) = (answers / (rounds - 1) as f64, reparses / (rounds - 1) as f64);
     println!(
-        "fresh answer {:.0} µs (mean of {}), keystroke {:.2} µs",
-        answers / (rounds - 1) as f64,
+        "fresh answer {answer:.0} µs vs one bare reparse {reparse:.0} µs (means of {}): ratio {:.2}, \
+         keystroke {:.2} µs",
         rounds - 1,
+        answer / reparse,
         keystrokes / rounds as f64
     );
     session.end(rationale::journal::EndReason::Shutdown);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// µs of one bare incremental reparse that takes in 200 keystrokes typed at the end of `line`
+/// (whose length is `column` bytes), as the stdio benchmark's floor.
+fn bare_reparse(text: &str, grammar: tree_sitter::Language, line: u32, column: usize) -> f64 {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&grammar).unwrap();
+    let mut tree = parser.parse(text, None).unwrap();
+    let start = text.split_inclusive('\n').take(line as usize).map(str::len).sum::<usize>() + column;
+    let typed: String = " // keep the handlers bound ".chars().cycle().take(200).collect();
+    let mut source = text.to_owned();
+    source.insert_str(start, &typed);
+    let point = tree_sitter::Point::new(line as usize, column);
+    let started = Instant::now();
+    tree.edit(&tree_sitter::InputEdit {
+        start_byte: start,
+        old_end_byte: start,
+        new_end_byte: start + typed.len(),
+        start_position: point,
+        old_end_position: point,
+        new_end_position: tree_sitter::Point::new(line as usize, column + typed.len()),
+    });
+    parser.parse(&source, Some(&tree)).unwrap();
+    started.elapsed().as_secs_f64() * 1e6
 }

@@ -115,13 +115,11 @@ impl Followed {
             self.edits.take();
             return;
         };
-        let Some((tree, _)) = self.document.tree_and_rope() else { return };
+        let Some((tree, previous, rope)) = self.document.parsed() else { return };
         let errors = crate::syntax::error_ranges(tree);
-        let changed = self.document.changed_ranges().map(<[_]>::to_vec);
-        let Some((tree, rope)) = self.document.tree_and_rope() else { return };
         let marker = self.folder.why_marker();
         let edits = self.edits.take();
-        extraction.update(self.language, tree, rope, &edits, changed.as_deref(), &marker);
+        extraction.update(self.language, tree, previous, rope, &edits, &marker);
         pending.refresh(&edits, extraction.units(), &errors, ids);
         self.unpublished = true;
     }

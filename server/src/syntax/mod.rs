@@ -159,9 +159,9 @@ pub struct Syntax {
     pending: Vec<InputEdit>,
     /// The tree must be parsed from scratch (first parse, or after a whole replacement).
     fresh: bool,
-    /// Where the last reparse changed the tree's structure (bytes of the new tree); `None` after
-    /// a parse from scratch.
-    changed: Option<Vec<std::ops::Range<usize>>>,
+    /// The tree before the last reparse, with that reparse's edits applied; `None` after a parse
+    /// from scratch.
+    previous: Option<Tree>,
 }
 
 impl Syntax {
@@ -172,7 +172,7 @@ impl Syntax {
             tracing::error!("cannot load the {} grammar: {err}", language.name);
             return None;
         }
-        let mut syntax = Self { parser, tree: None, pending: Vec::new(), fresh: true, changed: None };
+        let mut syntax = Self { parser, tree: None, pending: Vec::new(), fresh: true, previous: None };
         syntax.reset();
         Some(syntax)
     }
@@ -189,13 +189,18 @@ impl Syntax {
     /// Forgets the tree; the next [`Syntax::tree`] parses from scratch.
     pub fn reset(&mut self) {
         self.pending.clear();
+        self.previous = None;
         self.tree = None;
         self.fresh = true;
     }
 
-    /// Where the last reparse changed the tree's structure; `None` when it parsed from scratch.
-    pub fn changed_ranges(&self) -> Option<&[std::ops::Range<usize>]> {
-        self.changed.as_deref()
+    /// The tree of `rope` (see [`Syntax::tree`]) and the tree its last reparse started from,
+    /// edited to the text it parsed (`None` when it parsed from scratch), to compare the two where
+    /// it matters: `Tree::changed_ranges` compares them whole, which costs as much as the
+    /// reparse when all the file sits in one function.
+    pub fn trees(&mut self, rope: &Rope) -> Option<(&Tree, Option<&Tree>)> {
+        self.tree(rope)?;
+        Some((self.tree.as_ref()?, self.previous.as_ref()))
     }
 
     pub fn is_stale(&self) -> bool {
@@ -211,6 +216,9 @@ impl Syntax {
             return None;
         }
         if self.is_stale() {
+            // The tree before last is dropped first: it shares nodes with the one edited now,
+            // which an edit would otherwise have to copy.
+            self.previous = None;
             let mut old = if self.fresh { None } else { self.tree.take() };
             if let Some(tree) = &mut old {
                 for edit in &self.pending {
@@ -218,12 +226,7 @@ impl Syntax {
                 }
             }
             self.tree = parse_rope(&mut self.parser, rope, old.as_ref());
-            self.changed = match (&old, &self.tree) {
-                (Some(old), Some(new)) => {
-                    Some(old.changed_ranges(new).map(|range| range.start_byte..range.end_byte).collect())
-                }
-                _ => None,
-            };
+            self.previous = old;
             self.pending.clear();
             self.fresh = false;
         }

@@ -145,10 +145,14 @@ impl Document {
         }
     }
 
-    /// Where the last reparse changed the tree's structure (`None`: parsed from scratch, or no
-    /// tree).
-    pub fn changed_ranges(&self) -> Option<&[std::ops::Range<usize>]> {
-        self.syntax.as_ref().and_then(Syntax::changed_ranges)
+    /// [`Document::tree_and_rope`], with the tree the last reparse started from, edited to the
+    /// text it parsed (see [`Syntax::trees`]); `None` after a parse from scratch.
+    pub fn parsed(&mut self) -> Option<(&tree_sitter::Tree, Option<&tree_sitter::Tree>, &Rope)> {
+        let rope = &self.rope;
+        self.syntax
+            .as_mut()
+            .and_then(|syntax| syntax.trees(rope))
+            .map(|(tree, previous)| (tree, previous, rope))
     }
 
     /// Whether the tree lags behind the text (edits are waiting to be parsed).

@@ -1,25 +1,27 @@
 //! Units from what the walk found: their names and qualified names, ranges, text and own text.
-//! Every text is a slice of the one copy of the source, why-comments left out.
+//! Every text is a stretch of the document's one rope, unless why-comments are left out of it.
 
 use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
+use ropey::Rope;
 use tree_sitter::Node;
 
-use super::unit::{Unit, UnitKind, MODULE_NAME};
+use super::unit::{Unit, UnitKind, UnitText, MODULE_NAME};
 use super::walk::{Found, Intact};
 use super::why::push_without;
 
-/// Turns the walk's findings into units: names, ranges, text and own text.
-/// `hidden`: bytes left out of every text (why-comments), in order; `separator`: what joins the
+/// Turns the walk's findings into units: names, ranges, text and own text. `source` is the text
+/// of `rope`, which the units' texts share. `hidden`: bytes left out of every text (why-comments), in order; `separator`: what joins the
 /// names of nested units (the language table's). `below`: the walk was
 /// [`extract_below`](super::extract_below)'s, with
 /// its `intact` units: the first unit is a stand-in for the module, whose own text no one reads,
 /// and an intact unit's stand-in gets its range and kind alone.
 pub(super) fn assemble(
     found: Vec<Found<'_>>,
-    source: String,
+    source: &str,
+    rope: &Arc<Rope>,
     hidden: &[Range<usize>],
     separator: &str,
     below: Option<&[Intact]>,
@@ -38,10 +40,10 @@ pub(super) fn assemble(
                 (String::new(), intact.kind, intact.range.clone(), 0..0, intact.node_kind)
             }
             (Some((node, captured)), None) => {
-                let name_range = clamp(name_range(captured.name, &source));
+                let name_range = clamp(name_range(captured.name, source));
                 let name = match &captured.composed {
                     Some(composed) => composed.clone(),
-                    None => slice(&source, name_range.clone()).into_owned(),
+                    None => slice(source, name_range.clone()).into_owned(),
                 };
                 (name, captured.kind, clamp(node.byte_range()), name_range, node.kind_id())
             }
@@ -58,7 +60,7 @@ pub(super) fn assemble(
             range,
             name_range,
             parent: found.parent,
-            text: Arc::from(""),
+            text: UnitText::default(),
             own_text: Arc::from(""),
             signature: found.signature,
             node_kind,
@@ -74,9 +76,9 @@ pub(super) fn assemble(
         let mut at = range.start;
         let push = |own: &mut String, range: Range<usize>| {
             if hidden.is_empty() {
-                own.push_str(&slice(&source, range));
+                own.push_str(&slice(source, range));
             } else {
-                push_without(own, &source, range, hidden);
+                push_without(own, source, range, hidden);
             }
         };
         for &child in &children[index] {
@@ -88,21 +90,12 @@ pub(super) fn assemble(
         }
         push(&mut own, at..range.end.max(at));
         units[index].own_text = own.into();
-        if index > 0 && hidden.is_empty() {
-            units[index].text = slice(&source, range).into();
-        } else if index > 0 {
+        units[index].text = if hidden.is_empty() {
+            UnitText::new(rope.clone(), range)
+        } else {
             let mut text = String::with_capacity(range.len());
             push(&mut text, range);
-            units[index].text = text.into();
-        }
-    }
-    if let Some(module) = units.first_mut() {
-        module.text = if hidden.is_empty() {
-            source.into()
-        } else {
-            let mut text = String::with_capacity(source.len());
-            push_without(&mut text, &source, 0..source.len(), hidden);
-            text.into()
+            UnitText::owned(&text)
         };
     }
     units

@@ -9,6 +9,7 @@
 //! matcher in `matcher.rs`), and the units are put together from what it found in `assemble.rs`.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use ropey::Rope;
 use tree_sitter::{Node, Tree};
@@ -53,7 +54,8 @@ pub fn extract_hiding(
         source.push_str(chunk);
     }
     let (found, hidden) = Walk::new(language, tree, &source, Matching::AtRoots, marker).run(tree.root_node());
-    (assemble(found, source, &hidden, language.separator, None), hidden)
+    let rope = Arc::new(rope.clone());
+    (assemble(found, &source, &rope, &hidden, language.separator, None), hidden)
 }
 
 /// What [`extract_below`] found.
@@ -70,7 +72,8 @@ pub struct Below {
 /// the top of the file: the first is a module stand-in, then the unit of `node` (if `node` is
 /// one) and its nested units, with qualified names relative to it. `source` is the whole text.
 /// A pattern that needs the context above `node` (a method is a function in a class body) does
-/// not see it, so the caller keeps the kind it already knew for `node`'s own unit.
+/// not see it, so the caller keeps the kind it already knew for `node`'s own unit. `source` is the
+/// text of `rope`, which the units' texts share.
 /// Why-comments are hidden as with [`extract_hiding`], and the hidden bytes returned.
 ///
 /// The `intact` units (in source order) are not walked: what they hold adds nothing to the units
@@ -81,15 +84,20 @@ pub fn extract_below(
     language: &Language,
     tree: &Tree,
     node: Node<'_>,
-    source: String,
+    rope: &Arc<Rope>,
+    source: &str,
     marker: &str,
     intact: &[Intact],
 ) -> Below {
-    let mut walk = Walk::new(language, tree, &source, Matching::AtRoots, marker);
+    let mut walk = Walk::new(language, tree, source, Matching::AtRoots, marker);
     walk.pos = node.start_byte();
     walk.intact = intact;
     let (found, hidden) = walk.run(node);
     let stand_ins =
         found.iter().enumerate().filter_map(|(index, found)| found.intact.map(|i| (index, i))).collect();
-    Below { units: assemble(found, source, &hidden, language.separator, Some(intact)), hidden, stand_ins }
+    Below {
+        units: assemble(found, source, rope, &hidden, language.separator, Some(intact)),
+        hidden,
+        stand_ins,
+    }
 }

@@ -1,18 +1,22 @@
 //! A document's units as last extracted, kept up to date after each reparse without walking the
-//! whole tree. When every edit since the last extraction, and every place where the reparse
-//! changed the tree's structure, lies inside one unit, only that unit is extracted again, and of
-//! it only what changed: the units nested in it that no edit touched are carried over, not
-//! walked (their own text and signature cannot have changed, and a nested unit is no part of its
-//! parent's signature), and so are the units around it, their ranges shifted. Anything else is
-//! extracted afresh.
+//! whole tree. When every edit since the last extraction lies inside one unit, and the reparse
+//! rebuilt nothing outside that unit's node, only that unit is extracted again, and of it only
+//! what changed: the units nested in it that the reparse reused as they were are carried over,
+//! not walked (their own text and signature cannot have changed, and a nested unit is no part of
+//! its parent's signature), and so are the units around it, their ranges shifted. Anything else
+//! is extracted afresh.
+//!
+//! Whether the reparse changed anything outside the unit is told by comparing the trees before
+//! and after it along the path down to the unit's node, not whole: see [`rebuilt_within`].
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
 use super::pending::shift;
-use super::{extract_below, extract_hiding, Intact, Unit};
+use super::{extract_below, extract_hiding, Intact, Unit, UnitText};
 use crate::syntax::Language;
 use crate::text::EditRun;
 
@@ -21,37 +25,39 @@ pub struct Extraction {
     units: Vec<Unit>,
     /// The bytes of the why-comments left out of them (see [`super::why`]).
     hidden: Vec<Range<usize>>,
+    /// The text the walk reads, kept to reuse its allocation.
+    source: String,
 }
 
 impl Extraction {
     /// Units extracted with why-comments marked by `marker` left out.
     pub fn new(language: &Language, tree: &Tree, rope: &Rope, marker: &str) -> Self {
         let (units, hidden) = extract_hiding(language, tree, rope, marker);
-        Self { units, hidden }
+        Self { units, hidden, source: String::new() }
     }
 
     pub fn units(&self) -> &[Unit] {
         &self.units
     }
 
-    /// Brings the units up to date with `tree`, the reparse of the text after `edits` (oldest
-    /// first); `changed`: where that reparse changed the tree (`None` after a parse from scratch).
-    /// Why-comments marked by `marker` are left out.
+    /// Brings the units up to date with `tree`, the reparse of `rope` after `edits` (oldest
+    /// first); `previous`: the tree that reparse started from, edited (`None` after a parse from
+    /// scratch). Why-comments marked by `marker` are left out.
     pub fn update(
         &mut self,
         language: &Language,
         tree: &Tree,
+        previous: Option<&Tree>,
         rope: &Rope,
         edits: &[EditRun],
-        changed: Option<&[Range<usize>]>,
         marker: &str,
     ) {
         // Text left out of units makes their texts no longer slices of the source, which the
         // shortcut relies on: while a why-comment stands, extraction starts afresh.
         let edits: Option<Vec<(usize, usize, usize)>> = edits.iter().map(|run| run.bytes).collect();
-        let updated = match (changed, edits) {
-            (Some(changed), Some(edits)) if self.hidden.is_empty() => {
-                self.within_one_unit(language, tree, rope, &edits, changed, marker)
+        let updated = match (previous, edits) {
+            (Some(previous), Some(edits)) if self.hidden.is_empty() => {
+                self.within_one_unit(language, tree, previous, rope, &edits, marker)
             }
             _ => false,
         };
@@ -93,30 +99,17 @@ impl Extraction {
         &mut self,
         language: &Language,
         tree: &Tree,
+        previous: &Tree,
         rope: &Rope,
         edits: &[(usize, usize, usize)],
-        changed: &[Range<usize>],
         marker: &str,
     ) -> bool {
-        // What changed, in bytes of the new text.
-        let mut region: Option<Range<usize>> = None;
-        for &(start, old_end, new_end) in edits {
-            region = Some(match region.map(|r| shift(&r, start, old_end, new_end)) {
-                Some(r) => r.start.min(start)..r.end.max(new_end),
-                None => start..new_end,
-            });
+        if edits.is_empty() {
+            return true;
         }
-        for range in changed {
-            region = Some(match region {
-                Some(r) => r.start.min(range.start)..r.end.max(range.end),
-                None => range.clone(),
-            });
-        }
-        let Some(region) = region else { return true };
         let moved =
             |range: &Range<usize>| edits.iter().fold(range.clone(), |r, &(s, o, n)| shift(&r, s, o, n));
-        // Where a unit is now, if every edit fell inside it when it was made (its start untouched)
-        // and the reparse changed nothing outside it.
+        // Where a unit is now, if every edit fell inside it when it was made (its start untouched).
         let holding = |unit: &Unit| {
             let mut range = unit.range.clone();
             for &(start, old_end, new_end) in edits {
@@ -125,7 +118,7 @@ impl Extraction {
                 }
                 range = shift(&range, start, old_end, new_end);
             }
-            changed.iter().all(|c| range.start < c.start && c.end <= range.end).then_some(range)
+            Some(range)
         };
         // The innermost unit (not the module) that holds them all.
         let Some((index, range)) = self
@@ -138,13 +131,23 @@ impl Extraction {
         else {
             return false;
         };
-        let Some(node) = node_spanning(tree, &range) else { return false };
+        let Some((was, node)) = rebuilt_within(previous, tree, &range, self.units[index].node_kind) else {
+            return false;
+        };
         let end = (index + 1..self.units.len())
             .find(|&j| !is_within(&self.units, &self.units[j], index))
             .unwrap_or(self.units.len());
-        // The units nested in it that nothing touched, outermost only: they are not walked again.
-        // Each with the end of its own nested units, `from..to`.
-        let mut intact: Vec<(Range<usize>, Intact)> = Vec::new();
+        // What the edits touched, in bytes of the new text.
+        let region = edits.iter().fold(None, |region: Option<Range<usize>>, &(start, old_end, new_end)| {
+            Some(match region.map(|r| shift(&r, start, old_end, new_end)) {
+                Some(r) => r.start.min(start)..r.end.max(new_end),
+                None => start..new_end,
+            })
+        });
+        let region = region.unwrap_or_default();
+        // The units nested in it that no edit touched, outermost only: candidates to carry over,
+        // each with the end of its own nested units, `from..to`.
+        let mut candidates: Vec<(Range<usize>, Intact)> = Vec::new();
         let mut j = index + 1;
         while j < end {
             let unit = &self.units[j];
@@ -152,26 +155,34 @@ impl Extraction {
             let now = moved(&unit.range);
             let untouched = now.end < region.start || region.end < now.start;
             if untouched && now.len() == unit.range.len() {
-                intact.push((j..to, Intact { range: now, kind: unit.kind, node_kind: unit.node_kind }));
+                let intact = Intact { range: now, kind: unit.kind, node_kind: unit.node_kind };
+                candidates.push((j..to, intact));
                 j = to;
             } else {
                 j += 1;
             }
         }
+        // Of those, the ones that stand as they stood are not walked again.
+        let (before, after) = (nodes_of(was, &candidates), nodes_of(node, &candidates));
+        let intact: Vec<(Range<usize>, Intact)> = (candidates.into_iter().zip(before.iter().zip(&after)))
+            .filter(|(_, (was, now))| matches!((was, now), (Some(a), Some(b)) if same_shape(*a, *b)))
+            .map(|(candidate, _)| candidate)
+            .collect();
         let wanted: Vec<Intact> = intact.iter().map(|(_, unit)| unit.clone()).collect();
-        let mut source = String::with_capacity(rope.len_bytes());
-        rope.chunks().for_each(|chunk| source.push_str(chunk));
-        let below = extract_below(language, tree, node, source, marker, &wanted);
+        self.source.clear();
+        rope.chunks().for_each(|chunk| self.source.push_str(chunk));
+        let rope = Arc::new(rope.clone());
+        let below = extract_below(language, tree, node, &rope, &self.source, marker, &wanted);
         let old = &self.units[index];
         match below.units.get(1) {
             Some(top) if below.hidden.is_empty() && top.range == range && top.name == old.name => {}
             _ => return false,
         }
-        // An intact unit not met where it stood: the tree around it changed after all.
+        // An intact unit not met where it stood.
         if below.stand_ins.len() != intact.len() {
             return false;
         }
-        self.splice(index..end, range, below, &intact, &moved);
+        self.splice(index..end, range, below, &intact, &moved, &rope);
         true
     }
 
@@ -185,6 +196,7 @@ impl Extraction {
         below: super::Below,
         intact: &[(Range<usize>, Intact)],
         moved: &dyn Fn(&Range<usize>) -> Range<usize>,
+        rope: &Arc<Rope>,
     ) {
         let (index, end) = (redone.start, redone.end);
         let old = &self.units[index];
@@ -197,16 +209,14 @@ impl Extraction {
         let count = old.len();
         let mut take = |i: usize| old[i].take().expect("each unit is moved once");
         let mut units: Vec<Unit> = Vec::with_capacity(end + below.units.len());
-        let module_text = below.units[0].text.clone();
         for i in 0..index {
             let mut unit = take(i);
             if i == 0 {
-                unit.range.end = module_text.len();
-                unit.text = module_text.clone();
+                unit.range.end = rope.len_bytes();
+                unit.text = UnitText::new(rope.clone(), unit.range.clone());
             } else if ancestors.contains(&i) {
                 unit.range.end = delta(unit.range.end);
-                let bytes = module_text.as_bytes().get(unit.range.clone()).unwrap_or_default();
-                unit.text = String::from_utf8_lossy(bytes).into();
+                unit.text = UnitText::new(rope.clone(), unit.range.clone());
             }
             units.push(unit);
         }
@@ -255,16 +265,98 @@ fn is_within(units: &[Unit], unit: &Unit, ancestor: usize) -> bool {
     std::iter::successors(unit.parent, |&p| units[p].parent).any(|p| p == ancestor)
 }
 
-/// The smallest node of `tree` whose bytes are exactly `range`.
-fn node_spanning<'t>(tree: &'t Tree, range: &Range<usize>) -> Option<Node<'t>> {
-    let mut node = tree.root_node().descendant_for_byte_range(range.start, range.end)?;
-    while node.byte_range() != *range {
-        node = node.parent()?;
-        if node.start_byte() < range.start {
+/// The node of kind `kind` whose bytes are `range` in `tree`, with the node it was in
+/// `previous` (the tree `tree` was reparsed from, edited), if the reparse changed nothing outside
+/// it: the nodes on the path down to it, and every node beside that path, kept their
+/// [shape](same_shape). Then the units around it are as they were, moved.
+///
+/// Why the shape, and not each subtree compared whole (as `Tree::changed_ranges` does): the text
+/// outside the unit is unchanged, and the parser reads it from the same state as before up to
+/// the unit, and after it too, since the unit's node is again of its kind. So the parse outside
+/// it can only differ where a node's bytes, kind or children differ. (Tree-sitter rebuilds many
+/// unchanged nodes as it reparses, so their identities say nothing.)
+fn rebuilt_within<'t>(
+    previous: &'t Tree,
+    tree: &'t Tree,
+    range: &Range<usize>,
+    kind: u16,
+) -> Option<(Node<'t>, Node<'t>)> {
+    let (mut was, mut node) = (previous.root_node(), tree.root_node());
+    loop {
+        if was.kind_id() != node.kind_id() || was.byte_range() != node.byte_range() {
             return None;
         }
+        if node.byte_range() == *range && node.kind_id() == kind {
+            return Some((was, node));
+        }
+        let (mut old, mut new) = (was.walk(), node.walk());
+        if !(old.goto_first_child() && new.goto_first_child()) {
+            return None;
+        }
+        let mut path = None;
+        loop {
+            let (a, b) = (old.node(), new.node());
+            let holds = b.start_byte() <= range.start && range.end <= b.end_byte();
+            if path.is_none() && holds {
+                path = Some((a, b));
+            } else if !same_shape(a, b) {
+                return None;
+            }
+            match (old.goto_next_sibling(), new.goto_next_sibling()) {
+                (true, true) => {}
+                (false, false) => break,
+                _ => return None,
+            }
+        }
+        (was, node) = path?;
     }
-    Some(node)
+}
+
+/// Whether two nodes of unchanged text have the same kind, bytes and number of children, and
+/// both or neither hold a syntax error.
+fn same_shape(a: Node<'_>, b: Node<'_>) -> bool {
+    a.kind_id() == b.kind_id()
+        && a.byte_range() == b.byte_range()
+        && a.child_count() == b.child_count()
+        && a.has_error() == b.has_error()
+}
+
+/// The nodes of `units` (by bytes and kind, in source order, none inside another) below `node`,
+/// walking only the nodes that hold one.
+fn nodes_of<'t>(node: Node<'t>, units: &[(Range<usize>, Intact)]) -> Vec<Option<Node<'t>>> {
+    let mut nodes = vec![None; units.len()];
+    let mut next = 0;
+    let mut cursor = node.walk();
+    'walk: loop {
+        let here = cursor.node();
+        let bytes = here.byte_range();
+        // Preorder meets nodes by where they start: a unit starting before this node is not
+        // among the nodes left.
+        while units.get(next).is_some_and(|(_, unit)| unit.range.start < bytes.start) {
+            next += 1;
+        }
+        let mut enter = false;
+        if let Some((_, unit)) = units.get(next) {
+            if unit.range == bytes && unit.node_kind == here.kind_id() {
+                nodes[next] = Some(here);
+                next += 1;
+            } else {
+                enter = bytes.start <= unit.range.start && unit.range.end <= bytes.end;
+            }
+        }
+        if enter && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                continue 'walk;
+            }
+            if !cursor.goto_parent() {
+                break 'walk;
+            }
+        }
+    }
+    nodes
 }
 
 #[cfg(test)]
@@ -294,10 +386,8 @@ mod tests {
             for span in spans {
                 queue.push(span, std::time::Instant::now(), std::time::SystemTime::now());
             }
-            document.tree_and_rope().unwrap();
-            let changed = document.changed_ranges().map(<[_]>::to_vec);
-            let (tree, rope) = document.tree_and_rope().unwrap();
-            units.update(language, tree, rope, queue.runs(), changed.as_deref(), "why:");
+            let (tree, previous, rope) = document.parsed().unwrap();
+            units.update(language, tree, previous, rope, queue.runs(), "why:");
             assert!(units.units() == extract(language, tree, rope).as_slice(), "after {from:?} -> {to:?}");
         }
     }

@@ -19,7 +19,7 @@ mod unit;
 mod walk;
 
 pub use extract::{extract, extract_below, extract_hiding, Below};
-pub use unit::{Unit, UnitKind, MODULE_NAME};
+pub use unit::{Unit, UnitKind, UnitText, MODULE_NAME};
 pub use walk::Intact;
 pub mod extraction;
 pub mod pending;

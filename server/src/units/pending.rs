@@ -50,7 +50,7 @@ pub struct Snapshot {
     /// The qualified name.
     pub name: String,
     pub kind: UnitKind,
-    pub text: std::sync::Arc<str>,
+    pub text: super::UnitText,
     pub signature: Signature,
 }
 
@@ -206,12 +206,12 @@ impl PendingChanges {
         // 0. A unit the extraction carried over untouched is its entry's still: its text is the
         // very one the entry holds. Only what was extracted again is matched below, so a refresh
         // costs what changed, not the file.
-        let held: HashMap<*const u8, usize> = (self.entries.iter().enumerate())
-            .filter_map(|(e, entry)| entry.current.as_ref().map(|c| (c.text.as_ptr(), e)))
+        let held: HashMap<_, usize> = (self.entries.iter().enumerate())
+            .filter_map(|(e, entry)| entry.current.as_ref().map(|c| (c.text.identity(), e)))
             .collect();
         let mut carried = vec![false; units.len()];
         for (u, unit) in units.iter().enumerate() {
-            let Some(&e) = held.get(&unit.text.as_ptr()) else { continue };
+            let Some(&e) = held.get(&unit.text.identity()) else { continue };
             let same = self.entries[e]
                 .current
                 .as_ref()

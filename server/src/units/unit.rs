@@ -5,6 +5,8 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use ropey::{Rope, RopeSlice};
+
 /// The name of the pseudo-unit that is the whole file.
 pub const MODULE_NAME: &str = "<module>";
 
@@ -131,8 +133,7 @@ pub struct Unit {
     /// Index of the enclosing unit in the same list; `None` for the module (index 0).
     pub parent: Option<usize>,
     /// The unit's text.
-    /// Shared, so that keeping a unit as it stood (a baseline, the last extraction) costs no copy.
-    pub text: Arc<str>,
+    pub text: UnitText,
     /// The text with each directly nested unit's text replaced by its kind's
     /// [placeholder](UnitKind::placeholder).
     pub own_text: Arc<str>,
@@ -149,5 +150,85 @@ pub struct Unit {
 impl Unit {
     pub fn is_module(&self) -> bool {
         self.kind == UnitKind::Module
+    }
+}
+
+/// A unit's text: a stretch of one version of the document, shared with every unit of that
+/// version. Keeping a unit as it stood (a baseline, the last extraction) or carrying it through a
+/// refresh copies nothing, and neither does giving the module (the whole file) and the units
+/// around an edited one their new texts: only a text that is asked for is copied out.
+#[derive(Clone)]
+pub struct UnitText {
+    source: Arc<Rope>,
+    range: Range<usize>,
+}
+
+impl UnitText {
+    /// The bytes `range` of `source`, clamped to its length and widened to whole characters (a
+    /// tree that does not match its text could put them off a character boundary).
+    pub fn new(source: Arc<Rope>, range: Range<usize>) -> Self {
+        let len = source.len_bytes();
+        let mut range = range.start.min(len)..range.end.min(len).max(range.start.min(len));
+        if source.get_byte_slice(range.clone()).is_none() {
+            let start = source.char_to_byte(source.byte_to_char(range.start));
+            let end = source.char_to_byte(source.byte_to_char(range.end));
+            range =
+                start..if end < range.end { source.char_to_byte(source.byte_to_char(end) + 1) } else { end };
+        }
+        Self { source, range }
+    }
+
+    /// A text of its own (a unit with why-comments left out is no stretch of the document).
+    pub fn owned(text: &str) -> Self {
+        Self { source: Arc::new(Rope::from_str(text)), range: 0..text.len() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.range.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.range.is_empty()
+    }
+
+    pub fn slice(&self) -> RopeSlice<'_> {
+        self.source.byte_slice(self.range.clone())
+    }
+
+    /// What tells this very text apart (not an equal one): the same version's same bytes.
+    pub fn identity(&self) -> (*const Rope, usize, usize) {
+        (Arc::as_ptr(&self.source), self.range.start, self.range.end)
+    }
+}
+
+impl Default for UnitText {
+    fn default() -> Self {
+        Self::owned("")
+    }
+}
+
+impl PartialEq for UnitText {
+    fn eq(&self, other: &Self) -> bool {
+        self.slice() == other.slice()
+    }
+}
+
+impl Eq for UnitText {}
+
+impl PartialEq<&str> for UnitText {
+    fn eq(&self, other: &&str) -> bool {
+        self.slice() == *other
+    }
+}
+
+impl std::fmt::Display for UnitText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.slice().chunks().try_for_each(|chunk| f.write_str(chunk))
+    }
+}
+
+impl std::fmt::Debug for UnitText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.to_string(), f)
     }
 }
