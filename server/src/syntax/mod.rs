@@ -180,6 +180,9 @@ impl Syntax {
     /// Queues an edit for the next reparse; one that touches the last one joins it, so a run of
     /// typing costs the reparse one `Tree::edit`, not one per keystroke.
     pub fn edit(&mut self, edit: InputEdit) {
+        // Freed here, on the way of the first keystroke after an answer, not in the way of the
+        // answer (freeing a tree costs a good part of a reparse).
+        self.previous = None;
         match self.pending.last_mut().and_then(|last| merge(last, &edit).map(|merged| (last, merged))) {
             Some((last, merged)) => *last = merged,
             None => self.pending.push(edit),
@@ -216,9 +219,6 @@ impl Syntax {
             return None;
         }
         if self.is_stale() {
-            // The tree before last is dropped first: it shares nodes with the one edited now,
-            // which an edit would otherwise have to copy.
-            self.previous = None;
             let mut old = if self.fresh { None } else { self.tree.take() };
             if let Some(tree) = &mut old {
                 for edit in &self.pending {
