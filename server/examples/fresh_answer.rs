@@ -19,6 +19,7 @@ use rationale::session::{Identity, Session};
 use rationale::text::{Encoding, Position, TextChange};
 
 fn main() {
+    rationale::syntax::free_small_blocks_at_once();
     let mut args = std::env::args().skip(1);
     let file = args.next().expect("usage: fresh_answer FILE [ROUNDS]");
     let rounds: usize = args.next().map_or(30, |n| n.parse().expect("ROUNDS is a number")).max(2);

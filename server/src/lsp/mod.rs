@@ -10,6 +10,8 @@ mod commands;
 mod convert;
 mod diagnostics;
 mod history;
+#[cfg(unix)]
+mod pipes;
 mod prompts;
 mod shared;
 mod text_sync;
@@ -27,6 +29,7 @@ pub use transport::{read_frame, Ending, Frame, MAX_CONTENT_LENGTH};
 /// Runs the server on stdin and stdout until `exit` or the end of the input, then ends every
 /// journal. The exit code follows the LSP specification: 0 after `shutdown`, 1 otherwise.
 pub fn run_stdio() -> ExitCode {
+    crate::syntax::free_small_blocks_at_once();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -43,8 +46,9 @@ pub fn run_stdio() -> ExitCode {
             .custom_method("rationale/review", backend::Backend::review)
             .finish();
         let shared = service.inner().shared().clone();
-        let input = tokio::io::BufReader::with_capacity(64 * 1024, tokio::io::stdin());
-        let serving = transport::serve(input, tokio::io::stdout(), service, socket);
+        let (input, output) = stdio();
+        let input = tokio::io::BufReader::with_capacity(64 * 1024, input);
+        let serving = transport::serve(input, output, service, socket);
         // An editor that stops its server with SIGTERM still gets a journal that ends properly.
         let ending = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut terminate) => tokio::select! {
@@ -69,7 +73,28 @@ pub fn run_stdio() -> ExitCode {
             1
         }
     });
-    // Reading stdin occupies a blocking thread that would keep the runtime from shutting down.
+    // Reading stdin may occupy a blocking thread that would keep the runtime from shutting down.
     runtime.shutdown_background();
     ExitCode::from(code)
+}
+
+type Input = Box<dyn tokio::io::AsyncRead + Send + Unpin>;
+type Output = Box<dyn tokio::io::AsyncWrite + Send + Unpin>;
+
+/// Stdin and stdout: as pipes the runtime polls where they are pipes (see `pipes`), else
+/// tokio's, which read and write on a blocking thread.
+fn stdio() -> (Input, Output) {
+    #[cfg(unix)]
+    let (input, output) = (pipes::Pipe::stdin(), pipes::Pipe::stdout());
+    #[cfg(not(unix))]
+    let (input, output): (Option<Input>, Option<Output>) = (None, None);
+    let input: Input = match input {
+        Some(pipe) => Box::new(pipe),
+        None => Box::new(tokio::io::stdin()),
+    };
+    let output: Output = match output {
+        Some(pipe) => Box::new(pipe),
+        None => Box::new(tokio::io::stdout()),
+    };
+    (input, output)
 }
