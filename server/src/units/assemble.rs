@@ -1,13 +1,13 @@
 //! Units from what the walk found: their names and qualified names, ranges, text and own text.
 //! Every text is a stretch of the document's one rope, unless why-comments are left out of it.
 
-use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::Arc;
 
 use ropey::Rope;
 use tree_sitter::Node;
 
+use super::source::Source;
 use super::unit::{Unit, UnitKind, UnitText, MODULE_NAME};
 use super::walk::{Found, Intact};
 use super::why::push_without;
@@ -20,13 +20,13 @@ use super::why::push_without;
 /// and an intact unit's stand-in gets its range and kind alone.
 pub(super) fn assemble(
     found: Vec<Found<'_>>,
-    source: &str,
+    source: Source<'_>,
     rope: &Arc<Rope>,
     hidden: &[Range<usize>],
     separator: &str,
     below: Option<&[Intact]>,
 ) -> Vec<Unit> {
-    let len = source.len();
+    let len = source.end();
     let clamp = |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
     let mut units: Vec<Unit> = Vec::with_capacity(found.len());
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); found.len()];
@@ -43,7 +43,7 @@ pub(super) fn assemble(
                 let name_range = clamp(name_range(captured.name, source));
                 let name = match &captured.composed {
                     Some(composed) => composed.clone(),
-                    None => slice(source, name_range.clone()).into_owned(),
+                    None => source.text(name_range.clone()).into_owned(),
                 };
                 (name, captured.kind, clamp(node.byte_range()), name_range, node.kind_id())
             }
@@ -76,7 +76,7 @@ pub(super) fn assemble(
         let mut at = range.start;
         let push = |own: &mut String, range: Range<usize>| {
             if hidden.is_empty() {
-                own.push_str(&slice(source, range));
+                own.push_str(&source.text(range));
             } else {
                 push_without(own, source, range, hidden);
             }
@@ -102,27 +102,13 @@ pub(super) fn assemble(
 }
 
 /// The bytes of a name: a string key without its quotes.
-fn name_range(name: Node<'_>, source: &str) -> Range<usize> {
+fn name_range(name: Node<'_>, source: Source<'_>) -> Range<usize> {
     let range = name.byte_range();
     if name.kind() == "string" && range.len() >= 2 {
-        let bytes = source.as_bytes();
-        let (first, last) = (bytes.get(range.start), bytes.get(range.end - 1));
+        let (first, last) = (source.byte(range.start), source.byte(range.end - 1));
         if first == last && matches!(first, Some(b'"' | b'\'' | b'`')) {
             return range.start + 1..range.end - 1;
         }
     }
     range
-}
-
-/// The text of `range`, which a tree that does not match its text could put off a character
-/// boundary.
-fn slice(source: &str, range: Range<usize>) -> Cow<'_, str> {
-    match source.get(range.clone()) {
-        Some(text) => Cow::Borrowed(text),
-        None => {
-            let bytes = source.as_bytes();
-            let range = range.start.min(bytes.len())..range.end.min(bytes.len());
-            String::from_utf8_lossy(bytes.get(range).unwrap_or_default())
-        }
-    }
 }

@@ -16,6 +16,7 @@ use tree_sitter::{Node, Tree};
 
 use super::assemble::assemble;
 use super::matcher::Matching;
+use super::source::Source;
 use super::unit::Unit;
 use super::walk::{Intact, Walk};
 use crate::syntax::Language;
@@ -53,9 +54,10 @@ pub fn extract_hiding(
     for chunk in rope.chunks() {
         source.push_str(chunk);
     }
-    let (found, hidden) = Walk::new(language, tree, &source, Matching::AtRoots, marker).run(tree.root_node());
+    let source = Source::whole(&source);
+    let (found, hidden) = Walk::new(language, tree, source, Matching::AtRoots, marker).run(tree.root_node());
     let rope = Arc::new(rope.clone());
-    (assemble(found, &source, &rope, &hidden, language.separator, None), hidden)
+    (assemble(found, source, &rope, &hidden, language.separator, None), hidden)
 }
 
 /// What [`extract_below`] found.
@@ -72,8 +74,8 @@ pub struct Below {
 /// the top of the file: the first is a module stand-in, then the unit of `node` (if `node` is
 /// one) and its nested units, with qualified names relative to it. `source` is the whole text.
 /// A pattern that needs the context above `node` (a method is a function in a class body) does
-/// not see it, so the caller keeps the kind it already knew for `node`'s own unit. `source` is the
-/// text of `rope`, which the units' texts share.
+/// not see it, so the caller keeps the kind it already knew for `node`'s own unit. `source` holds
+/// (at least) the lines of `node` in `rope`, whose stretches the units' texts are.
 /// Why-comments are hidden as with [`extract_hiding`], and the hidden bytes returned.
 ///
 /// The `intact` units (in source order) are not walked: what they hold adds nothing to the units
@@ -85,7 +87,7 @@ pub fn extract_below(
     tree: &Tree,
     node: Node<'_>,
     rope: &Arc<Rope>,
-    source: &str,
+    source: Source<'_>,
     marker: &str,
     intact: &[Intact],
 ) -> Below {

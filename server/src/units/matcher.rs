@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, Query, QueryCursor, Tree};
 
+use super::source::Source;
 use super::unit::UnitKind;
 use crate::syntax::Language;
 
@@ -85,7 +86,7 @@ pub(super) struct Matcher<'a, 'tree> {
     /// tree up front).
     at_roots: bool,
     cursor: QueryCursor,
-    source: &'a [u8],
+    source: Source<'a>,
     /// Captured units the walk has not reached yet, by start byte and node id.
     pending: BTreeMap<(usize, usize), Captured<'tree>>,
     /// The smallest start byte in `pending`; `usize::MAX` when it is empty.
@@ -144,7 +145,7 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
         plan: Arc<Plan>,
         query: &'a Query,
         tree: &'tree Tree,
-        source: &'a [u8],
+        source: Source<'a>,
         matching: Matching,
     ) -> Self {
         let at_roots = matching == Matching::AtRoots && plan.roots.is_some();
@@ -167,7 +168,9 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
 
     /// Runs the query at `node`, keeping what it captures for when the walk gets there.
     fn run(&mut self, node: Node<'tree>) {
-        let mut matches = self.cursor.matches(self.query, node, self.source);
+        let source = self.source;
+        let text = move |node: Node<'_>| std::iter::once(source.bytes(node.byte_range()));
+        let mut matches = self.cursor.matches(self.query, node, text);
         while let Some(found) = matches.next() {
             let mut unit = None;
             let mut name = None;
@@ -187,7 +190,7 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
                             Piece::Text(text) => composed.push_str(text),
                             Piece::Capture(index) => {
                                 if let Some(capture) = found.captures.iter().find(|c| c.index == *index) {
-                                    let text = self.source.get(capture.node.byte_range()).unwrap_or_default();
+                                    let text = self.source.bytes(capture.node.byte_range());
                                     let text = String::from_utf8_lossy(text);
                                     composed.push_str(&text.split_whitespace().collect::<Vec<_>>().join(" "));
                                 }
@@ -450,7 +453,9 @@ mod tests {
             let text = fixture(file);
             let tree = parse(language, &Rope::from_str(&text));
             let outline = |matching| {
-                let found = Walk::new(language, &tree, &text, matching, "").run(tree.root_node()).0;
+                let found = Walk::new(language, &tree, super::Source::whole(&text), matching, "")
+                    .run(tree.root_node())
+                    .0;
                 found
                     .iter()
                     .map(|found| {

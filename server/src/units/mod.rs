@@ -13,12 +13,14 @@
 mod assemble;
 mod extract;
 mod matcher;
+mod source;
 #[cfg(test)]
 mod tests;
 mod unit;
 mod walk;
 
 pub use extract::{extract, extract_below, extract_hiding, Below};
+pub use source::Source;
 pub use unit::{Unit, UnitKind, UnitText, MODULE_NAME};
 pub use walk::Intact;
 pub mod extraction;

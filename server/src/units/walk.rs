@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tree_sitter::{Node, Tree};
 
 use super::matcher::{Captured, Matcher, Matching, Plan};
+use super::source::Source;
 use super::unit::UnitKind;
 use super::why::Blocks;
 use crate::syntax::Language;
@@ -55,7 +56,7 @@ mod tag {
 
 /// The preorder walk over the tree that finds, nests and signs the units.
 pub(super) struct Walk<'a, 'tree> {
-    source: &'a [u8],
+    source: Source<'a>,
     matcher: Option<Matcher<'a, 'tree>>,
     /// What the language's units query says (and which node kinds are strings).
     plan: Arc<Plan>,
@@ -80,16 +81,15 @@ impl<'a, 'tree> Walk<'a, 'tree> {
     pub(super) fn new(
         language: &Language,
         tree: &'tree Tree,
-        source: &'a str,
+        source: Source<'a>,
         matching: Matching,
         marker: &'a str,
     ) -> Self {
         let plan = Plan::of(language);
-        let matcher = language
-            .units_query()
-            .map(|query| Matcher::new(plan.clone(), query, tree, source.as_bytes(), matching));
+        let matcher =
+            language.units_query().map(|query| Matcher::new(plan.clone(), query, tree, source, matching));
         Walk {
-            source: source.as_bytes(),
+            source,
             matcher,
             plan,
             found: Vec::new(),
@@ -98,7 +98,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             open: Vec::new(),
             after_string: false,
             pos: 0,
-            why: (!marker.is_empty()).then(|| Blocks::new(source.as_bytes(), marker)),
+            why: (!marker.is_empty()).then(|| Blocks::new(source, marker)),
             intact: &[],
             passed: 0,
         }
@@ -178,7 +178,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
     }
 
     fn clamp(&self, byte: usize) -> usize {
-        byte.min(self.source.len())
+        byte.min(self.source.end())
     }
 
     fn push_frame(&mut self, captured: Option<(Node<'tree>, Captured<'tree>)>, depth: usize) {
@@ -221,8 +221,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         if to <= self.pos {
             return;
         }
-        let source = self.source;
-        let text = &source[self.pos..to];
+        let text = self.source.bytes(self.pos..to);
         self.pos = to;
         let in_string = self.open.last().is_some_and(|&(_, string)| string);
         let between_strings = self.after_string && before_string;
@@ -241,8 +240,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
 
     fn leaf(&mut self, node: Node<'tree>, kind: u16, start: usize) {
         let end = self.clamp(node.end_byte()).max(start);
-        let source = self.source;
-        let text = &source[start..end];
+        let text = self.source.bytes(start..end);
         self.pos = self.pos.max(end);
         let kind = kind.to_le_bytes();
         let comment = node.is_extra() && !node.is_error() && !node.is_missing();

@@ -17,6 +17,7 @@ use ropey::Rope;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{QueryCursor, Tree};
 
+use super::source::Source;
 use crate::syntax::Language;
 
 /// One why-comment: one or several comments, and the rationale they carry.
@@ -73,7 +74,7 @@ fn words(comment: &str) -> Vec<String> {
 
 /// Groups comments into why-comments, fed in source order.
 pub struct Blocks<'s> {
-    source: &'s [u8],
+    source: Source<'s>,
     marker: &'s str,
     /// The why-comment being read, which the next comment may continue.
     open: Option<WhyComment>,
@@ -81,13 +82,13 @@ pub struct Blocks<'s> {
 }
 
 impl<'s> Blocks<'s> {
-    pub fn new(source: &'s [u8], marker: &'s str) -> Self {
+    pub fn new(source: Source<'s>, marker: &'s str) -> Self {
         Self { source, marker, open: None, done: Vec::new() }
     }
 
     /// Takes in the next comment (bytes and rows); returns whether it belongs to a why-comment.
     pub fn comment(&mut self, bytes: Range<usize>, rows: Range<usize>) -> bool {
-        let text = String::from_utf8_lossy(&self.source[bytes.clone()]);
+        let text = String::from_utf8_lossy(self.source.bytes(bytes.clone()));
         if !self.marker.is_empty() && marked(&text, self.marker).is_some() {
             self.close();
             let mut words = words(&text);
@@ -145,17 +146,18 @@ impl<'s> Blocks<'s> {
     /// Whether only blanks stand between `at` and the end of its line.
     fn alone_after(&self, at: usize) -> bool {
         let end = self.blanks_after(at);
-        end == self.source.len() || matches!(self.source[end], b'\n' | b'\r')
+        end == self.source.end() || matches!(self.source.byte(end), Some(b'\n' | b'\r'))
     }
 
     fn line_start(&self, at: usize) -> usize {
-        self.source[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+        let start = self.source.start();
+        self.source.bytes(start..at).iter().rposition(|&b| b == b'\n').map_or(start, |i| start + i + 1)
     }
 
     /// Where the run of spaces and tabs that ends at `at` starts.
     fn blanks_before(&self, at: usize) -> usize {
         let mut start = at;
-        while start > 0 && matches!(self.source[start - 1], b' ' | b'\t') {
+        while start > self.source.start() && matches!(self.source.byte(start - 1), Some(b' ' | b'\t')) {
             start -= 1;
         }
         start
@@ -163,7 +165,7 @@ impl<'s> Blocks<'s> {
 
     fn blanks_after(&self, at: usize) -> usize {
         let mut end = at;
-        while end < self.source.len() && matches!(self.source[end], b' ' | b'\t') {
+        while end < self.source.end() && matches!(self.source.byte(end), Some(b' ' | b'\t')) {
             end += 1;
         }
         end
@@ -174,10 +176,10 @@ impl<'s> Blocks<'s> {
         if before && after {
             // Whole lines, their line break included.
             let mut end = self.blanks_after(comments.end);
-            if self.source.get(end) == Some(&b'\r') {
+            if self.source.byte(end) == Some(b'\r') {
                 end += 1;
             }
-            if self.source.get(end) == Some(&b'\n') {
+            if self.source.byte(end) == Some(b'\n') {
                 end += 1;
             }
             self.line_start(comments.start)..end
@@ -204,7 +206,7 @@ pub fn find(language: &Language, tree: &Tree, rope: &Rope, marker: &str) -> Vec<
     }
     comments.sort_by_key(|(bytes, _)| bytes.start);
     comments.dedup();
-    let mut blocks = Blocks::new(source.as_bytes(), marker);
+    let mut blocks = Blocks::new(Source::whole(&source), marker);
     for (bytes, rows) in comments {
         blocks.comment(bytes, rows);
     }
@@ -212,7 +214,7 @@ pub fn find(language: &Language, tree: &Tree, rope: &Rope, marker: &str) -> Vec<
 }
 
 /// Copies `source[range]` into `out`, leaving out the bytes of `cuts` (sorted, disjoint).
-pub fn push_without(out: &mut String, source: &str, range: Range<usize>, cuts: &[Range<usize>]) {
+pub fn push_without(out: &mut String, source: Source<'_>, range: Range<usize>, cuts: &[Range<usize>]) {
     let mut at = range.start;
     let first = cuts.partition_point(|cut| cut.end <= range.start);
     for cut in &cuts[first..] {
@@ -220,10 +222,10 @@ pub fn push_without(out: &mut String, source: &str, range: Range<usize>, cuts: &
             break;
         }
         let stop = cut.start.max(at);
-        out.push_str(source.get(at..stop).unwrap_or_default());
+        out.push_str(&source.text(at..stop));
         at = cut.end.min(range.end).max(at);
     }
-    out.push_str(source.get(at..range.end.max(at)).unwrap_or_default());
+    out.push_str(&source.text(at..range.end.max(at)));
 }
 
 #[cfg(test)]
@@ -264,7 +266,7 @@ mod tests {
         let found = why("python", source);
         assert_eq!(found[0].text, "two is the answer now");
         let mut kept = String::new();
-        push_without(&mut kept, source, 0..source.len(), &[found[0].cut.clone()]);
+        push_without(&mut kept, Source::whole(source), 0..source.len(), &[found[0].cut.clone()]);
         assert_eq!(kept, "def f():\n    return 2\n");
     }
 
@@ -281,7 +283,7 @@ mod tests {
     #[test]
     fn cuts_are_left_out_of_a_range() {
         let mut out = String::new();
-        push_without(&mut out, "abcdefghij", 2..9, &[0..3, 4..5, 8..12]);
+        push_without(&mut out, Source::whole("abcdefghij"), 2..9, &[0..3, 4..5, 8..12]);
         assert_eq!(out, "dfgh");
     }
 }
