@@ -175,28 +175,45 @@ fn apply_one(
     if end < start {
         return Err(EditError::Backwards { start, end });
     }
+    // A keystroke inserts at one position: it is converted once, and its end is worked out
+    // from the text when that holds no line break (position lookups scan the rope's chunks).
     let start_char = to_char(rope, start, encoding)?;
-    let end_char = to_char(rope, end, encoding)?;
+    let end_char = if end == start { start_char } else { to_char(rope, end, encoding)? };
     // Two positions on one line can still clamp to the same char in either order.
     let end_char = end_char.max(start_char);
 
     let start_byte = rope.char_to_byte(start_char);
-    let old_end_byte = rope.char_to_byte(end_char);
     let start_position = point(rope, start_byte);
-    let old_end_position = point(rope, old_end_byte);
+    let (old_end_byte, old_end_position) = match end_char == start_char {
+        true => (start_byte, start_position),
+        false => {
+            let byte = rope.char_to_byte(end_char);
+            (byte, point(rope, byte))
+        }
+    };
 
     rope.remove(start_char..end_char);
     rope.insert(start_char, &change.text);
 
     let new_end_byte = start_byte + change.text.len();
+    let new_end_position = match has_line_break(&change.text) {
+        false => Point::new(start_position.row, start_position.column + change.text.len()),
+        true => point(rope, new_end_byte),
+    };
     Ok(Some(InputEdit {
         start_byte,
         old_end_byte,
         new_end_byte,
         start_position,
         old_end_position,
-        new_end_position: point(rope, new_end_byte),
+        new_end_position,
     }))
+}
+
+/// Whether `text` holds a line break as the rope counts them (`cr_lines`: LF, CR and CRLF),
+/// which is how [`point`] counts rows.
+fn has_line_break(text: &str) -> bool {
+    text.contains(['\n', '\r'])
 }
 
 /// The tree-sitter point of a byte offset: the row and the byte column within it.
@@ -211,6 +228,28 @@ mod tests {
 
     fn change(l1: u32, c1: u32, l2: u32, c2: u32, text: &str) -> TextChange {
         TextChange { range: Some((Position::new(l1, c1), Position::new(l2, c2))), text: text.to_owned() }
+    }
+
+    #[test]
+    fn an_edit_carries_the_rows_and_byte_columns_of_its_bytes() {
+        let mut rope = Rope::from_str("def f():\n    return 1\n");
+        let edits = [
+            ((1, 12), (1, 12), "0"),
+            ((1, 4), (1, 10), "yield"),
+            ((0, 8), (0, 8), "\r\n    x = 1"),
+            ((1, 0), (1, 0), "é"),
+            ((0, 3), (2, 2), "g():\r"),
+            ((0, 0), (0, 0), "# a\n"),
+        ];
+        for (start, end, text) in edits {
+            let before = rope.clone();
+            let range = (Position::new(start.0, start.1), Position::new(end.0, end.1));
+            let change = TextChange { range: Some(range), text: text.into() };
+            let edit = apply_one(&mut rope, &change, Encoding::Utf16).unwrap().unwrap();
+            assert_eq!(edit.start_position, point(&before, edit.start_byte), "{text:?}");
+            assert_eq!(edit.old_end_position, point(&before, edit.old_end_byte), "{text:?}");
+            assert_eq!(edit.new_end_position, point(&rope, edit.new_end_byte), "{text:?}");
+        }
     }
 
     #[test]
