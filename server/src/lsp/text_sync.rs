@@ -4,13 +4,18 @@
 //! message: this is what keeps every document (and its journal) in the editor's order, whatever
 //! the concurrency of the request handlers.
 
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use tower_lsp_server::ls_types::{
     DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWorkspaceFoldersParams,
     DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    TextDocumentContentChangeEvent,
 };
-
-use std::sync::Arc;
 
 use super::shared::Shared;
 use super::{convert, why};
@@ -79,6 +84,51 @@ pub fn handle(shared: &Arc<Shared>, session: &Session, method: &str, params: Opt
     if let Some(Err(problem)) = result {
         tracing::warn!("{method}: {problem}");
     }
+}
+
+/// A message, read no further than its method.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    method: Option<Cow<'a, str>>,
+    id: Option<IgnoredAny>,
+    #[serde(borrow)]
+    params: Option<&'a RawValue>,
+}
+
+/// The parameters of `textDocument/didChange`, with the document's URI as the editor wrote it.
+#[derive(Deserialize)]
+struct Keystroke<'a> {
+    #[serde(rename = "textDocument", borrow)]
+    document: Versioned<'a>,
+    #[serde(rename = "contentChanges")]
+    changes: Vec<TextDocumentContentChangeEvent>,
+}
+
+#[derive(Deserialize)]
+struct Versioned<'a> {
+    #[serde(borrow)]
+    uri: Cow<'a, str>,
+    version: i32,
+}
+
+/// Applies `body` if it is a `textDocument/didChange` notification, read straight from its bytes:
+/// the path of every keystroke, where building a JSON tree and then the protocol's types (a URI
+/// parsed and checked) was the larger part of the server's work. False for any other message, or
+/// parameters that do not fit, which [`handle`] then takes (and reports).
+pub fn keystroke(session: &Session, body: &[u8]) -> bool {
+    let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else { return false };
+    let (Some("textDocument/didChange"), None, Some(params)) =
+        (envelope.method.as_deref(), envelope.id, envelope.params)
+    else {
+        return false;
+    };
+    let Ok(keystroke) = serde_json::from_str::<Keystroke>(params.get()) else { return false };
+    let changes: Vec<_> = keystroke.changes.into_iter().map(convert::text_change).collect();
+    if let Err(problem) = session.change(&keystroke.document.uri, keystroke.document.version, &changes) {
+        tracing::warn!("textDocument/didChange: {problem}");
+    }
+    true
 }
 
 fn parse<T: serde::de::DeserializeOwned>(method: &str, params: Value) -> Option<T> {

@@ -194,6 +194,27 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
             Ok(Frame::End(ending)) => return ending,
             Err(err) => return Ending::Fatal(format!("cannot read the input: {err}")),
         };
+        if !shared.is_shut_down() {
+            if let Some(session) = shared.session() {
+                let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    text_sync::keystroke(session, &body)
+                }));
+                match applied {
+                    Ok(false) => {}
+                    Ok(true) => {
+                        shared.edited();
+                        continue;
+                    }
+                    Err(_) => {
+                        tracing::error!(
+                            "textDocument/didChange panicked; the next save resyncs the document"
+                        );
+                        shared.edited();
+                        continue;
+                    }
+                }
+            }
+        }
         let request = match classify(&body) {
             Incoming::Request(request) => request,
             Incoming::Response(response) => {
