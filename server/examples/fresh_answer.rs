@@ -2,7 +2,7 @@
 //! file, and in each round 200 keystrokes are typed at the end of its middle line (as the stdio
 //! benchmark types them) and the pending changes are asked for. Prints the mean time of an answer
 //! (the first round, which takes stock of the open, left out) beside the mean time of one bare
-//! reparse of the same 200 keystrokes, the time of a keystroke, and the change the last answer
+//! reparse of the same 200 keystrokes into the same text, the time of a keystroke, and the change the last answer
 //! reported with the sizes of its texts. For profiling (`perf record`) what
 //! `cargo bench --bench stdio` measures end to end:
 //!
@@ -17,6 +17,9 @@ use std::time::Instant;
 use rationale::journal::record::NameVersion;
 use rationale::session::{Identity, Session};
 use rationale::text::{Encoding, Position, TextChange};
+
+#[path = "../benches/common/floor.rs"]
+mod floor;
 
 fn main() {
     rationale::syntax::free_small_blocks_at_once();
@@ -39,10 +42,13 @@ fn main() {
     let mut column = lines[line as usize].encode_utf16().count() as u32;
     let mut version = 1;
     let language = rationale::syntax::language_for_path(&path).expect("a language Rationale follows");
+    let typed: String = " // keep the handlers bound ".chars().cycle().take(200).collect();
+    // The text the session holds before each round, and the byte column its typing starts at.
+    let (mut held, mut byte_column) = (text.clone(), lines[line as usize].len() as u32);
     let (mut answers, mut reparses, mut keystrokes) = (0.0, 0.0, 0.0);
     for round in 0..rounds {
         let typing = Instant::now();
-        for ch in " // keep the handlers bound ".chars().cycle().take(200) {
+        for ch in typed.chars() {
             let at = Position::new(line, column);
             version += 1;
             column += 1;
@@ -54,8 +60,10 @@ fn main() {
         let answer = session.pending_changes(Some("doc"));
         if round > 0 {
             answers += asked.elapsed().as_secs_f64() * 1e6;
-            reparses += bare_reparse(&text, language.grammar(), line, lines[line as usize].len());
+            reparses += floor::floor_once(&held, language.grammar(), line, byte_column, &typed);
         }
+        held = floor::typed_into(&held, line, byte_column, &typed);
+        byte_column += typed.len() as u32;
         if round + 1 == rounds {
             for view in &answer[0].changes {
                 let change = &view.change;
@@ -79,28 +87,4 @@ fn main() {
     );
     session.end(rationale::journal::EndReason::Shutdown);
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// µs of one bare incremental reparse that takes in 200 keystrokes typed at the end of `line`
-/// (whose length is `column` bytes), as the stdio benchmark's floor.
-fn bare_reparse(text: &str, grammar: tree_sitter::Language, line: u32, column: usize) -> f64 {
-    let mut parser = tree_sitter::Parser::new();
-    parser.set_language(&grammar).unwrap();
-    let mut tree = parser.parse(text, None).unwrap();
-    let start = text.split_inclusive('\n').take(line as usize).map(str::len).sum::<usize>() + column;
-    let typed: String = " // keep the handlers bound ".chars().cycle().take(200).collect();
-    let mut source = text.to_owned();
-    source.insert_str(start, &typed);
-    let point = tree_sitter::Point::new(line as usize, column);
-    let started = Instant::now();
-    tree.edit(&tree_sitter::InputEdit {
-        start_byte: start,
-        old_end_byte: start,
-        new_end_byte: start + typed.len(),
-        start_position: point,
-        old_end_position: point,
-        new_end_position: tree_sitter::Point::new(line as usize, column + typed.len()),
-    });
-    parser.parse(&source, Some(&tree)).unwrap();
-    started.elapsed().as_secs_f64() * 1e6
 }

@@ -1,0 +1,39 @@
+//! The floor a fresh answer is compared with, shared by the stdio benchmark and the
+//! `fresh_answer` example: one bare incremental reparse of the keystrokes typed since the last
+//! answer, into the very text the server holds.
+
+use std::time::Instant;
+
+/// µs of one bare incremental reparse of `text` that takes in `typed` at once, inserted at
+/// `line`, `column` (an ASCII line: columns are bytes).
+pub fn floor_once(text: &str, language: tree_sitter::Language, line: u32, column: u32, typed: &str) -> f64 {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&language).unwrap();
+    let mut source = text.to_owned();
+    let mut tree = parser.parse(&source, None).unwrap();
+    let line_start: usize = source.split_inclusive('\n').take(line as usize).map(str::len).sum();
+    let start = line_start + column as usize;
+    source.insert_str(start, typed);
+    let point = tree_sitter::Point::new(line as usize, column as usize);
+    let started = Instant::now();
+    tree.edit(&tree_sitter::InputEdit {
+        start_byte: start,
+        old_end_byte: start,
+        new_end_byte: start + typed.len(),
+        start_position: point,
+        old_end_position: point,
+        new_end_position: tree_sitter::Point::new(line as usize, column as usize + typed.len()),
+    });
+    let tree = parser.parse(&source, Some(&tree)).unwrap();
+    let elapsed = started.elapsed().as_secs_f64() * 1e6;
+    assert!(tree.root_node().end_byte() == source.len());
+    elapsed
+}
+
+/// `text` with `typed` inserted at `line`, `column` (an ASCII line: columns are bytes).
+pub fn typed_into(text: &str, line: u32, column: u32, typed: &str) -> String {
+    let line_start: usize = text.split_inclusive('\n').take(line as usize).map(str::len).sum();
+    let mut text = text.to_owned();
+    text.insert_str(line_start + column as usize, typed);
+    text
+}
