@@ -22,7 +22,7 @@ use serde_json::{json, Value};
 
 #[path = "common/floor.rs"]
 mod floor;
-use floor::{floor_once, typed_into};
+use floor::{floor_once, insertion, typed_into};
 
 const BURST: usize = 2_000;
 const SLOW: usize = 12;
@@ -153,15 +153,7 @@ fn floor(text: &str, language: tree_sitter::Language, line: u32, column: u32, ty
     let started = Instant::now();
     for ch in typed {
         source.insert_str(byte, ch);
-        let point = tree_sitter::Point::new(line as usize, byte - line_start);
-        tree.edit(&tree_sitter::InputEdit {
-            start_byte: byte,
-            old_end_byte: byte,
-            new_end_byte: byte + ch.len(),
-            start_position: point,
-            old_end_position: point,
-            new_end_position: tree_sitter::Point::new(line as usize, byte - line_start + ch.len()),
-        });
+        tree.edit(&insertion(byte, line, (byte - line_start) as u32, ch.len()));
         tree = parser.parse(&source, Some(&tree)).unwrap();
         byte += ch.len();
     }

@@ -14,20 +14,26 @@ pub fn floor_once(text: &str, language: tree_sitter::Language, line: u32, column
     let line_start: usize = source.split_inclusive('\n').take(line as usize).map(str::len).sum();
     let start = line_start + column as usize;
     source.insert_str(start, typed);
-    let point = tree_sitter::Point::new(line as usize, column as usize);
     let started = Instant::now();
-    tree.edit(&tree_sitter::InputEdit {
-        start_byte: start,
-        old_end_byte: start,
-        new_end_byte: start + typed.len(),
-        start_position: point,
-        old_end_position: point,
-        new_end_position: tree_sitter::Point::new(line as usize, column as usize + typed.len()),
-    });
+    tree.edit(&insertion(start, line, column, typed.len()));
     let tree = parser.parse(&source, Some(&tree)).unwrap();
     let elapsed = started.elapsed().as_secs_f64() * 1e6;
     assert!(tree.root_node().end_byte() == source.len());
     elapsed
+}
+
+/// The edit that inserts `len` bytes at byte `start`, `line`, `column` (an ASCII line: columns
+/// are bytes), without a line break.
+pub fn insertion(start: usize, line: u32, column: u32, len: usize) -> tree_sitter::InputEdit {
+    let (row, column) = (line as usize, column as usize);
+    tree_sitter::InputEdit {
+        start_byte: start,
+        old_end_byte: start,
+        new_end_byte: start + len,
+        start_position: tree_sitter::Point::new(row, column),
+        old_end_position: tree_sitter::Point::new(row, column),
+        new_end_position: tree_sitter::Point::new(row, column + len),
+    }
 }
 
 /// `text` with `typed` inserted at `line`, `column` (an ASCII line: columns are bytes).
