@@ -29,6 +29,8 @@ pub(super) fn assemble(
     let len = source.end();
     let clamp = |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
     let mut units: Vec<Unit> = Vec::with_capacity(found.len());
+    // Every unit's text is set below; a stand-in keeps this empty one.
+    let unset = UnitText::new(rope.clone(), 0..0);
     let mut children: Vec<Vec<usize>> = vec![Vec::new(); found.len()];
     for (index, found) in found.iter().enumerate() {
         if let Some(parent) = found.parent {
@@ -60,7 +62,7 @@ pub(super) fn assemble(
             range,
             name_range,
             parent: found.parent,
-            text: UnitText::default(),
+            text: unset.clone(),
             own_text: Arc::from(""),
             signature: found.signature,
             node_kind,

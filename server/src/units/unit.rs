@@ -201,12 +201,6 @@ impl UnitText {
     }
 }
 
-impl Default for UnitText {
-    fn default() -> Self {
-        Self::owned("")
-    }
-}
-
 impl PartialEq for UnitText {
     fn eq(&self, other: &Self) -> bool {
         self.slice() == other.slice()
