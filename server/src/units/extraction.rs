@@ -1,10 +1,10 @@
 //! A document's units as last extracted, kept up to date after each reparse without walking the
 //! whole tree. When every edit since the last extraction lies inside one unit, and the reparse
-//! rebuilt nothing outside that unit's node, only that unit is extracted again, and of it only
-//! what changed: the units nested in it that the reparse reused as they were are carried over,
-//! not walked (their own text and signature cannot have changed, and a nested unit is no part of
-//! its parent's signature), and so are the units around it, their ranges shifted. Anything else
-//! is extracted afresh.
+//! changed nothing outside that unit's node, only that unit is extracted again, and of it only
+//! what changed: the units nested in it that no edit touched and that kept their shape are
+//! carried over, not walked (their own text and signature cannot have changed, and a nested unit
+//! is no part of its parent's signature), and so are the units around it, their ranges shifted.
+//! Anything else is extracted afresh.
 //!
 //! Whether the reparse changed anything outside the unit is told by comparing the trees before
 //! and after it along the path down to the unit's node, not whole: see [`rebuilt_within`].

@@ -226,3 +226,21 @@ impl std::fmt::Debug for UnitText {
         std::fmt::Debug::fmt(&self.to_string(), f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_text_is_clamped_and_widened_to_whole_characters() {
+        let rope = Arc::new(Rope::from_str("aé b"));
+        assert_eq!(UnitText::new(rope.clone(), 2..4).to_string(), "é ");
+        assert_eq!(UnitText::new(rope.clone(), 1..2).to_string(), "é");
+        assert_eq!(UnitText::new(rope.clone(), 3..100).to_string(), " b");
+        assert_eq!(UnitText::new(rope.clone(), 9..12).to_string(), "");
+        let text = UnitText::new(rope.clone(), 0..3);
+        assert!(text == UnitText::owned("aé"), "equal by content");
+        assert_ne!(text.identity(), UnitText::owned("aé").identity(), "but not the same text");
+        assert_eq!(text.identity(), text.clone().identity());
+    }
+}
