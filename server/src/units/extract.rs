@@ -16,6 +16,7 @@ use tree_sitter::{Node, Tree};
 
 use super::assemble::assemble;
 use super::matcher::Matching;
+use super::reuse::{Reuse, Walked};
 use super::source::Source;
 use super::unit::Unit;
 use super::walk::{Intact, Walk};
@@ -55,7 +56,8 @@ pub fn extract_hiding(
         source.push_str(chunk);
     }
     let source = Source::whole(&source);
-    let (found, hidden) = Walk::new(language, tree, source, Matching::AtRoots, marker).run(tree.root_node());
+    let (found, hidden, _) =
+        Walk::new(language, tree, source, Matching::AtRoots, marker).run(tree.root_node());
     let rope = Arc::new(rope.clone());
     (assemble(found, source, &rope, &hidden, language.separator, None), hidden)
 }
@@ -68,20 +70,29 @@ pub struct Below {
     /// For each intact unit met, in order: its index in `units` (where a stand-in with its range
     /// and kind holds its place, and nothing nested in it follows) and its index in `intact`.
     pub stand_ins: Vec<(usize, usize)>,
+    /// What the walk wrote for `node`'s unit, for the next walk of it (see [`super::reuse`]).
+    pub walked: Walked,
+}
+
+/// What the walk of a redone unit need not do again.
+pub struct Unchanged<'a> {
+    /// Nested units (in source order) not to walk: what they hold adds nothing to the units
+    /// around them but a placeholder in their own text, so only a stand-in is returned for each.
+    /// This keeps the cost of an edit to a large unit's own text (a comment between the
+    /// declarations of a namespace) proportional to that own text, not to everything nested in it.
+    pub intact: &'a [Intact],
+    /// What the last walk of the unit wrote, for the nodes the edits left alone.
+    pub reuse: Option<&'a Reuse<'a>>,
 }
 
 /// The units at and below `node` alone, as [`extract`] would find them if `node`'s unit stood at
 /// the top of the file: the first is a module stand-in, then the unit of `node` (if `node` is
-/// one) and its nested units, with qualified names relative to it. `source` is the whole text.
-/// A pattern that needs the context above `node` (a method is a function in a class body) does
+/// one) and its nested units, with qualified names relative to it. A pattern that needs the context above `node` (a method is a function in a class body) does
 /// not see it, so the caller keeps the kind it already knew for `node`'s own unit. `source` holds
 /// (at least) the lines of `node` in `rope`, whose stretches the units' texts are.
 /// Why-comments are hidden as with [`extract_hiding`], and the hidden bytes returned.
 ///
-/// The `intact` units (in source order) are not walked: what they hold adds nothing to the units
-/// around them but a placeholder in their own text, so only a stand-in is returned for each. This
-/// keeps the cost of an edit to a large unit's own text (a comment between the declarations of
-/// a namespace) proportional to that own text, not to everything nested in it.
+/// What is `unchanged` is not walked again: see [`Unchanged`].
 pub fn extract_below(
     language: &Language,
     tree: &Tree,
@@ -89,17 +100,19 @@ pub fn extract_below(
     rope: &Arc<Rope>,
     source: Source<'_>,
     marker: &str,
-    intact: &[Intact],
+    unchanged: Unchanged<'_>,
 ) -> Below {
+    let Unchanged { intact, reuse } = unchanged;
     let mut walk = Walk::new(language, tree, source, Matching::AtRoots, marker);
     walk.pos = node.start_byte();
     walk.intact = intact;
-    let (found, hidden) = walk.run(node);
+    walk.reuse = reuse;
+    let (range, kind) = (node.byte_range(), node.kind_id());
+    walk.record = Some(Walked { range, kind, nodes: Vec::new(), stream: Vec::new() });
+    let (found, hidden, walked) = walk.run(node);
     let stand_ins =
         found.iter().enumerate().filter_map(|(index, found)| found.intact.map(|i| (index, i))).collect();
-    Below {
-        units: assemble(found, source, rope, &hidden, language.separator, Some(intact)),
-        hidden,
-        stand_ins,
-    }
+    let units = assemble(found, source, rope, &hidden, language.separator, Some(intact));
+    let walked = walked.expect("the walk keeps the record it was given");
+    Below { units, hidden, stand_ins, walked }
 }

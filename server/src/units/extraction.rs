@@ -16,7 +16,7 @@ use ropey::Rope;
 use tree_sitter::{Node, Tree};
 
 use super::pending::shift;
-use super::{extract_below, extract_hiding, Intact, Source, Unit, UnitText};
+use super::{extract_below, extract_hiding, Intact, Reuse, Source, Unchanged, Unit, UnitText, Walked};
 use crate::syntax::Language;
 use crate::text::EditRun;
 
@@ -29,13 +29,16 @@ pub struct Extraction {
     source: String,
     /// Whether the last update redid one unit alone (not the whole document).
     redid_one: bool,
+    /// What the walk of the unit last redone wrote, for the next walk of it (see
+    /// [`super::reuse`]).
+    last_walk: Option<Walked>,
 }
 
 impl Extraction {
     /// Units extracted with why-comments marked by `marker` left out.
     pub fn new(language: &Language, tree: &Tree, rope: &Rope, marker: &str) -> Self {
         let (units, hidden) = extract_hiding(language, tree, rope, marker);
-        Self { units, hidden, source: String::new(), redid_one: false }
+        Self { units, hidden, source: String::new(), redid_one: false, last_walk: None }
     }
 
     pub fn units(&self) -> &[Unit] {
@@ -70,6 +73,7 @@ impl Extraction {
         };
         self.redid_one = updated;
         if !updated {
+            self.last_walk = None;
             (self.units, self.hidden) = extract_hiding(language, tree, rope, marker);
         }
         // A check for tests and debugging: every update must equal a fresh extraction.
@@ -153,6 +157,13 @@ impl Extraction {
             })
         });
         let region = region.unwrap_or_default();
+        // The units nested in it, outermost only.
+        let mut nested: Vec<Range<usize>> = Vec::new();
+        let mut j = index + 1;
+        while j < end {
+            nested.push(moved(&self.units[j].range));
+            j = (j + 1..end).find(|&k| !is_within(&self.units, &self.units[k], j)).unwrap_or(end);
+        }
         // The units nested in it that no edit touched, outermost only: candidates to carry over,
         // each with the end of its own nested units, `from..to`.
         let mut candidates: Vec<(Range<usize>, Intact)> = Vec::new();
@@ -186,7 +197,13 @@ impl Extraction {
         rope.byte_slice(first..stop).chunks().for_each(|chunk| self.source.push_str(chunk));
         let source = Source::part(&self.source, first);
         let rope = Arc::new(rope.clone());
-        let below = extract_below(language, tree, node, &rope, source, marker, &wanted);
+        let old = &self.units[index];
+        let grown = range.len() as isize - old.range.len() as isize;
+        let last =
+            self.last_walk.as_ref().filter(|last| last.range == old.range && last.kind == old.node_kind);
+        let reuse = last.map(|last| Reuse { last, region: region.clone(), grown, nested: &nested });
+        let unchanged = Unchanged { intact: &wanted, reuse: reuse.as_ref() };
+        let below = extract_below(language, tree, node, &rope, source, marker, unchanged);
         let old = &self.units[index];
         match below.units.get(1) {
             Some(top) if below.hidden.is_empty() && top.range == range && top.name == old.name => {}
@@ -196,13 +213,15 @@ impl Extraction {
         if below.stand_ins.len() != intact.len() {
             return false;
         }
-        self.splice(index..end, range, below, &intact, &moved, &rope);
+        let walked = self.splice(index..end, range, below, &intact, &moved, &rope);
+        self.last_walk = Some(walked);
         true
     }
 
     /// Replaces units `redone` (a unit and everything nested in it) with `below`, the units of its
     /// new node (whose bytes are now `range`), putting the intact units back in place of their
-    /// stand-ins; moves the units after it, and the ends of those around it.
+    /// stand-ins; moves the units after it, and the ends of those around it. Returns what the walk
+    /// wrote for the unit.
     fn splice(
         &mut self,
         redone: Range<usize>,
@@ -211,8 +230,9 @@ impl Extraction {
         intact: &[(Range<usize>, Intact)],
         moved: &dyn Fn(&Range<usize>) -> Range<usize>,
         rope: &Arc<Rope>,
-    ) {
+    ) -> Walked {
         let (index, end) = (redone.start, redone.end);
+        let walked = below.walked;
         let old = &self.units[index];
         let grown = range.len() as isize - old.range.len() as isize;
         let delta = |at: usize| (at as isize + grown) as usize;
@@ -263,6 +283,7 @@ impl Extraction {
             unit.parent = unit.parent.map(|p| if p >= end { (p as isize + shifted) as usize } else { p });
         }
         self.units.splice(index..index, middle);
+        walked
     }
 }
 
@@ -473,6 +494,17 @@ mod tests {
                     false,
                 ),
                 ("this.statusCode = code;", "this.statusCode = Number(code);", true),
+                // Typing on in one unit: each walk copies what the last one wrote for the
+                // statements the edit did not touch, before and after it.
+                ("  var encoding;\n", "  var encoding; // the charset\n", true),
+                ("  // settings\n", "  // settings, from the app\n", true),
+                ("  var chunk = body;", "  var chunk = body || '';", true),
+                ("res.send(body, status) backwards compat", "res.send(body, status): backwards compat", true),
+                ("var app = this.app;", "var app = this.app;\n  if (!app) return this;", true),
+                // The same length, twice: the statement keeps its bytes, yet must be walked
+                // again (the second time, the last walk recorded its every node).
+                ("typeof chunk === 'number'", "typeof chunk === 'string'", true),
+                ("typeof chunk === 'string'", "typeof chunk === 'object'", true),
                 ("res.links = function(links){", "res.links = function links(links){", false),
                 ("module.exports = res", "module.exports = res;\nres.extra = () => 1", false),
                 // A why-comment typed into a unit is left out of it, and then edited around.

@@ -13,13 +13,15 @@
 mod assemble;
 mod extract;
 mod matcher;
+mod reuse;
 mod source;
 #[cfg(test)]
 mod tests;
 mod unit;
 mod walk;
 
-pub use extract::{extract, extract_below, extract_hiding, Below};
+pub use extract::{extract, extract_below, extract_hiding, Below, Unchanged};
+pub use reuse::{Reuse, Walked};
 pub use source::Source;
 pub use unit::{Unit, UnitKind, UnitText, MODULE_NAME};
 pub use walk::Intact;

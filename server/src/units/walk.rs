@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tree_sitter::{Node, Tree};
 
 use super::matcher::{Captured, Matcher, Matching, Plan};
+use super::reuse::{Reuse, Walked, Written};
 use super::source::Source;
 use super::unit::UnitKind;
 use super::why::Blocks;
@@ -64,8 +65,9 @@ pub(super) struct Walk<'a, 'tree> {
     frames: Vec<Frame>,
     /// One signature stream per open frame, kept across frames to reuse their allocations.
     streams: Vec<Vec<u8>>,
-    /// For each open node: where it ends, and whether it is of a string kind.
-    open: Vec<(usize, bool)>,
+    /// For each open node: where it ends, whether it is of a string kind, and where the record
+    /// holds it (when it is recorded).
+    open: Vec<(usize, bool, Option<usize>)>,
     /// Whether the node before the one being visited, in the same parent, is of a string kind.
     after_string: bool,
     /// Bytes of the source before this offset have been written to some signature.
@@ -75,7 +77,14 @@ pub(super) struct Walk<'a, 'tree> {
     /// Units not to enter, in source order, and how many of them were passed.
     pub(super) intact: &'a [Intact],
     passed: usize,
+    /// What the last walk of the top unit wrote, for nodes to copy rather than walk.
+    pub(super) reuse: Option<&'a Reuse<'a>>,
+    /// What this walk writes for the top unit (the first below the module), when it is kept.
+    pub(super) record: Option<Walked>,
 }
+
+/// The frame of the top unit: the module is frame 0.
+const TOP: usize = 1;
 
 impl<'a, 'tree> Walk<'a, 'tree> {
     pub(super) fn new(
@@ -101,11 +110,14 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             why: (!marker.is_empty()).then(|| Blocks::new(source, marker)),
             intact: &[],
             passed: 0,
+            reuse: None,
+            record: None,
         }
     }
 
-    /// The units found, and the bytes of the why-comments met (see [`Blocks`]).
-    pub(super) fn run(mut self, root: Node<'tree>) -> (Vec<Found<'tree>>, Vec<Range<usize>>) {
+    /// The units found, the bytes of the why-comments met (see [`Blocks`]) and the record of the
+    /// top unit, if one was asked for.
+    pub(super) fn run(mut self, root: Node<'tree>) -> (Vec<Found<'tree>>, Vec<Range<usize>>, Option<Walked>) {
         self.push_frame(None, usize::MAX);
         let end = self.clamp(root.end_byte());
         let mut cursor = root.walk();
@@ -129,6 +141,8 @@ impl<'a, 'tree> Walk<'a, 'tree> {
                 let intact = Some(self.passed - 1);
                 self.found.push(Found { captured: None, parent, signature: 0, intact });
                 skip = true;
+            } else if self.copy(node, kind) {
+                skip = true;
             } else if let Some(captured) =
                 self.matcher.as_mut().and_then(|matcher| matcher.visit(node, kind, start))
             {
@@ -139,17 +153,20 @@ impl<'a, 'tree> Walk<'a, 'tree> {
                 }
             }
             if !skip && cursor.goto_first_child() {
+                let recorded = self.begin_record(node, kind);
                 let stream = self.stream();
                 stream.push(tag::OPEN);
                 stream.extend_from_slice(&kind.to_le_bytes());
                 let end = self.clamp(node.end_byte());
-                self.open.push((end, string));
+                self.open.push((end, string, recorded));
                 self.after_string = false;
                 depth += 1;
                 continue;
             }
             if !skip {
+                let recorded = self.begin_record(node, kind);
                 self.leaf(node, kind, start);
+                self.end_record(recorded);
             }
             self.after_string = string;
             self.leave(depth);
@@ -161,11 +178,12 @@ impl<'a, 'tree> Walk<'a, 'tree> {
                     break 'walk;
                 }
                 depth -= 1;
-                let (end, string) = self.open.last().copied().unwrap_or((self.pos, false));
+                let (end, string, recorded) = self.open.last().copied().unwrap_or((self.pos, false, None));
                 self.gap(end, false);
                 self.open.pop();
                 self.after_string = string;
                 self.stream().push(tag::CLOSE);
+                self.end_record(recorded);
                 self.leave(depth);
             }
         }
@@ -174,7 +192,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             self.pop_frame();
         }
         let hidden = self.why.map(|why| why.finish().into_iter().map(|w| w.cut).collect());
-        (self.found, hidden.unwrap_or_default())
+        (self.found, hidden.unwrap_or_default(), self.record)
     }
 
     fn clamp(&self, byte: usize) -> usize {
@@ -193,6 +211,9 @@ impl<'a, 'tree> Walk<'a, 'tree> {
     fn pop_frame(&mut self) {
         let Some(frame) = self.frames.pop() else { return };
         let stream = &mut self.streams[self.frames.len()];
+        if let (TOP, Some(record)) = (self.frames.len(), &mut self.record) {
+            record.stream.clone_from(stream);
+        }
         let mut hasher = std::hash::DefaultHasher::new();
         hasher.write(stream);
         stream.clear();
@@ -223,7 +244,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         }
         let text = self.source.bytes(self.pos..to);
         self.pos = to;
-        let in_string = self.open.last().is_some_and(|&(_, string)| string);
+        let in_string = self.open.last().is_some_and(|&(_, string, _)| string);
         let between_strings = self.after_string && before_string;
         if in_string && !(between_strings && is_blank(text)) {
             let stream = self.stream();
@@ -269,6 +290,41 @@ impl<'a, 'tree> Walk<'a, 'tree> {
 }
 
 impl Walk<'_, '_> {
+    /// Whether the top unit's own text is being walked, and recorded or copied.
+    fn in_top(&self) -> bool {
+        self.frames.len() == TOP + 1
+    }
+
+    /// Copies what `node` wrote in the last walk of the top unit, if it may (see [`Reuse`]).
+    fn copy(&mut self, node: Node<'_>, kind: u16) -> bool {
+        let Some(reuse) = self.reuse.filter(|_| self.in_top()) else { return false };
+        let range = node.byte_range();
+        let Some(stretch) = reuse.stretch(&range, kind, node.child_count()) else { return false };
+        let recorded = self.begin_record(node, kind);
+        self.streams[TOP].extend_from_slice(stretch);
+        self.end_record(recorded);
+        self.pos = self.pos.max(self.clamp(range.end));
+        true
+    }
+
+    /// Starts the record of `node`, when the top unit's own text is recorded.
+    fn begin_record(&mut self, node: Node<'_>, kind: u16) -> Option<usize> {
+        if !self.in_top() {
+            return None;
+        }
+        let at = self.streams[TOP].len();
+        let record = self.record.as_mut()?;
+        let children = node.child_count();
+        record.nodes.push(Written { range: node.byte_range(), kind, children, stretch: at..at });
+        Some(record.nodes.len() - 1)
+    }
+
+    /// Ends the record of a node that [`Walk::begin_record`] started.
+    fn end_record(&mut self, recorded: Option<usize>) {
+        let (Some(index), Some(record)) = (recorded, &mut self.record) else { return };
+        record.nodes[index].stretch.end = self.streams[TOP].len();
+    }
+
     /// Whether `node` is the next intact unit's (passing it if so).
     fn is_intact(&mut self, node: Node<'_>) -> bool {
         let start = node.start_byte();
