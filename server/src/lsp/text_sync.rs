@@ -98,7 +98,7 @@ struct Envelope<'a> {
 
 /// The parameters of `textDocument/didChange`, with the document's URI as the editor wrote it.
 #[derive(Deserialize)]
-struct Keystroke<'a> {
+pub struct Keystroke<'a> {
     #[serde(rename = "textDocument", borrow)]
     document: Versioned<'a>,
     #[serde(rename = "contentChanges")]
@@ -112,23 +112,28 @@ struct Versioned<'a> {
     version: i32,
 }
 
-/// Applies `body` if it is a `textDocument/didChange` notification, read straight from its bytes:
-/// the path of every keystroke, where building a JSON tree and then the protocol's types (a URI
-/// parsed and checked) was the larger part of the server's work. False for any other message, or
-/// parameters that do not fit, which [`handle`] then takes (and reports).
-pub fn keystroke(session: &Session, body: &[u8]) -> bool {
-    let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else { return false };
+/// `body` as a `textDocument/didChange` notification, read straight from its bytes: the path of
+/// every keystroke, where building a JSON tree and then the protocol's types (a URI parsed and
+/// checked) was the larger part of the server's work. `None` for any other message (which is not
+/// parsed at all unless it names the method), or parameters that do not fit: [`handle`] then
+/// takes it, and reports them.
+pub fn keystroke(body: &[u8]) -> Option<Keystroke<'_>> {
+    memchr::memmem::find(body, b"\"textDocument/didChange\"")?;
+    let envelope = serde_json::from_slice::<Envelope>(body).ok()?;
     let (Some("textDocument/didChange"), None, Some(params)) =
         (envelope.method.as_deref(), envelope.id, envelope.params)
     else {
-        return false;
+        return None;
     };
-    let Ok(keystroke) = serde_json::from_str::<Keystroke>(params.get()) else { return false };
+    serde_json::from_str(params.get()).ok()
+}
+
+/// Applies a keystroke read by [`keystroke`].
+pub fn apply_keystroke(session: &Session, keystroke: Keystroke<'_>) {
     let changes: Vec<_> = keystroke.changes.into_iter().map(convert::text_change).collect();
     if let Err(problem) = session.change(&keystroke.document.uri, keystroke.document.version, &changes) {
         tracing::warn!("textDocument/didChange: {problem}");
     }
-    true
 }
 
 fn parse<T: serde::de::DeserializeOwned>(method: &str, params: Value) -> Option<T> {

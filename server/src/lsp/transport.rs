@@ -194,26 +194,11 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
             Ok(Frame::End(ending)) => return ending,
             Err(err) => return Ending::Fatal(format!("cannot read the input: {err}")),
         };
-        if !shared.is_shut_down() {
-            if let Some(session) = shared.session() {
-                let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    text_sync::keystroke(session, &body)
-                }));
-                match applied {
-                    Ok(false) => {}
-                    Ok(true) => {
-                        shared.edited();
-                        continue;
-                    }
-                    Err(_) => {
-                        tracing::error!(
-                            "textDocument/didChange panicked; the next save resyncs the document"
-                        );
-                        shared.edited();
-                        continue;
-                    }
-                }
-            }
+        if let (Some(session), Some(keystroke)) = (in_order(shared), text_sync::keystroke(&body)) {
+            apply_in_order(shared, "textDocument/didChange", || {
+                text_sync::apply_keystroke(session, keystroke)
+            });
+            continue;
         }
         let request = match classify(&body) {
             Incoming::Request(request) => request,
@@ -228,18 +213,10 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
             }
         };
 
-        if request.id().is_none() && text_sync::METHODS.contains(&request.method()) && !shared.is_shut_down()
-        {
-            if let Some(session) = shared.session() {
+        if request.id().is_none() && text_sync::METHODS.contains(&request.method()) {
+            if let Some(session) = in_order(shared) {
                 let (method, _, params) = request.into_parts();
-                // A bug must not take the editor's session down with it: log it and read on.
-                let applied = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    text_sync::handle(shared, session, &method, params)
-                }));
-                if applied.is_err() {
-                    tracing::error!("{method} panicked; the next save resyncs the document");
-                }
-                shared.edited();
+                apply_in_order(shared, &method, || text_sync::handle(shared, session, &method, params));
                 continue;
             }
         }
@@ -277,6 +254,20 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
             return Ending::Exit;
         }
     }
+}
+
+/// The session, when text notifications are to be applied in order (not after `shutdown`).
+fn in_order(shared: &std::sync::Arc<Shared>) -> Option<&std::sync::Arc<crate::session::Session>> {
+    shared.session().filter(|_| !shared.is_shut_down())
+}
+
+/// Applies a text notification before the next message is read.
+fn apply_in_order(shared: &Shared, method: &str, apply: impl FnOnce()) {
+    // A bug must not take the editor's session down with it: log it and read on.
+    if std::panic::catch_unwind(std::panic::AssertUnwindSafe(apply)).is_err() {
+        tracing::error!("{method} panicked; the next save resyncs the document");
+    }
+    shared.edited();
 }
 
 enum Incoming {
