@@ -2,7 +2,8 @@
 //! file, and in each round 200 keystrokes are typed at the end of its middle line (as the stdio
 //! benchmark types them) and the pending changes are asked for. Prints the mean time of an answer
 //! (the first round, which takes stock of the open, left out) beside the mean time of one bare
-//! reparse of the same 200 keystrokes into the same text, the time of a keystroke, and the change the last answer
+//! reparse of the same 200 keystrokes into the same text, right after a full parse and by a tree
+//! kept since the last round; then the time of a keystroke, and the change the last answer
 //! reported with the sizes of its texts. For profiling (`perf record`) what
 //! `cargo bench --bench stdio` measures end to end:
 //!
@@ -45,7 +46,8 @@ fn main() {
     let typed: String = " // keep the handlers bound ".chars().cycle().take(200).collect();
     // The text the session holds before each round, and the byte column its typing starts at.
     let (mut held, mut byte_column) = (text.clone(), lines[line as usize].len() as u32);
-    let (mut answers, mut reparses, mut keystrokes) = (0.0, 0.0, 0.0);
+    let (mut answers, mut reparses, mut kept_reparses, mut keystrokes) = (0.0, 0.0, 0.0, 0.0);
+    let mut kept = floor::Kept::new(&held, language.grammar());
     for round in 0..rounds {
         let typing = Instant::now();
         for ch in typed.chars() {
@@ -62,6 +64,10 @@ fn main() {
             answers += asked.elapsed().as_secs_f64() * 1e6;
             reparses += floor::floor_once(&held, language.grammar(), line, byte_column, &typed);
         }
+        let kept_reparse = kept.reparse(line, byte_column, &typed);
+        if round > 0 {
+            kept_reparses += kept_reparse;
+        }
         held = floor::typed_into(&held, line, byte_column, &typed);
         byte_column += typed.len() as u32;
         if round + 1 == rounds {
@@ -77,12 +83,14 @@ fn main() {
             }
         }
     }
-    let (answer, reparse) = (answers / (rounds - 1) as f64, reparses / (rounds - 1) as f64);
+    let mean = |total: f64| total / (rounds - 1) as f64;
+    let (answer, reparse, kept_reparse) = (mean(answers), mean(reparses), mean(kept_reparses));
     println!(
-        "fresh answer {answer:.0} µs vs one bare reparse {reparse:.0} µs (means of {}): ratio {:.2}, \
-         keystroke {:.2} µs",
+        "fresh answer {answer:.0} µs vs one bare reparse {reparse:.0} µs (means of {}): ratio {:.2}; \
+         the same reparse of a kept tree {kept_reparse:.0} µs, ratio {:.2}; keystroke {:.2} µs",
         rounds - 1,
         answer / reparse,
+        answer / kept_reparse,
         keystrokes / rounds as f64
     );
     session.end(rationale::journal::EndReason::Shutdown);

@@ -43,3 +43,34 @@ pub fn typed_into(text: &str, line: u32, column: u32, typed: &str) -> String {
     text.insert_str(line_start + column as usize, typed);
     text
 }
+
+/// A bare tree-sitter holder of one text, as an editor that parses for itself keeps it: its
+/// tree outlives each reparse, so each reparse starts from whatever the caches hold by then.
+pub struct Kept {
+    parser: tree_sitter::Parser,
+    tree: tree_sitter::Tree,
+    source: String,
+}
+
+impl Kept {
+    pub fn new(text: &str, language: tree_sitter::Language) -> Self {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&language).unwrap();
+        let tree = parser.parse(text, None).unwrap();
+        Self { parser, tree, source: text.to_owned() }
+    }
+
+    /// µs of one incremental reparse that takes in `typed`, inserted at `line`, `column` (an
+    /// ASCII line: columns are bytes).
+    pub fn reparse(&mut self, line: u32, column: u32, typed: &str) -> f64 {
+        let line_start: usize = self.source.split_inclusive('\n').take(line as usize).map(str::len).sum();
+        let start = line_start + column as usize;
+        self.source.insert_str(start, typed);
+        let started = Instant::now();
+        self.tree.edit(&insertion(start, line, column, typed.len()));
+        self.tree = self.parser.parse(&self.source, Some(&self.tree)).unwrap();
+        let elapsed = started.elapsed().as_secs_f64() * 1e6;
+        assert!(self.tree.root_node().end_byte() == self.source.len());
+        elapsed
+    }
+}

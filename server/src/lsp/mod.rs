@@ -30,7 +30,12 @@ pub use transport::{read_frame, Ending, Frame, MAX_CONTENT_LENGTH};
 /// journal. The exit code follows the LSP specification: 0 after `shutdown`, 1 otherwise.
 pub fn run_stdio() -> ExitCode {
     crate::syntax::free_small_blocks_at_once();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One thread reads, applies and answers. Handlers still interleave at their awaits, and what
+    // may take long (history, the end of a session) runs on the blocking pool. A second worker
+    // bought no parallelism worth having (a request waits for the keystrokes before it anyway)
+    // and cost every message a wake-up across threads: a refused request's round trip went from
+    // about 80 µs to 25 µs, and a keystroke from 7.5 µs to 5 µs, in the stdio benchmark.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
             tracing::error!("cannot start the runtime: {err}");

@@ -3,7 +3,7 @@
 //! Rationale reads the stream itself rather than through `tower_lsp_server::Server`, for two
 //! reasons the spec cares about:
 //! - order: text notifications are applied here, synchronously, before the next message is read;
-//!   request handlers then run concurrently on the runtime;
+//!   request handlers then run concurrently on the runtime (interleaved at their awaits);
 //! - bad input: that server stops reading after the first malformed message, and would allocate
 //!   whatever `Content-Length` claims. Here a malformed message gets its error and the next one is
 //!   read; a `Content-Length` over [`MAX_CONTENT_LENGTH`] ends the process (the stream cannot be

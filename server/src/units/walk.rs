@@ -261,7 +261,8 @@ impl<'a, 'tree> Walk<'a, 'tree> {
 
     fn leaf(&mut self, node: Node<'tree>, kind: u16, start: usize) {
         let end = self.clamp(node.end_byte()).max(start);
-        let text = self.source.bytes(start..end);
+        let source = self.source;
+        let text = source.bytes(start..end);
         self.pos = self.pos.max(end);
         let kind = kind.to_le_bytes();
         let comment = node.is_extra() && !node.is_error() && !node.is_missing();
@@ -278,7 +279,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             // code, or trailing whitespace, counts as whitespace.
             stream.push(tag::COMMENT);
             stream.extend_from_slice(&kind);
-            for line in String::from_utf8_lossy(text).lines() {
+            for line in source.text(start..end).lines() {
                 push_text(stream, line.trim().as_bytes());
             }
         } else {

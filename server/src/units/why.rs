@@ -88,7 +88,8 @@ impl<'s> Blocks<'s> {
 
     /// Takes in the next comment (bytes and rows); returns whether it belongs to a why-comment.
     pub fn comment(&mut self, bytes: Range<usize>, rows: Range<usize>) -> bool {
-        let text = String::from_utf8_lossy(self.source.bytes(bytes.clone()));
+        // Borrowed, not checked byte by byte: a comment being typed can run to thousands of bytes.
+        let text = self.source.text(bytes.clone());
         if !self.marker.is_empty() && marked(&text, self.marker).is_some() {
             self.close();
             let mut words = words(&text);
