@@ -141,7 +141,8 @@ fn parse_length(value: &str) -> Result<usize, String> {
 
 /// What the writer task is sent.
 enum Outgoing {
-    Message(Value),
+    /// A message's body, serialised where it was made.
+    Message(Vec<u8>),
     /// Answered once everything sent before it is written and flushed.
     Flush(oneshot::Sender<()>),
 }
@@ -159,7 +160,7 @@ where
     let forward = out.clone();
     tokio::spawn(async move {
         while let Some(request) = to_client.next().await {
-            if forward.send(Outgoing::Message(to_value(&request))).is_err() {
+            if forward.send(Outgoing::Message(to_body(&request))).is_err() {
                 break;
             }
         }
@@ -247,7 +248,7 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
                 }
             };
             if let Some(response) = response {
-                let _ = out.send(Outgoing::Message(to_value(&response)));
+                let _ = out.send(Outgoing::Message(to_body(&response)));
             }
         });
         if exit {
@@ -312,19 +313,18 @@ fn error(code: ErrorCode, message: String) -> Error {
 }
 
 fn reply(out: &mpsc::UnboundedSender<Outgoing>, id: Id, err: Error) {
-    let _ = out.send(Outgoing::Message(to_value(&Response::from_error(id, err))));
+    let _ = out.send(Outgoing::Message(to_body(&Response::from_error(id, err))));
 }
 
-fn to_value(message: &impl serde::Serialize) -> Value {
-    serde_json::to_value(message).expect("protocol messages always serialise")
+fn to_body(message: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(message).expect("protocol messages always serialise")
 }
 
 async fn write_frames<O: AsyncWrite + Unpin>(mut output: O, mut outgoing: mpsc::UnboundedReceiver<Outgoing>) {
     let mut frame = Vec::new();
     while let Some(message) = outgoing.recv().await {
         match message {
-            Outgoing::Message(value) => {
-                let body = serde_json::to_vec(&value).expect("a JSON value always serialises");
+            Outgoing::Message(body) => {
                 frame.clear();
                 frame.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
                 frame.extend_from_slice(&body);
