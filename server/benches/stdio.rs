@@ -13,6 +13,8 @@
 //!   whole, which on Python costs up to twice as much); and, to tell the wire from the work, the
 //!   round trip of a request the server only refuses and of the same answer with nothing new;
 //! - the time from starting the process to the answer to `initialize`.
+//!
+//! The benchmark and the servers it starts run on one CPU (see [`pin_to_this_cpu`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -321,6 +323,26 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
     );
 }
 
+/// Pins this process, and so every server it starts, to the CPU it runs on. The floor and the
+/// server then run on the same CPU: on a shared virtual machine two CPUs can differ by 2× in
+/// speed from one second to the next, and the ratios moved with whichever each process landed on
+/// (jquery's fresh answer: 1.1× to 1.9× in runs of the same hour unpinned, 1.05× to 1.12× in four
+/// runs pinned). `RATIONALE_BENCH_UNPINNED=1` leaves the processes free. `None` when pinning
+/// failed or is not supported here.
+fn pin_to_this_cpu() -> Option<usize> {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on this process's own affinity, made before any other thread
+    // or child exists.
+    unsafe {
+        let cpu = usize::try_from(libc::sched_getcpu()).ok()?;
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        (libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) == 0).then_some(cpu)
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
 fn main() {
     rationale::syntax::free_small_blocks_at_once();
     // `cargo bench` passes `--bench`; any other argument filters by file name.
@@ -332,10 +354,15 @@ fn main() {
         ("ftplib.py", tree_sitter_python::LANGUAGE.into(), "# keep the index aligned"),
         ("express_response.js", tree_sitter_javascript::LANGUAGE.into(), "// keep the handlers bound"),
     ];
-    println!(
-        "machine: {} cores; {BURST} keystrokes per burst",
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    );
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pinned =
+        if std::env::var_os("RATIONALE_BENCH_UNPINNED").is_none() { pin_to_this_cpu() } else { None };
+    match pinned {
+        Some(cpu) => println!(
+            "machine: {cores} cores, the benchmark and the server pinned to CPU {cpu}; {BURST} keystrokes per burst"
+        ),
+        None => println!("machine: {cores} cores; {BURST} keystrokes per burst"),
+    }
     for (file, language, comment) in files {
         if filter.is_empty() || filter.iter().any(|f| file.contains(f.as_str())) {
             bench_file(file, language, comment);
