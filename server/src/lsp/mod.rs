@@ -33,8 +33,9 @@ pub fn run_stdio() -> ExitCode {
     // One thread reads, applies and answers. Handlers still interleave at their awaits, and what
     // may take long (history, the end of a session) runs on the blocking pool. A second worker
     // bought no parallelism worth having (a request waits for the keystrokes before it anyway)
-    // and cost every message a wake-up across threads: a refused request's round trip went from
-    // about 80 µs to 25 µs, and a keystroke from 7.5 µs to 5 µs, in the stdio benchmark.
+    // and cost every message a wake-up across threads: in the stdio benchmark, a refused
+    // request's round trip went from 78 µs to 44 to 60 µs, and a keystroke from about 8 µs to 4.5
+    // to 5.5 µs.
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(err) => {
