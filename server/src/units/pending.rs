@@ -140,13 +140,22 @@ impl PendingChanges {
     /// but lies where the tree has an error is kept as it last stood, not removed; and a change to
     /// a unit that overlaps an error is not ready (its prompt waits for code that parses, or for a
     /// save).
-    pub fn refresh(&mut self, edits: &[EditRun], units: &[Unit], errors: &[Range<usize>], ids: &AtomicU64) {
+    ///
+    /// Returns how many units were known by their very text, carried over by an incremental
+    /// extraction, and so were not matched anew.
+    pub fn refresh(
+        &mut self,
+        edits: &[EditRun],
+        units: &[Unit],
+        errors: &[Range<usize>],
+        ids: &AtomicU64,
+    ) -> usize {
         // A whole-text replacement carries no range through: where entries stood says little.
         let adrift = edits.iter().any(|edit| edit.bytes.is_none());
         for edit in edits {
             self.absorb(edit);
         }
-        self.match_units(units, errors, adrift);
+        let carried = self.match_units(units, errors, adrift);
         for entry in &mut self.entries {
             entry.broken = entry.current.is_some()
                 && errors
@@ -172,6 +181,7 @@ impl PendingChanges {
                 _ => {}
             }
         }
+        carried
     }
 
     /// Attributes a run of edits to the innermost unit around it, and carries every range
@@ -199,29 +209,33 @@ impl PendingChanges {
         }
     }
 
-    fn match_units(&mut self, units: &[Unit], errors: &[Range<usize>], adrift: bool) {
+    /// Matches `units` to the entries; returns how many were carried (see [`PendingChanges::refresh`]).
+    fn match_units(&mut self, units: &[Unit], errors: &[Range<usize>], adrift: bool) -> usize {
         let mut taken = vec![false; self.entries.len()];
         let mut owner: Vec<Option<usize>> = vec![None; units.len()];
 
         // 0. A unit the extraction carried over untouched is its entry's still: its text is the
         // very one the entry holds. Only what was extracted again is matched below, so a refresh
-        // costs what changed, not the file.
-        // Keyed by addresses and offsets, which need no defence against crafted keys: a fast
-        // hash, not the default one (a third of a refresh of jquery's 1,000 units).
-        let mut held: HashMap<_, usize, _> =
-            HashMap::with_capacity_and_hasher(self.entries.len(), foldhash::fast::RandomState::default());
-        for (e, entry) in self.entries.iter().enumerate() {
-            if let Some(current) = &entry.current {
-                held.insert(current.text.identity(), e);
-            }
-        }
+        // costs what changed, not the file. Units come in source order, and so do entries (their
+        // ranges carried through the edits keep their order), so one pass over both finds each
+        // carried unit's entry among those that stand where it stands. Should an entry be out of
+        // order, its unit is merely matched below, by name and place.
+        let order = |range: &Range<usize>| (range.start, std::cmp::Reverse(range.end));
         let mut carried = vec![false; units.len()];
+        let mut first = 0;
         for (u, unit) in units.iter().enumerate() {
-            let Some(&e) = held.get(&unit.text.identity()) else { continue };
-            // The very text: the unit was carried with its name (a unit redone under another
-            // name is extracted again, its nested units with it).
-            let same = self.entries[e].current.as_ref().is_some_and(|c| c.kind == unit.kind);
-            if same && !taken[e] {
+            let at = order(&unit.range);
+            while first < self.entries.len() && order(&self.entries[first].range) < at {
+                first += 1;
+            }
+            let same_place = self.entries[first..].iter().take_while(|e| order(&e.range) == at);
+            let found = same_place.enumerate().map(|(i, entry)| (first + i, entry)).find(|(e, entry)| {
+                !taken[*e]
+                    && entry.current.as_ref().is_some_and(|current| {
+                        current.kind == unit.kind && current.text.identity() == unit.text.identity()
+                    })
+            });
+            if let Some((e, _)) = found {
                 (taken[e], owner[u], carried[u]) = (true, Some(e), true);
             }
         }
@@ -338,8 +352,10 @@ impl PendingChanges {
         for entry in &mut self.entries {
             entry.wiped = false;
         }
-        // Keep entries in source order, so listings read top to bottom.
+        // Keep entries in source order, so listings read top to bottom (and step 0 above can walk
+        // them beside the units).
         self.entries.sort_by_key(|e| (e.range.start, std::cmp::Reverse(e.range.end)));
+        carried.iter().filter(|&&c| c).count()
     }
 
     /// Brings readiness up to `now`: a change is ready once its unit has gone `settle` without an
@@ -867,6 +883,43 @@ def read(path):
         assert_ne!(again.id, id);
         assert_eq!(again.before, "def helper():\n    return 2");
         assert_eq!(again.edits, 1);
+    }
+
+    #[test]
+    fn units_an_incremental_extraction_carried_are_known_by_their_text_alone() {
+        let text: String = (0..40).map(|i| format!("def f{i}(x):\n    return x + {i}\n\n\n")).collect();
+        let language = language_named("python").unwrap();
+        let mut document = Document::new(&text, 1, Some(language));
+        let (tree, rope) = document.tree_and_rope().unwrap();
+        let mut extraction = crate::units::extraction::Extraction::new(language, tree, rope, "");
+        let mut pending = PendingChanges::new(extraction.units());
+        let (ids, mut edits) = (AtomicU64::new(0), crate::text::EditQueue::default());
+        let mut at = text.find("x + 20\n").unwrap() + "x + 20".len();
+        let mut body = "x + 20".to_owned();
+        // Two rounds of typing in `f20`: the second starts from entries the first one matched.
+        for typed in [" * 2", " - 1"] {
+            for ch in typed.chars() {
+                let rope = document.rope();
+                let here = crate::text::from_char(rope, rope.byte_to_char(at), Encoding::Utf8);
+                let change = TextChange { range: Some((here, here)), text: ch.to_string() };
+                for span in document.apply(&[change], Encoding::Utf8).unwrap() {
+                    edits.push(span, Instant::now(), SystemTime::now());
+                }
+                at += 1;
+            }
+            let (tree, previous, rope) = document.parsed().unwrap();
+            let runs = edits.take();
+            extraction.update(language, tree, previous, rope, &runs, "");
+            assert!(extraction.redid_one_unit());
+            let carried = pending.refresh(&runs, extraction.units(), &[], &ids);
+            // All but `f20` and the module around it, whose texts are new.
+            assert_eq!(carried, 39);
+            let changes: Vec<_> = pending.pending().map(|c| (c.name, c.change, c.after)).collect();
+            assert_eq!(changes.len(), 1, "{changes:?}");
+            assert_eq!(changes[0].0, "f20");
+            body.push_str(typed);
+            assert!(changes[0].2.ends_with(&body), "{changes:?}");
+        }
     }
 
     #[test]
