@@ -326,8 +326,8 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
 /// Pins this process, and so every server it starts, to the CPU it runs on. The floor and the
 /// server then run on the same CPU: on a shared virtual machine two CPUs can differ by 2× in
 /// speed from one second to the next, and the ratios moved with whichever each process landed on
-/// (jquery's fresh answer: 1.1× to 1.9× in runs of the same hour unpinned, 1.05× to 1.12× in four
-/// runs pinned). `RATIONALE_BENCH_UNPINNED=1` leaves the processes free. `None` when pinning
+/// (jquery's fresh answer: 0.7× to 2.05× in nine runs of the same hour unpinned, 1.05× to 1.12×
+/// in four runs pinned). `RATIONALE_BENCH_UNPINNED=1` leaves the processes free. `None` when pinning
 /// failed or is not supported here.
 fn pin_to_this_cpu() -> Option<usize> {
     #[cfg(target_os = "linux")]
