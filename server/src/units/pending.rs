@@ -229,6 +229,8 @@ impl PendingChanges {
                 first += 1;
             }
             let same_place = self.entries[first..].iter().take_while(|e| order(&e.range) == at);
+            // The very text: the unit was carried with its name (a unit redone under another name
+            // is extracted again, its nested units with it).
             let found = same_place.enumerate().map(|(i, entry)| (first + i, entry)).find(|(e, entry)| {
                 !taken[*e]
                     && entry.current.as_ref().is_some_and(|current| {
