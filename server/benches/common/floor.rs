@@ -44,8 +44,8 @@ pub fn typed_into(text: &str, line: u32, column: u32, typed: &str) -> String {
     text
 }
 
-/// A bare tree-sitter holder of one text, as an editor that parses for itself keeps it: its
-/// tree outlives each reparse, so each reparse starts from whatever the caches hold by then.
+/// A bare tree-sitter holder of one text, as an editor that parses for itself keeps it: each
+/// reparse starts from the tree the last one left, not from a tree just parsed whole.
 pub struct Kept {
     parser: tree_sitter::Parser,
     tree: tree_sitter::Tree,
