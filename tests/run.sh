@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of Rationale: the server's unit tests, the black-box protocol tests (the release
 # binary over stdio), and the end-to-end tests in the real editors.
+# On a fresh machine it first installs what the tests need (tests/setup.sh says what and how).
 # Usage: bash tests/run.sh [extra nextest/cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+echo "==> what the tests need (tests/setup.sh)"
+PYTHON=$(bash tests/setup.sh)
 
 echo "==> building the server (release)"
 cargo build --release --locked -p rationale
@@ -20,7 +24,7 @@ else
 fi
 
 echo "==> the export read by DuckDB"
-python3 tests/dataset/test_duckdb.py || status=1
+"$PYTHON" tests/dataset/test_duckdb.py || status=1
 
 echo "==> Neovim, end to end"
 RATIONALE_SERVER_PATH="$RATIONALE_BIN" bash tests/editors/nvim/run.sh || status=1

@@ -18,6 +18,8 @@ NODE_MAJOR=20
 PLAYWRIGHT_VERSION=1.65.1
 # build-essential, python3, pkg-config and libkrb5-dev build code-server's native modules.
 APT_PACKAGES="build-essential python3 pkg-config libkrb5-dev ripgrep chromium fonts-dejavu-core ca-certificates"
+# tests/setup.sh asks for the list, to install everything the tests need before the build.
+if [ "${1:-}" = --apt-packages ]; then echo "$APT_PACKAGES"; exit 0; fi
 
 mkdir -p "$ROOT"
 cd "$ROOT"
