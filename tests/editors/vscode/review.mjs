@@ -67,7 +67,7 @@ export async function reviewScenario(t) {
     const original = text(await diff.locator('.editor.original .view-lines').innerText().catch(() => ''));
     const modified = text(await diff.locator('.editor.modified .view-lines').innerText().catch(() => ''));
     return /return x \+ 1\s*$/m.test(original) && /return x \+ 1 \* 2/.test(modified) ? { original, modified } : null;
-  }, 'both sides of the diff', 10000);
+  }, 'both sides of the diff', 20000);
   check('... of the file before the pair (left) and after it (right)', sides);
   const thread = diff.locator('.review-widget').first();
   const threadText = await waitOrNull(async () => {
