@@ -6,9 +6,10 @@
 //! - a burst of keystrokes absorbed by the real server (µs per keystroke, edits per second), and its
 //!   ratio to the floor (the spec asks for at most 0.1);
 //! - journal bytes per single-character edit: in a burst, typed at 8 and at 3 keys a second;
-//! - a fresh answer (`rationale/pendingChanges` right after 200 more keystrokes) beside one bare
-//!   incremental reparse of the same 200 keystrokes into the same text (the spec asks for at
-//!   most 1.2×), and the same reparse by a bare tree-sitter that kept its tree from round to round,
+//! - a fresh answer (`rationale/pendingChanges` right after 200 more keystrokes) beside its floor:
+//!   one bare incremental reparse of the same 200 keystrokes into the same text, plus the round
+//!   trip of the same answer with nothing new, since the editor waits for the wire too (the target
+//!   is at most 1.2×; the core issue decided that the target counts the wire); and the same reparse by a bare tree-sitter that kept its tree from round to round,
 //!   as an editor parsing for itself would (the floor's reparse starts from a tree just parsed
 //!   whole, which on Python costs up to twice as much); and, to tell the wire from the work, the
 //!   round trip of a request the server only refuses and of the same answer with nothing new;
@@ -312,12 +313,13 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
         "{file:<22} {:>6} lines | floor {floor_us:>7.1} µs/key | server burst {burst_us:>6.1} µs/key \
          ({:>6.0} edits/s), ratio {:.3} (spec <= 0.1, aim <= 0.05) | journal B/edit (target <= 120): burst \
          {burst_bytes:.0}, 8 keys/s {fast_typist:.0}, 3 keys/s {slow_typist:.0} | fresh answer \
-         {fresh_us:.0} µs vs one bare reparse {reparse_us:.0} µs (medians of {ROUNDS}): ratio {:.2} (target <= 1.2); \
-         the same reparse of a kept tree {kept_us:.0} µs, ratio {:.2} | a refused request {round_trip_us:.0} µs, \
-         the answer with nothing new {unchanged_us:.0} µs",
+         {fresh_us:.0} µs vs one bare reparse {reparse_us:.0} µs + the answer with nothing new \
+         {unchanged_us:.0} µs (medians of {ROUNDS}): ratio {:.2} (target <= 1.2); against the reparse alone {:.2}, \
+         the same reparse of a kept tree {kept_us:.0} µs, ratio {:.2} | a refused request {round_trip_us:.0} µs",
         text.lines().count(),
         1e6 / burst_us,
         burst_us / floor_us,
+        fresh_us / (reparse_us + unchanged_us),
         fresh_us / reparse_us,
         fresh_us / kept_us,
     );
