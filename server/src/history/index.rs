@@ -105,6 +105,9 @@ impl Index {
 
     /// Takes in a verdict just written.
     pub fn add_review(&self, folder: &Path, review: Review) {
+        // A refresh running now may have read the reviews file before this verdict was written,
+        // and would put that older reading in place of this one: wait for it to finish.
+        let _refresh = self.progress.lock().unwrap_or_else(|e| e.into_inner());
         let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
         state.reviews.entry(folder.to_owned()).or_default().add(review);
     }
@@ -127,6 +130,11 @@ fn read_on(journal: &Path, read: &mut Progress, found: &mut Found) {
     }
     // Only complete lines: the last one may still be being written.
     let complete = tail.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if complete == 0 {
+        // Nothing new. This includes a journal just created whose session record is not written
+        // yet: read as a journal, it would be damaged (no session) and never read again.
+        return;
+    }
     tail.truncate(complete);
     let tail = Journal::from_bytes(journal, tail);
     let start = Resume { offset: 0, ..read.resume };
@@ -180,6 +188,23 @@ mod tests {
         format!(
             r#"{{"seq":{seq},"ts":"2026-11-26T08:3{seq}:00.000Z","type":"rationale","pair":"s1:{seq}","change":"x.1","path":"a.py","language":"python","unit":{{"name":"{unit}","kind":"function"}},"kind":"modified","before":"b","after":"a","text":"{text}","editsFrom":null,"editsTo":null,"edits":1,"promptedAt":null,"version":1,"via":"command","group":null}}"#
         )
+    }
+
+    #[test]
+    fn a_journal_found_before_its_session_record_is_written_is_read_once_it_is() {
+        let dir = ScratchDir::new("index-empty");
+        let path = dir.write(".rationale/sessions/s1.jsonl", "");
+        let index = Index::default();
+        let folders = [dir.path().to_owned()];
+        index.refresh(&folders);
+        std::fs::write(&path, &SESSION[..30]).unwrap();
+        index.refresh(&folders);
+        std::fs::write(&path, format!("{SESSION}\n{}\n", rationale(1, "greet", "first reason here")))
+            .unwrap();
+        index.refresh(&folders);
+        let shown = index.rationales(dir.path(), "a.py", "greet");
+        assert_eq!(shown.len(), 1, "the journal was given up on before it had a line");
+        assert_eq!(shown[0].recorded.author, "dev@example.com");
     }
 
     #[test]
