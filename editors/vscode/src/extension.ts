@@ -21,6 +21,7 @@ import {
 import { Explainer, UNIT_SCHEME, UnitContent } from './explain';
 import { kindIcon, inExplainOrder, Pending, relativePath, revealUnit } from './pending';
 import { CLIENT_COMMANDS, EXPLAIN, ExplainArguments, PendingChange, SKIP } from './protocol';
+import { registerQuickFix } from './quickfix';
 import { registerReview, Review } from './review';
 import { findServer, ServerNotFound } from './server';
 import { createTraceChannel } from './trace';
@@ -46,6 +47,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     output,
     trace,
+    registerQuickFix(pending),
     pending,
     content,
     vscode.workspace.registerTextDocumentContentProvider(UNIT_SCHEME, content),

@@ -63,12 +63,14 @@ export async function reviewScenario(t) {
   check('selecting a pair opens a diff', opened);
   const tab = await page.locator('.tab.active').innerText().catch(() => '');
   check('... titled after the unit, file and record', text(tab).includes(`helper (calc.py · record ${helper.seq})`), text(tab));
+  let seen = {};
   const sides = await waitOrNull(async () => {
     const original = text(await diff.locator('.editor.original .view-lines').innerText().catch(() => ''));
     const modified = text(await diff.locator('.editor.modified .view-lines').innerText().catch(() => ''));
+    seen = { original, modified };
     return /return x \+ 1\s*$/m.test(original) && /return x \+ 1 \* 2/.test(modified) ? { original, modified } : null;
   }, 'both sides of the diff', 20000);
-  check('... of the file before the pair (left) and after it (right)', sides);
+  check('... of the file before the pair (left) and after it (right)', sides, sides ? '' : JSON.stringify(seen));
   const thread = diff.locator('.review-widget').first();
   const threadText = await waitOrNull(async () => {
     const s = text(await thread.innerText().catch(() => ''));
