@@ -71,6 +71,7 @@ export async function reviewScenario(t) {
     return /return x \+ 1\s*$/m.test(original) && /return x \+ 1 \* 2/.test(modified) ? { original, modified } : null;
   }, 'both sides of the diff', 20000);
   check('... of the file before the pair (left) and after it (right)', sides, sides ? '' : JSON.stringify(seen));
+  if (!sides) await shot('vscode-review-diff-sides-failure.png');
   const thread = diff.locator('.review-widget').first();
   const threadText = await waitOrNull(async () => {
     const s = text(await thread.innerText().catch(() => ''));
