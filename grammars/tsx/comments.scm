@@ -1,4 +1,3 @@
-; Comments of TSX, line (`//`) and block (`/* */`), for why-comments
-; (server/src/units/why.rs): a comment whose text starts with the why marker
-; explains a change to Rationale.
-(comment) @comment
+; inherits: typescript
+; Comments of TSX: TypeScript's (grammars/typescript/comments.scm), written in
+; above this line when the query is loaded.

@@ -15,8 +15,9 @@
 ; its own: written after `export` they are inside the class's node; written
 ; before it (`@Component(...) export class A {}`), the unit is the whole export
 ; statement, so that they are the class's all the same.
-; This file and grammars/tsx/units.scm are the same but for this header: the
-; two grammars differ in JSX alone.
+;
+; grammars/tsx/units.scm inherits this file: what is written here holds for TSX
+; too, and a pattern added here must compile against both grammars.
 
 ; Decorators written before `export`.
 (export_statement

@@ -1,7 +1,9 @@
 //! The language table and incremental parsing with tree-sitter.
 //!
 //! Adding a language is one folder under `grammars/` (its `units.scm`) and one entry in
-//! [`LANGUAGES`].
+//! [`LANGUAGES`]; a query file can inherit another language's ([`queries`]).
+
+pub mod queries;
 
 use std::sync::OnceLock;
 
@@ -15,7 +17,8 @@ pub struct Language {
     /// File extensions, without the dot.
     pub extensions: &'static [&'static str],
     grammar: fn() -> tree_sitter::Language,
-    /// The source of `grammars/<name>/units.scm`, the query that defines the language's units.
+    /// The source of `grammars/<name>/units.scm`, the query that defines the language's units,
+    /// as written (what it inherits is written in by [`Language::units_source`]).
     pub units: &'static str,
     /// What joins the names of nested units into a qualified name: `.`, or `::` for Rust
     /// (`Cart::total`), as a reader of the language writes a path.
@@ -89,12 +92,18 @@ const TABLE: &[Language] = &[
     },
 ];
 
-/// Each language's compiled units query, by its position in the table; compiled on first use.
-/// `None` when it does not compile (a bug the tests catch; at run time the language's documents
-/// then have no unit but the module).
-static UNITS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] = [const { OnceLock::new() }; TABLE.len()];
-/// Each language's compiled comments query, likewise.
-static COMMENTS_QUERIES: [OnceLock<Option<Query>>; TABLE.len()] = [const { OnceLock::new() }; TABLE.len()];
+/// Each language's units query, by its position in the table; resolved and compiled on first use.
+static UNITS_QUERIES: [OnceLock<Loaded>; TABLE.len()] = [const { OnceLock::new() }; TABLE.len()];
+/// Each language's comments query, likewise.
+static COMMENTS_QUERIES: [OnceLock<Loaded>; TABLE.len()] = [const { OnceLock::new() }; TABLE.len()];
+
+/// A query file as loaded: its source with what it inherits written in ([`queries::resolve`]),
+/// and the query compiled from it, `None` when it does not resolve or compile (a bug the tests
+/// catch; at run time the language's documents then have no unit but the module).
+struct Loaded {
+    source: String,
+    query: Option<Query>,
+}
 
 impl Language {
     pub fn grammar(&self) -> tree_sitter::Language {
@@ -103,30 +112,44 @@ impl Language {
 
     /// The compiled `units.scm` of this language, or `None` when it does not compile.
     pub fn units_query(&self) -> Option<&'static Query> {
-        self.query(&UNITS_QUERIES, self.units, "units")
+        self.load(&UNITS_QUERIES, |language| language.units, "units")?.query.as_ref()
+    }
+
+    /// The source [`Language::units_query`] was compiled from: `units.scm` with what it inherits
+    /// written in, the text its patterns' byte offsets count in.
+    pub fn units_source(&self) -> &'static str {
+        self.load(&UNITS_QUERIES, |language| language.units, "units").map_or("", |loaded| &loaded.source)
     }
 
     /// The compiled `comments.scm` of this language, or `None` when it does not compile.
     pub fn comments_query(&self) -> Option<&'static Query> {
-        self.query(&COMMENTS_QUERIES, self.comments, "comments")
+        self.load(&COMMENTS_QUERIES, |language| language.comments, "comments")?.query.as_ref()
     }
 
-    fn query(
+    fn load(
         &self,
-        slots: &'static [OnceLock<Option<Query>>; TABLE.len()],
-        source: &str,
+        slots: &'static [OnceLock<Loaded>; TABLE.len()],
+        file: fn(&Language) -> &'static str,
         what: &str,
-    ) -> Option<&'static Query> {
+    ) -> Option<&'static Loaded> {
         let index = LANGUAGES.iter().position(|language| std::ptr::eq(language, self))?;
-        slots[index]
-            .get_or_init(|| match Query::new(&self.grammar(), source) {
+        Some(slots[index].get_or_init(|| {
+            let source = match queries::resolve(self.name, &|name| language_named(name).map(file)) {
+                Ok(source) => source,
+                Err(err) => {
+                    tracing::error!("the {} {what} query: {err}", self.name);
+                    return Loaded { source: String::new(), query: None };
+                }
+            };
+            let query = match Query::new(&self.grammar(), &source) {
                 Ok(query) => Some(query),
                 Err(err) => {
                     tracing::error!("the {} {what} query does not compile: {err}", self.name);
                     None
                 }
-            })
-            .as_ref()
+            };
+            Loaded { source, query }
+        }))
     }
 }
 

@@ -135,7 +135,7 @@ impl Plan {
                 kind.is_some_and(|kind| kind.contains("string"))
             })
             .collect();
-        let roots = query.and_then(|query| root_kinds(query, language.units, &grammar));
+        let roots = query.and_then(|query| root_kinds(query, language.units_source(), &grammar));
         Plan { roles, templates, roots, string_kinds }
     }
 }
@@ -354,7 +354,15 @@ mod tests {
             for file in std::fs::read_dir(&path).unwrap() {
                 let file = file.unwrap().path();
                 if file.extension().is_some_and(|extension| extension == "scm") {
-                    let text = std::fs::read_to_string(&file).unwrap();
+                    // Each file as the folder holds it, with what it inherits read from the
+                    // folder too, so that a file no language embeds yet is checked all the same.
+                    let name = file.file_name().unwrap().to_owned();
+                    let read = |language: &str| {
+                        let text = std::fs::read_to_string(grammars.join(language).join(&name)).ok()?;
+                        Some(&*Box::leak(text.into_boxed_str()))
+                    };
+                    let text = crate::syntax::queries::resolve(&folder, &read)
+                        .unwrap_or_else(|err| panic!("{}: {err}", file.display()));
                     if let Err(err) = tree_sitter::Query::new(&language.grammar(), &text) {
                         panic!("{}: {err}", file.display());
                     }
@@ -363,6 +371,9 @@ mod tests {
             let units_scm = std::fs::read_to_string(path.join("units.scm"))
                 .unwrap_or_else(|_| panic!("grammars/{folder}/units.scm is missing"));
             assert_eq!(language.units, units_scm, "the table embeds another file for {folder}");
+            let comments_scm = std::fs::read_to_string(path.join("comments.scm"))
+                .unwrap_or_else(|_| panic!("grammars/{folder}/comments.scm is missing"));
+            assert_eq!(language.comments, comments_scm, "the table embeds another file for {folder}");
             folders.push(folder);
         }
         for language in LANGUAGES {
@@ -434,7 +445,7 @@ mod tests {
         for language in LANGUAGES {
             let query = language.units_query().unwrap();
             assert!(
-                root_kinds(query, language.units, &language.grammar()).is_some(),
+                root_kinds(query, language.units_source(), &language.grammar()).is_some(),
                 "{}: a pattern starts in a way the extractor cannot read (it would match the \
                  whole tree)",
                 language.name
