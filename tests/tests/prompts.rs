@@ -530,3 +530,43 @@ impl std::fmt::Display for Cart {
     }
     server.shutdown_and_exit();
 }
+
+const TEXT_LIMIT: usize = 16 * 1024;
+
+/// `big.py`: `big`, a unit of exactly 16 KiB, then `small`; both changed, `big` by one character
+/// more. Returns the document's URI and `big`'s text before the change.
+fn big_and_small(server: &Server) -> (String, String) {
+    let head = "def big():\n    s = '";
+    let big = format!("{head}{}'", "a".repeat(TEXT_LIMIT - head.len() - 1));
+    assert_eq!(big.len(), TEXT_LIMIT);
+    let text = format!("{big}\n\n\ndef small():\n    return 1\n");
+    let uri = server.open("big.py", &text);
+    server.did_change(&uri, 2, &[Change::insert(Pos::new(1, 9), "b")]);
+    server.did_change(&uri, 3, &[Change::replace(Pos::new(5, 11), Pos::new(5, 12), "2")]);
+    (uri, big)
+}
+
+fn change_named(changes: &[Value], name: &str) -> Value {
+    changes
+        .iter()
+        .find(|c| c["unit"]["name"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {name}: {changes:#?}"))
+}
+
+/// `rationale/pendingChanges` carries a unit's texts up to 16 KiB each; a larger one is `null`,
+/// and the change says `textsOmitted`.
+#[test]
+fn texts_over_16_kib_are_left_out_of_pending_changes() {
+    let mut server = server(60_000);
+    let (uri, big) = big_and_small(&server);
+    let changes = pending(&mut server, &uri);
+    let (large, small) = (change_named(&changes, "big"), change_named(&changes, "small"));
+    assert_eq!(large["before"], json!(big), "16 KiB is still sent whole");
+    assert_eq!(large["after"], Value::Null, "16 KiB and a byte is not");
+    assert_eq!(large["textsOmitted"], json!(true));
+    assert_eq!(small["before"], json!("def small():\n    return 1"));
+    assert_eq!(small["after"], json!("def small():\n    return 2"));
+    assert!(small.get("textsOmitted").is_none(), "{small:#}");
+    server.shutdown_and_exit();
+}

@@ -134,9 +134,17 @@ pub fn code_lenses(views: &[PendingView], uri: &Uri) -> Vec<CodeLens> {
         .collect()
 }
 
+/// The largest unit text `rationale/pendingChanges` carries, in bytes: a larger one is `null`,
+/// asked for with `rationale/changeTexts` when an editor needs it, so that listing the changes of
+/// a generated file does not send its every unit twice.
+pub const INLINE_TEXT_LIMIT: usize = 16 * 1024;
+
 /// `rationale/pendingChanges`: the spec's shape, one object per change.
 pub fn pending_json(uri: &str, view: &PendingView) -> Value {
     let change = &view.change;
+    let inline = |text: &crate::units::UnitText| (text.len() <= INLINE_TEXT_LIMIT).then(|| text.to_string());
+    let (before, after) = (inline(&change.before), inline(&change.after));
+    let omitted = before.is_none() || after.is_none();
     let mut value = json!({
         "id": view.id,
         "uri": uri,
@@ -144,9 +152,12 @@ pub fn pending_json(uri: &str, view: &PendingView) -> Value {
         "change": change.change.as_str(),
         "ready": change.ready,
         "edits": change.edits,
-        "before": change.before,
-        "after": change.after,
+        "before": before,
+        "after": after,
     });
+    if omitted {
+        value["textsOmitted"] = json!(true);
+    }
     if let Some(previous) = &change.previous_name {
         value["previousName"] = json!(previous);
     }

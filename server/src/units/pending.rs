@@ -15,7 +15,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{Unit, UnitKind};
+use super::{Unit, UnitKind, UnitText};
 use crate::text::EditRun;
 
 /// See [`Unit::signature`].
@@ -112,8 +112,10 @@ pub struct PendingChange {
     pub edits_from: Option<SystemTime>,
     pub edits_to: Option<SystemTime>,
     pub prompted_at: Option<SystemTime>,
-    pub before: String,
-    pub after: String,
+    /// The unit's text at its baseline and now (empty for an added unit's `before` and a removed
+    /// unit's `after`): shared with the snapshots, so listing changes copies no unit's text.
+    pub before: UnitText,
+    pub after: UnitText,
     /// Bytes of the unit in the current text (where it was, for a removed unit).
     pub range: Range<usize>,
     pub name_range: Range<usize>,
@@ -483,7 +485,7 @@ impl Entry {
             (Some(b), Some(c)) if b.name != c.name => Some(b.name.clone()),
             _ => None,
         };
-        let text = |s: &Option<Snapshot>| s.as_ref().map(|s| s.text.to_string()).unwrap_or_default();
+        let text = |s: &Option<Snapshot>| s.as_ref().map_or_else(|| UnitText::owned(""), |s| s.text.clone());
         Some(PendingChange {
             id: change.id,
             name: named.name.clone(),
@@ -697,7 +699,7 @@ mod tests {
         f.replace("def helper():\n    return 1\n", "");
         assert_eq!(f.pending(), [("helper".to_owned(), ChangeKind::Removed)]);
         let removed = f.pending.pending().next().unwrap();
-        assert_eq!((removed.after.as_str(), removed.before.is_empty()), ("", false));
+        assert_eq!((removed.after.is_empty(), removed.before.is_empty()), (true, false));
 
         let mut f = Fixture::python(SESSION);
         let end = f.document.text().len();
@@ -744,7 +746,7 @@ mod tests {
         };
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].name, "A.x");
-        assert!(changes[0].after.starts_with("set x"), "{:?}", changes[0].after);
+        assert!(changes[0].after.to_string().starts_with("set x"), "{:?}", changes[0].after);
     }
 
     /// From CPython's `typing` documentation and real stubs: overloads share one name.
@@ -770,8 +772,12 @@ def read(path):
         };
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].change, ChangeKind::Modified);
-        assert!(changes[0].before.contains("return open(path).read()"), "{:?}", changes[0].before);
-        assert!(changes[0].after.contains("encoding='utf-8'"), "{:?}", changes[0].after);
+        assert!(
+            changes[0].before.to_string().contains("return open(path).read()"),
+            "{:?}",
+            changes[0].before
+        );
+        assert!(changes[0].after.to_string().contains("encoding='utf-8'"), "{:?}", changes[0].after);
     }
 
     #[test]
@@ -785,7 +791,7 @@ def read(path):
         };
         assert_eq!(changes.len(), 1, "{changes:?}");
         assert_eq!(changes[0].change, ChangeKind::Added);
-        assert!(changes[0].after.contains("path: int"), "{:?}", changes[0].after);
+        assert!(changes[0].after.to_string().contains("path: int"), "{:?}", changes[0].after);
     }
 
     #[test]
@@ -802,7 +808,7 @@ def read(path):
         let loads: Vec<&PendingChange> = changes.iter().filter(|c| c.name == "Loader.load").collect();
         assert_eq!(loads.len(), 1, "{changes:?}");
         assert_eq!(loads[0].change, ChangeKind::Removed);
-        assert!(loads[0].before.contains("fast()"), "{:?}", loads[0].before);
+        assert!(loads[0].before.to_string().contains("fast()"), "{:?}", loads[0].before);
     }
 
     /// Seen replaying @tanstack/react-query 5.59.0 -> 5.59.16 (`useMutationState.test.tsx`) in one
@@ -818,7 +824,8 @@ def read(path):
             f.refresh();
             f.pending.pending().collect()
         };
-        let seen: Vec<(&str, &str)> = changes.iter().map(|c| (c.before.as_str(), c.after.as_str())).collect();
+        let seen: Vec<(String, String)> =
+            changes.iter().map(|c| (c.before.to_string(), c.after.to_string())).collect();
         assert_eq!(changes.len(), 2, "{seen:?}");
         assert!(seen[0].0.contains("150") && seen[0].1.contains("(50)"), "{seen:?}");
         assert!(seen[1].0.contains("(50)") && seen[1].1.contains("(10)"), "{seen:?}");
@@ -920,7 +927,7 @@ def read(path):
             assert_eq!(changes.len(), 1, "{changes:?}");
             assert_eq!(changes[0].0, "f20");
             body.push_str(typed);
-            assert!(changes[0].2.ends_with(&body), "{changes:?}");
+            assert!(changes[0].2.to_string().ends_with(&body), "{changes:?}");
         }
     }
 
