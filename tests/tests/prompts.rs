@@ -570,3 +570,36 @@ fn texts_over_16_kib_are_left_out_of_pending_changes() {
     assert!(small.get("textsOmitted").is_none(), "{small:#}");
     server.shutdown_and_exit();
 }
+
+/// `rationale/changeTexts` answers both texts of a pending change whatever their size, and
+/// refuses an id that names no pending change.
+#[test]
+fn change_texts_answers_both_texts_of_a_pending_change() {
+    let mut server = server(60_000);
+    let (uri, big) = big_and_small(&server);
+    let changes = pending(&mut server, &uri);
+    let (large, small) = (change_named(&changes, "big"), change_named(&changes, "small"));
+
+    let texts = server.request_ok("rationale/changeTexts", json!({"changeId": large["id"]}));
+    assert_eq!(texts, json!({"before": big, "after": big.replacen("'a", "'ba", 1)}));
+    let texts = server.request_ok("rationale/changeTexts", json!({"changeId": small["id"]}));
+    assert_eq!(texts, json!({"before": small["before"], "after": small["after"]}));
+
+    let unknown = server.request("rationale/changeTexts", json!({"changeId": "000000.9"})).unwrap_err();
+    assert_eq!(unknown.code, -32602);
+    assert!(unknown.message.contains("there is no pending change `000000.9`"), "{}", unknown.message);
+    let missing = server.request("rationale/changeTexts", json!({})).unwrap_err();
+    assert_eq!(missing.code, -32602);
+
+    // Once explained, the change and its texts are gone.
+    let id = small["id"].clone();
+    execute(
+        &mut server,
+        "rationale.record",
+        json!({"changeId": id, "text": "Two is the documented default."}),
+    )
+    .unwrap();
+    let explained = server.request("rationale/changeTexts", json!({"changeId": id})).unwrap_err();
+    assert_eq!(explained.code, -32602);
+    server.shutdown_and_exit();
+}

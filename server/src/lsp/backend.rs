@@ -137,11 +137,26 @@ impl Backend {
             .unwrap_or_else(|| session.min_rationale_chars());
         Ok(serde_json::json!({ "changes": changes, "minRationaleChars": min_rationale_chars }))
     }
+
+    /// `rationale/changeTexts {"changeId"}`: both texts of a pending change, whatever their size.
+    pub async fn change_texts(&self, params: ChangeTextsParams) -> Result<Value> {
+        let session = self.session()?;
+        let (before, after) = session
+            .change_texts(&params.change_id)
+            .map_err(|refusal| tower_lsp_server::jsonrpc::Error::invalid_params(refusal.to_string()))?;
+        Ok(serde_json::json!({ "before": before.to_string(), "after": after.to_string() }))
+    }
 }
 
 #[derive(serde::Deserialize)]
 pub struct PendingChangesParams {
     uri: Option<Uri>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeTextsParams {
+    change_id: String,
 }
 
 impl LanguageServer for Backend {

@@ -46,6 +46,7 @@ pub fn run_stdio() -> ExitCode {
     let code = runtime.block_on(async {
         let (service, socket) = LspService::build(backend::Backend::new)
             .custom_method("rationale/pendingChanges", backend::Backend::pending_changes)
+            .custom_method("rationale/changeTexts", backend::Backend::change_texts)
             .custom_method("rationale/sessions", backend::Backend::sessions)
             .custom_method("rationale/timeline", backend::Backend::timeline)
             .custom_method("rationale/replay", backend::Backend::replay)

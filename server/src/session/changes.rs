@@ -7,6 +7,7 @@ use super::{Followed, Session};
 use crate::journal::record::{format_system_time, Body, Explanation, Unexplained, UnitRef};
 use crate::text::{from_char, Position};
 use crate::units::pending::PendingChange;
+use crate::units::UnitText;
 
 /// How long a document must go without an edit before its units are brought up to date in the
 /// background (requests bring them up to date at once).
@@ -288,6 +289,16 @@ impl Session {
         let (key, number) = self.locate_all(&[id.to_owned()])?.remove(0);
         let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
         self.resolve(&key, number, Via::Command, None, reason, None)
+    }
+
+    /// The unit's texts of a pending change, at its baseline and now, whatever their size (the
+    /// list of changes leaves large ones out).
+    pub fn change_texts(&self, id: &str) -> Result<(UnitText, UnitText), Refusal> {
+        let (key, number) = self.locate_all(&[id.to_owned()])?.remove(0);
+        self.with_document(&key, |followed| followed.pending()?.find(number))
+            .flatten()
+            .map(|change| (change.before, change.after))
+            .ok_or_else(|| Refusal::UnknownChange(id.to_owned()))
     }
 
     /// The document and number of every change id, refusing the first unknown one.
