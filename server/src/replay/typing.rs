@@ -77,10 +77,10 @@ impl Typing {
                     Some(i) => (i + 1, 0),
                     None => (0, self.start.column),
                 };
-                let column = base + width(&self.text[line_start..offset], encoding);
+                let column = base + encoding.width(&self.text[line_start..offset]);
                 position = Position::new(position.line - 1, column);
             } else {
-                position.column -= char_width(c, encoding);
+                position.column -= encoding.char_width(c);
             }
         }
         (position == at).then_some(offset)
@@ -90,27 +90,10 @@ impl Typing {
 /// The position just after `text` inserted at `at`, for a text without `\r`.
 pub(super) fn after(at: Position, text: &str, encoding: Encoding) -> Position {
     match text.rfind('\n') {
-        None => Position::new(at.line, at.column + width(text, encoding)),
+        None => Position::new(at.line, at.column + encoding.width(text)),
         Some(i) => {
             let breaks = text.bytes().filter(|&b| b == b'\n').count() as u32;
-            Position::new(at.line + breaks, width(&text[i + 1..], encoding))
+            Position::new(at.line + breaks, encoding.width(&text[i + 1..]))
         }
     }
-}
-
-/// The width of `text` in columns of `encoding`.
-fn width(text: &str, encoding: Encoding) -> u32 {
-    let units = match encoding {
-        Encoding::Utf8 => text.len(),
-        Encoding::Utf16 => text.chars().map(char::len_utf16).sum(),
-    };
-    units as u32
-}
-
-fn char_width(c: char, encoding: Encoding) -> u32 {
-    let units = match encoding {
-        Encoding::Utf8 => c.len_utf8(),
-        Encoding::Utf16 => c.len_utf16(),
-    };
-    units as u32
 }

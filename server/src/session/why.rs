@@ -212,15 +212,11 @@ impl Session {
             // The line break the file uses, so a CRLF file stays one.
             let crlf = text.len_chars() >= 2 && text.char(text.len_chars() - 2) == '\r';
             let head = format!("{indent}{} {marker} ", followed.language.line_comment);
-            let column = match encoding {
-                Encoding::Utf8 => head.len(),
-                Encoding::Utf16 => head.encode_utf16().count(),
-            };
             Some(Skeleton {
                 key: key.clone(),
                 version: followed.document.version(),
                 at: Position::new(line as u32, 0),
-                cursor: Position::new(line as u32, column as u32),
+                cursor: Position::new(line as u32, encoding.width(&head)),
                 text: format!("{head}{}", if crlf { "\r\n" } else { "\n" }),
             })
         })

@@ -1,6 +1,7 @@
 //! Conversion between editor positions (line and column in a negotiated encoding) and offsets in a
-//! rope. Every such conversion in Rationale goes through this module, so the server and `replay`
-//! agree on every edit byte for byte.
+//! rope, and the width of a text in columns ([`Encoding::width`]). Every such conversion and every
+//! column count in Rationale goes through this module, so the server and `replay` agree on every
+//! edit byte for byte.
 //!
 //! Lines end at `\n`, `\r\n` or a lone `\r`, as the LSP specification says (ropey is built with
 //! `cr_lines` and without `unicode_lines` for exactly this reason).
@@ -33,6 +34,25 @@ impl Encoding {
             "utf-16" => Some(Encoding::Utf16),
             _ => None,
         }
+    }
+
+    /// How many columns `text` takes in this encoding: where a cursor stands after it, counted
+    /// from where it starts (for a text without a line break).
+    pub fn width(self, text: &str) -> u32 {
+        let units = match self {
+            Encoding::Utf8 => text.len(),
+            Encoding::Utf16 => text.chars().map(char::len_utf16).sum(),
+        };
+        units as u32
+    }
+
+    /// How many columns the character `c` takes in this encoding.
+    pub fn char_width(self, c: char) -> u32 {
+        let units = match self {
+            Encoding::Utf8 => c.len_utf8(),
+            Encoding::Utf16 => c.len_utf16(),
+        };
+        units as u32
     }
 }
 
@@ -130,6 +150,18 @@ mod tests {
 
     fn at(text: &str, line: u32, column: u32, encoding: Encoding) -> Result<usize, PositionError> {
         to_char(&Rope::from_str(text), Position::new(line, column), encoding)
+    }
+
+    #[test]
+    fn widths_count_the_columns_from_char_to_position() {
+        let text = "a😀日\u{301}b";
+        let rope = Rope::from_str(text);
+        for encoding in [Encoding::Utf8, Encoding::Utf16] {
+            assert_eq!(encoding.width(text), from_char(&rope, rope.len_chars(), encoding).column);
+            let summed: u32 = text.chars().map(|c| encoding.char_width(c)).sum();
+            assert_eq!(summed, encoding.width(text));
+        }
+        assert_eq!((Encoding::Utf8.width(text), Encoding::Utf16.width(text)), (11, 6));
     }
 
     #[test]
