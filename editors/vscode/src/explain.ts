@@ -1,7 +1,9 @@
 // `rationale.explain`: asks the person why a unit changed and records the answer with
 // `rationale.record`. While the input box is open, the unit's before and after are shown in a
-// diff editor beside the code (read-only documents of the `rationale-unit` scheme), closed again
-// when the box goes. *Explain Several Changes…* records one rationale for several changes.
+// diff editor beside the code (read-only documents of the `rationale-unit` scheme, served by
+// documents.ts), closed again when the box goes; a unit too large to come with its change has its
+// texts asked of the server (`rationale/changeTexts`) then. *Explain Several Changes…* records one
+// rationale for several changes.
 //
 // Nothing typed is lost: Escape keeps the text as a draft for the unit (the change stays
 // pending, and the next explain of that unit starts from the draft); a rationale the server
@@ -9,8 +11,18 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
-import { inExplainOrder, kindIcon, Pending, relativePath } from './pending';
-import { describeChange, ExplainArguments, PendingChange, pendingChangesRequest, PendingChangesResult, RECORD } from './protocol';
+import { inExplainOrder, Pending, pendingItem, relativePath } from './pending';
+import type { VirtualDocuments } from './documents';
+import {
+  ChangeTexts,
+  changeTextsRequest,
+  describeChange,
+  ExplainArguments,
+  PendingChange,
+  pendingChangesRequest,
+  PendingChangesResult,
+  RECORD,
+} from './protocol';
 import { rationaleLength } from './settings';
 
 export const UNIT_SCHEME = 'rationale-unit';
@@ -18,59 +30,29 @@ export const UNIT_SCHEME = 'rationale-unit';
 /** Lines above the unit in its diff: as tall as the input box with its title, prompt and message. */
 const HEADER_LINES = 6;
 
-/** Serves the before and after texts of units to the diff editor; read-only by construction. */
-export class UnitContent implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly texts = new Map<string, string>();
-  /** The lines above each unit's text, by URI (see `header`). */
-  private readonly headers = new Map<string, string>();
-  private counter = 0;
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
+/**
+ * The input box is drawn over the top of the editors, the diff beside included, and no API moves
+ * it or scrolls an editor above its first line. So both sides start with the same few lines (a
+ * comment naming the change, then blank lines) as tall as the box: the unit's own lines start
+ * below it, and the diff marks nothing in them.
+ */
+function unitHeader(change: PendingChange): string {
+  const comment = extensionOf(change) === '.py' ? '#' : '//';
+  const what = describeChange(change.unit.name, change.unit.kind, change.change);
+  return `${comment} Rationale: ${what} in ${relativePath(change.uri)}\n` + '\n'.repeat(HEADER_LINES - 1);
+}
 
-  dispose(): void {
-    this.changed.dispose();
-  }
+function extensionOf(change: PendingChange): string {
+  return path.posix.extname(vscode.Uri.parse(change.uri).path);
+}
 
-  /** Replaces the text behind `uri`, and the diff editor showing it follows. */
-  update(uri: vscode.Uri, text: string): void {
-    const key = uri.toString();
-    const shown = (this.headers.get(key) ?? '') + text;
-    if (!this.texts.has(key) || this.texts.get(key) === shown) return;
-    this.texts.set(key, shown);
-    this.changed.fire(uri);
+/** The unit's before and after: as the change carries them, or asked of the server when they were
+ *  left out for their size (only a diff that is shown needs them). */
+async function textsOf(client: LanguageClient, change: PendingChange): Promise<ChangeTexts> {
+  if (!change.textsOmitted && change.before !== null && change.after !== null) {
+    return { before: change.before, after: change.after };
   }
-
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? '';
-  }
-
-  /** A fresh URI for `text`; its path ends like the document so that it is highlighted alike. */
-  add(change: PendingChange, side: 'before' | 'after'): vscode.Uri {
-    const ext = path.posix.extname(vscode.Uri.parse(change.uri).path);
-    const n = ++this.counter;
-    const uri = vscode.Uri.from({ scheme: UNIT_SCHEME, path: `/${n}/${change.unit.name} (${side})${ext}` });
-    const header = UnitContent.header(change, ext);
-    this.headers.set(uri.toString(), header);
-    this.texts.set(uri.toString(), header + (side === 'before' ? change.before : change.after));
-    return uri;
-  }
-
-  forget(uri: vscode.Uri): void {
-    this.texts.delete(uri.toString());
-    this.headers.delete(uri.toString());
-  }
-
-  /**
-   * The input box is drawn over the top of the editors, the diff beside included, and no API moves
-   * it or scrolls an editor above its first line. So both sides start with the same few lines (a
-   * comment naming the change, then blank lines) as tall as the box: the unit's own lines start
-   * below it, and the diff marks nothing in them.
-   */
-  private static header(change: PendingChange, ext: string): string {
-    const comment = ext === '.py' ? '#' : '//';
-    const what = describeChange(change.unit.name, change.unit.kind, change.change);
-    return `${comment} Rationale: ${what} in ${relativePath(change.uri)}\n` + '\n'.repeat(HEADER_LINES - 1);
-  }
+  return client.sendRequest(changeTextsRequest, { changeId: change.id });
 }
 
 /** Drafts of rationales that were put aside with Escape, by document and unit (change ids do
@@ -105,10 +87,12 @@ export class Explainer {
   private readonly drafts: Drafts;
   /** The unit whose box is open, so that a second explain of it does not open another. */
   private open: { key: string; box: vscode.InputBox } | undefined;
+  /** How many diffs were opened: each gets URIs of its own. */
+  private diffs = 0;
 
   constructor(
     state: vscode.Memento,
-    private readonly content: UnitContent,
+    private readonly documents: VirtualDocuments,
     private readonly client: () => LanguageClient | undefined,
     private readonly pending: Pending,
   ) {
@@ -201,7 +185,8 @@ export class Explainer {
     // answer the box checks nothing and the server's refusal, if any, is shown in it.
     const min = (await this.answerFor(client, change.uri)).minRationaleChars ?? 0;
     const what = describeChange(change.unit.name, change.unit.kind, change.change);
-    const diff = await this.showDiff(change);
+    const header = unitHeader(change);
+    const diff = await this.showDiff(client, change, header);
 
     const box = vscode.window.createInputBox();
     this.open = { key, box };
@@ -232,9 +217,11 @@ export class Explainer {
       const subscriptions: vscode.Disposable[] = [];
       subscriptions.push(
         // The person may go on editing the unit with the box open: the diff follows.
-        this.pending.onDidChange((changes) => {
+        this.pending.onDidChange(async (changes) => {
           const now = changes.find((c) => c.id === change.id);
-          if (now) this.content.update(diff[1], now.after);
+          if (!now) return;
+          const texts = await textsOf(client, now).catch(() => undefined);
+          if (texts && this.documents.text(diff[1]) !== undefined) void this.documents.set(diff[1], header + texts.after);
         }),
         box.onDidChangeValue((text) => validate(text, vscode.InputBoxValidationSeverity.Info)),
         box.onDidAccept(async () => {
@@ -266,8 +253,11 @@ export class Explainer {
             let message = `Not recorded: ${errorMessage(err)}`;
             if (refreshed && refreshed.id !== change.id) {
               change = refreshed;
-              this.content.update(diff[0], refreshed.before);
-              this.content.update(diff[1], refreshed.after);
+              const texts = await textsOf(client, refreshed).catch(() => undefined);
+              if (texts) {
+                void this.documents.set(diff[0], header + texts.before);
+                void this.documents.set(diff[1], header + texts.after);
+              }
               message = 'The change was updated meanwhile; press Enter again to record your rationale for it.';
             } else if (!refreshed) {
               message =
@@ -318,12 +308,7 @@ export class Explainer {
       void vscode.window.showInformationMessage('Rationale: no change is waiting for an explanation.');
       return;
     }
-    const items = changes.map((change) => ({
-      change,
-      label: `${kindIcon(change.unit.kind)} ${change.unit.name}`,
-      description: `${change.change} · ${relativePath(change.uri)}:${change.unit.range.start.line + 1}`,
-    }));
-    const picked = await vscode.window.showQuickPick(items, {
+    const picked = await vscode.window.showQuickPick(changes.map(pendingItem), {
       canPickMany: true,
       title: 'Rationale: explain several changes with one rationale',
       placeHolder: 'Tick the changes one reason explains, then press Enter',
@@ -385,9 +370,16 @@ export class Explainer {
   }
 
   /** Opens the unit's before and after beside the code, without taking the focus. */
-  private async showDiff(change: PendingChange): Promise<vscode.Uri[]> {
-    const before = this.content.add(change, 'before');
-    const after = this.content.add(change, 'after');
+  private async showDiff(client: LanguageClient, change: PendingChange, header: string): Promise<vscode.Uri[]> {
+    // A fresh URI for each side; its path ends like the document so that it is highlighted alike.
+    const n = ++this.diffs;
+    const uri = (side: string) =>
+      vscode.Uri.from({ scheme: UNIT_SCHEME, path: `/${n}/${change.unit.name} (${side})${extensionOf(change)}` });
+    const [before, after] = [uri('before'), uri('after')];
+    // Without the texts (the server went away meanwhile) the diff still names the change.
+    const texts = await textsOf(client, change).catch(() => ({ before: '', after: '' }));
+    await this.documents.set(before, header + texts.before);
+    await this.documents.set(after, header + texts.after);
     const label =
       change.change === 'added' ? 'new' : change.change === 'removed' ? 'removed' : 'before ↔ now';
     await vscode.commands.executeCommand('vscode.diff', before, after, `${change.unit.name} (${label})`, {
@@ -408,7 +400,7 @@ export class Explainer {
           tab.input.modified.toString() === after.toString(),
       );
     if (tabs.length) await vscode.window.tabGroups.close(tabs, true);
-    this.content.forget(before);
-    this.content.forget(after);
+    this.documents.forget(before);
+    this.documents.forget(after);
   }
 }

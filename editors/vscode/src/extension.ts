@@ -1,7 +1,7 @@
-// The Rationale extension: starts the `rationale lsp` language server for Python and JavaScript
-// files, implements `rationale.explain` (see explain.ts), counts and lists what is waiting to be
-// explained (see pending.ts), and lets reviewers replay sessions and review their pairs
-// (see review/).
+// The Rationale extension: starts the `rationale lsp` language server for the files of every
+// language it reads (`LANGUAGES`, as docs/languages.md lists them), implements
+// `rationale.explain` (see explain.ts), counts and lists what is waiting to be explained (see
+// pending.ts), and lets reviewers replay sessions and review their pairs (see review/).
 //
 // `restart()` is the only code that starts the server: activation calls it, and so does
 // *Rationale: Restart Server*.
@@ -18,9 +18,10 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
-import { Explainer, UNIT_SCHEME, UnitContent } from './explain';
-import { kindIcon, inExplainOrder, Pending, relativePath, revealUnit } from './pending';
-import { CLIENT_COMMANDS, EXPLAIN, ExplainArguments, PendingChange, SKIP } from './protocol';
+import { VirtualDocuments } from './documents';
+import { Explainer, UNIT_SCHEME } from './explain';
+import { inExplainOrder, Pending, PendingItem, pendingItem, revealUnit } from './pending';
+import { CLIENT_COMMANDS, EXPLAIN, ExplainArguments, SKIP } from './protocol';
 import { registerQuickFix } from './quickfix';
 import { registerReview, Review } from './review';
 import { findServer, ServerNotFound } from './server';
@@ -40,17 +41,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   output = vscode.window.createOutputChannel('Rationale', { log: true });
   trace = createTraceChannel();
   pending = new Pending(() => client);
-  const content = new UnitContent();
-  const explainer = new Explainer(context.workspaceState, content, () => client, pending);
-  review = registerReview(context, () => client);
+  const documents = new VirtualDocuments();
+  const explainer = new Explainer(context.workspaceState, documents, () => client, pending);
+  review = registerReview(context, () => client, documents);
 
   context.subscriptions.push(
     output,
     trace,
     registerQuickFix(pending),
     pending,
-    content,
-    vscode.workspace.registerTextDocumentContentProvider(UNIT_SCHEME, content),
+    documents,
+    documents.register(UNIT_SCHEME),
     vscode.commands.registerCommand(EXPLAIN, (args?: ExplainArguments) => explainer.explain(args)),
     vscode.commands.registerCommand('rationale.explainNext', () => explainer.explainNext()),
     vscode.commands.registerCommand('rationale.explainSeveral', () => explainer.explainSeveral()),
@@ -249,10 +250,6 @@ async function sendSettings(): Promise<void> {
   await client.sendNotification(DidChangeConfigurationNotification.type, { settings: { rationale: serverSettings() } });
 }
 
-interface PendingItem extends vscode.QuickPickItem {
-  change: PendingChange;
-}
-
 const EXPLAIN_BUTTON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('comment'), tooltip: 'Explain this change' };
 const SKIP_BUTTON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('circle-slash'), tooltip: 'Skip: no explanation needed' };
 
@@ -271,13 +268,7 @@ async function showPending(explainer: Explainer): Promise<void> {
   pick.title = `Rationale: ${changes.length} pending change${changes.length === 1 ? '' : 's'}`;
   pick.placeholder = 'Pick a change to go to its unit; the buttons explain or skip it';
   pick.matchOnDescription = true;
-  pick.items = changes.map((change) => ({
-    change,
-    label: `${kindIcon(change.unit.kind)} ${change.unit.name}`,
-    description: `${change.change}${change.previousName ? ` (was ${change.previousName})` : ''} · ${relativePath(change.uri)}:${change.unit.range.start.line + 1}`,
-    detail: change.ready ? 'waiting for an explanation' : 'still being edited',
-    buttons: [EXPLAIN_BUTTON, SKIP_BUTTON],
-  }));
+  pick.items = changes.map((change) => ({ ...pendingItem(change), buttons: [EXPLAIN_BUTTON, SKIP_BUTTON] }));
   const chosen = await new Promise<{ item: PendingItem; action: 'go' | 'explain' | 'skip' } | undefined>((resolve) => {
     pick.onDidAccept(() => {
       const item = pick.selectedItems[0];

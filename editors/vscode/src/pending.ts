@@ -126,6 +126,22 @@ export class Pending implements vscode.Disposable {
   }
 }
 
+/** A pending change as a quick pick shows it, wherever one lists them (*Show Pending Changes*,
+ *  *Explain Several Changes…*): its unit, what changed and where, and whether it is waiting. */
+export interface PendingItem extends vscode.QuickPickItem {
+  change: PendingChange;
+}
+
+export function pendingItem(change: PendingChange): PendingItem {
+  const was = change.previousName ? ` (was ${change.previousName})` : '';
+  return {
+    change,
+    label: `${kindIcon(change.unit.kind)} ${change.unit.name}`,
+    description: `${change.change}${was} · ${relativePath(change.uri)}:${change.unit.range.start.line + 1}`,
+    detail: change.ready ? 'waiting for an explanation' : 'still being edited',
+  };
+}
+
 /** Ready changes first; within them the active document's, nearest the cursor; then the rest by file and line. */
 export function inExplainOrder(changes: readonly PendingChange[]): PendingChange[] {
   const editor = vscode.window.activeTextEditor;

@@ -1,5 +1,5 @@
 // The parts of the Rationale protocol the extension speaks, beyond the standard LSP: the
-// `rationale/pendingChanges` request, the arguments of `rationale.explain`, and the commands the
+// `rationale/pendingChanges` and `rationale/changeTexts` requests, the arguments of `rationale.explain`, and the commands the
 // server executes. The names are the spec's; see "The language server" in the spec.
 import { RequestType } from 'vscode-languageclient/node';
 
@@ -26,11 +26,21 @@ export interface PendingChange {
   /** The unit has gone `settleMs` without an edit, or its document was saved: it has a prompt. */
   ready: boolean;
   edits: number;
-  /** The unit's text at its baseline ("" for an added unit). */
+  /** The unit's text at its baseline ("" for an added unit); `null` when over 16 KiB. */
+  before: string | null;
+  /** The unit's text now ("" for a removed unit); `null` when over 16 KiB. */
+  after: string | null;
+  /** A text was left out for its size: `rationale/changeTexts` answers both. */
+  textsOmitted?: boolean;
+}
+
+export interface ChangeTexts {
   before: string;
-  /** The unit's text now ("" for a removed unit). */
   after: string;
 }
+
+/** Both texts of a pending change, whatever their size. */
+export const changeTextsRequest = new RequestType<{ changeId: string }, ChangeTexts, void>('rationale/changeTexts');
 
 export interface PendingChangesParams {
   uri?: string;

@@ -1,4 +1,5 @@
-// The read-only documents a reviewer looks at, served through URI schemes of ours:
+// The read-only documents a reviewer looks at, served through URI schemes of ours by the
+// extension's one provider (`VirtualDocuments`, ../documents.ts):
 //
 // - `rationale-pair:` the two sides of a pair's diff: the unit's file after the pair's record,
 //   and the same file with the unit at its baseline. Each URI names one fixed text
@@ -39,15 +40,14 @@ export function parsePairSide(uri: vscode.Uri): PairSide | undefined {
   return { session, folder, seq, path: uri.path.replace(/^\//, ''), side: query.get('side') === 'before' ? 'before' : 'after' };
 }
 
-/** Serves `rationale-pair:` documents from the server. */
-export class PairContent implements vscode.TextDocumentContentProvider {
-  constructor(private readonly journals: Journals) {}
-
-  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+/** The text of a `rationale-pair:` document, from the server: what the one provider
+ *  (`VirtualDocuments`) asks for a pair side it was never given. */
+export function pairSideText(journals: Journals): (uri: vscode.Uri) => Promise<string> {
+  return async (uri) => {
     const side = parsePairSide(uri);
     if (!side) throw new Error(`Rationale: not a pair document: ${uri.toString()}`);
     try {
-      return await this.journals.replay({
+      return await journals.replay({
         session: side.session,
         folder: side.folder,
         path: side.path,
@@ -57,50 +57,11 @@ export class PairContent implements vscode.TextDocumentContentProvider {
     } catch (err) {
       throw new Error(`Rationale could not rebuild ${side.path} at record ${side.seq}: ${err instanceof Error ? err.message : String(err)}`);
     }
-  }
+  };
 }
 
 /** Under a folder named after the session, so that the tab and breadcrumbs tell it from the file itself. */
 export function replayUri(session: SessionInfo, path: string): vscode.Uri {
   const query = new URLSearchParams({ folder: session.folder });
   return vscode.Uri.from({ scheme: REPLAY_SCHEME, path: `/${session.id}/${path}`, query: query.toString() });
-}
-
-/** Serves `rationale-replay:` documents: the text each was last given by the replay. */
-export class ReplayContent implements vscode.TextDocumentContentProvider, vscode.Disposable {
-  private readonly texts = new Map<string, string>();
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-
-  dispose(): void {
-    this.changed.dispose();
-  }
-
-  provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.texts.get(uri.toString()) ?? '';
-  }
-
-  text(uri: vscode.Uri): string | undefined {
-    return this.texts.get(uri.toString());
-  }
-
-  /** Gives `uri` a new text; resolves once an open document shows it (so that decorations land on it). */
-  async set(uri: vscode.Uri, text: string): Promise<void> {
-    const key = uri.toString();
-    this.texts.set(key, text);
-    const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === key);
-    if (!open || open.getText() === text) return;
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        subscription.dispose();
-        resolve();
-      };
-      const subscription = vscode.workspace.onDidChangeTextDocument((event) => {
-        if (event.document.uri.toString() === key && event.document.getText() === text) done();
-      });
-      const timer = setTimeout(done, 3000);
-      this.changed.fire(uri);
-    });
-  }
 }

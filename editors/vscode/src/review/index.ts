@@ -3,7 +3,8 @@
 // when the server (re)starts.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { PAIR_SCHEME, PairContent, REPLAY_SCHEME, ReplayContent } from './documents';
+import type { VirtualDocuments } from '../documents';
+import { PAIR_SCHEME, pairSideText, REPLAY_SCHEME } from './documents';
 import { Journals } from './journals';
 import { Verdict } from './protocol';
 import { Replay } from './replay';
@@ -16,13 +17,16 @@ export interface Review {
   serverStarted(): void;
 }
 
-export function registerReview(context: vscode.ExtensionContext, client: () => LanguageClient | undefined): Review {
+export function registerReview(
+  context: vscode.ExtensionContext,
+  client: () => LanguageClient | undefined,
+  documents: VirtualDocuments,
+): Review {
   const journals = new Journals(client);
   const threads = new RationaleThreads();
-  const replayContent = new ReplayContent();
   const tree = new SessionsTree(journals);
   const reviewer = new Reviewer(journals, tree, threads);
-  const replay = new Replay(journals, replayContent, threads);
+  const replay = new Replay(journals, documents, threads);
   reviewer.replayPair = () => replay.currentPair();
 
   const view = vscode.window.createTreeView('rationale.sessions', { treeDataProvider: tree, showCollapseAll: true });
@@ -34,12 +38,11 @@ export function registerReview(context: vscode.ExtensionContext, client: () => L
   context.subscriptions.push(
     journals,
     threads,
-    replayContent,
     tree,
     replay,
     view,
-    vscode.workspace.registerTextDocumentContentProvider(PAIR_SCHEME, new PairContent(journals)),
-    vscode.workspace.registerTextDocumentContentProvider(REPLAY_SCHEME, replayContent),
+    documents.register(PAIR_SCHEME, pairSideText(journals)),
+    documents.register(REPLAY_SCHEME),
     // Opening the view shows the journals as they are now (the session being recorded grows).
     view.onDidChangeVisibility((event) => event.visible && journals.refresh()),
     vscode.commands.registerCommand('rationale.refreshSessions', () => journals.refresh()),

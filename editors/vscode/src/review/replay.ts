@@ -4,7 +4,8 @@
 // bar says where the replay is: step, record `seq`, what the record did.
 import * as vscode from 'vscode';
 import { errorText, Journals } from './journals';
-import { REPLAY_SCHEME, ReplayContent, replayUri } from './documents';
+import type { VirtualDocuments } from '../documents';
+import { REPLAY_SCHEME, replayUri } from './documents';
 import { SessionInfo, Step } from './protocol';
 import { RationaleThreads, unitRange } from './threads';
 import { plural, sessionSummary, when } from './tree';
@@ -70,7 +71,7 @@ export class Replay implements vscode.Disposable {
 
   constructor(
     private readonly journals: Journals,
-    private readonly content: ReplayContent,
+    private readonly content: VirtualDocuments,
     private readonly threads: RationaleThreads,
   ) {
     this.status.name = 'Rationale Replay';
