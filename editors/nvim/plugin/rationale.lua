@@ -1,6 +1,6 @@
 -- Rationale for Neovim: the `:Rationale` command, what happens when a Rationale client attaches,
--- and, on Neovim 0.10 (which has no `vim.lsp.enable`), starting the client for Python and
--- JavaScript buffers. On 0.11 `vim.lsp.enable("rationale")` starts it from `lsp/rationale.lua`.
+-- and, on Neovim 0.10 (which has no `vim.lsp.enable`), starting the client for the buffers of the
+-- languages the server reads (`filetypes`). On 0.11 `vim.lsp.enable("rationale")` starts it from `lsp/rationale.lua`.
 if vim.g.loaded_rationale then
   return
 end

@@ -3,15 +3,14 @@
 --- rationale; `replay` and `review` are for
 --- reviewers (`rationale.replay`, `rationale.review`).
 local rationale = require('rationale')
+local util = require('rationale.util')
 
 local M = {}
 
-local function notify(message, level)
-  vim.notify('Rationale: ' .. message, level or vim.log.levels.INFO)
-end
+local notify = util.notify
 
 local function no_server()
-  notify('no Rationale server is running: open a Python or JavaScript file inside a project '
+  notify('no Rationale server is running: open a file the server reads (Python, JavaScript, TypeScript, Go, Rust) inside a project '
     .. '(a folder with rationale.toml or .git) first; see :checkhealth rationale', vim.log.levels.WARN)
 end
 

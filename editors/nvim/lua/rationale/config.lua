@@ -1,7 +1,7 @@
 --- Options of the Rationale plugin and the language server's `vim.lsp.Config`.
 ---
 --- Options live in `vim.g.rationale` (a table; every key optional). They are read whenever a config
---- is built, so set them before the first Python or JavaScript buffer opens. Each key is checked
+--- is built, so set them before the first buffer the server reads opens. Each key is checked
 --- with `vim.validate`; a bad key is reported once with `vim.notify` (naming the key) and left out,
 --- and every other key still applies. The settings that the server understands are sent as
 --- `initializationOptions` in camelCase, and only when set, so that the workspace's

@@ -6,25 +6,9 @@
 --- it); a refusal from the server (too short, say) is shown and the input opens again with the
 --- text kept; a change that is no longer pending (explained elsewhere, edited back) is said so.
 local rationale = require('rationale')
+local util = require('rationale.util')
 
 local M = {}
-
---- Unified diff of the unit, before to after. `vim.text.diff` from 0.11, `vim.diff` before.
-local function unit_diff(before, after)
-  local diff = (vim.text and vim.text.diff) or vim.diff
-  local function lines(text)
-    if text == '' or text:sub(-1) == '\n' then
-      return text
-    end
-    return text .. '\n'
-  end
-  local result = diff(lines(before or ''), lines(after or ''), { result_type = 'unified', ctxlen = 3 })
-  local out = {}
-  for line in (result or ''):gmatch('([^\n]*)\n') do
-    table.insert(out, line)
-  end
-  return out
-end
 
 --- A unit's text starts at its node, so a method's first line has lost the indentation that its
 --- other lines keep. Gives it back (the whitespace before the unit on its first line), then takes
@@ -69,8 +53,26 @@ local function diff_lines(change)
   if change.previousName then
     header[1] = header[1] .. (' (was `%s`)'):format(change.previousName)
   end
-  local texts = reindent({ change.before or '', change.after or '' }, change)
-  return vim.list_extend(header, unit_diff(texts[1], texts[2]))
+  local function text(value)
+    return type(value) == 'string' and value or ''
+  end
+  local texts = reindent({ text(change.before), text(change.after) }, change)
+  return vim.list_extend(header, util.unified(texts[1], texts[2]))
+end
+
+--- Calls back with the change, its `before` and `after` filled in: the server leaves out a text
+--- over 16 KiB (`textsOmitted`), and they are asked for (`rationale/changeTexts`) only here, where
+--- a diff is about to be shown. Without an answer the diff shows what the change carried.
+local function with_texts(client, change, callback)
+  if not change.textsOmitted then
+    return callback(change)
+  end
+  rationale.request(client, 'rationale/changeTexts', { changeId = change.id }, function(err, result)
+    if not err and type(result) == 'table' then
+      change.before, change.after = result.before, result.after
+    end
+    callback(change)
+  end)
 end
 
 --- A scratch window that shows the change while the input is open, and goes when it closes.
@@ -135,18 +137,8 @@ function Preview:note(text)
   if not (self.win and vim.api.nvim_win_is_valid(self.win)) then
     return
   end
-  local lines = { '' }
   local width = (self.width or vim.api.nvim_win_get_width(self.win)) - 1
-  local line = ''
-  for word in text:gmatch('%S+') do
-    if line ~= '' and vim.fn.strdisplaywidth(line .. ' ' .. word) > width then
-      table.insert(lines, line)
-      line = word
-    else
-      line = line == '' and word or (line .. ' ' .. word)
-    end
-  end
-  table.insert(lines, line)
+  local lines = vim.list_extend({ '' }, util.wrap(text, width))
   vim.bo[self.buf].modifiable = true
   vim.api.nvim_buf_set_lines(self.buf, self.lines, -1, false, lines)
   vim.bo[self.buf].modifiable = false
@@ -186,9 +178,7 @@ local function find_change(client, uri, id, callback)
   end)
 end
 
-local function notify(message, level)
-  vim.notify('Rationale: ' .. message, level or vim.log.levels.INFO)
-end
+local notify = util.notify
 
 --- A refusal, as a notification: only its reason, the part before the advice ("a rationale needs
 --- at least 15 characters (this one has 9)"), so that it fits on the command line without a
@@ -275,8 +265,14 @@ function M.explain(client, args, on_done)
     args.unit, args.kind, args.change = change.unit.name, change.unit.kind, change.change
     subject = rationale.subject(args.change, args.kind, args.unit)
     prompt = 'Explain ' .. subject .. ': '
-    preview = Preview.open(options.diff, 'Explain ' .. subject, diff_lines(change))
-    ask(nil)
+    if not options.diff then
+      preview = Preview.open(nil)
+      return ask(nil)
+    end
+    with_texts(client, change, function(full)
+      preview = Preview.open(options.diff, 'Explain ' .. subject, diff_lines(full))
+      ask(nil)
+    end)
   end)
 end
 

@@ -15,7 +15,7 @@ local function check_neovim()
       health.warn('the `rationale` config is not enabled, so no server starts', { 'Add `vim.lsp.enable("rationale")` to your init.lua' })
     end
   elseif vim.fn.has('nvim-0.10') == 1 then
-    health.ok(('Neovim %s: the plugin starts the server for Python and JavaScript buffers itself'):format(version))
+    health.ok(('Neovim %s: the plugin starts the server for the buffers it reads itself'):format(version))
   else
     health.error(('Neovim %s is too old'):format(version), { 'Rationale needs Neovim 0.10 or later' })
   end
@@ -68,7 +68,7 @@ local function check_clients()
   health.start('Clients')
   local clients = require('rationale').clients()
   if #clients == 0 then
-    health.info('no Rationale client is running: open a Python or JavaScript file inside a project '
+    health.info('no Rationale client is running: open a file the server reads (Python, JavaScript, TypeScript, Go, Rust) inside a project '
       .. '(a folder with rationale.toml or .git) and run :checkhealth rationale again')
     return
   end

@@ -4,15 +4,14 @@
 --- rationale shows as virtual lines above its unit; lines a change touched are highlighted.
 local sessions = require('rationale.sessions')
 local view = require('rationale.view')
+local util = require('rationale.util')
 
 local M = {}
 
 --- The replay shown in each buffer, by buffer number.
 local states = {}
 
-local function notify(message, level)
-  vim.notify('Rationale: ' .. message, level or vim.log.levels.INFO)
-end
+local notify = util.notify
 
 --- The text of `path` after record `seq` (with `side = "before"`, a pair's file with its unit at
 --- the baseline), from the cache or the server.
@@ -82,14 +81,14 @@ local function show(state, index)
     local focus, above
     if step.type == 'rationale' or step.type == 'skip' then
       if removed then
-        local ranges = texts.before and view.changed_lines(texts.before, texts.now) or {}
+        local ranges = texts.before and util.changed_lines(texts.before, texts.now) or {}
         focus = ranges[1] and ranges[1][1] or 0
       else
         focus = view.unit_line(texts.now, step.after) or 0
       end
       above = view.annotate(state.buf, focus, step)
     elseif texts.before then
-      for _, range in ipairs(view.changed_lines(texts.before, texts.now)) do
+      for _, range in ipairs(util.changed_lines(texts.before, texts.now)) do
         view.mark_lines(state.buf, range[1], range[2])
         focus = focus or range[1]
       end

@@ -6,15 +6,14 @@
 local rationale = require('rationale')
 local sessions = require('rationale.sessions')
 local view = require('rationale.view')
+local util = require('rationale.util')
 
 local M = {}
 
 --- The review on screen in each tab page, by tab page handle.
 local reviews = {}
 
-local function notify(message, level)
-  vim.notify('Rationale: ' .. message, level or vim.log.levels.INFO)
-end
+local notify = util.notify
 
 local VERBS = { accept = 'Accept', reject = 'Reject', flag = 'Flag' }
 local DONE = { accept = 'accepted', reject = 'rejected', flag = 'flagged' }

@@ -1,15 +1,14 @@
 --- The recorded sessions a reviewer can open (`rationale/sessions` of every Rationale server), the
 --- picker over them, and the requests about one session, sent to the server that listed it.
 ---
---- A reviewer may open Neovim on a contributor's project without touching a Python or JavaScript
---- file: then no server runs yet, and one is started for the project around the current directory.
+--- A reviewer may open Neovim on a contributor's project without opening a file the server
+--- reads: then no server runs yet, and one is started for the project around the current directory.
 local rationale = require('rationale')
+local util = require('rationale.util')
 
 local M = {}
 
-local function notify(message, level)
-  vim.notify('Rationale: ' .. message, level or vim.log.levels.INFO)
-end
+local notify = util.notify
 
 --- An error of a request, in words: a server that predates these requests says so plainly.
 function M.error_words(method, err)

@@ -2,6 +2,7 @@
 --- the rationale of a pair as virtual lines above its unit, and the words in their window bar.
 --- Replay (`rationale.replay`) and review (`rationale.review`) both show documents this way.
 local rationale = require('rationale')
+local util = require('rationale.util')
 
 local M = {}
 
@@ -99,23 +100,6 @@ function M.verdict_mark(review)
   return ({ accept = '[✓]', reject = '[✗]', flag = '[!]' })[review.verdict] or '[?]'
 end
 
-local function wrap(text, width)
-  local out = {}
-  for paragraph in (text .. '\n'):gmatch('([^\n]*)\n') do
-    local line = ''
-    for word in paragraph:gmatch('%S+') do
-      if line ~= '' and vim.fn.strdisplaywidth(line .. ' ' .. word) > width then
-        table.insert(out, line)
-        line = word
-      else
-        line = line == '' and word or (line .. ' ' .. word)
-      end
-    end
-    table.insert(out, line)
-  end
-  return out
-end
-
 --- The virtual lines of a pair (a `rationale` or `skip` step of the timeline): the rationale,
 --- wrapped, then what it is about and when, then each reviewer's verdict.
 --- `width`: the columns there are for the text, 80 at most.
@@ -124,7 +108,7 @@ function M.pair_lines(step, indent, width)
   local unit = step.unit or {}
   local lines = {}
   local function add(text, group)
-    for _, line in ipairs(wrap(text, width)) do
+    for _, line in ipairs(util.wrap(text, width)) do
       table.insert(lines, { { indent .. '▍ ', 'RationaleWho' }, { line, group } })
     end
   end
@@ -202,29 +186,6 @@ function M.winbar(buf, left, right)
     -- Local to the window: a window split from it must not inherit the bar.
     vim.api.nvim_set_option_value('winbar', bar, { win = win, scope = 'local' })
   end
-end
-
---- The lines (0-based, first and last) of `after` that differ from `before`; a deletion marks the
---- line below it.
-function M.changed_lines(before, after)
-  local diff = (vim.text and vim.text.diff) or vim.diff
-  local function ended(text)
-    return (text == '' or text:sub(-1) == '\n') and text or (text .. '\n')
-  end
-  local hunks = diff(ended(before or ''), ended(after or ''), { result_type = 'indices' }) or {}
-  local ranges = {}
-  for _, hunk in ipairs(hunks) do
-    local start, count = hunk[3], hunk[4]
-    if count > 0 then
-      table.insert(ranges, { start - 1, start + count - 2 })
-    else
-      -- Nothing is left of a deletion: mark the line that now stands where it was (`start` is
-      -- the 1-based line above it, so the 0-based line below).
-      local line = math.max(0, start)
-      table.insert(ranges, { line, line })
-    end
-  end
-  return ranges
 end
 
 --- Takes `buf` out of the windows that show it (each goes back to the buffer it showed before, or
