@@ -3,6 +3,8 @@
 //! Adding a language is one folder under `grammars/` (its `units.scm`) and one entry in
 //! [`LANGUAGES`]; a query file can inherit another language's ([`queries`]).
 
+#[cfg(test)]
+mod listed;
 pub mod queries;
 
 use std::sync::OnceLock;
