@@ -442,7 +442,6 @@ fn whole_number(value: &Value, max: u64, unit: &str, max_note: &str) -> Result<u
     }
 }
 
-/// A value as the person would recognise it, shortened if long.
 /// The `exclude` patterns compiled for the workspace `folder` (gitignore semantics, relative to
 /// the folder: `.env*` and `*.pem` match at any depth). A pattern that is not a valid glob is
 /// reported and left out; the others still apply. The settings never hold such a pattern (they
@@ -495,6 +494,7 @@ fn glob_error(e: &ignore::Error) -> String {
     }
 }
 
+/// A value as the person would recognise it, shortened if long.
 fn describe(value: &Value) -> String {
     const LIMIT: usize = 60;
     let text = value.to_string();
