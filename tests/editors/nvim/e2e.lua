@@ -419,6 +419,36 @@ else
     end)
   end)
 
+  test('Python: a unit over 16 KiB comes without its texts, and the preview asks for them', function()
+    local lines = { 'def big():' }
+    for i = 1, 400 do
+      table.insert(lines, ('    total_%03d = %d  # one line of a long generated function'):format(i, i))
+    end
+    table.insert(lines, '    return 0')
+    write(workspace .. '/big.py', table.concat(lines, '\n') .. '\n')
+    local big, big_client = open('big.py')
+    change_and_wait(big, #lines, 'A + 1<Esc>', 'Explain the change to function `big`')
+    local change = pending(big_client, big)[1]
+    eq(true, change.textsOmitted, 'textsOmitted')
+    eq(nil, change.after, 'after, left out')
+    local asked = #inputs
+    answers = { false } -- seen, then put off: the later tests count the session's pairs
+    pick = nil
+    vim.api.nvim_win_set_cursor(0, { #lines, 4 })
+    vim.lsp.buf.code_action()
+    wait_for('the question', function()
+      return #inputs == asked + 1
+    end)
+    contains(inputs[asked + 1].diff, '-    return 0', 'the diff, from rationale/changeTexts')
+    contains(inputs[asked + 1].diff, '+    return 0 + 1', 'the diff, from rationale/changeTexts')
+    -- Edited back, so that nothing of big.py is left pending (or unexplained at its close).
+    vim.cmd('silent undo')
+    wait_for('no pending change in big.py', function()
+      return #pending(big_client, big) == 0
+    end)
+    vim.cmd('silent bwipeout! ' .. big)
+  end)
+
   test('JavaScript: :Rationale explain explains the change under the cursor', function()
     local util = open('util.js')
     change_and_wait(util, 2, '0f;i - 0<Esc>', 'Explain the change to function `add`')
