@@ -55,6 +55,14 @@ const FILES = {
     '',
   ].join('\n'),
   'util.js': ['function greet(name) {', '  return "hello " + name;', '}', '', 'module.exports = { greet };', ''].join('\n'),
+  // A unit over 16 KiB: the server leaves its texts out of the list of changes.
+  'big.py': [
+    'def big():',
+    '    start = 0',
+    ...Array.from({ length: 400 }, (_, i) => `    total_${i} = ${i}  # one line of a long generated function`),
+    '    return start',
+    '',
+  ].join('\n'),
   'rationale.toml': `min_rationale_chars = ${MIN_CHARS}\n`,
   '.vscode/settings.json': JSON.stringify({ 'rationale.settleMs': SETTLE_MS }, null, 2) + '\n',
 };
@@ -478,6 +486,29 @@ async function main() {
     check('JS: language and path', jsRecord.language === 'javascript' && jsRecord.path === 'util.js', `${jsRecord.language} ${jsRecord.path}`);
   }
   check('JS: status bar back to 0', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 10000), await statusItem().innerText());
+
+  // ---- A unit over 16 KiB: its diff asks the server for the texts left out ----
+  await step('open big.py and change big', async () => {
+    await openFile('big.py', 'def big');
+    await gotoLineEnd(2);
+    await page.keyboard.type(' + 1', { delay: 40 });
+  });
+  check('big: the change is prompted', await waitOrNull(async () => (await statusCount()) === 1, 'count 1'), await statusItem().innerText());
+  await quickFix('Explain the change to `big`');
+  await waitForPrompt('big');
+  const bigDiff = await waitOrNull(async () => {
+    const text = (await page.locator('.monaco-diff-editor').first().innerText().catch(() => '')).replace(/\u00a0/g, ' ');
+    return /start = 0 \+ 1/.test(text) && /start = 0\s/.test(text) && text;
+  }, 'the diff of big', 10000);
+  check('big: the diff shows both texts, asked for with rationale/changeTexts', bigDiff, bigDiff || '');
+  await page.keyboard.press('Escape');
+  await quickInput().waitFor({ state: 'hidden' });
+  await step('edit big back', async () => {
+    await openFile('big.py', 'def big');
+    // Typing may have been undone in more than one step; past the first edit Ctrl+Z does nothing.
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Control+Z');
+  });
+  check('big: edited back, nothing is counted', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 10000), await statusItem().innerText());
 
   // ---- Show Pending Changes jumps to the unit; Skip from the quick fix ----
   await step('change Calc.add', async () => {
