@@ -102,7 +102,9 @@ export async function reviewScenario(t) {
     return s.includes(`greet (util.js · record ${greet.seq})`) ? s : null;
   }, 'the next pair', 10000);
   check('`n` opens the next pair', greetTab);
-  check('... as a diff of its file', await waitOrNull(async () => /name\.trim\(\)/.test(text(await diff.locator('.editor.modified .view-lines').innerText().catch(() => ''))), 'util.js after', 10000));
+  const greetDiff = await waitOrNull(async () => /name\.trim\(\)/.test(text(await diff.locator('.editor.modified .view-lines').innerText().catch(() => ''))), 'util.js after', 20000);
+  check('... as a diff of its file', greetDiff);
+  if (!greetDiff) await shot('vscode-review-next-diff-failure.png');
   const NOTE = 'does an empty name still get a greeting?';
   await step('press f, type a note, Enter', async () => {
     await page.keyboard.press('f');
