@@ -9,6 +9,7 @@ mod git;
 pub mod history;
 pub mod journal;
 pub mod lsp;
+pub mod quality;
 pub mod redact;
 pub mod replay;
 pub mod reviews;

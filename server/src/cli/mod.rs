@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 pub mod export;
 pub mod lsp;
+pub mod quality;
 pub mod replay;
 pub mod sessions;
 pub mod stats;
@@ -40,6 +41,8 @@ enum Command {
     Export(export::Args),
     /// Sum up the journals: pairs, skips, unexplained changes, coverage, reviews.
     Stats(stats::Args),
+    /// Rate rationales read from stdin: generic, restates the diff, no why (docs/quality.md).
+    Quality(quality::Args),
 }
 
 pub fn main() -> ExitCode {
@@ -51,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(args),
         Command::Export(args) => export::run(args),
         Command::Stats(args) => stats::run(args),
+        Command::Quality(args) => quality::run(args),
     }
 }
 
