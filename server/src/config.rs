@@ -1,6 +1,11 @@
-//! Settings: the spec's defaults, overlaid with `<folder>/rationale.toml` (snake_case keys), then
-//! with the editor's settings (`initializationOptions` and `workspace/didChangeConfiguration`,
-//! the same keys in camelCase); and who the author is when no setting says.
+//! Settings: the table of every setting ([`SETTINGS`]: its names, kind, default, limits and
+//! description), the spec's defaults overlaid with `<folder>/rationale.toml` (snake_case keys),
+//! then with the editor's settings (`initializationOptions` and
+//! `workspace/didChangeConfiguration`, the same keys in camelCase).
+//!
+//! The table is the one place a setting is described: the editors' settings (VS Code's
+//! `package.json`, the Neovim plugin's validation) and the table in `docs/configuration.md` are
+//! generated from it by [`crate::generated`].
 //!
 //! Nothing here fails. A bad file, a value of the wrong type or out of range, an invalid exclude
 //! glob or an unknown key becomes a [`ConfigProblem`] that names the key; that key keeps the value
@@ -10,35 +15,172 @@
 use std::fmt;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use serde_json::Value;
+
+use crate::exclusions::{self, Exclusions};
 
 /// The settings file at the root of a workspace folder.
 pub const FILE_NAME: &str = "rationale.toml";
 /// [`ConfigProblem::source`] of problems in the editor's settings.
 pub const EDITOR_SOURCE: &str = "editor settings";
 
-pub const DEFAULT_SETTLE_MS: u64 = 3000;
-pub const DEFAULT_MIN_RATIONALE_CHARS: usize = 15;
-pub const DEFAULT_CODELENS: bool = true;
-pub const DEFAULT_EXCLUDE: [&str; 5] = [".env*", "*.pem", "*.key", "**/secrets*", "**/node_modules/**"];
-pub const DEFAULT_WHY_MARKER: &str = "why:";
-
-/// Longer than this is no longer "quiet time after an edit": most likely a unit mix-up (seconds
-/// for milliseconds makes 3000 into 3000000).
-const MAX_SETTLE_MS: u64 = 600_000;
-/// A longer minimum would refuse every rationale a person is likely to write.
-const MAX_MIN_RATIONALE_CHARS: usize = 1000;
-const MAX_WHY_MARKER_CHARS: usize = 40;
 /// A settings file is a few lines; anything this big is a mistake and is not read into memory.
 const MAX_FILE_BYTES: u64 = 1 << 20;
+
+/// One setting, as every place that shows or checks it needs it.
+#[derive(Debug)]
+pub struct Setting {
+    key: Key,
+    /// Its name in `rationale.toml` (snake_case).
+    pub file_name: &'static str,
+    /// Its name in the editor's settings (camelCase).
+    pub editor_name: &'static str,
+    pub kind: Kind,
+    pub default: DefaultValue,
+    /// What it does, in one or two sentences of Markdown.
+    pub description: &'static str,
+}
+
+/// The values a setting takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One line of text, `min_chars` to `max_chars` characters after trimming (blank is
+    /// allowed when `min_chars` is 0).
+    Line {
+        min_chars: usize,
+        max_chars: Option<usize>,
+    },
+    /// A whole number from `min` to `max`, counting `unit`s; `max_note` says what `max` is.
+    WholeNumber {
+        min: u64,
+        max: u64,
+        unit: &'static str,
+        max_note: &'static str,
+    },
+    Boolean,
+    /// A list of globs with `.gitignore` syntax.
+    Globs,
+}
+
+/// A setting's value when nothing sets it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultValue {
+    /// Worked out when needed (the author: see [`crate::git::resolve_author`]); blank in the
+    /// editors.
+    WorkedOut,
+    Text(&'static str),
+    Number(u64),
+    Boolean(bool),
+    Globs(&'static [&'static str]),
+}
+
+/// Every setting, in the order the docs and the editors list them.
+pub static SETTINGS: [Setting; 6] = [
+    Setting {
+        key: Key::Author,
+        file_name: "author",
+        editor_name: "author",
+        kind: Kind::Line { min_chars: 0, max_chars: None },
+        default: DefaultValue::WorkedOut,
+        description: "Who is recording: written in each journal's `session` record, and the reviewer of \
+                      any verdict given. Blank: `$RATIONALE_AUTHOR`, else git's `user.email`, else the \
+                      OS user.",
+    },
+    Setting {
+        key: Key::SettleMs,
+        file_name: "settle_ms",
+        editor_name: "settleMs",
+        // Longer than 10 minutes is no longer "quiet time after an edit": most likely a unit
+        // mix-up (seconds for milliseconds makes 3000 into 3000000).
+        kind: Kind::WholeNumber { min: 0, max: 600_000, unit: "milliseconds", max_note: " (10 minutes)" },
+        default: DefaultValue::Number(3000),
+        description: "Quiet time, in milliseconds, after the last edit to a unit before its change is \
+                      ready to explain (prompted); `0`: at once. Saving makes every change ready.",
+    },
+    Setting {
+        key: Key::MinRationaleChars,
+        file_name: "min_rationale_chars",
+        editor_name: "minRationaleChars",
+        // At least 1: an empty rationale explains nothing (*Skip* says a change needs none). A
+        // longer minimum than 1000 would refuse every rationale a person is likely to write.
+        kind: Kind::WholeNumber { min: 1, max: 1000, unit: "characters", max_note: "" },
+        default: DefaultValue::Number(15),
+        description: "Shorter rationales (counted in characters after trimming) are refused.",
+    },
+    Setting {
+        key: Key::Codelens,
+        file_name: "codelens",
+        editor_name: "codelens",
+        kind: Kind::Boolean,
+        // Off: the diagnostic and its code action already prompt on the unit's name, and a lens
+        // that appears pushes the code down a line while the person reads it.
+        default: DefaultValue::Boolean(false),
+        description: "Also offer the prompt as a code lens above each unit with a change ready to \
+                      explain.",
+    },
+    Setting {
+        key: Key::Exclude,
+        file_name: "exclude",
+        editor_name: "exclude",
+        kind: Kind::Globs,
+        default: DefaultValue::Globs(&[".env*", "*.pem", "*.key", "**/secrets*", "**/node_modules/**"]),
+        description: "Files never tracked, besides what the workspace's `.gitignore` files ignore. \
+                      Setting it replaces the whole list; it applies to documents opened afterwards.",
+    },
+    Setting {
+        key: Key::WhyMarker,
+        file_name: "why_marker",
+        editor_name: "whyMarker",
+        kind: Kind::Line { min_chars: 1, max_chars: Some(40) },
+        default: DefaultValue::Text("why:"),
+        description: "The prefix of a why-comment: a comment whose text, after its `#`, `//` or `/*`, \
+                      starts with it (case-sensitive) is recorded as the rationale of the change around \
+                      it when you save.",
+    },
+];
+
+impl Setting {
+    /// The default as a JSON value, as the editors' settings hold it (`""` for a worked-out one).
+    pub fn default_json(&self) -> Value {
+        match self.default {
+            DefaultValue::WorkedOut => Value::from(""),
+            DefaultValue::Text(text) => Value::from(text),
+            DefaultValue::Number(n) => Value::from(n),
+            DefaultValue::Boolean(b) => Value::from(b),
+            DefaultValue::Globs(globs) => Value::from(globs.to_vec()),
+        }
+    }
+
+    /// What values it takes, in words: "a whole number from 0 to 600000 (10 minutes)".
+    pub fn allowed(&self) -> String {
+        match self.kind {
+            Kind::Line { min_chars: 0, .. } if self.default == DefaultValue::WorkedOut => {
+                "one line of text; blank: work it out".into()
+            }
+            Kind::Line { min_chars, max_chars: Some(max) } => {
+                format!("one line of text, {min_chars} to {max} characters")
+            }
+            Kind::Line { min_chars, max_chars: None } => {
+                format!("one line of text, {min_chars} characters or more")
+            }
+            Kind::WholeNumber { min, max, max_note, .. } => {
+                format!("a whole number from {min} to {max}{max_note}")
+            }
+            Kind::Boolean => "`true` or `false`".into(),
+            Kind::Globs => "a list of globs with `.gitignore` syntax".into(),
+        }
+    }
+
+    fn of(key: Key) -> &'static Setting {
+        SETTINGS.iter().find(|setting| setting.key == key).expect("every key has a row in SETTINGS")
+    }
+}
 
 /// The settings of one workspace folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// Who is recording; `None`: work it out with [`resolve_author`].
+    /// Who is recording; `None`: work it out with [`crate::git::resolve_author`].
     pub author: Option<String>,
     /// Quiet time after the last edit to a unit before its change is ready; 0: at once.
     pub settle_ms: u64,
@@ -54,13 +196,25 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
+        let default = |key| Setting::of(key).default;
+        let number = |key| match default(key) {
+            DefaultValue::Number(n) => n,
+            other => unreachable!("{key:?} defaults to {other:?}"),
+        };
+        let text = |key| match default(key) {
+            DefaultValue::Text(text) => text.to_string(),
+            other => unreachable!("{key:?} defaults to {other:?}"),
+        };
         Config {
             author: None,
-            settle_ms: DEFAULT_SETTLE_MS,
-            min_rationale_chars: DEFAULT_MIN_RATIONALE_CHARS,
-            codelens: DEFAULT_CODELENS,
-            exclude: DEFAULT_EXCLUDE.iter().map(|p| p.to_string()).collect(),
-            why_marker: DEFAULT_WHY_MARKER.to_string(),
+            settle_ms: number(Key::SettleMs),
+            min_rationale_chars: number(Key::MinRationaleChars) as usize,
+            codelens: matches!(default(Key::Codelens), DefaultValue::Boolean(true)),
+            exclude: match default(Key::Exclude) {
+                DefaultValue::Globs(globs) => globs.iter().map(|glob| glob.to_string()).collect(),
+                other => unreachable!("exclude defaults to {other:?}"),
+            },
+            why_marker: text(Key::WhyMarker),
         }
     }
 }
@@ -192,6 +346,7 @@ impl Config {
     /// Validates and sets one value. The reasons complete a sentence that starts with the key.
     fn set(&mut self, key: Key, value: &Value) -> Result<(), Vec<String>> {
         let not = describe(value);
+        let kind = Setting::of(key).kind;
         match key {
             Key::Author => {
                 let Some(author) = value.as_str() else {
@@ -204,13 +359,10 @@ impl Config {
                 self.author = (!author.is_empty()).then(|| author.to_string());
             }
             Key::SettleMs => {
-                self.settle_ms = whole_number(value, MAX_SETTLE_MS, "milliseconds", " (10 minutes)")
-                    .map_err(|reason| vec![reason])?;
+                self.settle_ms = whole_number(value, kind).map_err(|reason| vec![reason])?;
             }
             Key::MinRationaleChars => {
-                let max = MAX_MIN_RATIONALE_CHARS as u64;
-                self.min_rationale_chars =
-                    whole_number(value, max, "characters", "").map_err(|reason| vec![reason])? as usize;
+                self.min_rationale_chars = whole_number(value, kind).map_err(|reason| vec![reason])? as usize;
             }
             Key::Codelens => {
                 self.codelens =
@@ -229,7 +381,7 @@ impl Config {
                             i + 1,
                             describe(item)
                         )),
-                        Some(pattern) => match pattern_error(pattern) {
+                        Some(pattern) => match exclusions::pattern_error(pattern) {
                             Some(why) => reasons
                                 .push(format!("pattern {} is not a valid glob ({why})", describe(item))),
                             None => patterns.push(pattern.to_string()),
@@ -248,10 +400,10 @@ impl Config {
                 if marker.is_empty() || marker.contains(['\n', '\r']) {
                     return Err(vec![format!("must be a non-empty line of text, not {not}")]);
                 }
-                if marker.chars().count() > MAX_WHY_MARKER_CHARS {
-                    return Err(vec![format!(
-                        "must be at most {MAX_WHY_MARKER_CHARS} characters, not {not}"
-                    )]);
+                if let Kind::Line { max_chars: Some(max), .. } = kind {
+                    if marker.chars().count() > max {
+                        return Err(vec![format!("must be at most {max} characters, not {not}")]);
+                    }
                 }
                 self.why_marker = marker.to_string();
             }
@@ -261,67 +413,38 @@ impl Config {
 
     /// What holds for `key` after a bad value: the default, or the value set earlier.
     fn holds(&self, key: Key) -> String {
-        let defaults = Config::default();
-        let (current, is_default) = match key {
-            Key::Author => (
-                match &self.author {
-                    Some(author) => describe(&Value::from(author.as_str())),
-                    None => String::new(),
-                },
-                self.author == defaults.author,
-            ),
-            Key::SettleMs => (self.settle_ms.to_string(), self.settle_ms == defaults.settle_ms),
-            Key::MinRationaleChars => (
-                self.min_rationale_chars.to_string(),
-                self.min_rationale_chars == defaults.min_rationale_chars,
-            ),
-            Key::Codelens => (self.codelens.to_string(), self.codelens == defaults.codelens),
-            Key::Exclude => (describe(&Value::from(self.exclude.clone())), self.exclude == defaults.exclude),
-            Key::WhyMarker => {
-                (describe(&Value::from(self.why_marker.as_str())), self.why_marker == defaults.why_marker)
-            }
-        };
-        match (key, is_default) {
+        let current = self.value(key);
+        match (key, current == Config::default().value(key)) {
             (Key::Author, true) => {
                 "working out the author from $RATIONALE_AUTHOR, git's user.email or the OS user".into()
             }
             (Key::Exclude, true) => "using the default list".into(),
-            (_, true) => format!("using the default {current}"),
-            (_, false) => format!("keeping {current}"),
+            (_, true) => format!("using the default {}", describe(&current)),
+            (_, false) => format!("keeping {}", describe(&current)),
         }
     }
-}
 
-/// Who is recording: `configured` (the `author` setting), else `$RATIONALE_AUTHOR`, else
-/// `git config user.email` run in `folder`, else the OS user (`$USER`, `$USERNAME`), else
-/// `unknown`. Blank values count as absent.
-pub fn resolve_author(configured: Option<&str>, folder: &Path) -> String {
-    resolve_author_from(configured, |name| std::env::var(name).ok(), || git_user_email(folder))
-}
+    /// The value of `key` as JSON (`null` for an author to be worked out).
+    fn value(&self, key: Key) -> Value {
+        match key {
+            Key::Author => self.author.as_deref().map_or(Value::Null, Value::from),
+            Key::SettleMs => Value::from(self.settle_ms),
+            Key::MinRationaleChars => Value::from(self.min_rationale_chars),
+            Key::Codelens => Value::from(self.codelens),
+            Key::Exclude => Value::from(self.exclude.clone()),
+            Key::WhyMarker => Value::from(self.why_marker.as_str()),
+        }
+    }
 
-fn resolve_author_from(
-    configured: Option<&str>,
-    env: impl Fn(&str) -> Option<String>,
-    git_email: impl FnOnce() -> Option<String>,
-) -> String {
-    let present = |value: Option<String>| value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    present(configured.map(str::to_string))
-        .or_else(|| present(env("RATIONALE_AUTHOR")))
-        .or_else(|| present(git_email()))
-        .or_else(|| present(env("USER")))
-        .or_else(|| present(env("USERNAME")))
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
-fn git_user_email(folder: &Path) -> Option<String> {
-    let output = Command::new("git")
-        .args(["config", "user.email"])
-        .current_dir(folder)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    /// The exclusion rules of the workspace `folder` under these settings.
+    pub fn exclusions(&self, folder: &Path) -> (Exclusions, Vec<ConfigProblem>) {
+        let (exclusions, left_out) = Exclusions::new(folder, &self.exclude);
+        let problems = left_out
+            .into_iter()
+            .map(|message| ConfigProblem { source: "settings".into(), key: "exclude".into(), message })
+            .collect();
+        (exclusions, problems)
+    }
 }
 
 /// The two spellings of the keys.
@@ -351,26 +474,16 @@ enum Key {
 }
 
 impl Key {
-    const ALL: [Key; 6] =
-        [Key::Author, Key::SettleMs, Key::MinRationaleChars, Key::Codelens, Key::Exclude, Key::WhyMarker];
-
     fn name(self, style: Style) -> &'static str {
-        let (snake, camel) = match self {
-            Key::Author => ("author", "author"),
-            Key::SettleMs => ("settle_ms", "settleMs"),
-            Key::MinRationaleChars => ("min_rationale_chars", "minRationaleChars"),
-            Key::Codelens => ("codelens", "codelens"),
-            Key::Exclude => ("exclude", "exclude"),
-            Key::WhyMarker => ("why_marker", "whyMarker"),
-        };
+        let setting = Setting::of(self);
         match style {
-            Style::File => snake,
-            Style::Editor => camel,
+            Style::File => setting.file_name,
+            Style::Editor => setting.editor_name,
         }
     }
 
     fn named(style: Style, name: &str) -> Option<Key> {
-        Key::ALL.into_iter().find(|key| key.name(style) == name)
+        SETTINGS.iter().map(|setting| setting.key).find(|key| key.name(style) == name)
     }
 }
 
@@ -378,7 +491,7 @@ fn unknown_key(style: Style, name: &str, suggestion: Option<&str>) -> ConfigProb
     let hint = match suggestion {
         Some(known) => format!("did you mean `{known}`?"),
         None => {
-            let known: Vec<String> = Key::ALL.iter().map(|k| format!("`{}`", k.name(style))).collect();
+            let known: Vec<String> = SETTINGS.iter().map(|s| format!("`{}`", s.key.name(style))).collect();
             format!("the keys are {}", known.join(", "))
         }
     };
@@ -396,9 +509,10 @@ fn nearest_key(style: Style, name: &str) -> Option<&'static str> {
         s.chars().filter(|c| !matches!(c, '_' | '-')).flat_map(char::to_lowercase).collect()
     };
     let wanted = squash(name);
-    Key::ALL
-        .into_iter()
-        .map(|key| (edit_distance(&wanted, &squash(key.name(style))), key.name(style)))
+    SETTINGS
+        .iter()
+        .map(|setting| setting.key.name(style))
+        .map(|known| (edit_distance(&wanted, &squash(known)), known))
         .filter(|(distance, known)| *distance <= 2.min(known.len() / 3))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, known)| known)
@@ -429,68 +543,23 @@ fn edit_distance(a: &str, b: &str) -> usize {
     rows[a.len()][b.len()]
 }
 
-/// A whole number from 0 to `max`, or the reason it is not. Integral floats (`3000.0`) count:
-/// some clients send every number as a float.
-fn whole_number(value: &Value, max: u64, unit: &str, max_note: &str) -> Result<u64, String> {
+/// A whole number within the limits of `kind` (a [`Kind::WholeNumber`]), or the reason it is
+/// not. Integral floats (`3000.0`) count: some clients send every number as a float.
+fn whole_number(value: &Value, kind: Kind) -> Result<u64, String> {
+    let Kind::WholeNumber { min, max, unit, max_note } = kind else {
+        unreachable!("only whole-number settings are read as whole numbers")
+    };
     let number = value.as_u64().or_else(|| {
         value.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64).map(|f| f as u64)
     });
     match number {
-        Some(n) if n <= max => Ok(n),
-        Some(_) => Err(format!("must be at most {max} {unit}{max_note}, not {}", describe(value))),
-        None => Err(format!("must be a whole number of {unit} (0 or more), not {}", describe(value))),
-    }
-}
-
-/// The `exclude` patterns compiled for the workspace `folder` (gitignore semantics, relative to
-/// the folder: `.env*` and `*.pem` match at any depth). A pattern that is not a valid glob is
-/// reported and left out; the others still apply. The settings never hold such a pattern (they
-/// refuse the list), so this is the last guard, not the usual path.
-pub fn exclude_patterns(folder: &Path, patterns: &[String]) -> (Gitignore, Vec<ConfigProblem>) {
-    let mut builder = exclude_builder(folder);
-    let mut problems = Vec::new();
-    for pattern in patterns {
-        if let Err(e) = builder.add_line(None, pattern) {
-            problems.push(ConfigProblem {
-                source: "settings".into(),
-                key: "exclude".into(),
-                message: format!(
-                    "`exclude` pattern {} is not a valid glob ({}); it is left out",
-                    Value::from(pattern.as_str()),
-                    glob_error(&e)
-                ),
-            });
+        Some(n) if (min..=max).contains(&n) => Ok(n),
+        Some(n) if n < min => {
+            let unit = if min == 1 { unit.trim_end_matches('s') } else { unit };
+            Err(format!("must be at least {min} {unit}, not {}", describe(value)))
         }
-    }
-    let matcher = builder.build().unwrap_or_else(|e| {
-        // Only a pattern set too large to compile gets here; every single glob compiled.
-        problems.push(ConfigProblem {
-            source: "settings".into(),
-            key: "exclude".into(),
-            message: format!("the `exclude` patterns cannot be used together ({e})"),
-        });
-        Gitignore::empty()
-    });
-    (matcher, problems)
-}
-
-/// Why `pattern` cannot be an `exclude` pattern, or `None` if it can.
-fn pattern_error(pattern: &str) -> Option<String> {
-    exclude_builder(Path::new("/")).add_line(None, pattern).err().map(|e| glob_error(&e))
-}
-
-/// The builder for the `exclude` setting: gitignore semantics, except that an unclosed `[` is an
-/// error (a `.gitignore` takes it literally, but a setting deserves to hear about its typo).
-fn exclude_builder(root: &Path) -> GitignoreBuilder {
-    let mut builder = GitignoreBuilder::new(root);
-    builder.allow_unclosed_class(false);
-    builder
-}
-
-fn glob_error(e: &ignore::Error) -> String {
-    match e {
-        ignore::Error::Glob { err, .. } => err.clone(),
-        other => other.to_string(),
+        Some(_) => Err(format!("must be at most {max} {unit}{max_note}, not {}", describe(value))),
+        None => Err(format!("must be a whole number of {unit} ({min} or more), not {}", describe(value))),
     }
 }
 
@@ -578,9 +647,48 @@ mod tests {
         assert_eq!(config.author, None);
         assert_eq!(config.settle_ms, 3000);
         assert_eq!(config.min_rationale_chars, 15);
-        assert!(config.codelens);
+        assert!(!config.codelens);
         assert_eq!(config.exclude, [".env*", "*.pem", "*.key", "**/secrets*", "**/node_modules/**"]);
         assert_eq!(config.why_marker, "why:");
+    }
+
+    #[test]
+    fn the_table_holds_the_defaults_and_names() {
+        let defaults = Config::default();
+        for setting in &SETTINGS {
+            let expected = match setting.default {
+                DefaultValue::WorkedOut => Value::Null,
+                _ => setting.default_json(),
+            };
+            assert_eq!(defaults.value(setting.key), expected, "{}", setting.file_name);
+            assert_eq!(Key::named(Style::File, setting.file_name), Some(setting.key));
+            assert_eq!(Key::named(Style::Editor, setting.editor_name), Some(setting.key));
+        }
+        let allowed: Vec<String> = SETTINGS.iter().map(Setting::allowed).collect();
+        assert_eq!(
+            allowed,
+            [
+                "one line of text; blank: work it out",
+                "a whole number from 0 to 600000 (10 minutes)",
+                "a whole number from 1 to 1000",
+                "`true` or `false`",
+                "a list of globs with `.gitignore` syntax",
+                "one line of text, 1 to 40 characters",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_minimum_of_no_characters_is_refused() {
+        let (config, problems) = load("min_rationale_chars = 0\n");
+        assert_eq!(
+            messages(&problems),
+            ["rationale.toml: `min_rationale_chars` must be at least 1 character, not 0; using the default 15"]
+        );
+        assert_eq!(config.min_rationale_chars, 15);
+        let mut config = Config::default();
+        assert!(config.apply_editor(&json!({"minRationaleChars": 1})).is_empty());
+        assert_eq!(config.min_rationale_chars, 1);
     }
 
     #[test]
@@ -633,7 +741,7 @@ why_marker = "WHY:"
         assert_eq!(
             messages(&problems),
             [
-                "rationale.toml: `min_rationale_chars` must be a whole number of characters (0 or more), not 2.5; using the default 15",
+                "rationale.toml: `min_rationale_chars` must be a whole number of characters (1 or more), not 2.5; using the default 15",
                 "rationale.toml: `settle_ms` must be a whole number of milliseconds (0 or more), not -5; using the default 3000",
             ]
         );
@@ -658,7 +766,7 @@ why_marker = "WHY:"
             messages(&problems),
             [
                 "rationale.toml: `author` must be text (an email address or a name), not 5; working out the author from $RATIONALE_AUTHOR, git's user.email or the OS user",
-                "rationale.toml: `codelens` must be true or false, not \"yes\"; using the default true",
+                "rationale.toml: `codelens` must be true or false, not \"yes\"; using the default false",
                 "rationale.toml: `exclude` must be a list of glob patterns, not \"*.log\"; using the default list",
                 "rationale.toml: `why_marker` must be a non-empty line of text, not \"  \"; using the default \"why:\"",
             ]
@@ -824,37 +932,5 @@ why_marker = "WHY:"
             messages(&problems),
             ["editor settings: the settings must be an object of keys and values, not [1,2]; ignoring them"]
         );
-    }
-
-    #[test]
-    fn the_author_is_worked_out_in_order() {
-        let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
-        };
-        let all = env(&[("RATIONALE_AUTHOR", "env@x"), ("USER", "user"), ("USERNAME", "username")]);
-        let git = || Some("git@x\n".to_string());
-        assert_eq!(resolve_author_from(Some(" set@x "), all, git), "set@x");
-        assert_eq!(resolve_author_from(None, all, git), "env@x");
-        assert_eq!(
-            resolve_author_from(Some(""), env(&[("RATIONALE_AUTHOR", " "), ("USER", "user")]), git),
-            "git@x"
-        );
-        assert_eq!(resolve_author_from(None, env(&[("USER", "user"), ("USERNAME", "u")]), || None), "user");
-        assert_eq!(resolve_author_from(None, env(&[("USERNAME", "username")]), || None), "username");
-        assert_eq!(resolve_author_from(None, env(&[]), || None), "unknown");
-    }
-
-    #[test]
-    fn the_author_comes_from_git_in_the_folder() {
-        let ws = ScratchDir::new("config-git");
-        let git = |args: &[&str]| {
-            Command::new("git").args(args).current_dir(ws.path()).output().is_ok_and(|o| o.status.success())
-        };
-        // Without git on the machine there is nothing to ask; the fallback is tested above.
-        if git(&["init", "-q"]) {
-            assert!(git(&["config", "user.email", "repo@example.com"]));
-            assert_eq!(git_user_email(ws.path()).unwrap().trim(), "repo@example.com");
-        }
-        assert_eq!(git_user_email(&ws.path().join("missing")), None);
     }
 }

@@ -9,6 +9,7 @@
 //! overrides a shallower one. `.git/info/exclude` counts as a `.gitignore` at the root with the
 //! lowest precedence.
 //!
+//! The `exclude` globs are compiled here, and checked here for the settings ([`pattern_error`]).
 //! The `.gitignore` files are read at every decision rather than cached: a decision is a handful
 //! of small reads, made once per opened document, and is never stale.
 
@@ -17,8 +18,6 @@ use std::path::{Component, Path, PathBuf};
 
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
-
-use crate::config::{self, ConfigProblem};
 
 /// The exclusion rules of one workspace folder.
 #[derive(Debug)]
@@ -30,11 +29,29 @@ pub struct Exclusions {
 }
 
 impl Exclusions {
-    /// The rules for `folder` with the `exclude` patterns; [`config::exclude_patterns`] says how
-    /// they are read and what is reported.
-    pub fn new(folder: &Path, patterns: &[String]) -> (Exclusions, Vec<ConfigProblem>) {
+    /// The rules for `folder` with the `exclude` patterns (gitignore semantics, relative to the
+    /// folder: `.env*` and `*.pem` match at any depth), and a sentence for each pattern that
+    /// could not be used. A pattern that is not a valid glob is left out; the others still apply.
+    /// The settings never hold such a pattern (they refuse the list, see [`pattern_error`]), so
+    /// this is the last guard, not the usual path.
+    pub fn new(folder: &Path, patterns: &[String]) -> (Exclusions, Vec<String>) {
         let folder = normalize(folder);
-        let (patterns, problems) = config::exclude_patterns(&folder, patterns);
+        let mut builder = exclude_builder(&folder);
+        let mut problems = Vec::new();
+        for pattern in patterns {
+            if let Err(e) = builder.add_line(None, pattern) {
+                problems.push(format!(
+                    "`exclude` pattern {} is not a valid glob ({}); it is left out",
+                    serde_json::Value::from(pattern.as_str()),
+                    glob_error(&e)
+                ));
+            }
+        }
+        let patterns = builder.build().unwrap_or_else(|e| {
+            // Only a pattern set too large to compile gets here; every single glob compiled.
+            problems.push(format!("the `exclude` patterns cannot be used together ({e})"));
+            Gitignore::empty()
+        });
         (Exclusions { folder, patterns }, problems)
     }
 
@@ -99,6 +116,26 @@ impl Exclusions {
             }
         }
         false
+    }
+}
+
+/// Why `pattern` cannot be an `exclude` pattern, or `None` if it can.
+pub fn pattern_error(pattern: &str) -> Option<String> {
+    exclude_builder(Path::new("/")).add_line(None, pattern).err().map(|e| glob_error(&e))
+}
+
+/// The builder for the `exclude` setting: gitignore semantics, except that an unclosed `[` is an
+/// error (a `.gitignore` takes it literally, but a setting deserves to hear about its typo).
+fn exclude_builder(root: &Path) -> GitignoreBuilder {
+    let mut builder = GitignoreBuilder::new(root);
+    builder.allow_unclosed_class(false);
+    builder
+}
+
+fn glob_error(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::Glob { err, .. } => err.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -172,7 +209,6 @@ fn info_exclude(folder: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
     use crate::store::scratch::ScratchDir;
 
     fn exclusions(ws: &ScratchDir, patterns: &[&str]) -> Exclusions {
@@ -190,7 +226,8 @@ mod tests {
     #[test]
     fn the_default_exclude_list() {
         let ws = ScratchDir::new("exclusions-defaults");
-        let (exclusions, problems) = Exclusions::new(ws.path(), &Config::default().exclude);
+        let defaults = [".env*", "*.pem", "*.key", "**/secrets*", "**/node_modules/**"].map(String::from);
+        let (exclusions, problems) = Exclusions::new(ws.path(), &defaults);
         assert!(problems.is_empty());
         let paths = [
             ".env",
@@ -344,8 +381,11 @@ mod tests {
         let patterns = vec!["*.secret".to_string(), "[oops".to_string()];
         let (exclusions, problems) = Exclusions::new(ws.path(), &patterns);
         assert_eq!(problems.len(), 1);
-        assert_eq!(problems[0].key, "exclude");
-        assert!(problems[0].message.contains("\"[oops\""), "{}", problems[0]);
+        assert!(
+            problems[0].starts_with("`exclude` pattern \"[oops\" is not a valid glob ("),
+            "{}",
+            problems[0]
+        );
         assert!(exclusions.excludes(&ws.path().join("a.secret")));
     }
 

@@ -367,6 +367,54 @@ fn a_code_lens_stands_above_each_ready_change_unless_turned_off() {
 }
 
 #[test]
+fn no_code_lens_unless_a_setting_asks_for_one() {
+    let mut server = server(0);
+    let uri = server.open("app.py", APP);
+    replace(&server, &uri, 2, APP, 9, "return 1", "return 3");
+    diagnostics(&server, &uri, |d| !d.is_empty());
+    let lenses = server.request_ok("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    assert!(lenses.as_array().is_none_or(Vec::is_empty), "{lenses:#?}");
+    // The editor's settings replace the earlier ones whole: `settleMs` stays 0.
+    server.notify("workspace/didChangeConfiguration", json!({"settings": {"settleMs": 0, "codelens": true}}));
+    let lenses = server.request_ok("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
+    assert_eq!(lenses.as_array().map(Vec::len), Some(1), "{lenses:#?}");
+    server.shutdown_and_exit();
+}
+
+/// The editors ask in the server's words: each pending change and each `rationale.explain`
+/// argument carries the prompt the diagnostic shows.
+#[test]
+fn the_prompt_comes_in_the_servers_words() {
+    let mut server = server(0);
+    let uri = server.open("app.py", APP);
+    replace(&server, &uri, 2, APP, 9, "return 1", "return 3");
+    server.did_change(
+        &uri,
+        3,
+        &[Change::replace(Pos::new(4, 0), Pos::new(6, 0), "    def close(self):\n        pass\n")],
+    );
+    let shown = diagnostics(&server, &uri, |d| d.len() == 3);
+    let mut messages: Vec<&str> = shown.iter().map(|d| d["message"].as_str().unwrap()).collect();
+    messages.sort();
+    assert_eq!(
+        messages,
+        [
+            "Explain the change to function `helper`",
+            "Explain the new method `Session.close`",
+            "Explain the removal of method `Session.send`",
+        ]
+    );
+    for change in pending(&mut server, &uri) {
+        let diagnostic = shown.iter().find(|d| d["data"]["changeId"] == change["id"]).expect("a diagnostic");
+        assert_eq!(change["prompt"], diagnostic["message"], "{change:#?}");
+    }
+    let actions = code_actions(&mut server, &uri, 9, 4);
+    let argument = &actions[0]["command"]["arguments"][0];
+    assert_eq!(argument["prompt"], "Explain the change to function `helper`", "{actions:#?}");
+    server.shutdown_and_exit();
+}
+
+#[test]
 fn clients_that_can_are_asked_to_refresh_code_lenses_when_prompts_change() {
     for refresh_support in [true, false] {
         let mut server = Server::spawn(ServerOptions {

@@ -26,18 +26,25 @@ fn described(view: &PendingView) -> String {
     format!("{} `{}`", view.change.kind.as_str(), view.change.name)
 }
 
-pub fn diagnostic(view: &PendingView) -> Diagnostic {
+/// The prompt's words, "Explain the change to method `Session.request`": the diagnostic's
+/// message, and sent as `prompt` with every pending change and in the arguments of
+/// `rationale.explain`, so that an editor asks in the same words without composing them.
+fn prompt(view: &PendingView) -> String {
     let verb = match view.change.change {
         crate::units::pending::ChangeKind::Modified => "the change to",
         crate::units::pending::ChangeKind::Added => "the new",
         crate::units::pending::ChangeKind::Removed => "the removal of",
     };
+    format!("Explain {verb} {}", described(view))
+}
+
+pub fn diagnostic(view: &PendingView) -> Diagnostic {
     Diagnostic {
         range: range(view.name_range),
         severity: Some(DiagnosticSeverity::INFORMATION),
         code: Some(NumberOrString::String(DIAGNOSTIC_CODE.into())),
         source: Some("rationale".into()),
-        message: format!("Explain {verb} {}", described(view)),
+        message: prompt(view),
         data: Some(json!({"changeId": view.id})),
         ..Default::default()
     }
@@ -50,6 +57,7 @@ fn explain_arguments(view: &PendingView, uri: &Uri) -> Vec<Value> {
         "unit": view.change.name,
         "kind": view.change.kind.as_str(),
         "change": view.change.change.as_str(),
+        "prompt": prompt(view),
     })]
 }
 
@@ -150,6 +158,7 @@ pub fn pending_json(uri: &str, view: &PendingView) -> Value {
         "uri": uri,
         "unit": {"name": change.name, "kind": change.kind.as_str(), "range": range(view.range)},
         "change": change.change.as_str(),
+        "prompt": prompt(view),
         "ready": change.ready,
         "edits": change.edits,
         "before": before,

@@ -16,8 +16,9 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use dashmap::{DashMap, DashSet};
 
-use crate::config::{resolve_author, Config};
+use crate::config::Config;
 use crate::exclusions::{relative_path, Exclusions};
+use crate::git::resolve_author;
 use crate::journal::record::{Body, Edit, EndReason, NameVersion, SessionInfo, SCHEMA};
 use crate::journal::JournalWriter;
 use crate::store::Store;
@@ -342,7 +343,7 @@ impl Folder {
         if let Some(settings) = editor_settings {
             problems.extend(config.apply_editor(settings));
         }
-        let (exclusions, more) = Exclusions::new(root, &config.exclude);
+        let (exclusions, more) = config.exclusions(root);
         problems.extend(more);
         for problem in problems {
             notices(Notice { level: Level::Warning, message: problem.to_string() });
