@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod dataset;
 pub mod exclusions;
+pub mod generated;
 mod git;
 pub mod history;
 pub mod journal;

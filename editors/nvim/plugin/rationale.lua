@@ -1,6 +1,6 @@
 -- Rationale for Neovim: the `:Rationale` command, what happens when a Rationale client attaches,
 -- and, on Neovim 0.10 (which has no `vim.lsp.enable`), starting the client for the buffers of the
--- languages the server reads (`filetypes`). On 0.11 `vim.lsp.enable("rationale")` starts it from `lsp/rationale.lua`.
+-- languages the server reads (`filetypes` of `generated.lua`). On 0.11 `vim.lsp.enable("rationale")` starts it from `lsp/rationale.lua`.
 if vim.g.loaded_rationale then
   return
 end
@@ -33,7 +33,7 @@ vim.api.nvim_create_autocmd('LspAttach', {
   end,
 })
 
-local filetypes = { 'python', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'go', 'rust' }
+local filetypes = require('rationale.generated').filetypes
 
 if vim.lsp.enable then
   -- 0.11 starts nothing and says nothing when the command is not executable: say it once.

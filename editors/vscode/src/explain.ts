@@ -16,7 +16,6 @@ import type { VirtualDocuments } from './documents';
 import {
   ChangeTexts,
   changeTextsRequest,
-  describeChange,
   ExplainArguments,
   PendingChange,
   pendingChangesRequest,
@@ -38,8 +37,7 @@ const HEADER_LINES = 6;
  */
 function unitHeader(change: PendingChange): string {
   const comment = extensionOf(change) === '.py' ? '#' : '//';
-  const what = describeChange(change.unit.name, change.unit.kind, change.change);
-  return `${comment} Rationale: ${what} in ${relativePath(change.uri)}\n` + '\n'.repeat(HEADER_LINES - 1);
+  return `${comment} ${change.prompt} in ${relativePath(change.uri)}\n` + '\n'.repeat(HEADER_LINES - 1);
 }
 
 function extensionOf(change: PendingChange): string {
@@ -184,13 +182,12 @@ export class Explainer {
     // The server says what it accepts (the folder's rationale.toml and the settings); without an
     // answer the box checks nothing and the server's refusal, if any, is shown in it.
     const min = (await this.answerFor(client, change.uri)).minRationaleChars ?? 0;
-    const what = describeChange(change.unit.name, change.unit.kind, change.change);
     const header = unitHeader(change);
     const diff = await this.showDiff(client, change, header);
 
     const box = vscode.window.createInputBox();
     this.open = { key, box };
-    box.title = `Explain ${what} (${vscode.workspace.asRelativePath(documentUri, false)})`;
+    box.title = `${change.prompt} (${vscode.workspace.asRelativePath(documentUri, false)})`;
     box.placeholder = `Why? e.g. "Callers passed None here; fail early with a clear message"`;
     box.prompt = `Why did it change? At least ${min} characters. Escape keeps your text as a draft for later.`;
     box.ignoreFocusOut = true; // reading the diff beside must not throw the text away

@@ -1,5 +1,5 @@
 // The Rationale extension: starts the `rationale lsp` language server for the files of every
-// language it reads (`LANGUAGES`, as docs/languages.md lists them), implements
+// language it reads (`LANGUAGES` of generated.ts, generated from the server's table), implements
 // `rationale.explain` (see explain.ts), counts and lists what is waiting to be explained (see
 // pending.ts), and lets reviewers replay sessions and review their pairs (see review/).
 //
@@ -26,9 +26,8 @@ import { registerQuickFix } from './quickfix';
 import { registerReview, Review } from './review';
 import { findServer, ServerNotFound } from './server';
 import { createTraceChannel } from './trace';
-import { SERVER_KEYS, serverSettings, showCodeLenses } from './settings';
-
-const LANGUAGES = ['python', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'go', 'rust'];
+import { LANGUAGES } from './generated';
+import { SERVER_KEYS, serverSettings } from './settings';
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
@@ -64,9 +63,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           .showInformationMessage('Rationale: the server path changed; restart the server to use it.', 'Restart Server')
           .then((pick) => pick && confirmRestart(context));
       } else if (SERVER_KEYS.some((key) => event.affectsConfiguration(`rationale.${key}`))) {
-        void sendSettings();
-        // Lenses follow `rationale.codelens` at once, not at the next edit.
-        if (event.affectsConfiguration('rationale.codelens')) refreshCodeLenses(vscode.workspace.textDocuments.map((d) => d.uri));
+        // Lenses follow `rationale.codelens` at once, not at the next edit: asked for again once
+        // the server has the new settings (it applies them before it reads the next message).
+        const lenses = event.affectsConfiguration('rationale.codelens');
+        void sendSettings().then(() => lenses && refreshCodeLenses(vscode.workspace.textDocuments.map((d) => d.uri)));
       }
     }),
     // The count follows the server's prompts (it publishes a diagnostic when a change becomes
@@ -159,7 +159,6 @@ async function restartNow(context: vscode.ExtensionContext): Promise<void> {
     stdioOptions: { stdout: forwardLines((line) => output.info(line)), stderr: forwardLines(logServerLine) },
     initializationOptions: { clientCommands: CLIENT_COMMANDS, ...serverSettings() },
     middleware: {
-      provideCodeLenses: (document, token, next) => (showCodeLenses(document.uri) ? next(document, token) : []),
       executeCommand: async (command, args, next) => {
         const result = await next(command, args);
         // *Skip* from the quick fix runs on the server; say that it was done.

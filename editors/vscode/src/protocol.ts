@@ -23,6 +23,9 @@ export interface PendingChange {
   unit: { name: string; kind: UnitKind; range: LspRange };
   change: ChangeKind;
   previousName?: string;
+  /** The server's words for the prompt, as its diagnostic says them: "Explain the change to
+   *  function `helper`". */
+  prompt: string;
   /** The unit has gone `settleMs` without an edit, or its document was saved: it has a prompt. */
   ready: boolean;
   edits: number;
@@ -63,6 +66,7 @@ export interface ExplainArguments {
   unit: string;
   kind: UnitKind;
   change?: ChangeKind;
+  prompt?: string;
 }
 
 export const EXPLAIN = 'rationale.explain';
@@ -71,16 +75,3 @@ export const SKIP = 'rationale.skip';
 
 /** The commands this extension implements itself; the server leaves them to it. */
 export const CLIENT_COMMANDS = [EXPLAIN];
-
-/** "function `helper`", "the new method `Session.request`", as a person would read it. */
-export function describeChange(unit: string, kind: string, change?: ChangeKind): string {
-  const what = `${kind} \`${unit}\``;
-  switch (change) {
-    case 'added':
-      return `the new ${what}`;
-    case 'removed':
-      return `the removal of ${what}`;
-    default:
-      return `the change to ${what}`;
-  }
-}

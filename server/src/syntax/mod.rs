@@ -18,6 +18,10 @@ pub struct Language {
     pub name: &'static str,
     /// File extensions, without the dot.
     pub extensions: &'static [&'static str],
+    /// The editors' language ids of its documents (VS Code's and Neovim's agree), for which the
+    /// editor plugins start the server (their lists are generated from this table, see
+    /// [`crate::generated`]); the server itself goes by the extension.
+    pub editor_languages: &'static [&'static str],
     grammar: fn() -> tree_sitter::Language,
     /// The source of `grammars/<name>/units.scm`, the query that defines the language's units,
     /// as written (what it inherits is written in by [`Language::units_source`]).
@@ -41,6 +45,7 @@ const TABLE: &[Language] = &[
     Language {
         name: "python",
         extensions: &["py", "pyi"],
+        editor_languages: &["python"],
         grammar: || tree_sitter_python::LANGUAGE.into(),
         units: include_str!("../../../grammars/python/units.scm"),
         separator: ".",
@@ -50,6 +55,7 @@ const TABLE: &[Language] = &[
     Language {
         name: "javascript",
         extensions: &["js", "mjs", "cjs", "jsx"],
+        editor_languages: &["javascript", "javascriptreact"],
         grammar: || tree_sitter_javascript::LANGUAGE.into(),
         units: include_str!("../../../grammars/javascript/units.scm"),
         separator: ".",
@@ -59,6 +65,7 @@ const TABLE: &[Language] = &[
     Language {
         name: "typescript",
         extensions: &["ts", "mts", "cts"],
+        editor_languages: &["typescript"],
         grammar: || tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
         units: include_str!("../../../grammars/typescript/units.scm"),
         separator: ".",
@@ -68,6 +75,7 @@ const TABLE: &[Language] = &[
     Language {
         name: "tsx",
         extensions: &["tsx"],
+        editor_languages: &["typescriptreact"],
         grammar: || tree_sitter_typescript::LANGUAGE_TSX.into(),
         units: include_str!("../../../grammars/tsx/units.scm"),
         separator: ".",
@@ -77,6 +85,7 @@ const TABLE: &[Language] = &[
     Language {
         name: "go",
         extensions: &["go"],
+        editor_languages: &["go"],
         grammar: || tree_sitter_go::LANGUAGE.into(),
         units: include_str!("../../../grammars/go/units.scm"),
         separator: ".",
@@ -86,6 +95,7 @@ const TABLE: &[Language] = &[
     Language {
         name: "rust",
         extensions: &["rs"],
+        editor_languages: &["rust"],
         grammar: || tree_sitter_rust::LANGUAGE.into(),
         units: include_str!("../../../grammars/rust/units.scm"),
         separator: "::",

@@ -45,7 +45,7 @@ end
 local function quickfix_item(client, change)
   local location = { uri = change.uri, range = change.unit.range }
   local item = vim.lsp.util.locations_to_items({ location }, client.offset_encoding)[1]
-  local text = 'Explain ' .. rationale.subject(change.change, change.unit.kind, change.unit.name)
+  local text = change.prompt -- the server's words, as its diagnostic says them
   if change.previousName then
     text = text .. (' (was `%s`)'):format(change.previousName)
   end

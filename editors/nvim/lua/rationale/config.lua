@@ -6,9 +6,14 @@
 --- and every other key still applies. The settings that the server understands are sent as
 --- `initializationOptions` in camelCase, and only when set, so that the workspace's
 --- `rationale.toml` holds for every key the editor leaves alone.
+---
+--- The server's settings (their names, types and limits) and the filetypes come from
+--- `generated.lua`, which the server's tables generate; only the plugin's own options are here.
+local generated = require('rationale.generated')
+
 local M = {}
 
-M.filetypes = { 'python', 'javascript', 'javascriptreact', 'typescript', 'typescriptreact', 'go', 'rust' }
+M.filetypes = generated.filetypes
 
 --- A folder with `rationale.toml` wins over the enclosing git work tree, so a project inside a
 --- monorepo can have settings of its own.
@@ -17,10 +22,6 @@ M.root_markers = { 'rationale.toml', '.git' }
 --- The commands that the plugin implements itself (explain asks, skip says it was done); the
 --- server leaves them out of its `executeCommandProvider` when the client says so.
 M.client_commands = { 'rationale.explain', 'rationale.skip' }
-
-local function non_negative_integer(v)
-  return type(v) == 'number' and v >= 0 and v == math.floor(v)
-end
 
 local function list_of_strings(v)
   if type(v) ~= 'table' then
@@ -34,8 +35,28 @@ local function list_of_strings(v)
   return true
 end
 
---- Every option, in the order `:help rationale-options` lists them. `server_key` is the camelCase
---- name the server knows; options without one are the plugin's own.
+--- A validator for a setting of the server, from its row in `generated.lua`.
+local function server_validator(setting)
+  if setting.type == 'integer' then
+    return function(v)
+      return type(v) == 'number' and v == math.floor(v) and v >= setting.minimum and v <= setting.maximum
+    end
+  elseif setting.type == 'line' then
+    return function(v)
+      if type(v) ~= 'string' or v:find('[\r\n]') then
+        return false
+      end
+      local length = vim.fn.strchars(vim.trim(v))
+      return length >= setting.min_chars and length <= (setting.max_chars or math.huge)
+    end
+  elseif setting.type == 'globs' then
+    return list_of_strings
+  end
+  return setting.type
+end
+
+--- Every option: the plugin's `server`, the server's settings (`server_key` is the camelCase name
+--- the server knows), then the plugin's own.
 local schema = {
   {
     name = 'server',
@@ -44,36 +65,16 @@ local schema = {
     end,
     expected = 'the path of the `rationale` binary, or a command list like { "rationale", "lsp" }',
   },
-  {
-    name = 'settle_ms',
-    server_key = 'settleMs',
-    validator = non_negative_integer,
-    expected = 'a whole number of milliseconds, 0 or more',
-  },
-  {
-    name = 'min_rationale_chars',
-    server_key = 'minRationaleChars',
-    validator = function(v)
-      return non_negative_integer(v) and v >= 1
-    end,
-    expected = 'a whole number, 1 or more',
-  },
-  { name = 'codelens', server_key = 'codelens', validator = 'boolean', expected = 'true or false' },
-  {
-    name = 'exclude',
-    server_key = 'exclude',
-    validator = list_of_strings,
-    expected = 'a list of glob strings',
-  },
-  { name = 'author', server_key = 'author', validator = 'string', expected = 'a string' },
-  {
-    name = 'why_marker',
-    server_key = 'whyMarker',
-    validator = function(v)
-      return type(v) == 'string' and vim.trim(v) ~= ''
-    end,
-    expected = 'a non-empty string such as "why:"',
-  },
+}
+for _, setting in ipairs(generated.settings) do
+  table.insert(schema, {
+    name = setting.name,
+    server_key = setting.server_key,
+    validator = server_validator(setting),
+    expected = setting.expected,
+  })
+end
+vim.list_extend(schema, {
   {
     name = 'diff',
     validator = function(v)
@@ -83,7 +84,7 @@ local schema = {
   },
   { name = 'virtual_text', validator = 'boolean', expected = 'true or false' },
   { name = 'autostart', validator = 'boolean', expected = 'true or false' },
-}
+})
 
 --- The plugin's own defaults; the server's settings have theirs in the server (or rationale.toml).
 M.defaults = {

@@ -195,8 +195,8 @@ end
 function M.explain(client, args, on_done)
   on_done = on_done or function() end
   local options = require('rationale.config').get()
-  local subject = rationale.subject(args.change, args.kind, args.unit)
-  local prompt = 'Explain ' .. subject .. ': '
+  local what = rationale.described(args.kind, args.unit)
+  local prompt -- the server's words for the change, once it is found
   local preview
   local minimum -- what the server says it takes, once asked
 
@@ -223,7 +223,7 @@ function M.explain(client, args, on_done)
           refused(err.message)
           ask(text, err.message)
         else
-          notify(('%s is no longer pending: nothing was recorded'):format(subject), vim.log.levels.WARN)
+          notify(('%s is no longer pending: nothing was recorded'):format(what), vim.log.levels.WARN)
           finish('gone')
         end
       end)
@@ -258,19 +258,20 @@ function M.explain(client, args, on_done)
   find_change(client, args.uri, args.changeId, function(change, err, server_minimum)
     minimum = server_minimum
     if not change then
-      notify(err or ('%s is no longer pending: it was explained or skipped already, or edited back'):format(subject), vim.log.levels.WARN)
+      notify(err or ('%s is no longer pending: it was explained or skipped already, or edited back'):format(what), vim.log.levels.WARN)
       return on_done('gone')
     end
-    -- The server's words win over the command's, which may be older.
+    -- The server's words win over the command's, which may be older; the prompt is the one
+    -- its diagnostic shows ("Explain the change to function `helper`").
     args.unit, args.kind, args.change = change.unit.name, change.unit.kind, change.change
-    subject = rationale.subject(args.change, args.kind, args.unit)
-    prompt = 'Explain ' .. subject .. ': '
+    what = rationale.described(args.kind, args.unit)
+    prompt = change.prompt .. ': '
     if not options.diff then
       preview = Preview.open(nil)
       return ask(nil)
     end
     with_texts(client, change, function(full)
-      preview = Preview.open(options.diff, 'Explain ' .. subject, diff_lines(full))
+      preview = Preview.open(options.diff, change.prompt, diff_lines(full))
       ask(nil)
     end)
   end)

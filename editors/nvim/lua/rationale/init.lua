@@ -39,8 +39,9 @@ function M.described(kind, unit)
   return ('%s `%s`'):format(kind or 'unit', unit or '?')
 end
 
---- The prompt's words for a change, as the server's diagnostic says them: "the change to function
---- `helper`", "the new class `Cart`", "the removal of method `Cart.total`".
+--- What a recorded pair or skip was about, for the replay: "the change to function `helper`",
+--- "the new class `Cart`", "the removal of method `Cart.total`". (A pending change comes with
+--- the server's own words, `prompt`; a step of `rationale/timeline` has none.)
 function M.subject(change, kind, unit)
   local verb = ({ added = 'the new', removed = 'the removal of' })[change] or 'the change to'
   return verb .. ' ' .. M.described(kind, unit)
