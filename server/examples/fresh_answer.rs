@@ -55,7 +55,7 @@ fn main() {
             version += 1;
             column += 1;
             let change = TextChange { range: Some((at, at)), text: ch.to_string() };
-            session.change("doc", version, &[change]).expect("the keystroke applies");
+            session.change("doc", version, vec![change]).expect("the keystroke applies");
         }
         keystrokes += typing.elapsed().as_secs_f64() * 1e6 / 200.0;
         let asked = Instant::now();

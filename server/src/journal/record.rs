@@ -172,10 +172,14 @@ pub struct Edit {
 
 impl Edit {
     pub fn from_change(change: &crate::text::TextChange) -> Self {
-        Self {
-            range: change.range.map(|(s, e)| [[s.line, s.column], [e.line, e.column]]),
-            text: change.text.clone(),
-        }
+        Self::from(change.clone())
+    }
+}
+
+/// The record of a change is the change itself: its text is moved, not copied.
+impl From<crate::text::TextChange> for Edit {
+    fn from(change: crate::text::TextChange) -> Self {
+        Self { range: change.range.map(|(s, e)| [[s.line, s.column], [e.line, e.column]]), text: change.text }
     }
 }
 

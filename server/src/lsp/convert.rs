@@ -5,17 +5,10 @@ use std::path::PathBuf;
 
 use tower_lsp_server::ls_types::{self as lsp, Uri};
 
-use crate::text::{Encoding, Position, TextChange};
+use crate::text::{Encoding, Position};
 
 pub fn position(position: lsp::Position) -> Position {
     Position::new(position.line, position.character)
-}
-
-pub fn text_change(change: lsp::TextDocumentContentChangeEvent) -> TextChange {
-    TextChange {
-        range: change.range.map(|range| (position(range.start), position(range.end))),
-        text: change.text,
-    }
 }
 
 pub fn encoding(encoding: Encoding) -> lsp::PositionEncodingKind {

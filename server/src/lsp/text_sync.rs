@@ -3,6 +3,10 @@
 //! after adding its folder). The transport calls [`handle`] synchronously, before it reads the next
 //! message: this is what keeps every document (and its journal) in the editor's order, whatever
 //! the concurrency of the request handlers.
+//!
+//! A `textDocument/didChange` is read straight from the message's bytes into the parameters of
+//! [`Keystroke`], whose content changes are [`TextChange`]s already: the shape the document
+//! applies and the journal records, with no protocol type between.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -12,14 +16,14 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::Value;
 use tower_lsp_server::ls_types::{
-    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWorkspaceFoldersParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
-    TextDocumentContentChangeEvent,
+    DidChangeConfigurationParams, DidChangeWorkspaceFoldersParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams,
 };
 
 use super::shared::Shared;
 use super::{convert, why};
 use crate::session::Session;
+use crate::text::{Position, TextChange};
 
 pub const METHODS: [&str; 6] = [
     "textDocument/didOpen",
@@ -41,10 +45,14 @@ pub fn handle(shared: &Arc<Shared>, session: &Session, method: &str, params: Opt
             session.open(doc.uri.as_str(), file.as_deref(), doc.version, &doc.text);
             Ok(())
         }),
-        "textDocument/didChange" => parse(method, params).map(|p: DidChangeTextDocumentParams| {
-            let changes: Vec<_> = p.content_changes.into_iter().map(convert::text_change).collect();
-            session.change(p.text_document.uri.as_str(), p.text_document.version, &changes)
-        }),
+        // Only when the transport could not read it as a keystroke (it never is, in practice):
+        // the same parameters, read from the tree the transport built instead.
+        "textDocument/didChange" => Keystroke::deserialize(params)
+            .map_err(|err| tracing::warn!("{method}: ignoring parameters that do not fit: {err}"))
+            .ok()
+            .map(|keystroke| {
+                session.change(&keystroke.document.uri, keystroke.document.version, keystroke.changes)
+            }),
         "textDocument/didSave" => parse(method, params).map(|p: DidSaveTextDocumentParams| {
             let key = p.text_document.uri.as_str();
             let removals = session.save(key, p.text.as_deref())?;
@@ -101,8 +109,45 @@ struct Envelope<'a> {
 pub struct Keystroke<'a> {
     #[serde(rename = "textDocument", borrow)]
     document: Versioned<'a>,
-    #[serde(rename = "contentChanges")]
-    changes: Vec<TextDocumentContentChangeEvent>,
+    #[serde(rename = "contentChanges", deserialize_with = "content_changes")]
+    changes: Vec<TextChange>,
+}
+
+/// `contentChanges`, each read into a [`TextChange`] as it is parsed.
+fn content_changes<'de, D: serde::Deserializer<'de>>(input: D) -> Result<Vec<TextChange>, D::Error> {
+    #[derive(Deserialize)]
+    struct Wire(#[serde(with = "WireChange")] TextChange);
+    let changes = Vec::<Wire>::deserialize(input)?;
+    Ok(changes.into_iter().map(|Wire(change)| change).collect())
+}
+
+/// A `TextDocumentContentChangeEvent` as the protocol spells it (its deprecated `rangeLength` is
+/// ignored, as the protocol allows), read into a [`TextChange`].
+#[derive(Deserialize)]
+#[serde(remote = "TextChange")]
+struct WireChange {
+    #[serde(default, deserialize_with = "range")]
+    range: Option<(Position, Position)>,
+    text: String,
+}
+
+fn range<'de, D: serde::Deserializer<'de>>(input: D) -> Result<Option<(Position, Position)>, D::Error> {
+    #[derive(Deserialize)]
+    struct Range {
+        #[serde(with = "WirePosition")]
+        start: Position,
+        #[serde(with = "WirePosition")]
+        end: Position,
+    }
+    Ok(Option::<Range>::deserialize(input)?.map(|range| (range.start, range.end)))
+}
+
+#[derive(Deserialize)]
+#[serde(remote = "Position")]
+struct WirePosition {
+    line: u32,
+    #[serde(rename = "character")]
+    column: u32,
 }
 
 #[derive(Deserialize)]
@@ -130,8 +175,9 @@ pub fn keystroke(body: &[u8]) -> Option<Keystroke<'_>> {
 
 /// Applies a keystroke read by [`keystroke`].
 pub fn apply_keystroke(session: &Session, keystroke: Keystroke<'_>) {
-    let changes: Vec<_> = keystroke.changes.into_iter().map(convert::text_change).collect();
-    if let Err(problem) = session.change(&keystroke.document.uri, keystroke.document.version, &changes) {
+    if let Err(problem) =
+        session.change(&keystroke.document.uri, keystroke.document.version, keystroke.changes)
+    {
         tracing::warn!("textDocument/didChange: {problem}");
     }
 }
@@ -140,4 +186,47 @@ fn parse<T: serde::de::DeserializeOwned>(method: &str, params: Value) -> Option<
     serde_json::from_value(params)
         .map_err(|err| tracing::warn!("{method}: ignoring parameters that do not fit: {err}"))
         .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn changes(body: &str) -> Option<(String, i32, Vec<TextChange>)> {
+        keystroke(body.as_bytes()).map(|k| (k.document.uri.into_owned(), k.document.version, k.changes))
+    }
+
+    /// A keystroke's content changes are read into the document's own shape, whatever the
+    /// protocol adds around them.
+    #[test]
+    fn a_did_change_is_read_into_text_changes() {
+        let body = r#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{
+            "textDocument":{"uri":"file:///a%20b/x.py","version":7},
+            "contentChanges":[
+                {"range":{"start":{"line":1,"character":2},"end":{"line":3,"character":4}},"rangeLength":9,"text":"a\"\n\u00e9"},
+                {"range":null,"text":"whole"},
+                {"text":"again"}]}}"#;
+        let (uri, version, changes) = changes(body).unwrap();
+        assert_eq!((uri.as_str(), version), ("file:///a%20b/x.py", 7));
+        let range = Some((Position::new(1, 2), Position::new(3, 4)));
+        assert_eq!(
+            changes,
+            [
+                TextChange { range, text: "a\"\né".into() },
+                TextChange { range: None, text: "whole".into() },
+                TextChange { range: None, text: "again".into() },
+            ]
+        );
+    }
+
+    #[test]
+    fn other_messages_and_changes_that_do_not_fit_are_not_keystrokes() {
+        let request = r#"{"jsonrpc":"2.0","id":1,"method":"textDocument/didChange","params":{}}"#;
+        assert!(changes(request).is_none());
+        let unfit = r#"{"jsonrpc":"2.0","method":"textDocument/didChange","params":{"textDocument":{"uri":"x","version":1},"contentChanges":[{"range":{"start":{"line":-1,"character":0},"end":{"line":0,"character":0}},"text":""}]}}"#;
+        assert!(changes(unfit).is_none());
+        let other =
+            r#"{"jsonrpc":"2.0","method":"textDocument/didSave","params":{"textDocument":{"uri":"x"}}}"#;
+        assert!(changes(other).is_none());
+    }
 }

@@ -236,7 +236,7 @@ impl Session {
             }
             let mut moved = false;
             if followed.is_stale() {
-                let due = followed.last_edit.map_or(now, |at| at + REFRESH_AFTER);
+                let due = followed.last_edit().map_or(now, |at| at + REFRESH_AFTER);
                 if due > now {
                     sooner(due);
                     continue;

@@ -6,11 +6,11 @@
 
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use super::{why, Folder};
 use crate::syntax::Language;
-use crate::text::{Document, EditError, EditQueue, Encoding, TextChange};
+use crate::text::{Document, EditError, Encoding, ParsedEdits, TextChange};
 use crate::units::extraction::Extraction;
 use crate::units::pending::PendingChanges;
 
@@ -25,10 +25,6 @@ pub struct Followed {
     /// The units as last extracted and their pending changes; `None` for a document without a
     /// tree (a binary file kept as text alone).
     pub(super) units: Option<(Extraction, PendingChanges)>,
-    /// The edits since the last refresh.
-    edits: EditQueue,
-    /// When the document was last edited.
-    pub(super) last_edit: Option<Instant>,
     /// Its why-comments: those already dealt with, and the notes on them.
     pub(super) why: why::WhyState,
     /// A request brought the document's prompts up to date (its edits, or a change becoming
@@ -58,8 +54,6 @@ impl Followed {
             document,
             diverged: None,
             units,
-            edits: EditQueue::default(),
-            last_edit: None,
             why: why::WhyState::default(),
             unpublished: false,
         };
@@ -79,16 +73,11 @@ impl Followed {
             self.diverged =
                 Some(format!("the version went back from {} to {version}", self.document.version()));
         }
-        let spans = self.document.apply(changes, encoding).inspect_err(|error| {
+        let why = &mut self.why;
+        self.document.apply_observed(changes, encoding, |span| why.edited(span)).inspect_err(|error| {
             self.diverged = Some(format!("a change could not be applied: {error}"));
         })?;
         self.document.set_version(version);
-        let (at, wall) = (Instant::now(), SystemTime::now());
-        self.last_edit = Some(at);
-        for span in spans {
-            self.why.edited(span);
-            self.edits.push(span, at, wall);
-        }
         Ok(())
     }
 
@@ -97,28 +86,33 @@ impl Followed {
         let version = self.document.version();
         self.document.replace(text, version);
         self.why.edited(None);
-        self.edits.push(None, Instant::now(), SystemTime::now());
     }
 
     /// Whether edits arrived since the last refresh.
     pub(super) fn is_stale(&self) -> bool {
-        !self.edits.is_empty()
+        self.document.has_edits()
+    }
+
+    /// When the document was last edited, if it has been since the last refresh.
+    pub(super) fn last_edit(&self) -> Option<Instant> {
+        self.document.last_edit()
     }
 
     /// Brings the units and their pending changes up to date with the text; new changes are
     /// numbered from `ids`.
     pub(super) fn refresh(&mut self, ids: &AtomicU64) {
-        if self.edits.is_empty() {
+        if !self.document.has_edits() {
             return;
         }
         let Some((extraction, pending)) = &mut self.units else {
-            self.edits.take();
+            self.document.take_edits();
             return;
         };
-        let Some((tree, previous, rope)) = self.document.parsed() else { return };
+        let Some(ParsedEdits { edits, tree, previous, rope }) = self.document.parsed_with_edits() else {
+            return;
+        };
         let errors = crate::syntax::error_ranges(tree);
         let marker = self.folder.why_marker();
-        let edits = self.edits.take();
         extraction.update(self.language, tree, previous, rope, &edits, &marker);
         pending.refresh(&edits, extraction.units(), &errors, ids);
         self.unpublished = true;

@@ -196,15 +196,16 @@ impl Session {
         self.documents.insert(key.to_owned(), Followed::open(folder, path, language, document, &marker));
     }
 
-    pub fn change(&self, key: &str, version: i32, changes: &[TextChange]) -> Result<(), Problem> {
+    /// Applies the editor's changes, all or none, and journals them as they were sent.
+    pub fn change(&self, key: &str, version: i32, changes: Vec<TextChange>) -> Result<(), Problem> {
         let Some(mut followed) = self.documents.get_mut(key) else {
             return self.not_open(key);
         };
         let followed = &mut *followed;
         followed
-            .edit(version, changes, self.identity.encoding)
+            .edit(version, &changes, self.identity.encoding)
             .map_err(|error| Problem::Rejected { key: key.to_owned(), error })?;
-        let edits = changes.iter().map(Edit::from_change).collect();
+        let edits = changes.into_iter().map(Edit::from).collect();
         let body = Body::Change { path: followed.path.clone(), version, edits };
         followed.folder.append(&self.identity, &self.notices, body);
         Ok(())

@@ -16,7 +16,7 @@ use std::ops::Range;
 use ropey::Rope;
 
 use super::{Followed, Refusal, Session, Via};
-use crate::text::{from_char, Encoding, Position};
+use crate::text::{from_char, Encoding, Position, Span};
 use crate::units::pending::PendingChange;
 use crate::units::why::{find, WhyComment};
 use crate::units::{Unit, UnitKind};
@@ -54,8 +54,8 @@ impl WhyState {
 
     /// Carries the notes through an edit (`None`: a whole replacement); a note on text the edit
     /// touches goes, since the person is at it.
-    pub(super) fn edited(&mut self, span: Option<(usize, usize, usize)>) {
-        let Some((start, old_end, new_end)) = span else {
+    pub(super) fn edited(&mut self, span: Option<&Span>) {
+        let Some((start, old_end, new_end)) = span.map(Span::bytes) else {
             self.notes.clear();
             return;
         };

@@ -185,13 +185,11 @@ pub fn language_named(name: &str) -> Option<&'static Language> {
 /// request, and no one writes functions in them by hand.
 pub const MAX_PARSED_BYTES: usize = 8 * 1024 * 1024;
 
-/// A document's parser and tree. Edits are queued and the tree catches up in one incremental
-/// reparse when someone needs it.
+/// A document's parser and tree. The tree catches up with the document's queued edits (see
+/// [`crate::text::EditQueue`]) in one incremental reparse when someone needs it.
 pub struct Syntax {
     parser: Parser,
     tree: Option<Tree>,
-    /// Edits since the tree was last parsed, oldest first.
-    pending: Vec<InputEdit>,
     /// The tree must be parsed from scratch (first parse, or after a whole replacement).
     fresh: bool,
     /// The tree before the last reparse, with that reparse's edits applied; `None` after a parse
@@ -207,26 +205,18 @@ impl Syntax {
             tracing::error!("cannot load the {} grammar: {err}", language.name);
             return None;
         }
-        let mut syntax = Self { parser, tree: None, pending: Vec::new(), fresh: true, previous: None };
-        syntax.reset();
-        Some(syntax)
+        Some(Self { parser, tree: None, fresh: true, previous: None })
     }
 
-    /// Queues an edit for the next reparse; one that touches the last one joins it, so a run of
-    /// typing costs the reparse one `Tree::edit`, not one per keystroke.
-    pub fn edit(&mut self, edit: InputEdit) {
+    /// The text was edited (the edit is queued with the document).
+    pub fn edited(&mut self) {
         // Freed here, on the way of the first keystroke after an answer, not in the way of the
         // answer (freeing a tree costs a good part of a reparse).
         self.previous = None;
-        match self.pending.last_mut().and_then(|last| merge(last, &edit).map(|merged| (last, merged))) {
-            Some((last, merged)) => *last = merged,
-            None => self.pending.push(edit),
-        }
     }
 
     /// Forgets the tree; the next [`Syntax::tree`] parses from scratch.
     pub fn reset(&mut self) {
-        self.pending.clear();
         self.previous = None;
         self.tree = None;
         self.fresh = true;
@@ -236,33 +226,38 @@ impl Syntax {
     /// edited to the text it parsed (`None` when it parsed from scratch), to compare the two where
     /// it matters: `Tree::changed_ranges` compares them whole, which costs as much as the
     /// reparse when all the file sits in one function.
-    pub fn trees(&mut self, rope: &Rope) -> Option<(&Tree, Option<&Tree>)> {
-        self.tree(rope)?;
+    pub fn trees(
+        &mut self,
+        rope: &Rope,
+        edits: impl IntoIterator<Item = InputEdit>,
+    ) -> Option<(&Tree, Option<&Tree>)> {
+        self.tree(rope, edits)?;
         Some((self.tree.as_ref()?, self.previous.as_ref()))
     }
 
-    pub fn is_stale(&self) -> bool {
-        self.fresh || !self.pending.is_empty()
+    /// Whether the tree must be parsed from scratch.
+    pub fn is_fresh(&self) -> bool {
+        self.fresh
     }
 
-    /// The tree of `rope`, which must be the text all queued edits lead to.
-    pub fn tree(&mut self, rope: &Rope) -> Option<&Tree> {
+    /// The tree of `rope`, which must be the text `edits` (those not parsed yet, oldest first)
+    /// lead to from the last tree; a whole replacement is no edit but a [`Syntax::reset`].
+    pub fn tree(&mut self, rope: &Rope, edits: impl IntoIterator<Item = InputEdit>) -> Option<&Tree> {
         if rope.len_bytes() > MAX_PARSED_BYTES {
             self.tree = None;
-            self.pending.clear();
             self.fresh = true;
             return None;
         }
-        if self.is_stale() {
+        let mut edits = edits.into_iter().peekable();
+        if self.fresh || edits.peek().is_some() {
             let mut old = if self.fresh { None } else { self.tree.take() };
             if let Some(tree) = &mut old {
-                for edit in &self.pending {
-                    tree.edit(edit);
+                for edit in edits {
+                    tree.edit(&edit);
                 }
             }
             self.tree = parse_rope(&mut self.parser, rope, old.as_ref());
             self.previous = old;
-            self.pending.clear();
             self.fresh = false;
         }
         self.tree.as_ref()
@@ -283,64 +278,6 @@ pub fn free_small_blocks_at_once() {
     // start.
     unsafe {
         libc::mallopt(libc::M_MXFAST, 0);
-    }
-}
-
-/// Two edits as bytes `(start, old_end, new_end)`: `first`, then `second` in the text `first`
-/// left, as one edit of the text before `first`, when `second` replaces bytes that touch or
-/// overlap what `first` inserted; `None` otherwise. The document's edit queue merges by it too.
-pub fn merge_spans(
-    first: (usize, usize, usize),
-    second: (usize, usize, usize),
-) -> Option<(usize, usize, usize)> {
-    let (s1, o1, n1) = first;
-    let (s2, o2, n2) = second;
-    if s2 > n1 || o2 < s1 {
-        return None;
-    }
-    // The union of both, in the text between them; outside it, `first` shifted the text after
-    // it by `n1 - o1` and `second` by `n2 - o2`.
-    let start = s1.min(s2);
-    let end = n1.max(o2);
-    Some((start, end + o1 - n1, end + n2 - o2))
-}
-
-/// `first` then `second` (made in the text `first` left) as one edit, when `second` replaces text
-/// that touches or overlaps what `first` inserted; `None` otherwise.
-fn merge(first: &InputEdit, second: &InputEdit) -> Option<InputEdit> {
-    let bytes = |e: &InputEdit| (e.start_byte, e.old_end_byte, e.new_end_byte);
-    let (start_byte, old_end_byte, new_end_byte) = merge_spans(bytes(first), bytes(second))?;
-    let start_position =
-        if second.start_byte < first.start_byte { second.start_position } else { first.start_position };
-    // The end of the union, seen in the text before `first`: where `first` ended, or, when
-    // `second` reached past it, `second`'s old end carried back through `first`.
-    let old_end_position = if second.old_end_byte <= first.new_end_byte {
-        first.old_end_position
-    } else {
-        carry(second.old_end_position, first.new_end_position, first.old_end_position)
-    };
-    // And in the text after `second`: where `second` ended, or `first`'s end carried forward.
-    let new_end_position = if first.new_end_byte <= second.old_end_byte {
-        second.new_end_position
-    } else {
-        carry(first.new_end_position, second.old_end_position, second.new_end_position)
-    };
-    Some(InputEdit {
-        start_byte,
-        old_end_byte,
-        new_end_byte,
-        start_position,
-        old_end_position,
-        new_end_position,
-    })
-}
-
-/// Where `point`, at or after `from`, stands once the text up to `from` ends at `to` instead.
-fn carry(point: tree_sitter::Point, from: tree_sitter::Point, to: tree_sitter::Point) -> tree_sitter::Point {
-    if point.row == from.row {
-        tree_sitter::Point::new(to.row, to.column + point.column - from.column)
-    } else {
-        tree_sitter::Point::new(point.row - from.row + to.row, point.column)
     }
 }
 
@@ -385,58 +322,6 @@ pub fn error_ranges(tree: &Tree) -> Vec<std::ops::Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The row and byte column of `byte` in `text`.
-    fn point(text: &str, byte: usize) -> tree_sitter::Point {
-        let before = &text[..byte];
-        let row = before.matches('\n').count();
-        tree_sitter::Point::new(row, byte - before.rfind('\n').map_or(0, |at| at + 1))
-    }
-
-    /// The edit that turns `text` into `after` by replacing `start..old_end` with
-    /// `with`, and the text it leaves.
-    fn edit(text: &str, start: usize, old_end: usize, with: &str) -> (InputEdit, String) {
-        let after = format!("{}{with}{}", &text[..start], &text[old_end..]);
-        let new_end = start + with.len();
-        let edit = InputEdit {
-            start_byte: start,
-            old_end_byte: old_end,
-            new_end_byte: new_end,
-            start_position: point(text, start),
-            old_end_position: point(text, old_end),
-            new_end_position: point(&after, new_end),
-        };
-        (edit, after)
-    }
-
-    /// Two edits merged must be the edit from the text before the first to the text after the
-    /// second, rows and columns included: each way the second can meet the first.
-    #[test]
-    fn merged_edits_have_the_rows_and_columns_of_one_edit() {
-        let text = "def f(a):\n    return a\n\ndef g():\n    pass\n";
-        // (start, old_end, replacement) of the first edit, then of the second in the text the
-        // first left.
-        type Replace = (usize, usize, &'static str);
-        let cases: &[(Replace, Replace)] = &[
-            // Typing on: the second starts where the first ended.
-            ((22, 22, "x\ny"), (25, 25, "z\n")),
-            // The second deletes past the first's end, onto later lines.
-            ((14, 14, "q\nr"), (17, 31, "")),
-            // The second falls inside the first's text and adds lines to it.
-            ((24, 24, "a = 1\nb = 2\nc"), (24, 25, "x\ny")),
-            // The second starts before the first and ends inside it.
-            ((30, 34, "return 0"), (26, 33, "ZZ\n")),
-        ];
-        for &((s1, o1, w1), (s2, o2, w2)) in cases {
-            let (first, middle) = edit(text, s1, o1, w1);
-            let (second, after) = edit(&middle, s2, o2, w2);
-            let merged = merge(&first, &second).expect("the edits touch");
-            let (start, old_end) = (merged.start_byte, merged.old_end_byte);
-            let (whole, expected_after) = edit(text, start, old_end, &after[start..merged.new_end_byte]);
-            assert_eq!(expected_after, after, "{:?}", (s1, o1, w1, s2, o2, w2));
-            assert_eq!(merged, whole, "{:?}", (s1, o1, w1, s2, o2, w2));
-        }
-    }
 
     #[test]
     fn every_grammar_loads() {

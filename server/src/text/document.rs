@@ -1,22 +1,14 @@
-//! A document: its text as a rope, the editor's version, and (for a parsed language) its syntax
-//! tree, which is brought up to date lazily.
+//! A document: its text as a rope, the editor's version, (for a parsed language) its syntax tree,
+//! which is brought up to date lazily, and the queue of its edits (see [`super::edits`]).
+
+use std::time::{Instant, SystemTime};
 
 use ropey::Rope;
-use tree_sitter::{InputEdit, Point};
+use tree_sitter::Point;
 
+use super::edits::{EditQueue, EditRun, Span, TextChange};
 use super::position::{to_char, Encoding, Position, PositionError};
 use crate::syntax::{Language, Syntax};
-
-/// One content change as the editor sent it: a range and its replacement, or (no range) the whole
-/// new text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TextChange {
-    pub range: Option<(Position, Position)>,
-    pub text: String,
-}
-
-/// Bytes an edit replaced and the end of its replacement: `(start, old_end, new_end)`.
-pub type ByteSpan = (usize, usize, usize);
 
 /// Why a change could not be applied. The document is then left exactly as it was.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,10 +42,23 @@ impl From<PositionError> for EditError {
     }
 }
 
+/// A document's tree brought up to date, and the edits the units are to take in: see
+/// [`Document::parsed_with_edits`].
+pub struct ParsedEdits<'a> {
+    pub edits: Vec<EditRun>,
+    pub tree: &'a tree_sitter::Tree,
+    /// The tree the last reparse started from, edited to the text it parsed.
+    pub previous: Option<&'a tree_sitter::Tree>,
+    pub rope: &'a Rope,
+}
+
 pub struct Document {
     rope: Rope,
     version: i32,
     syntax: Option<Syntax>,
+    /// The edits since the units were last brought up to date; kept only for a parsed document
+    /// (nothing else reads them).
+    edits: EditQueue,
 }
 
 impl Document {
@@ -65,12 +70,12 @@ impl Document {
         let head = &text.as_bytes()[..text.len().min(8000)];
         let binary = head.contains(&0);
         let syntax = language.filter(|_| !binary).and_then(Syntax::new);
-        Self { rope, version, syntax }
+        Self { rope, version, syntax, edits: EditQueue::default() }
     }
 
     /// A document kept as text alone, from a rope (cloning a rope shares its nodes).
     pub fn from_rope(rope: Rope, version: i32) -> Self {
-        Self { rope, version, syntax: None }
+        Self { rope, version, syntax: None, edits: EditQueue::default() }
     }
 
     pub fn rope(&self) -> &Rope {
@@ -95,79 +100,116 @@ impl Document {
     }
 
     /// Applies the changes in order, all or none: if one cannot be applied the document is left
-    /// untouched. The syntax tree is not reparsed here; it learns of the edits and catches up when
-    /// [`Document::tree_and_rope`] is next asked for, so a burst of keystrokes costs rope edits only.
-    ///
-    /// Returns, for each change, the bytes it replaced and the end of its replacement
-    /// (`start, old_end, new_end`), or `None` for a whole-document replacement.
-    pub fn apply(
+    /// untouched. Nothing is parsed here: a parsed document queues where each change fell, and
+    /// its tree catches up when [`Document::tree_and_rope`] is next asked for, so a burst of
+    /// keystrokes costs rope edits only.
+    pub fn apply(&mut self, changes: &[TextChange], encoding: Encoding) -> Result<(), EditError> {
+        self.apply_observed(changes, encoding, |_| {})
+    }
+
+    /// [`Document::apply`], telling `applied` where each change fell once all are applied (`None`
+    /// for a whole-document replacement).
+    pub fn apply_observed(
         &mut self,
         changes: &[TextChange],
         encoding: Encoding,
-    ) -> Result<Vec<Option<ByteSpan>>, EditError> {
-        let mut edits = Vec::with_capacity(changes.len());
+        mut applied: impl FnMut(Option<&Span>),
+    ) -> Result<(), EditError> {
         if let [change] = changes {
             // One change fails, if at all, before it touches the rope: no copy needed. This is
             // the keystroke path.
-            edits.push(apply_one(&mut self.rope, change, encoding)?);
-        } else {
-            // A later change may fail after earlier ones were applied, so they are applied to a
-            // copy (sharing the rope's nodes, it costs O(log n), not the text).
-            let mut rope = self.rope.clone();
-            for change in changes {
-                edits.push(apply_one(&mut rope, change, encoding)?);
-            }
-            self.rope = rope;
+            let span = apply_one(&mut self.rope, change, encoding)?;
+            applied(span.as_ref());
+            self.queue(span, Instant::now());
+            return Ok(());
         }
-        let spans = edits.iter().map(|e| e.map(|e| (e.start_byte, e.old_end_byte, e.new_end_byte))).collect();
-        match (&mut self.syntax, edits.iter().any(Option::is_none)) {
+        // A later change may fail after earlier ones were applied, so they are applied to a copy
+        // (sharing the rope's nodes, it costs O(log n), not the text).
+        let mut rope = self.rope.clone();
+        let mut spans = Vec::with_capacity(changes.len());
+        for change in changes {
+            spans.push(apply_one(&mut rope, change, encoding)?);
+        }
+        self.rope = rope;
+        let at = Instant::now();
+        for span in spans {
+            applied(span.as_ref());
+            self.queue(span, at);
+        }
+        Ok(())
+    }
+
+    /// Queues where an edit fell, for the parser and the units (`None`: the whole text replaced).
+    fn queue(&mut self, span: Option<Span>, at: Instant) {
+        let Some(syntax) = &mut self.syntax else { return };
+        match span {
             // A whole-document replacement: parse afresh.
-            (Some(syntax), true) => syntax.reset(),
-            (Some(syntax), false) => edits.into_iter().flatten().for_each(|e| syntax.edit(e)),
-            (None, _) => {}
+            None => syntax.reset(),
+            Some(_) => syntax.edited(),
         }
-        Ok(spans)
+        self.edits.push(span, at, SystemTime::now());
     }
 
     /// The syntax tree of the current text (reparsed first if edits arrived since the last
     /// parse) with the rope it was parsed from; `None` for a document kept as text alone.
     pub fn tree_and_rope(&mut self) -> Option<(&tree_sitter::Tree, &Rope)> {
-        let rope = &self.rope;
-        self.syntax.as_mut().and_then(|syntax| syntax.tree(rope)).map(|tree| (tree, rope))
+        self.parsed().map(|(tree, _, rope)| (tree, rope))
     }
 
     /// Replaces the whole text (a resync): the editor's copy is the truth.
     pub fn replace(&mut self, text: &str, version: i32) {
         self.rope = Rope::from_str(text);
         self.version = version;
-        if let Some(syntax) = &mut self.syntax {
-            syntax.reset();
-        }
+        self.queue(None, Instant::now());
     }
 
     /// [`Document::tree_and_rope`], with the tree the last reparse started from, edited to the
     /// text it parsed (see [`Syntax::trees`]); `None` after a parse from scratch.
     pub fn parsed(&mut self) -> Option<(&tree_sitter::Tree, Option<&tree_sitter::Tree>, &Rope)> {
         let rope = &self.rope;
-        self.syntax
-            .as_mut()
-            .and_then(|syntax| syntax.trees(rope))
-            .map(|(tree, previous)| (tree, previous, rope))
+        let syntax = self.syntax.as_mut()?;
+        let edits = self.edits.unparsed().iter().filter_map(|run| run.span.as_ref().map(Span::input_edit));
+        let trees = syntax.trees(rope, edits);
+        self.edits.mark_parsed();
+        trees.map(|(tree, previous)| (tree, previous, rope))
+    }
+
+    /// [`Document::parsed`], with the edits since the units last took them in (oldest first),
+    /// which they now do; `None`, the edits kept, when there is no tree.
+    pub fn parsed_with_edits(&mut self) -> Option<ParsedEdits<'_>> {
+        let rope = &self.rope;
+        let syntax = self.syntax.as_mut()?;
+        let edits = self.edits.unparsed().iter().filter_map(|run| run.span.as_ref().map(Span::input_edit));
+        let trees = syntax.trees(rope, edits);
+        self.edits.mark_parsed();
+        let (tree, previous) = trees?;
+        Some(ParsedEdits { edits: self.edits.take(), tree, previous, rope })
     }
 
     /// Whether the tree lags behind the text (edits are waiting to be parsed).
     pub fn needs_reparse(&self) -> bool {
-        self.syntax.as_ref().is_some_and(Syntax::is_stale)
+        self.syntax.as_ref().is_some_and(|syntax| syntax.is_fresh() || !self.edits.unparsed().is_empty())
+    }
+
+    /// Whether edits arrived since the units last took them in ([`Document::take_edits`]).
+    pub fn has_edits(&self) -> bool {
+        !self.edits.is_empty()
+    }
+
+    /// When the last edit the units have not taken in was made.
+    pub fn last_edit(&self) -> Option<Instant> {
+        self.edits.last_at()
+    }
+
+    /// The edits since the units last took them in, oldest first, which they now do.
+    pub fn take_edits(&mut self) -> Vec<EditRun> {
+        self.edits.take()
     }
 }
 
-/// Applies one change to `rope`, returning the tree-sitter edit it amounts to (`None` for a whole
-/// replacement). The `InputEdit` is computed from the rope as it stood before the change.
-fn apply_one(
-    rope: &mut Rope,
-    change: &TextChange,
-    encoding: Encoding,
-) -> Result<Option<InputEdit>, EditError> {
+/// Applies one change to `rope`, returning where it fell (`None` for a whole replacement),
+/// computed from the rope as it stood before the change.
+fn apply_one(rope: &mut Rope, change: &TextChange, encoding: Encoding) -> Result<Option<Span>, EditError> {
     let Some((start, end)) = change.range else {
         *rope = Rope::from_str(&change.text);
         return Ok(None);
@@ -183,9 +225,9 @@ fn apply_one(
     let end_char = end_char.max(start_char);
 
     let start_byte = rope.char_to_byte(start_char);
-    let start_position = point(rope, start_byte);
-    let (old_end_byte, old_end_position) = match end_char == start_char {
-        true => (start_byte, start_position),
+    let start_point = point(rope, start_byte);
+    let (old_end, old_end_point) = match end_char == start_char {
+        true => (start_byte, start_point),
         false => {
             let byte = rope.char_to_byte(end_char);
             (byte, point(rope, byte))
@@ -195,19 +237,12 @@ fn apply_one(
     rope.remove(start_char..end_char);
     rope.insert(start_char, &change.text);
 
-    let new_end_byte = start_byte + change.text.len();
-    let new_end_position = match has_line_break(&change.text) {
-        false => Point::new(start_position.row, start_position.column + change.text.len()),
-        true => point(rope, new_end_byte),
+    let new_end = start_byte + change.text.len();
+    let new_end_point = match has_line_break(&change.text) {
+        false => Point::new(start_point.row, start_point.column + change.text.len()),
+        true => point(rope, new_end),
     };
-    Ok(Some(InputEdit {
-        start_byte,
-        old_end_byte,
-        new_end_byte,
-        start_position,
-        old_end_position,
-        new_end_position,
-    }))
+    Ok(Some(Span { start: start_byte, old_end, new_end, start_point, old_end_point, new_end_point }))
 }
 
 /// Whether `text` holds a line break as the rope counts them (`cr_lines`: LF, CR and CRLF),
@@ -225,6 +260,7 @@ fn point(rope: &Rope, byte: usize) -> Point {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tree_sitter::InputEdit;
 
     fn change(l1: u32, c1: u32, l2: u32, c2: u32, text: &str) -> TextChange {
         TextChange { range: Some((Position::new(l1, c1), Position::new(l2, c2))), text: text.to_owned() }
@@ -245,7 +281,7 @@ mod tests {
             let before = rope.clone();
             let range = (Position::new(start.0, start.1), Position::new(end.0, end.1));
             let change = TextChange { range: Some(range), text: text.into() };
-            let edit = apply_one(&mut rope, &change, Encoding::Utf16).unwrap().unwrap();
+            let edit = apply_one(&mut rope, &change, Encoding::Utf16).unwrap().unwrap().input_edit();
             assert_eq!(edit.start_position, point(&before, edit.start_byte), "{text:?}");
             assert_eq!(edit.old_end_position, point(&before, edit.old_end_byte), "{text:?}");
             assert_eq!(edit.new_end_position, point(&rope, edit.new_end_byte), "{text:?}");
@@ -287,7 +323,10 @@ mod tests {
     #[test]
     fn input_edit_matches_tree_sitters_own_example() {
         let mut rope = Rope::from_str("fn test() {}");
-        let edit = apply_one(&mut rope, &change(0, 8, 0, 8, "a: u32"), Encoding::Utf8).unwrap().unwrap();
+        let edit = apply_one(&mut rope, &change(0, 8, 0, 8, "a: u32"), Encoding::Utf8)
+            .unwrap()
+            .unwrap()
+            .input_edit();
         assert_eq!(
             edit,
             InputEdit {
@@ -305,7 +344,10 @@ mod tests {
     fn input_edit_has_real_rows_and_byte_columns() {
         let mut rope = Rope::from_str("a = 1\nb = '日本'\nc = 3\n");
         // Replace "日本'\nc" (UTF-16 columns 5..) across a line break with "x\ny\nz".
-        let edit = apply_one(&mut rope, &change(1, 5, 2, 1, "x\ny\nz"), Encoding::Utf16).unwrap().unwrap();
+        let edit = apply_one(&mut rope, &change(1, 5, 2, 1, "x\ny\nz"), Encoding::Utf16)
+            .unwrap()
+            .unwrap()
+            .input_edit();
         assert_eq!(rope.to_string(), "a = 1\nb = 'x\ny\nz = 3\n");
         assert_eq!(edit.start_byte, 6 + 5);
         assert_eq!(edit.start_position, Point::new(1, 5));
@@ -351,7 +393,7 @@ mod tests {
     /// A run of typing, deleting and retyping across lines reaches the parser as one merged edit:
     /// the tree it gives must be the fresh parse's. (Tree-sitter recomputes most positions as it
     /// reparses, so the rows and columns of the merged edit are checked on their own, in
-    /// `syntax`'s tests.)
+    /// `edits`' tests.)
     #[test]
     fn merged_edits_reparse_like_a_fresh_parse() {
         let language = crate::syntax::language_named("python").unwrap();

@@ -1,12 +1,13 @@
-//! Documents as text: a rope, its version, positions in both encodings, and applying the editor's
-//! changes. Nothing here knows the protocol; the language server and `replay` share it.
+//! Documents as text: a rope, its version, positions in both encodings, the editor's changes and
+//! the one queue of a document's edits. Nothing here knows the protocol; the language server and
+//! `replay` share it.
 
 mod document;
 mod edits;
 mod position;
 
-pub use document::{ByteSpan, Document, EditError, TextChange};
-pub use edits::{EditQueue, EditRun};
+pub use document::{Document, EditError, ParsedEdits};
+pub use edits::{EditQueue, EditRun, Span, TextChange};
 pub use position::{from_char, to_char, Encoding, Position, PositionError};
 
 use sha2::{Digest, Sha256};

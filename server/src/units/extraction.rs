@@ -64,7 +64,7 @@ impl Extraction {
     ) {
         // Text left out of units makes their texts no longer slices of the source, which the
         // shortcut relies on: while a why-comment stands, extraction starts afresh.
-        let edits: Option<Vec<(usize, usize, usize)>> = edits.iter().map(|run| run.bytes).collect();
+        let edits: Option<Vec<(usize, usize, usize)>> = edits.iter().map(EditRun::bytes).collect();
         let updated = match (previous, edits) {
             (Some(previous), Some(edits)) if self.hidden.is_empty() => {
                 self.within_one_unit(language, tree, previous, rope, &edits, marker)
@@ -383,7 +383,7 @@ fn nodes_of<'t>(node: Node<'t>, units: &[(Range<usize>, Intact)]) -> Vec<Option<
 mod tests {
     use super::*;
     use crate::syntax::language_named;
-    use crate::text::{from_char, Document, Encoding, TextChange};
+    use crate::text::{from_char, Document, Encoding, ParsedEdits, TextChange};
 
     /// Edits real files the way people do (typing in a body, deleting a line, pasting a new
     /// function, renaming) and checks after each that the update equals a fresh extraction, and
@@ -403,13 +403,9 @@ mod tests {
             let rope = document.rope();
             let pos = |byte: usize| from_char(rope, rope.byte_to_char(byte), Encoding::Utf8);
             let change = TextChange { range: Some((pos(at), pos(at + from.len()))), text: (*to).into() };
-            let spans = document.apply(&[change], Encoding::Utf8).unwrap();
-            let mut queue = crate::text::EditQueue::default();
-            for span in spans {
-                queue.push(span, std::time::Instant::now(), std::time::SystemTime::now());
-            }
-            let (tree, previous, rope) = document.parsed().unwrap();
-            units.update(language, tree, previous, rope, queue.runs(), "why:");
+            document.apply(&[change], Encoding::Utf8).unwrap();
+            let ParsedEdits { edits, tree, previous, rope } = document.parsed_with_edits().unwrap();
+            units.update(language, tree, previous, rope, &edits, "why:");
             let fresh = extract_hiding(language, tree, rope, "why:").0;
             assert!(units.units() == fresh.as_slice(), "after {from:?} -> {to:?}");
             assert_eq!(units.redid_one_unit(), *one, "after {from:?} -> {to:?}: one unit redone");

@@ -153,7 +153,7 @@ impl PendingChanges {
         ids: &AtomicU64,
     ) -> usize {
         // A whole-text replacement carries no range through: where entries stood says little.
-        let adrift = edits.iter().any(|edit| edit.bytes.is_none());
+        let adrift = edits.iter().any(|edit| edit.span.is_none());
         for edit in edits {
             self.absorb(edit);
         }
@@ -189,7 +189,7 @@ impl PendingChanges {
     /// Attributes a run of edits to the innermost unit around it, and carries every range
     /// through it.
     fn absorb(&mut self, edit: &EditRun) {
-        let Some((start, old_end, new_end)) = edit.bytes else {
+        let Some((start, old_end, new_end)) = edit.bytes() else {
             // A whole replacement: no range survives; count it against the module.
             if let Some(module) = self.entries.iter_mut().find(|e| e.is_module()) {
                 module.touch(edit);
@@ -532,13 +532,12 @@ fn overlap(a: &Range<usize>, b: &Range<usize>) -> usize {
 mod tests {
     use super::*;
     use crate::syntax::language_named;
-    use crate::text::{Document, Encoding, TextChange};
+    use crate::text::{Document, Encoding, ParsedEdits, TextChange};
 
     /// A document with its pending changes, edited the way the session does it.
     struct Fixture {
         document: Document,
         pending: PendingChanges,
-        edits: crate::text::EditQueue,
         ids: AtomicU64,
         language: &'static crate::syntax::Language,
     }
@@ -549,7 +548,7 @@ mod tests {
             let mut document = Document::new(text, 1, Some(language));
             let (tree, rope) = document.tree_and_rope().unwrap();
             let pending = PendingChanges::new(&crate::units::extract(language, tree, rope));
-            Self { document, pending, edits: Default::default(), ids: AtomicU64::new(0), language }
+            Self { document, pending, ids: AtomicU64::new(0), language }
         }
 
         fn python(text: &str) -> Self {
@@ -567,10 +566,7 @@ mod tests {
             let rope = self.document.rope();
             let pos = |byte: usize| crate::text::from_char(rope, rope.byte_to_char(byte), Encoding::Utf8);
             let change = TextChange { range: Some((pos(start), pos(end))), text: to.into() };
-            let spans = self.document.apply(&[change], Encoding::Utf8).unwrap();
-            for (s, o, n) in spans.into_iter().flatten() {
-                self.edits.push(Some((s, o, n)), Instant::now(), SystemTime::now());
-            }
+            self.document.apply(&[change], Encoding::Utf8).unwrap();
         }
 
         /// Replaces the whole text in one change, as a resync or a client without incremental sync
@@ -578,7 +574,6 @@ mod tests {
         fn replace_all(&mut self, to: &str) {
             let change = TextChange { range: None, text: to.into() };
             self.document.apply(&[change], Encoding::Utf8).unwrap();
-            self.edits.push(None, Instant::now(), SystemTime::now());
         }
 
         /// Types `text` at `at`, one character at a time, refreshing after each as a request would.
@@ -591,10 +586,10 @@ mod tests {
         }
 
         fn refresh(&mut self) {
-            let (tree, rope) = self.document.tree_and_rope().unwrap();
+            let ParsedEdits { edits, tree, rope, .. } = self.document.parsed_with_edits().unwrap();
             let units = crate::units::extract(self.language, tree, rope);
             let errors = crate::syntax::error_ranges(tree);
-            self.pending.refresh(&self.edits.take(), &units, &errors, &self.ids);
+            self.pending.refresh(&edits, &units, &errors, &self.ids);
         }
 
         fn pending(&mut self) -> Vec<(String, ChangeKind)> {
@@ -902,7 +897,7 @@ def read(path):
         let (tree, rope) = document.tree_and_rope().unwrap();
         let mut extraction = crate::units::extraction::Extraction::new(language, tree, rope, "");
         let mut pending = PendingChanges::new(extraction.units());
-        let (ids, mut edits) = (AtomicU64::new(0), crate::text::EditQueue::default());
+        let ids = AtomicU64::new(0);
         let mut at = text.find("x + 20\n").unwrap() + "x + 20".len();
         let mut body = "x + 20".to_owned();
         // Two rounds of typing in `f20`: the second starts from entries the first one matched.
@@ -911,13 +906,10 @@ def read(path):
                 let rope = document.rope();
                 let here = crate::text::from_char(rope, rope.byte_to_char(at), Encoding::Utf8);
                 let change = TextChange { range: Some((here, here)), text: ch.to_string() };
-                for span in document.apply(&[change], Encoding::Utf8).unwrap() {
-                    edits.push(span, Instant::now(), SystemTime::now());
-                }
+                document.apply(&[change], Encoding::Utf8).unwrap();
                 at += 1;
             }
-            let (tree, previous, rope) = document.parsed().unwrap();
-            let runs = edits.take();
+            let ParsedEdits { edits: runs, tree, previous, rope } = document.parsed_with_edits().unwrap();
             extraction.update(language, tree, previous, rope, &runs, "");
             assert!(extraction.redid_one_unit());
             let carried = pending.refresh(&runs, extraction.units(), &[], &ids);
