@@ -1,7 +1,6 @@
 //! The `LanguageServer` implementation: lifecycle, capabilities and workspace events. Text
 //! notifications never reach it (see `text_sync`); requests do, concurrently.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,28 +15,23 @@ use super::why_client::WhyClient;
 use super::{commands, convert, history, prompts, why};
 use crate::journal::record::NameVersion;
 use crate::journal::EndReason;
-use crate::session::{DocumentChanges, Identity, Level, Notice, Notices, Session};
+use crate::session::{Identity, Level, Notice, Notices, Session, Settled};
 
 /// Brings documents up to date once they go quiet and publishes diagnostics as changes become
-/// ready; withdraws the diagnostics of documents that were closed.
+/// ready; withdraws the diagnostics of documents that were closed. What was published, and when
+/// to look again, the session keeps (see [`Session::settle`]).
 async fn settle(shared: Arc<Shared>, session: Arc<Session>) {
-    let mut shown: HashSet<String> = HashSet::new();
     while !shared.is_shut_down() {
-        shared.settler_looking();
-        let (updates, next) = session.settle(Instant::now());
-        for changes in &updates {
+        let Settled { publish, withdraw, next } = session.settle(Instant::now());
+        for changes in &publish {
             shared.publish(changes).await;
-            shown.insert(changes.key.clone());
         }
-        if !updates.is_empty() {
+        if !publish.is_empty() {
             shared.refresh_lenses();
         }
-        let closed: Vec<String> = shown.iter().filter(|k| !session.is_tracked(k)).cloned().collect();
-        for key in closed {
-            shown.remove(&key);
-            shared.publish(&DocumentChanges::none(key)).await;
+        for changes in &withdraw {
+            shared.publish(changes).await;
         }
-        shared.settler_waits_until(next);
         let wait = async {
             match next {
                 Some(at) => tokio::time::sleep_until(at.into()).await,

@@ -2,7 +2,7 @@
 //! session once `initialize` has made it, the history reviewers read, and the few facts about the
 //! client learnt at `initialize`.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
@@ -14,7 +14,7 @@ use tower_lsp_server::Client;
 use super::diagnostics;
 use super::why_client::WhyClient;
 use crate::history::History;
-use crate::session::{DocumentChanges, Session, REFRESH_AFTER};
+use crate::session::{DocumentChanges, Session};
 
 /// State shared by the request handlers and the transport.
 pub struct Shared {
@@ -25,10 +25,6 @@ pub struct Shared {
     lens_refresh: AtomicBool,
     /// Wakes the settler: a document was edited or saved.
     edited: Notify,
-    /// When the settler looks again on its own, in nanoseconds since `epoch` (`u64::MAX`: not
-    /// until it is woken).
-    settler_due: AtomicU64,
-    epoch: Instant,
     /// What the client can do with the edits why-comments need; set by `initialize`.
     why_client: OnceLock<WhyClient>,
     /// What was recorded, for reviewers and hover.
@@ -42,8 +38,6 @@ impl Shared {
             session: OnceLock::new(),
             shutdown: AtomicBool::new(false),
             edited: Notify::new(),
-            settler_due: AtomicU64::new(u64::MAX),
-            epoch: Instant::now(),
             lens_refresh: AtomicBool::new(false),
             why_client: OnceLock::new(),
             history: Arc::default(),
@@ -80,28 +74,13 @@ impl Shared {
     }
 
     /// Called after every text notification. The settler must look at the document within
-    /// [`REFRESH_AFTER`]; it is woken only when it would look later than that, so a burst of
-    /// keystrokes wakes it once, not once a keystroke (a wake is a system call, more than the
-    /// rest of a keystroke costs).
+    /// [`crate::session::REFRESH_AFTER`]; it is woken only when it would look later than that
+    /// (the session knows when it looks next), so a burst of keystrokes wakes it once, not once a
+    /// keystroke (a wake is a system call, more than the rest of a keystroke costs).
     pub fn edited(&self) {
-        let soon = self.nanos(Instant::now() + REFRESH_AFTER);
-        if self.settler_due.load(Ordering::SeqCst) > soon {
+        if self.session().is_some_and(|session| session.settler_must_wake(Instant::now())) {
             self.edited.notify_one();
         }
-    }
-
-    /// The settler is about to look at the documents: every edit from now on wakes it again.
-    pub(super) fn settler_looking(&self) {
-        self.settler_due.store(u64::MAX, Ordering::SeqCst);
-    }
-
-    /// The settler looks again at `at` unless woken before (`None`: only when woken).
-    pub(super) fn settler_waits_until(&self, at: Option<Instant>) {
-        self.settler_due.store(at.map_or(u64::MAX, |at| self.nanos(at)), Ordering::SeqCst);
-    }
-
-    fn nanos(&self, at: Instant) -> u64 {
-        u64::try_from(at.saturating_duration_since(self.epoch).as_nanos()).unwrap_or(u64::MAX)
     }
 
     /// Returns once a document was edited or saved (at once if it was since the last call).

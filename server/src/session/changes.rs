@@ -1,9 +1,10 @@
-//! The session's pending changes: bringing each document's units up to date, listing changes,
-//! deciding when they are ready, and recording rationales and skips in the journal.
+//! The session's pending changes: listing them, settling them (bringing quiet documents up to
+//! date, deciding when changes are ready, saying whose prompts to publish), and recording
+//! rationales and skips in the journal.
 
 use std::time::{Duration, Instant};
 
-use super::{Followed, Session};
+use super::{Followed, Session, Skeleton};
 use crate::journal::record::{format_system_time, Body, Explanation, Unexplained, UnitRef};
 use crate::text::{from_char, Position};
 use crate::units::pending::PendingChange;
@@ -93,11 +94,18 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-impl Session {
-    fn settle_duration(followed: &Followed) -> Duration {
-        Duration::from_millis(followed.folder.config().settle_ms)
-    }
+/// What the settler is to do after a look at the documents: see [`Session::settle`].
+#[derive(Debug)]
+pub struct Settled {
+    /// The documents whose ready changes may have changed: their prompts to publish.
+    pub publish: Vec<DocumentChanges>,
+    /// Documents no longer followed whose prompts were published: to withdraw.
+    pub withdraw: Vec<DocumentChanges>,
+    /// When to look again (`None`: when an edit comes).
+    pub next: Option<Instant>,
+}
 
+impl Session {
     /// The change id the editor sees: the session's random suffix and the change's number, so an
     /// id from another session is never mistaken for one of ours.
     pub(super) fn change_id(&self, number: u64) -> String {
@@ -114,7 +122,7 @@ impl Session {
     }
 
     fn view(&self, followed: &Followed, change: PendingChange) -> PendingView {
-        let rope = followed.document.rope();
+        let rope = followed.rope();
         let encoding = self.identity.encoding;
         let at = |byte: usize| from_char(rope, rope.byte_to_char(byte.min(rope.len_bytes())), encoding);
         PendingView {
@@ -126,17 +134,14 @@ impl Session {
     }
 
     fn changes_of(&self, key: &str, followed: &mut Followed, ready_only: bool) -> DocumentChanges {
-        followed.refresh(&self.change_ids);
-        let settle = Self::settle_duration(followed);
-        let notes = self.why_notes(followed);
-        let min_rationale_chars = followed.folder.config().min_rationale_chars;
-        let Some(units) = followed.pending_mut() else {
+        let notes = followed.why_notes(self.identity.encoding);
+        let min_rationale_chars = followed.folder().config().min_rationale_chars;
+        // Whoever asks first moves readiness; publishing it stays the settler's job.
+        followed.update_readiness(Instant::now());
+        let Some(units) = followed.pending() else {
             return DocumentChanges { key: key.to_owned(), changes: Vec::new(), notes, min_rationale_chars };
         };
-        // Whoever asks first moves readiness; publishing it stays the settler's job.
-        let moved = units.update_readiness(Instant::now(), settle);
         let pending: Vec<PendingChange> = units.pending().filter(|c| c.ready || !ready_only).collect();
-        followed.unpublished |= moved;
         let changes = pending.into_iter().map(|c| self.view(followed, c)).collect();
         DocumentChanges { key: key.to_owned(), changes, notes, min_rationale_chars }
     }
@@ -144,14 +149,13 @@ impl Session {
     /// Journals an `unexplained` record for each change of `followed` still pending: the session is
     /// about to stop tracking the document, and its changes go unexplained.
     pub(super) fn leave_unexplained(&self, followed: &mut Followed) {
-        followed.refresh(&self.change_ids);
         let Some(units) = followed.pending() else { return };
         let pending: Vec<PendingChange> = units.pending().collect();
         for change in pending {
             let body = Body::Unexplained(Unexplained {
                 change: self.change_id(change.id),
-                path: followed.path.clone(),
-                language: followed.language.name.to_owned(),
+                path: followed.path().to_owned(),
+                language: followed.language().name.to_owned(),
                 unit: UnitRef {
                     name: change.name,
                     kind: change.kind.as_str().to_owned(),
@@ -162,7 +166,7 @@ impl Session {
                 edits_to: change.edits_to.map(format_system_time),
                 edits: change.edits,
             });
-            followed.folder.append(&self.identity, &self.notices, body);
+            followed.folder().append(&self.identity, &self.notices, body);
         }
     }
 
@@ -196,21 +200,19 @@ impl Session {
     /// date first.
     pub fn unit_at(&self, key: &str, position: Position) -> Option<UnitAt> {
         self.with_document(key, |followed| {
-            followed.refresh(&self.change_ids);
             let encoding = self.identity.encoding;
-            let rope = followed.document.rope();
+            // Brought up to date before the position is read in its text.
+            followed.units();
+            let rope = followed.rope();
             let byte = rope.char_to_byte(crate::text::to_char(rope, position, encoding).ok()?);
-            let unit = followed
-                .extraction()?
+            let name = followed
                 .units()
                 .iter()
                 .filter(|unit| !unit.is_module() && unit.range.contains(&byte))
-                .min_by_key(|unit| unit.range.len())?;
-            Some(UnitAt {
-                folder: followed.folder.root.clone(),
-                path: followed.path.clone(),
-                name: unit.qualified.clone(),
-            })
+                .min_by_key(|unit| unit.range.len())?
+                .qualified
+                .clone();
+            Some(UnitAt { folder: followed.folder().root.clone(), path: followed.path().to_owned(), name })
         })
         .flatten()
     }
@@ -221,41 +223,47 @@ impl Session {
     }
 
     /// Brings every document that has gone quiet up to date and works out readiness. Returns the
-    /// documents whose ready changes may have changed (their diagnostics to publish) and when to
-    /// look again.
-    pub fn settle(&self, now: Instant) -> (Vec<DocumentChanges>, Option<Instant>) {
-        let mut updates = Vec::new();
+    /// documents whose prompts to publish (their ready changes may have changed since the editor
+    /// was last shown them) or to withdraw (no longer followed), and when to look again; until
+    /// then, an edit wakes the settler only if it must (see [`Session::settler_must_wake`]).
+    pub fn settle(&self, now: Instant) -> Settled {
+        self.shown.looking();
+        let mut publish = Vec::new();
         let mut next: Option<Instant> = None;
         let mut sooner = |at: Instant| next = Some(next.map_or(at, |n| n.min(at)));
         for mut entry in self.documents.iter_mut() {
             let key = entry.key().clone();
             let followed = entry.value_mut();
-            let settle = Self::settle_duration(followed);
-            if followed.pending().is_none() {
+            if !followed.has_units() {
                 continue;
             }
-            let mut moved = false;
             if followed.is_stale() {
                 let due = followed.last_edit().map_or(now, |at| at + REFRESH_AFTER);
                 if due > now {
                     sooner(due);
                     continue;
                 }
-                followed.refresh(&self.change_ids);
-                moved = true;
             }
-            let units = followed.pending_mut().expect("checked above");
-            moved |= units.update_readiness(now, settle);
-            if let Some(at) = units.next_ready_at(settle) {
+            // Reading it brings it up to date.
+            followed.update_readiness(now);
+            if let Some(at) = followed.next_ready_at() {
                 sooner(at);
             }
-            // A request (a code action asked as the cursor moved, say) may have got there first.
-            moved |= std::mem::take(&mut followed.unpublished);
-            if moved {
-                updates.push(self.changes_of(&key, followed, true));
+            // A request (a code action asked as the cursor moved, say) may have brought it up to
+            // date first: what counts is whether the editor was shown this revision.
+            if self.shown.is_behind(&key, followed.revision()) {
+                publish.push(self.changes_of(&key, followed, true));
+                self.shown.published(&key, followed.revision());
             }
         }
-        (updates, next)
+        let withdraw = self
+            .shown
+            .withdrawn(|key| self.documents.contains_key(key))
+            .into_iter()
+            .map(DocumentChanges::none)
+            .collect();
+        self.shown.waits_until(next);
+        Settled { publish, withdraw, next }
     }
 
     /// Records one rationale for one or several changes: a `rationale` record each, on disk
@@ -265,16 +273,26 @@ impl Session {
             return Err(Refusal::NoChanges);
         }
         let located = self.locate_all(ids)?;
+        self.record_located(located, text, via)
+    }
+
+    /// [`Session::record`], of changes already found: `(document, number)`.
+    pub(super) fn record_located(
+        &self,
+        located: Vec<(String, u64)>,
+        text: &str,
+        via: Via,
+    ) -> Result<Vec<String>, Refusal> {
         let text = text.trim();
         for (key, _) in &located {
             let needed =
-                self.with_document(key, |t| t.folder.config().min_rationale_chars).unwrap_or_default();
+                self.with_document(key, |t| t.folder().config().min_rationale_chars).unwrap_or_default();
             let got = text.chars().count();
             if got < needed {
                 return Err(Refusal::TooShort { needed, got });
             }
         }
-        let group = (ids.len() > 1).then(|| {
+        let group = (located.len() > 1).then(|| {
             let n = self.group_ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             format!("{}:g{n}", self.identity.id)
         });
@@ -295,7 +313,7 @@ impl Session {
     /// list of changes leaves large ones out).
     pub fn change_texts(&self, id: &str) -> Result<(UnitText, UnitText), Refusal> {
         let (key, number) = self.locate_all(&[id.to_owned()])?.remove(0);
-        self.with_document(&key, |followed| followed.pending()?.find(number))
+        self.with_document(&key, |followed| followed.find(number))
             .flatten()
             .map(|change| (change.before, change.after))
             .ok_or_else(|| Refusal::UnknownChange(id.to_owned()))
@@ -311,9 +329,7 @@ impl Session {
                     .iter_mut()
                     .find_map(|mut entry| {
                         let key = entry.key().clone();
-                        let followed = entry.value_mut();
-                        followed.refresh(&self.change_ids);
-                        followed.pending()?.find(number).map(|_| key)
+                        entry.value_mut().find(number).map(|_| key)
                     })
                     .map(|key| (key, number))
                     .ok_or_else(unknown)
@@ -336,17 +352,13 @@ impl Session {
         let id = self.change_id(number);
         let mut entry = self.documents.get_mut(key).ok_or_else(|| Refusal::UnknownChange(id.clone()))?;
         let followed = entry.value_mut();
-        followed.refresh(&self.change_ids);
-        let change = followed
-            .pending()
-            .and_then(|pending| pending.find(number))
-            .ok_or_else(|| Refusal::UnknownChange(id.clone()))?;
+        let change = followed.find(number).ok_or_else(|| Refusal::UnknownChange(id.clone()))?;
         let skip = text.is_none();
         let explanation = Explanation {
             pair: String::new(),
             change: id.clone(),
-            path: followed.path.clone(),
-            language: followed.language.name.to_owned(),
+            path: followed.path().to_owned(),
+            language: followed.language().name.to_owned(),
             unit: UnitRef {
                 name: change.name.clone(),
                 kind: change.kind.as_str().to_owned(),
@@ -361,7 +373,7 @@ impl Session {
             edits_to: change.edits_to.map(format_system_time),
             edits: change.edits,
             prompted_at: change.prompted_at.map(format_system_time),
-            version: followed.document.version(),
+            version: followed.version(),
             via: via.as_str().to_owned(),
             group,
         };
@@ -369,7 +381,7 @@ impl Session {
         let pair_of = move |seq: u64| format!("{session}:{seq}");
         let pair_in_record = pair_of.clone();
         let seq = followed
-            .folder
+            .folder()
             .append_durable_with(&self.identity, &self.notices, move |seq| {
                 let mut explanation = explanation;
                 explanation.pair = pair_in_record(seq);
@@ -380,10 +392,18 @@ impl Session {
                 }
             })
             .map_err(Refusal::NotRecorded)?;
-        let pair = pair_of(seq);
-        if let Some(pending) = followed.pending_mut() {
-            pending.resolve(number);
-        }
-        Ok(pair)
+        followed.resolve(number);
+        Ok(pair_of(seq))
+    }
+
+    /// The why-comment skeleton that explains change `id` (for an editor without a Rationale
+    /// plugin: see [`super::why::skeleton`]).
+    pub fn why_skeleton(&self, id: &str) -> Result<Skeleton, Refusal> {
+        let (key, number) = self.locate_all(&[id.to_owned()])?.remove(0);
+        let encoding = self.identity.encoding;
+        self.with_document(&key, |followed| followed.why_skeleton(number, encoding))
+            .flatten()
+            .map(|(version, at, text, cursor)| Skeleton { key: key.clone(), version, at, text, cursor })
+            .ok_or_else(|| Refusal::UnknownChange(id.to_owned()))
     }
 }

@@ -5,14 +5,21 @@
 //! Every method that changes a document runs synchronously, in the order the editor sent the
 //! notifications (the transport guarantees that), and never waits on the disk except where the
 //! spec asks for durability (`save`, `end`).
+//!
+//! One `impl Session` per concern, none calling into another's: this module follows documents
+//! (open, change, save, close) and folders; `changes` lists pending changes, settles them and
+//! records rationales and skips; `why` records nothing itself (it says what becomes of each
+//! why-comment, and `save`, here, records it); `shown` keeps what the editor has been shown.
 
 mod changes;
 mod followed;
+mod shown;
 mod why;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 
 use dashmap::{DashMap, DashSet};
 
@@ -25,8 +32,8 @@ use crate::store::Store;
 use crate::syntax::language_for_path;
 use crate::text::{Document, EditError, Encoding, TextChange};
 
-pub use changes::{DocumentChanges, PendingView, Refusal, UnitAt, Via, REFRESH_AFTER};
-pub use followed::Followed;
+pub use changes::{DocumentChanges, PendingView, Refusal, Settled, UnitAt, Via, REFRESH_AFTER};
+use followed::Followed;
 pub use why::{Removal, Skeleton, WhyNote, RECORDED as WHY_RECORDED, REFUSED as WHY_REFUSED};
 
 /// Something the person at the editor should be told.
@@ -63,9 +70,11 @@ pub struct Session {
     untracked: DashSet<String>,
     notices: Notices,
     /// Numbers the pending changes of the whole session.
-    change_ids: AtomicU64,
+    change_ids: Arc<AtomicU64>,
     /// Numbers the groups of multi-change rationales.
     group_ids: AtomicU64,
+    /// What the editor has been shown of the prompts.
+    shown: shown::Shown,
 }
 
 /// Why a text notification was not applied. The session goes on either way.
@@ -100,8 +109,9 @@ impl Session {
             documents: DashMap::new(),
             untracked: DashSet::new(),
             notices,
-            change_ids: AtomicU64::new(0),
+            change_ids: Arc::default(),
             group_ids: AtomicU64::new(0),
+            shown: shown::Shown::default(),
         };
         for root in folders {
             session.add_folder(root);
@@ -125,7 +135,7 @@ impl Session {
         };
         for folder in removed {
             self.documents.retain(|_, doc| {
-                let kept = !Arc::ptr_eq(&doc.folder, &folder);
+                let kept = !Arc::ptr_eq(doc.folder(), &folder);
                 if !kept {
                     self.leave_unexplained(doc);
                 }
@@ -180,7 +190,6 @@ impl Session {
         };
         let document = Document::new(text, version, Some(language));
         let sha256 = document.sha256();
-        let marker = folder.why_marker();
         folder.append(
             &self.identity,
             &self.notices,
@@ -193,7 +202,9 @@ impl Session {
             },
         );
         self.untracked.remove(key);
-        self.documents.insert(key.to_owned(), Followed::open(folder, path, language, document, &marker));
+        self.shown.reopened(key);
+        let followed = Followed::open(folder, path, language, document, self.change_ids.clone());
+        self.documents.insert(key.to_owned(), followed);
     }
 
     /// Applies the editor's changes, all or none, and journals them as they were sent.
@@ -206,8 +217,8 @@ impl Session {
             .edit(version, &changes, self.identity.encoding)
             .map_err(|error| Problem::Rejected { key: key.to_owned(), error })?;
         let edits = changes.into_iter().map(Edit::from).collect();
-        let body = Body::Change { path: followed.path.clone(), version, edits };
-        followed.folder.append(&self.identity, &self.notices, body);
+        let body = Body::Change { path: followed.path().to_owned(), version, edits };
+        followed.folder().append(&self.identity, &self.notices, body);
         Ok(())
     }
 
@@ -222,32 +233,19 @@ impl Session {
             };
             let followed = &mut *followed;
             let mut records = Vec::with_capacity(2);
-            if let Some(text) = text.filter(|text| followed.document.rope() != *text) {
-                let reason = followed
-                    .diverged
-                    .take()
-                    .unwrap_or_else(|| "the saved text differs from the server's copy".into());
-                tracing::warn!("resyncing {}: {reason}", followed.path);
-                let version = followed.document.version();
-                followed.replace(text);
+            let version = followed.version();
+            if let (Some(reason), Some(text)) = (followed.save(text), text) {
+                tracing::warn!("resyncing {}: {reason}", followed.path());
                 records.push(Body::Resync {
-                    path: followed.path.clone(),
+                    path: followed.path().to_owned(),
                     version,
                     text: text.to_owned(),
-                    sha256: followed.document.sha256(),
+                    sha256: followed.sha256(),
                     reason,
                 });
             }
-            if text.is_some() {
-                followed.diverged = None;
-            }
-            followed.refresh(&self.change_ids);
-            if let Some(pending) = followed.pending_mut() {
-                pending.saved();
-            }
-            let sha256 = followed.document.sha256();
-            records.push(Body::Save { path: followed.path.clone(), sha256 });
-            (followed.folder.clone(), records)
+            records.push(Body::Save { path: followed.path().to_owned(), sha256: followed.sha256() });
+            (followed.folder().clone(), records)
         };
         // The document is released before waiting for the disk, so requests are not held up.
         let save = records.pop().expect("a save record");
@@ -258,6 +256,33 @@ impl Session {
         Ok(self.why_comments(key))
     }
 
+    /// Records the why-comments of a document just saved (see [`why`]); returns the removals to
+    /// ask of the editor. The notes (diagnostics) are kept with the document.
+    fn why_comments(&self, key: &str) -> Vec<Removal> {
+        let Some(found) = self.with_document(key, Followed::why_comments) else { return Vec::new() };
+        let (mut recorded, mut notes, mut cuts) = (Vec::new(), Vec::new(), Vec::new());
+        for found in found {
+            let comment = found.comment;
+            match found.outcome {
+                why::Outcome::Record(numbers) => {
+                    let located = numbers.into_iter().map(|number| (key.to_owned(), number)).collect();
+                    match self.record_located(located, &comment.text, Via::WhyComment) {
+                        Ok(_) => {
+                            recorded.push((comment.text, found.unit));
+                            cuts.push(comment.cut);
+                        }
+                        Err(refusal) => notes.push((comment.comments, WHY_REFUSED, why::why_not(&refusal))),
+                    }
+                }
+                why::Outcome::Tell(code, message) => notes.push((comment.comments, code, message)),
+                why::Outcome::Nothing => {}
+            }
+        }
+        let encoding = self.identity.encoding;
+        self.with_document(key, |followed| followed.why_dealt_with(recorded, notes, cuts, encoding))
+            .unwrap_or_default()
+    }
+
     pub fn close(&self, key: &str) -> Result<(), Problem> {
         if self.untracked.remove(key).is_some() {
             return Ok(());
@@ -266,8 +291,8 @@ impl Session {
             return Err(Problem::NotOpen(key.to_owned()));
         };
         self.leave_unexplained(&mut followed);
-        let body = Body::Close { path: followed.path };
-        followed.folder.append(&self.identity, &self.notices, body);
+        let body = Body::Close { path: followed.path().to_owned() };
+        followed.folder().append(&self.identity, &self.notices, body);
         Ok(())
     }
 
@@ -282,11 +307,17 @@ impl Session {
 
     /// Whether the folder of a followed document wants code lenses.
     pub fn codelens(&self, key: &str) -> bool {
-        self.with_document(key, |followed| followed.folder.config().codelens).unwrap_or(false)
+        self.with_document(key, |followed| followed.folder().config().codelens).unwrap_or(false)
     }
 
-    /// Runs `f` on a followed document (its tree is brought up to date on demand).
-    pub fn with_document<R>(&self, key: &str, f: impl FnOnce(&mut Followed) -> R) -> Option<R> {
+    /// A document was just edited: whether the settler must be woken to look at it within
+    /// [`REFRESH_AFTER`] (see [`Session::settle`]).
+    pub fn settler_must_wake(&self, now: Instant) -> bool {
+        self.shown.must_wake(now, REFRESH_AFTER)
+    }
+
+    /// Runs `f` on a followed document (which brings itself up to date as it is read).
+    fn with_document<R>(&self, key: &str, f: impl FnOnce(&mut Followed) -> R) -> Option<R> {
         self.documents.get_mut(key).map(|mut followed| f(&mut followed))
     }
 

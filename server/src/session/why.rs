@@ -3,6 +3,10 @@
 //! cannot be recorded gets a note that says why. Also the skeleton `rationale.explain` inserts for
 //! an editor without a Rationale plugin.
 //!
+//! Nothing here records anything: [`scan`] says what becomes of each why-comment of a saved
+//! document, and the session, which saved it, records what is to be recorded and hands back what
+//! came of it ([`WhyState::dealt_with`]).
+//!
 //! A why-comment is recorded once: its text is remembered for as long as it stands in the
 //! document, so an editor that keeps it (it refused the removal, or the person undid it) never has
 //! it recorded a second time. Why-comments already in a document when it is opened are remembered
@@ -15,7 +19,11 @@ use std::ops::Range;
 
 use ropey::Rope;
 
-use super::{Followed, Refusal, Session, Via};
+use tree_sitter::Tree;
+
+use super::Refusal;
+use crate::config::Config;
+use crate::syntax::Language;
 use crate::text::{from_char, Encoding, Position, Span};
 use crate::units::pending::PendingChange;
 use crate::units::why::{find, WhyComment};
@@ -28,7 +36,7 @@ pub const RECORDED: &str = "why-comment-recorded";
 
 /// What a document remembers of its why-comments.
 #[derive(Debug, Default)]
-pub(super) struct WhyState {
+pub struct WhyState {
     /// The text of every why-comment already dealt with, while it stands in the document.
     seen: HashMap<String, Seen>,
     /// What the person was told at the last save, by the bytes of the comment.
@@ -45,9 +53,7 @@ enum Seen {
 
 impl WhyState {
     /// Remembers the why-comments a document holds when it is opened.
-    pub(super) fn at_open(followed: &mut Followed, marker: &str) -> Self {
-        let language = followed.language;
-        let Some((tree, rope)) = followed.document.tree_and_rope() else { return Self::default() };
+    pub(super) fn at_open(language: &Language, tree: &Tree, rope: &Rope, marker: &str) -> Self {
         let seen = find(language, tree, rope, marker).into_iter().map(|w| (w.text, Seen::AtOpen)).collect();
         Self { seen, notes: Vec::new() }
     }
@@ -67,7 +73,31 @@ impl WhyState {
             true
         });
     }
+
+    /// The notes on the why-comments, as of the last save, in the text `rope`.
+    pub(super) fn notes(&self, rope: &Rope, encoding: Encoding) -> Vec<WhyNote> {
+        self.notes
+            .iter()
+            .map(|(range, code, message)| WhyNote {
+                range: positions(rope, range, encoding),
+                code,
+                message: message.clone(),
+            })
+            .collect()
+    }
+
+    /// Keeps what became of the why-comments found on a save: the texts recorded, with the unit
+    /// each explained, and the notes to show until the text under them is edited.
+    pub(super) fn dealt_with(&mut self, recorded: Vec<(String, String)>, notes: Vec<Note>) {
+        for (text, unit) in recorded {
+            self.seen.insert(text, Seen::Recorded(unit));
+        }
+        self.notes = notes;
+    }
 }
+
+/// A note on a why-comment: its bytes, its code and what it says.
+pub(super) type Note = (Range<usize>, &'static str, String);
 
 /// Something to tell the person about one why-comment (a diagnostic on it).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -97,132 +127,76 @@ pub struct Skeleton {
 }
 
 /// A why-comment found on save, and what to do with it.
-struct Found {
-    comment: WhyComment,
+pub(super) struct Found {
+    pub comment: WhyComment,
     /// The unit it explains, as the person reads it (`Session.request`, or the file).
-    unit: String,
-    outcome: Outcome,
+    pub unit: String,
+    pub outcome: Outcome,
 }
 
-enum Outcome {
-    Record(Vec<String>),
+pub(super) enum Outcome {
+    /// Record the comment as the rationale of these changes (by number).
+    Record(Vec<u64>),
     Tell(&'static str, String),
     Nothing,
 }
 
-impl Session {
-    /// Records the why-comments of a document just saved; returns the removals to ask of the
-    /// editor. The notes (diagnostics) are kept with the document.
-    pub(super) fn why_comments(&self, key: &str) -> Vec<Removal> {
-        let Some(found) = self.with_document(key, |followed| self.scan(followed)) else {
-            return Vec::new();
-        };
-        let mut removals = Vec::new();
-        let mut notes = Vec::new();
-        let mut recorded = Vec::new();
-        for found in found {
-            match found.outcome {
-                Outcome::Record(ids) => match self.record(&ids, &found.comment.text, Via::WhyComment) {
-                    Ok(_) => {
-                        recorded.push((found.comment.text.clone(), found.unit));
-                        removals.push(found.comment.cut);
-                    }
-                    Err(refusal) => notes.push((found.comment.comments, REFUSED, why_not(&refusal))),
-                },
-                Outcome::Tell(code, message) => notes.push((found.comment.comments, code, message)),
-                Outcome::Nothing => {}
-            }
-        }
-        let encoding = self.identity.encoding;
-        self.with_document(key, |followed| {
-            for (text, unit) in recorded {
-                followed.why.seen.insert(text, Seen::Recorded(unit));
-            }
-            followed.why.notes = notes;
-            let rope = followed.document.rope();
-            let version = followed.document.version();
-            removals
-                .into_iter()
-                .map(|cut| Removal { version, range: positions(rope, &cut, encoding) })
-                .collect()
-        })
-        .unwrap_or_default()
-    }
-
-    /// Finds the why-comments of a saved document and decides what becomes of each.
-    fn scan(&self, followed: &mut Followed) -> Vec<Found> {
-        let config = followed.folder.config();
-        let language = followed.language;
-        let pending: Vec<PendingChange> =
-            followed.pending().map(|pending| pending.pending().collect()).unwrap_or_default();
-        let units: Vec<Unit> = followed.extraction().map(|e| e.units().to_vec()).unwrap_or_default();
-        let Some((tree, rope)) = followed.document.tree_and_rope() else { return Vec::new() };
-        let comments = find(language, tree, rope, &config.why_marker);
-        let seen = &mut followed.why.seen;
-        // A text is remembered while it stands in the document.
-        seen.retain(|text, _| comments.iter().any(|c| &c.text == text));
-        comments
-            .into_iter()
-            .map(|comment| {
-                let unit = target(&units, &comment, rope);
-                let name = unit.map_or_else(|| "this file".to_owned(), described);
-                let outcome = match seen.get(&comment.text) {
-                    Some(Seen::AtOpen) => Outcome::Nothing,
-                    Some(Seen::Recorded(unit)) => Outcome::Tell(
-                        RECORDED,
-                        format!(
-                            "Rationale recorded this why-comment as the rationale of {unit}; \
-                             it can be deleted"
-                        ),
+/// Finds the why-comments of a saved document (its tree and text, its units and pending changes
+/// as they now are) and decides what becomes of each. Texts no longer in the document are
+/// forgotten.
+pub(super) fn scan(
+    state: &mut WhyState,
+    language: &Language,
+    tree: &Tree,
+    rope: &Rope,
+    units: &[Unit],
+    pending: &[PendingChange],
+    config: &Config,
+) -> Vec<Found> {
+    let comments = find(language, tree, rope, &config.why_marker);
+    let seen = &mut state.seen;
+    // A text is remembered while it stands in the document.
+    seen.retain(|text, _| comments.iter().any(|c| &c.text == text));
+    comments
+        .into_iter()
+        .map(|comment| {
+            let unit = target(units, &comment, rope);
+            let name = unit.map_or_else(|| "this file".to_owned(), described);
+            let outcome = match seen.get(&comment.text) {
+                Some(Seen::AtOpen) => Outcome::Nothing,
+                Some(Seen::Recorded(unit)) => Outcome::Tell(
+                    RECORDED,
+                    format!(
+                        "Rationale recorded this why-comment as the rationale of {unit}; \
+                         it can be deleted"
                     ),
-                    None => decide(&comment, unit, &pending, config.min_rationale_chars, &name, self),
-                };
-                Found { comment, unit: name, outcome }
-            })
-            .collect()
-    }
-
-    /// The notes on a document's why-comments, as of its last save.
-    pub(super) fn why_notes(&self, followed: &Followed) -> Vec<WhyNote> {
-        let rope = followed.document.rope();
-        followed
-            .why
-            .notes
-            .iter()
-            .map(|(range, code, message)| WhyNote {
-                range: positions(rope, range, self.identity.encoding),
-                code,
-                message: message.clone(),
-            })
-            .collect()
-    }
-
-    /// The why-comment skeleton that explains change `id`: a line above its unit, indented like
-    /// it, holding the comment syntax and the marker.
-    pub fn why_skeleton(&self, id: &str) -> Result<Skeleton, Refusal> {
-        let (key, number) = self.locate_all(&[id.to_owned()])?.remove(0);
-        let encoding = self.identity.encoding;
-        self.with_document(&key, |followed| {
-            let change = followed.pending().and_then(|pending| pending.find(number))?;
-            let marker = followed.folder.config().why_marker;
-            let rope = followed.document.rope();
-            let line = rope.byte_to_line(change.range.start.min(rope.len_bytes()));
-            let text = rope.line(line);
-            let indent: String = text.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
-            // The line break the file uses, so a CRLF file stays one.
-            let crlf = text.len_chars() >= 2 && text.char(text.len_chars() - 2) == '\r';
-            let head = format!("{indent}{} {marker} ", followed.language.line_comment);
-            Some(Skeleton {
-                key: key.clone(),
-                version: followed.document.version(),
-                at: Position::new(line as u32, 0),
-                cursor: Position::new(line as u32, encoding.width(&head)),
-                text: format!("{head}{}", if crlf { "\r\n" } else { "\n" }),
-            })
+                ),
+                None => decide(&comment, unit, pending, config.min_rationale_chars, &name),
+            };
+            Found { comment, unit: name, outcome }
         })
-        .flatten()
-        .ok_or_else(|| Refusal::UnknownChange(id.to_owned()))
-    }
+        .collect()
+}
+
+/// The why-comment skeleton that explains a change whose unit starts at byte `start` of `rope`:
+/// a line above the unit, indented like it, holding the comment syntax and the marker. Returns
+/// where to insert it, its text and where to put the cursor.
+pub(super) fn skeleton(
+    rope: &Rope,
+    start: usize,
+    line_comment: &str,
+    marker: &str,
+    encoding: Encoding,
+) -> (Position, String, Position) {
+    let line = rope.byte_to_line(start.min(rope.len_bytes()));
+    let text = rope.line(line);
+    let indent: String = text.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    // The line break the file uses, so a CRLF file stays one.
+    let crlf = text.len_chars() >= 2 && text.char(text.len_chars() - 2) == '\r';
+    let head = format!("{indent}{line_comment} {marker} ");
+    let cursor = Position::new(line as u32, encoding.width(&head));
+    let text = format!("{head}{}", if crlf { "\r\n" } else { "\n" });
+    (Position::new(line as u32, 0), text, cursor)
 }
 
 /// What becomes of a new why-comment explaining `unit` (`None`: the file's top-level code).
@@ -232,7 +206,6 @@ fn decide(
     pending: &[PendingChange],
     needed: usize,
     name: &str,
-    session: &Session,
 ) -> Outcome {
     let got = comment.text.chars().count();
     if got < needed {
@@ -244,7 +217,7 @@ fn decide(
             ),
         );
     }
-    let ids: Vec<String> = explained(unit, pending).map(|change| session.change_id(change.id)).collect();
+    let ids: Vec<u64> = explained(unit, pending).map(|change| change.id).collect();
     if ids.is_empty() {
         return Outcome::Tell(
             REFUSED,
@@ -297,11 +270,11 @@ fn described(unit: &Unit) -> String {
     format!("{} `{}`", unit.kind.as_str(), unit.qualified)
 }
 
-fn why_not(refusal: &Refusal) -> String {
+pub(super) fn why_not(refusal: &Refusal) -> String {
     format!("This why-comment was not recorded: {refusal}")
 }
 
-fn positions(rope: &Rope, range: &Range<usize>, encoding: Encoding) -> (Position, Position) {
+pub(super) fn positions(rope: &Rope, range: &Range<usize>, encoding: Encoding) -> (Position, Position) {
     let at = |byte: usize| from_char(rope, rope.byte_to_char(byte.min(rope.len_bytes())), encoding);
     (at(range.start), at(range.end))
 }

@@ -186,7 +186,7 @@ pub fn language_named(name: &str) -> Option<&'static Language> {
 pub const MAX_PARSED_BYTES: usize = 8 * 1024 * 1024;
 
 /// A document's parser and tree. The tree catches up with the document's queued edits (see
-/// [`crate::text::EditQueue`]) in one incremental reparse when someone needs it.
+/// `text::EditQueue`) in one incremental reparse when someone needs it.
 pub struct Syntax {
     parser: Parser,
     tree: Option<Tree>,
