@@ -45,7 +45,17 @@ pub(super) fn assemble(
                 let name_range = clamp(name_range(captured.name, source));
                 let name = match &captured.composed {
                     Some(composed) => composed.clone(),
-                    None => source.text(name_range.clone()).into_owned(),
+                    // A name is written on one line but for rare ones (an assignment's left
+                    // side across lines); its line breaks read as `\n`, as in the signature, so
+                    // that a change of line endings alone renames nothing.
+                    None => {
+                        let name = source.text(name_range.clone());
+                        if name.contains('\r') {
+                            name.replace("\r\n", "\n").replace('\r', "\n")
+                        } else {
+                            name.into_owned()
+                        }
+                    }
                 };
                 (name, captured.kind, clamp(node.byte_range()), name_range, node.kind_id())
             }

@@ -37,7 +37,11 @@ use crate::syntax::Language;
 ///   implicitly concatenated strings excepted); elsewhere with whitespace runs collapsed, and
 ///   whitespace alone counting for nothing;
 /// - nothing of a nested unit: adding, removing or changing one is that unit's own change (the
-///   parent's own text shows a placeholder where it stands, but its signature ignores it).
+///   parent's own text shows a placeholder where it stands, but its signature ignores it);
+/// - every line break, wherever text counts, as `\n` (`\r\n` and a lone `\r` alike), and nothing
+///   of a token outside strings that is whitespace holding a line break (JSX text between tags,
+///   which tree-sitter makes a token of when the line ends with `\r\n` but not with `\n`): line
+///   endings are whitespace, in every language.
 pub fn extract(language: &Language, tree: &Tree, rope: &Rope) -> Vec<Unit> {
     extract_hiding(language, tree, rope, "").0
 }

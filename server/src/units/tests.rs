@@ -573,6 +573,99 @@ fn python_signature_sees_blocks_strings_and_comments() {
     assert_ne!(sig(joined), sig("def g():\n    return (\"one \"\n            \"two\")\n"));
 }
 
+/// Every unit of `source` as `kind qualified signature`, in order.
+fn signed(language: &str, source: &str) -> Vec<String> {
+    units(language, source)
+        .iter()
+        .map(|unit| format!("{} {} {:x}", unit.kind, unit.qualified, unit.signature))
+        .collect()
+}
+
+#[test]
+fn line_endings_are_whitespace_in_every_real_file() {
+    // The project's real files of every language, with CRLF line endings and with LF: the same
+    // units, names and signatures.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests");
+    let mut folders =
+        vec![root.join("fixtures/code"), root.join("fixtures/real"), root.join("judge/fixtures")];
+    let mut seen: std::collections::BTreeMap<&str, usize> = Default::default();
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let Some(language) = crate::syntax::language_for_path(&path) else { continue };
+            let lf = std::fs::read_to_string(&path).unwrap().replace("\r\n", "\n");
+            let crlf = lf.replace('\n', "\r\n");
+            assert_eq!(signed(language.name, &crlf), signed(language.name, &lf), "{}", path.display());
+            *seen.entry(language.name).or_default() += 1;
+        }
+    }
+    for language in ["python", "javascript", "typescript", "tsx", "go", "rust"] {
+        assert!(seen.get(language).is_some_and(|&files| files > 0), "no {language} file in {seen:?}");
+    }
+}
+
+#[test]
+fn line_endings_are_whitespace_in_jsx_strings_comments_and_names() {
+    // (language, a unit, a source) with line breaks inside JSX text between tags and around
+    // words, template and raw strings, block comments, and a name. `¶` marks a line break inside
+    // one of these, where a lone CR is one too; a lone CR cannot end a statement or a line comment
+    // (tree-sitter's Python, Go and JavaScript scanners read no line break in it, and Go's spec
+    // agrees), so there it is left `\n`.
+    let cases = [
+        (
+            "tsx",
+            "List",
+            "export function List({ items }: Props) {\n  return (\n    <ul className=\"list\">¶      {items.map((item) => (\n        <li key={item.id}>¶          {item.label}  ¶        </li>\n      ))}¶      <p>¶        Nothing more to¶        show.¶      </p>¶    </ul>\n  );\n}\n",
+        ),
+        ("javascript", "f", "function f() {\n  /* a¶     b */\n  return `a¶${b}¶c` + <b>¶  x¶</b>;\n}\n"),
+        ("javascript", "a.\nb", "a.\nb = function () {\n  return 1;\n};\n"),
+        ("python", "f", "def f():\n    '''doc¶    more¶    '''\n    return f'''a¶{y}¶b'''\n"),
+        ("go", "F", "package p\n\nfunc F() string {\n\t/* a¶\t b */\n\treturn `a¶b`\n}\n"),
+        ("rust", "f", "fn f() -> &'static str {\n    /* a¶     b */\n    let _ = \"a¶b\";\n    r#\"x¶y\"#\n}\n"),
+    ];
+    for (language, name, marked) in cases {
+        let lf = marked.replace('¶', "\n");
+        let base = signed(language, &lf);
+        assert!(base.iter().any(|unit| unit.split(' ').nth(1) == Some(name)), "{name} in {base:?}");
+        assert_eq!(signed(language, &lf.replace('\n', "\r\n")), base, "CRLF: {lf}");
+        let lone = marked.replace('¶', "\r");
+        assert_eq!(signed(language, &lone), base, "lone CR: {lone:?}");
+        let mixed = marked.replace('\n', "\r\n").replace('¶', "\r");
+        assert_eq!(signed(language, &mixed), base, "CRLF and lone CR: {mixed:?}");
+    }
+    // What is not whitespace still counts, with either line ending.
+    for (language, source, changed) in [
+        (
+            "tsx",
+            "function f() {\r\n  return <b>x</b>;\r\n}\r\n",
+            "function f() {\r\n  return <b>x </b>;\r\n}\r\n",
+        ),
+        (
+            "tsx",
+            "function f() {\r\n  return <p><b>a</b> <i>b</i></p>;\r\n}\r\n",
+            "function f() {\r\n  return <p><b>a</b><i>b</i></p>;\r\n}\r\n",
+        ),
+        (
+            "javascript",
+            "function f(s) {\r\n  return s.split(/ /);\r\n}\r\n",
+            "function f(s) {\r\n  return s.split(/  /);\r\n}\r\n",
+        ),
+        ("python", "def f():\r\n    return '''a\r\nb'''\r\n", "def f():\r\n    return '''a\r\n\r\nb'''\r\n"),
+        (
+            "go",
+            "package p\r\n\r\nfunc F() string {\r\n\treturn `a\r\nb`\r\n}\r\n",
+            "package p\r\n\r\nfunc F() string {\r\n\treturn `a\r\n b`\r\n}\r\n",
+        ),
+    ] {
+        let unit = if language == "go" { "F" } else { "f" };
+        assert_ne!(signature(language, source, unit), signature(language, changed, unit), "{changed:?}");
+    }
+}
+
 #[test]
 fn a_nested_unit_is_not_part_of_its_parents_signature() {
     let base = "class A:\n    def m(self):\n        return 1\n";

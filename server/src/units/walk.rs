@@ -165,7 +165,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             }
             if !skip {
                 let recorded = self.begin_record(node, kind);
-                self.leaf(node, kind, start);
+                self.leaf(node, kind, start, string);
                 self.end_record(recorded);
             }
             self.after_string = string;
@@ -259,7 +259,10 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         }
     }
 
-    fn leaf(&mut self, node: Node<'tree>, kind: u16, start: usize) {
+    /// Writes a leaf: a token, a comment or a missing node. `string`: the leaf is of a string
+    /// kind.
+    fn leaf(&mut self, node: Node<'tree>, kind: u16, start: usize, string: bool) {
+        let in_string = string || self.open.last().is_some_and(|&(_, string, _)| string);
         let end = self.clamp(node.end_byte()).max(start);
         let source = self.source;
         let text = source.bytes(start..end);
@@ -279,9 +282,14 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             // code, or trailing whitespace, counts as whitespace.
             stream.push(tag::COMMENT);
             stream.extend_from_slice(&kind);
-            for line in source.text(start..end).lines() {
+            for line in lines(&source.text(start..end)) {
                 push_text(stream, line.trim().as_bytes());
             }
+        } else if is_layout(text) && !in_string {
+            // Whitespace across a line break that the grammar made a token of: layout, as it is
+            // where the grammar makes none. JSX text is one: tree-sitter's scanner knows `\n` as
+            // a line break but not `\r`, so with CRLF line endings the indentation between two
+            // tags is a token that with LF it is not; so are spaces before a line break there.
         } else {
             stream.push(tag::TOKEN);
             stream.extend_from_slice(&kind);
@@ -348,10 +356,42 @@ impl Walk<'_, '_> {
     }
 }
 
-/// Writes `text` with its length in front, so that consecutive texts cannot run together.
+/// Writes `text` with its length in front, so that consecutive texts cannot run together, and
+/// with every line break (`\r\n`, or a lone `\r`) written as `\n`: a file whose line endings
+/// changed and nothing else has the same units. Every language reads a line break inside a string
+/// as `\n` too (Python's universal newlines, JavaScript's template literals, Go's raw strings,
+/// Rust's CRLF normalisation).
 fn push_text(stream: &mut Vec<u8>, text: &[u8]) {
-    stream.extend_from_slice(&(text.len() as u64).to_le_bytes());
-    stream.extend_from_slice(text);
+    if !text.contains(&b'\r') {
+        stream.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        stream.extend_from_slice(text);
+        return;
+    }
+    let at = stream.len();
+    stream.extend_from_slice(&[0; 8]);
+    let mut bytes = text.iter().copied().peekable();
+    while let Some(byte) = bytes.next() {
+        match byte {
+            b'\r' if bytes.peek() == Some(&b'\n') => {}
+            b'\r' => stream.push(b'\n'),
+            byte => stream.push(byte),
+        }
+    }
+    let len = (stream.len() - at - 8) as u64;
+    stream[at..at + 8].copy_from_slice(&len.to_le_bytes());
+}
+
+/// The lines of `text`, each without its line break (`\n`, `\r\n` or a lone `\r`).
+fn lines(text: &str) -> impl Iterator<Item = &str> {
+    // As `str::lines`, a break at the very end ends the last line rather than starting another.
+    let text = text.strip_suffix('\n').unwrap_or(text);
+    let text = text.strip_suffix('\r').unwrap_or(text);
+    text.split('\n').flat_map(|line| line.strip_suffix('\r').unwrap_or(line).split('\r'))
+}
+
+/// Whether `text` is whitespace that holds a line break.
+fn is_layout(text: &[u8]) -> bool {
+    text.iter().any(|byte| matches!(byte, b'\n' | b'\r')) && is_blank(text)
 }
 
 fn is_blank(text: &[u8]) -> bool {
