@@ -15,7 +15,9 @@
 //!   `regexTarget` says) and `stopwords`; `paths` never hold, since an export is not a file tree.
 //!
 //! Overlapping findings merge into one replacement, named after the first that is not a
-//! `generic-*` rule.
+//! `generic-*` rule. A row's secrets, once found, are looked for again in every text of the row,
+//! with their prefixes of six characters or more, wherever they cut no word in two
+//! ([`Redactor::redact_known`]): the half-typed key of an edit, never the start of an identifier.
 
 pub mod rules;
 
@@ -47,6 +49,10 @@ pub struct Redactor {
 /// The shortest prefix of a known secret that is still redacted where it appears alone (a secret
 /// typed one character at a time passes through every prefix of itself).
 const KNOWN_PREFIX: usize = 6;
+
+/// The shortest prefix of a known secret that is redacted even where a word goes on right after
+/// it (a key typed in front of the rest of a line): no name shares this much of a key by chance.
+const KNOWN_WHOLE: usize = 16;
 
 impl Redactor {
     /// The default rule set.
@@ -109,12 +115,13 @@ impl Redactor {
     }
 
     /// Like [`Redactor::redact`], and also replaces every appearance of a secret of `known` (or
-    /// of a prefix of it at least `KNOWN_PREFIX` bytes long): the history of a text that ends
-    /// up holding a secret holds its prefixes too, which no rule recognises.
+    /// of a prefix of it at least `KNOWN_PREFIX` bytes long) that cuts no word in two: the
+    /// history of a text that ends up holding a secret holds its prefixes too, which no rule
+    /// recognises.
     pub fn redact_known(&mut self, text: &str, known: &[Secret], found: &mut Vec<Secret>) -> String {
         let mut spans = self.find(text.as_bytes());
         if !known.is_empty() {
-            spans.extend(known_spans(text.as_bytes(), known));
+            spans.extend(known_spans(text, known));
             spans.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
         }
         self.replace(text, spans, found)
@@ -209,7 +216,17 @@ impl Redactor {
 /// Where a known secret, or a prefix of it of at least [`KNOWN_PREFIX`] bytes, appears in `text`.
 /// Each line of a multi-line secret (a PEM block) counts as a secret of its own, since a diff
 /// shows a line apart from the others.
-fn known_spans(text: &[u8], known: &[Secret]) -> Vec<(usize, usize, usize)> {
+///
+/// An appearance counts only where it cuts no word (a run of letters, digits and underscores) in
+/// two: it stands as a whole token, or runs to the end of the text (the key half-typed at the end
+/// of an edit). Code is full of identifiers that start like a key (`ed25519PublicKey` beside a
+/// key that starts `ed25519P`), and a replacement inside one leaves a mangled name
+/// (`<redacted:...>ublicKey`) in the data and no secret out of it. Where a word goes on right
+/// after it, it still counts if it can be no name: if it holds a character no name holds (the
+/// `/` and `+` of base64, a `-` or a `.`) or is [`KNOWN_WHOLE`] bytes or more, as a key typed in
+/// front of the rest of a line is (`4DJlU0w/PBreturn null;`).
+fn known_spans(text: &str, known: &[Secret]) -> Vec<(usize, usize, usize)> {
+    let haystack = text.as_bytes();
     let mut spans = Vec::new();
     for secret in known {
         let lines = secret.bytes.split(|&b| b == b'\n').filter(|_| secret.bytes.contains(&b'\n'));
@@ -220,15 +237,38 @@ fn known_spans(text: &[u8], known: &[Secret]) -> Vec<(usize, usize, usize)> {
             }
             let head = &bytes[..bytes.len().min(KNOWN_PREFIX)];
             let mut from = 0;
-            while let Some(offset) = find_bytes(&text[from..], head) {
+            while let Some(offset) = find_bytes(&haystack[from..], head) {
                 let start = from + offset;
-                let same = text[start..].iter().zip(bytes).take_while(|(a, b)| a == b).count();
-                spans.push((start, start + same, secret.rule));
+                let same = haystack[start..].iter().zip(bytes).take_while(|(a, b)| a == b).count();
+                let end = start + same;
+                // Where a word goes on right after it, the secret was typed in front of the rest
+                // of a line (the edit ended there), or a name starts like it. A name holds only
+                // word characters, and shares a few with a key, not sixteen.
+                let no_name = same >= KNOWN_WHOLE || !haystack[start..end].iter().all(|&b| is_word_byte(b));
+                if !cuts_a_word(text, start) && (no_name || !cuts_a_word(text, end)) {
+                    spans.push((start, end, secret.rule));
+                }
                 from = start + same.max(1);
             }
         }
     }
     spans
+}
+
+/// Whether `byte` is (part of) a word character: an ASCII letter, digit or underscore, or any
+/// byte of a character beyond ASCII.
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || byte == b'_' || !byte.is_ascii()
+}
+
+/// Whether byte `at` of `text` falls inside a word, between two of its characters (a byte
+/// inside a character counts as that character's start). The ends of the text cut nothing.
+fn cuts_a_word(text: &str, at: usize) -> bool {
+    let at = floor_boundary(text, at.min(text.len()));
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let before = text[..at].chars().next_back();
+    let after = text[at..].chars().next();
+    before.is_some_and(is_word) && after.is_some_and(is_word)
 }
 
 fn find_bytes(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -378,6 +418,99 @@ mod tests {
         let out = redactor.redact_known(&typing, &found, &mut Vec::new());
         assert_eq!(out, "t = '<redacted:github-pat>");
         assert_eq!(redactor.counts().get("github-pat"), Some(&2));
+    }
+
+    /// A row's secret found by a rule, and a redactor that has seen it.
+    fn known_generic_key(seed: u64) -> (Redactor, String, Vec<Secret>) {
+        let mut redactor = Redactor::new().unwrap();
+        let key = random(seed, ALNUM, 24);
+        let mut found = Vec::new();
+        let done = redactor.redact(&format!("api_key = \"{key}\""), &mut found);
+        assert_eq!(done, "api_key = \"<redacted:generic-api-key>\"");
+        assert_eq!(found.len(), 1, "{found:?}");
+        (redactor, key, found)
+    }
+
+    #[test]
+    fn an_identifier_that_starts_like_a_known_secret_is_left_whole() {
+        let (mut redactor, key, found) = known_generic_key(6);
+        for shared in [6, 8, 12] {
+            // The identifier goes on with a letter the key does not have there.
+            let next = if key.as_bytes()[shared] == b'Q' { "Rest" } else { "Qrest" };
+            let identifier = format!("{}{next}", &key[..shared]);
+            let texts = [
+                format!("enc.publicKey = {identifier}\n"),
+                format!("func Test(t *testing.T) {{\n\tif got := {identifier}(); got != nil {{\n"),
+                format!("Rename {identifier} before the release."),
+                // A word that holds the key's start further in is no token of it either.
+                format!("x := my{}\n", &key[..shared]),
+                format!("see x{identifier}_y"),
+            ];
+            for text in texts {
+                let out = redactor.redact_known(&text, &found, &mut Vec::new());
+                assert_eq!(out, text, "{shared} characters shared");
+            }
+        }
+        assert_eq!(redactor.counts().get("generic-api-key"), Some(&1), "{:?}", redactor.counts());
+    }
+
+    #[test]
+    fn a_known_secret_typed_halfway_is_still_caught() {
+        let (mut redactor, key, found) = known_generic_key(7);
+        for typed in [6, 8, 12, 23, 24] {
+            let prefix = &key[..typed];
+            let cases = [
+                // At the end of the text: the edit that typed it so far.
+                (format!("api_key = \"{prefix}"), "api_key = \"<redacted:generic-api-key>".to_owned()),
+                // As a whole token: between quotes, on a diff's line, in prose.
+                (format!("api_key = \"{prefix}\""), "api_key = \"<redacted:generic-api-key>\"".to_owned()),
+                (
+                    format!("@@ -1 +1 @@\n-k = 1\n+k = {prefix}\n"),
+                    "@@ -1 +1 @@\n-k = 1\n+k = <redacted:generic-api-key>\n".to_owned(),
+                ),
+                (
+                    format!("I pasted {prefix} by mistake."),
+                    "I pasted <redacted:generic-api-key> by mistake.".to_owned(),
+                ),
+                // Typed in front of the rest of a line: caught from sixteen characters on, which
+                // no name shares with a key by chance.
+                (
+                    format!("k = {prefix}return 1"),
+                    if typed >= 16 {
+                        "k = <redacted:generic-api-key>return 1".to_owned()
+                    } else {
+                        format!("k = {prefix}return 1")
+                    },
+                ),
+            ];
+            for (text, want) in cases {
+                assert_eq!(redactor.redact_known(&text, &found, &mut Vec::new()), want, "{typed} typed");
+            }
+        }
+    }
+
+    #[test]
+    fn a_known_secret_that_no_name_could_be_is_caught_in_front_of_a_word() {
+        let mut redactor = Redactor::new().unwrap();
+        let body: Vec<String> = (0..3).map(|i| random(30 + i, ALNUM, 60)).collect();
+        let line = format!("{}/{}+{}", &body[0][..4], &body[1][..4], body[2]);
+        let kind = "EC PRIVATE KEY";
+        let block = format!("-----BEGIN {kind}-----\n{line}\n-----END {kind}-----");
+        let mut found = Vec::new();
+        redactor.redact(&format!("k = `{block}`"), &mut found);
+        assert_eq!(found.len(), 1, "{found:?}");
+        // Typed at the start of a line that goes on: with a `/` in it (from the fifth character),
+        // it is no name.
+        for typed in [6, 9, 12, 20] {
+            let hunk = format!("@@ -5,1 +5,1 @@\n-return null;\n+{}return null;\n", &line[..typed]);
+            let out = redactor.redact_known(&hunk, &found, &mut Vec::new());
+            let redacted = "<redacted:private-key>";
+            assert_eq!(
+                out,
+                format!("@@ -5,1 +5,1 @@\n-return null;\n+{redacted}return null;\n"),
+                "{typed} typed"
+            );
+        }
     }
 
     #[test]
