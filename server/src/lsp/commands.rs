@@ -1,11 +1,14 @@
-//! `workspace/executeCommand`: recording a rationale and skipping a change. The explain command,
-//! for clients without a Rationale plugin, inserts a why-comment (see `why`).
+//! The commands of `workspace/executeCommand` that the core answers: recording a rationale and
+//! skipping a change. The explain command, for clients without a Rationale plugin, inserts a
+//! why-comment (see `why`).
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::jsonrpc::Result;
 
-use super::prompts::{RECORD, SKIP};
+use super::errors::{invalid_params, refused};
+use super::routes::{RECORD, SKIP};
+use super::shared::Shared;
 use crate::session::{Refusal, Session, Via};
 
 #[derive(Deserialize)]
@@ -23,45 +26,42 @@ struct SkipArgs {
     reason: Option<String>,
 }
 
-fn invalid(message: impl Into<String>) -> Error {
-    Error { code: ErrorCode::InvalidParams, message: message.into().into(), data: None }
-}
-
-fn refused(refusal: Refusal) -> Error {
-    let code = match refusal {
-        Refusal::NotRecorded(_) => ErrorCode::InternalError,
-        _ => ErrorCode::InvalidParams,
-    };
-    Error { code, message: refusal.to_string().into(), data: None }
-}
-
 /// The single object argument every Rationale command takes.
-fn argument<T: serde::de::DeserializeOwned>(command: &str, arguments: Vec<Value>, shape: &str) -> Result<T> {
+pub fn argument<T: serde::de::DeserializeOwned>(
+    command: &str,
+    arguments: Vec<Value>,
+    shape: &str,
+) -> Result<T> {
     let first = arguments
         .into_iter()
         .next()
-        .ok_or_else(|| invalid(format!("{command} takes one argument, {shape}")))?;
-    serde_json::from_value(first).map_err(|err| invalid(format!("{command} takes {shape}: {err}")))
+        .ok_or_else(|| invalid_params(format!("{command} takes one argument, {shape}")))?;
+    serde_json::from_value(first).map_err(|err| invalid_params(format!("{command} takes {shape}: {err}")))
 }
 
-pub fn execute(session: &Session, command: &str, arguments: Vec<Value>) -> Result<Option<Value>> {
-    match command {
-        RECORD => {
-            let args: RecordArgs = argument(command, arguments, r#"{"changeId" or "changeIds", "text"}"#)?;
-            let ids = match (args.change_id, args.change_ids) {
-                (Some(id), None) => vec![id],
-                (None, Some(ids)) => ids,
-                (Some(_), Some(_)) => return Err(invalid("give either `changeId` or `changeIds`, not both")),
-                (None, None) => return Err(refused(Refusal::NoChanges)),
-            };
-            let pairs = session.record(&ids, &args.text, Via::Command).map_err(refused)?;
-            Ok(Some(json!({"pairId": pairs[0], "pairIds": pairs})))
-        }
-        SKIP => {
-            let args: SkipArgs = argument(command, arguments, r#"{"changeId", "reason"?}"#)?;
-            session.skip(&args.change_id, args.reason.as_deref()).map_err(refused)?;
-            Ok(Some(json!({})))
-        }
-        other => Err(invalid(format!("Rationale has no command `{other}`"))),
-    }
+/// `rationale.record {"changeId" or "changeIds", "text"}`: answers `{"pairId", "pairIds"}`.
+pub fn record(session: &Session, arguments: Vec<Value>) -> Result<Option<Value>> {
+    let args: RecordArgs = argument(RECORD, arguments, r#"{"changeId" or "changeIds", "text"}"#)?;
+    let ids = match (args.change_id, args.change_ids) {
+        (Some(id), None) => vec![id],
+        (None, Some(ids)) => ids,
+        (Some(_), Some(_)) => return Err(invalid_params("give either `changeId` or `changeIds`, not both")),
+        (None, None) => return Err(refused(Refusal::NoChanges)),
+    };
+    let pairs = session.record(&ids, &args.text, Via::Command).map_err(refused)?;
+    Ok(Some(json!({"pairId": pairs[0], "pairIds": pairs})))
+}
+
+/// `rationale.skip {"changeId", "reason"?}`.
+pub fn skip(session: &Session, arguments: Vec<Value>) -> Result<Option<Value>> {
+    let args: SkipArgs = argument(SKIP, arguments, r#"{"changeId", "reason"?}"#)?;
+    session.skip(&args.change_id, args.reason.as_deref()).map_err(refused)?;
+    Ok(Some(json!({})))
+}
+
+/// After a command that explained or skipped something: the change's diagnostic goes at once,
+/// and hover shows its rationale.
+pub async fn done(shared: &Shared, session: &Session) {
+    shared.refresh_index(session);
+    shared.publish_all(session).await;
 }

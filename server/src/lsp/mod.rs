@@ -1,18 +1,27 @@
-//! The language server: the only part of Rationale that knows the protocol. `transport` reads
-//! and writes the wire and keeps text notifications in order, `text_sync` applies them, `backend`
-//! answers everything else, handing the reviewer's requests and hover to `history`, the commands
-//! to `commands` and `why`. `why` asks the editor to remove recorded why-comments and to insert
-//! new ones; `prompts` and `diagnostics` show pending changes; `convert` translates between
-//! protocol and product types. What they all share (the client, the session) is `shared`'s.
+//! The language server: the only part of Rationale that knows the protocol.
+//!
+//! - `transport` frames the wire (over `pipes` where stdio are pipes); `dispatch` sorts what it
+//!   reads and keeps the ordered notifications in order;
+//! - `routes` is the one table from method to handler;
+//! - the handlers: `backend` (the lifecycle), `text_sync` (the ordered notifications), `prompts`
+//!   (pending changes: diagnostics, code actions, lenses, `rationale/pendingChanges`),
+//!   `commands` and `why` (`workspace/executeCommand`; `why` also removes recorded
+//!   why-comments), `reviewer` (the reviewer's requests and hover);
+//! - `convert` translates between protocol and product types, and `errors` builds every error
+//!   the server answers with;
+//! - what they all share (the client, the session) is `shared`'s.
 
 mod backend;
 mod commands;
 mod convert;
 mod diagnostics;
-mod history;
+mod dispatch;
+mod errors;
 #[cfg(unix)]
 mod pipes;
 mod prompts;
+mod reviewer;
+mod routes;
 mod shared;
 mod text_sync;
 mod transport;
@@ -20,8 +29,6 @@ mod why;
 mod why_client;
 
 use std::process::ExitCode;
-
-use tower_lsp_server::LspService;
 
 use crate::journal::EndReason;
 pub use transport::{read_frame, Ending, Frame, MAX_CONTENT_LENGTH};
@@ -44,18 +51,11 @@ pub fn run_stdio() -> ExitCode {
         }
     };
     let code = runtime.block_on(async {
-        let (service, socket) = LspService::build(backend::Backend::new)
-            .custom_method("rationale/pendingChanges", backend::Backend::pending_changes)
-            .custom_method("rationale/changeTexts", backend::Backend::change_texts)
-            .custom_method("rationale/sessions", backend::Backend::sessions)
-            .custom_method("rationale/timeline", backend::Backend::timeline)
-            .custom_method("rationale/replay", backend::Backend::replay)
-            .custom_method("rationale/review", backend::Backend::review)
-            .finish();
+        let (service, socket) = routes::service();
         let shared = service.inner().shared().clone();
         let (input, output) = stdio();
         let input = tokio::io::BufReader::with_capacity(64 * 1024, input);
-        let serving = transport::serve(input, output, service, socket);
+        let serving = dispatch::serve(input, output, service, socket);
         // An editor that stops its server with SIGTERM still gets a journal that ends properly.
         let ending = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut terminate) => tokio::select! {

@@ -1,8 +1,9 @@
-//! The notifications that must be applied in the order they arrive: the four text notifications,
-//! and the workspace changes that decide which documents are tracked (an editor opens a file right
-//! after adding its folder). The transport calls [`handle`] synchronously, before it reads the next
-//! message: this is what keeps every document (and its journal) in the editor's order, whatever
-//! the concurrency of the request handlers.
+//! The notifications that must be applied in the order they arrive (`routes::ordered` lists
+//! them): the four text notifications, and the workspace changes that decide which documents are
+//! tracked. `dispatch` calls them synchronously, before it reads the next message: this is what
+//! keeps every document (and its journal) in the editor's order, whatever the concurrency of the
+//! request handlers. Each returns what went wrong, and `dispatch` logs it: a notification has no
+//! answer, and the next save resyncs whatever was lost.
 //!
 //! A `textDocument/didChange` is read straight from the message's bytes into the parameters of
 //! [`Keystroke`], whose content changes are [`TextChange`]s already: the shape the document
@@ -25,73 +26,65 @@ use super::{convert, why};
 use crate::session::Session;
 use crate::text::{Position, TextChange};
 
-pub const METHODS: [&str; 6] = [
-    "textDocument/didOpen",
-    "textDocument/didChange",
-    "textDocument/didSave",
-    "textDocument/didClose",
-    "workspace/didChangeWorkspaceFolders",
-    "workspace/didChangeConfiguration",
-];
+/// `textDocument/didOpen`.
+pub fn did_open(_: &Arc<Shared>, session: &Session, params: Value) -> Result<(), String> {
+    let doc = parse::<DidOpenTextDocumentParams>(params)?.text_document;
+    let file = convert::file_path(&doc.uri);
+    session.open(doc.uri.as_str(), file.as_deref(), doc.version, &doc.text);
+    Ok(())
+}
 
-/// Applies one text notification. Bad parameters or an impossible change are logged and ignored:
-/// a notification has no answer, and the next save resyncs whatever was lost.
-pub fn handle(shared: &Arc<Shared>, session: &Session, method: &str, params: Option<Value>) {
-    let params = params.unwrap_or(Value::Null);
-    let result = match method {
-        "textDocument/didOpen" => parse(method, params).map(|p: DidOpenTextDocumentParams| {
-            let doc = p.text_document;
-            let file = convert::file_path(&doc.uri);
-            session.open(doc.uri.as_str(), file.as_deref(), doc.version, &doc.text);
-            Ok(())
-        }),
-        // Only when the transport could not read it as a keystroke (it never is, in practice):
-        // the same parameters, read from the tree the transport built instead.
-        "textDocument/didChange" => Keystroke::deserialize(params)
-            .map_err(|err| tracing::warn!("{method}: ignoring parameters that do not fit: {err}"))
-            .ok()
-            .map(|keystroke| {
-                session.change(&keystroke.document.uri, keystroke.document.version, keystroke.changes)
-            }),
-        "textDocument/didSave" => parse(method, params).map(|p: DidSaveTextDocumentParams| {
-            let key = p.text_document.uri.as_str();
-            let removals = session.save(key, p.text.as_deref())?;
-            why::after_save(shared, key, removals);
-            Ok(())
-        }),
-        "textDocument/didClose" => parse(method, params)
-            .map(|p: DidCloseTextDocumentParams| session.close(p.text_document.uri.as_str())),
-        "workspace/didChangeWorkspaceFolders" => {
-            parse(method, params).map(|p: DidChangeWorkspaceFoldersParams| {
-                for folder in p.event.removed.iter().filter_map(|f| convert::file_path(&f.uri)) {
-                    session.remove_folder(&folder);
-                }
-                for folder in p.event.added.iter().filter_map(|f| convert::file_path(&f.uri)) {
-                    session.add_folder(folder);
-                }
-                Ok(())
-            })
-        }
-        "workspace/didChangeConfiguration" => {
-            parse(method, params).map(|p: DidChangeConfigurationParams| {
-                // VS Code sends `{"rationale": {...}}`; other clients send the settings themselves.
-                let settings = match p.settings {
-                    Value::Object(mut map) if map.contains_key("rationale") => {
-                        map.remove("rationale").unwrap_or_default()
-                    }
-                    other => other,
-                };
-                if settings.is_object() {
-                    session.set_editor_settings(settings);
-                }
-                Ok(())
-            })
-        }
-        _ => unreachable!("{method} is not an ordered notification"),
-    };
-    if let Some(Err(problem)) = result {
-        tracing::warn!("{method}: {problem}");
+/// `textDocument/didChange`, when [`keystroke`] did not take it (it never is, in practice): the
+/// same parameters, read from the tree `dispatch` built instead.
+pub fn did_change(_: &Arc<Shared>, session: &Session, params: Value) -> Result<(), String> {
+    let keystroke = Keystroke::deserialize(params)
+        .map_err(|err| format!("ignoring parameters that do not fit: {err}"))?;
+    session
+        .change(&keystroke.document.uri, keystroke.document.version, keystroke.changes)
+        .map_err(|p| p.to_string())
+}
+
+/// `textDocument/didSave`: records the why-comments, then asks the editor to remove them.
+pub fn did_save(shared: &Arc<Shared>, session: &Session, params: Value) -> Result<(), String> {
+    let p: DidSaveTextDocumentParams = parse(params)?;
+    let key = p.text_document.uri.as_str();
+    let removals = session.save(key, p.text.as_deref()).map_err(|p| p.to_string())?;
+    why::after_save(shared, key, removals);
+    Ok(())
+}
+
+/// `textDocument/didClose`.
+pub fn did_close(_: &Arc<Shared>, session: &Session, params: Value) -> Result<(), String> {
+    let p: DidCloseTextDocumentParams = parse(params)?;
+    session.close(p.text_document.uri.as_str()).map_err(|p| p.to_string())
+}
+
+/// `workspace/didChangeWorkspaceFolders`.
+pub fn did_change_workspace_folders(_: &Arc<Shared>, session: &Session, params: Value) -> Result<(), String> {
+    let p: DidChangeWorkspaceFoldersParams = parse(params)?;
+    for folder in p.event.removed.iter().filter_map(|f| convert::file_path(&f.uri)) {
+        session.remove_folder(&folder);
     }
+    for folder in p.event.added.iter().filter_map(|f| convert::file_path(&f.uri)) {
+        session.add_folder(folder);
+    }
+    Ok(())
+}
+
+/// `workspace/didChangeConfiguration`.
+pub fn did_change_configuration(_: &Arc<Shared>, session: &Session, params: Value) -> Result<(), String> {
+    let p: DidChangeConfigurationParams = parse(params)?;
+    // VS Code sends `{"rationale": {...}}`; other clients send the settings themselves.
+    let settings = match p.settings {
+        Value::Object(mut map) if map.contains_key("rationale") => {
+            map.remove("rationale").unwrap_or_default()
+        }
+        other => other,
+    };
+    if settings.is_object() {
+        session.set_editor_settings(settings);
+    }
+    Ok(())
 }
 
 /// A message, read no further than its method.
@@ -160,8 +153,8 @@ struct Versioned<'a> {
 /// `body` as a `textDocument/didChange` notification, read straight from its bytes: the path of
 /// every keystroke, where building a JSON tree and then the protocol's types (a URI parsed and
 /// checked) was the larger part of the server's work. `None` for any other message (which is not
-/// parsed at all unless it names the method), or parameters that do not fit: [`handle`] then
-/// takes it, and reports them.
+/// parsed at all unless it names the method), or parameters that do not fit: [`did_change`]
+/// then takes it, and reports them.
 pub fn keystroke(body: &[u8]) -> Option<Keystroke<'_>> {
     memchr::memmem::find(body, b"\"textDocument/didChange\"")?;
     let envelope = serde_json::from_slice::<Envelope>(body).ok()?;
@@ -182,10 +175,8 @@ pub fn apply_keystroke(session: &Session, keystroke: Keystroke<'_>) {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(method: &str, params: Value) -> Option<T> {
-    serde_json::from_value(params)
-        .map_err(|err| tracing::warn!("{method}: ignoring parameters that do not fit: {err}"))
-        .ok()
+fn parse<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, String> {
+    serde_json::from_value(params).map_err(|err| format!("ignoring parameters that do not fit: {err}"))
 }
 
 #[cfg(test)]

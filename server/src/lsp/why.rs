@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
+use super::errors::{invalid_params as invalid, invalid_request};
 use super::prompts::range;
 use super::shared::Shared;
 use crate::session::{Removal, Session};
@@ -64,17 +65,12 @@ struct ExplainArgs {
 /// marker. Answers `{"applied"}`.
 pub async fn explain(shared: &Shared, session: &Session, arguments: Vec<Value>) -> Result<Option<Value>> {
     let client = shared.why_client();
-    let invalid =
-        |message: String| Error { code: ErrorCode::InvalidParams, message: message.into(), data: None };
     if !client.apply_edit {
-        return Err(Error {
-            code: ErrorCode::InvalidRequest,
-            message: "this editor can neither ask for the explanation (it has no Rationale plugin) \
-                      nor apply edits: write a comment starting with the why marker (`why:` by \
-                      default) above the unit and save, or skip the change with the other code action"
-                .into(),
-            data: None,
-        });
+        return Err(invalid_request(
+            "this editor can neither ask for the explanation (it has no Rationale plugin) nor \
+             apply edits: write a comment starting with the why marker (`why:` by default) above \
+             the unit and save, or skip the change with the other code action",
+        ));
     }
     let shape = r#"{"changeId", "uri"?, "unit"?, "kind"?}"#;
     let first =

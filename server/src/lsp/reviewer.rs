@@ -6,29 +6,18 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
 
+use super::backend::Backend;
 use super::convert;
+use super::errors::{self, invalid_params as invalid};
 use super::shared::Shared;
 use crate::history::index::Shown;
 use crate::history::timeline::Granularity;
-use crate::history::{History, HistoryError, Side};
+use crate::history::{History, Side};
 use crate::reviews::Verdict;
 use crate::session::Session;
-
-fn invalid(message: impl Into<String>) -> Error {
-    Error { code: ErrorCode::InvalidParams, message: message.into().into(), data: None }
-}
-
-/// A fault of the request is -32602; a journal or store that cannot be read or written is
-/// RequestFailed (-32803), with the file and line in the message either way.
-fn failed(err: HistoryError) -> Error {
-    if err.is_bad_request() {
-        return invalid(err.to_string());
-    }
-    Error { code: ErrorCode::ServerError(-32803), message: err.to_string().into(), data: None }
-}
 
 /// Runs `f` on the blocking pool with the session and history.
 async fn blocking<T: Send + 'static>(
@@ -69,59 +58,60 @@ pub struct ReviewParams {
     note: Option<String>,
 }
 
-pub async fn sessions(shared: &Shared, _: SessionsParams) -> Result<Value> {
-    blocking(shared, |session, _| {
+pub async fn sessions(server: &Backend, _: SessionsParams) -> Result<Value> {
+    blocking(&server.shared, |session, _| {
         let (sessions, errors) = crate::history::catalog::list(&session.folder_roots());
         Ok(json!({ "sessions": sessions, "errors": errors }))
     })
     .await
 }
 
-pub async fn timeline(shared: &Shared, params: TimelineParams) -> Result<Value> {
+pub async fn timeline(server: &Backend, params: TimelineParams) -> Result<Value> {
     let granularity = Granularity::parse(&params.granularity).ok_or_else(|| {
         invalid(format!("granularity is \"pairs\" or \"edits\", not {:?}", params.granularity))
     })?;
-    blocking(shared, move |session, history| {
+    blocking(&server.shared, move |session, history| {
         let folders = session.folder_roots();
         let steps = history
             .timeline(&folders, &params.session, params.folder.as_deref(), granularity)
-            .map_err(failed)?;
+            .map_err(errors::history)?;
         Ok(json!({ "steps": steps }))
     })
     .await
 }
 
-pub async fn replay(shared: &Shared, params: ReplayParams) -> Result<Value> {
+pub async fn replay(server: &Backend, params: ReplayParams) -> Result<Value> {
     let side = match params.side.as_deref() {
         None | Some("after") => Side::After,
         Some("before") => Side::Before,
         Some(other) => return Err(invalid(format!("side is \"before\" or \"after\", not {other:?}"))),
     };
-    blocking(shared, move |session, history| {
+    blocking(&server.shared, move |session, history| {
         let folders = session.folder_roots();
         let state = history
             .replay(&folders, &params.session, params.folder.as_deref(), &params.path, params.seq, side)
-            .map_err(failed)?;
+            .map_err(errors::history)?;
         Ok(json!(state))
     })
     .await
 }
 
-pub async fn review(shared: &Shared, params: ReviewParams) -> Result<Value> {
+pub async fn review(server: &Backend, params: ReviewParams) -> Result<Value> {
     let verdict = Verdict::parse(&params.verdict).ok_or_else(|| {
         invalid(format!("a verdict is \"accept\", \"reject\" or \"flag\", not {:?}", params.verdict))
     })?;
-    blocking(shared, move |session, history| {
+    blocking(&server.shared, move |session, history| {
         let folders = session.folder_roots();
         history
             .review(&folders, &params.pair_id, verdict, params.note, |root| session.reviewer(root))
-            .map_err(failed)?;
+            .map_err(errors::history)?;
         Ok(json!({}))
     })
     .await
 }
 
-pub async fn hover(shared: &Shared, params: HoverParams) -> Result<Option<Hover>> {
+pub async fn hover(server: &Backend, params: HoverParams) -> Result<Option<Hover>> {
+    let shared = &server.shared;
     let session = shared.request_session()?;
     let at = params.text_document_position_params;
     let Some(unit) = session.unit_at(at.text_document.uri.as_str(), convert::position(at.position)) else {
