@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use crate::journal::summary::{summarize_workspace, SessionSummary};
 use crate::journal::{sessions_dir, JournalErrorKind};
+use crate::lsp::SessionOut;
 
 #[derive(clap::Args)]
 #[command(after_help = "\
@@ -42,6 +43,7 @@ fn execute(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
         }
     }
     let written = if args.json {
+        let sessions: Vec<_> = sessions.iter().map(SessionOut::of).collect();
         let json = serde_json::json!({ "sessions": sessions });
         writeln!(out, "{json:#}")
     } else if sessions.is_empty() {

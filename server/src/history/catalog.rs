@@ -3,18 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::{HistoryError, Result};
 use crate::journal::summary::{summarize_workspace, SessionSummary};
 use crate::journal::{session_journal, JournalErrorKind};
 use crate::reviews::Reviews;
 
 /// A session as `rationale/sessions` lists it.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct Listed {
-    #[serde(flatten)]
     pub summary: SessionSummary,
     /// How many of its pairs have at least one verdict.
     pub reviewed: u64,

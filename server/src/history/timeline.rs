@@ -1,8 +1,6 @@
 //! The steps of a session, as a reviewer walks through them: every pair, or every record that
 //! changed a document, with the pairs' rationales and verdicts.
 
-use serde::Serialize;
-
 use crate::journal::record::UnitRef;
 use crate::journal::Journal;
 use crate::journal::JournalError;
@@ -27,41 +25,41 @@ impl Granularity {
 }
 
 /// One step: a journal record, with what a reviewer needs of it.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug)]
 pub struct Step {
     pub seq: u64,
     pub ts: String,
     /// The record's type.
-    #[serde(rename = "type")]
     pub kind: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// How many edits a `change` record holds.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub edits: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub unit: Option<UnitRef>,
+    /// What a `rationale` or `skip` record says of its change.
+    pub change: Option<ChangeStep>,
+}
+
+/// The change a `rationale` or `skip` step is about.
+#[derive(Clone, Debug)]
+pub struct ChangeStep {
+    pub unit: UnitRef,
     /// `modified`, `added` or `removed`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub change: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub pair_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub rationale: Option<String>,
+    pub kind: String,
+    pub before: String,
+    pub after: String,
     /// Why a skipped change needed no explanation.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<String>,
-    /// For a pair: the latest standing verdict, or `null`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub review: Option<Option<Review>>,
-    /// For a pair: every reviewer's standing verdict, latest first.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reviews: Option<Vec<Review>>,
+    /// For a `rationale` record: the pair.
+    pub pair: Option<PairStep>,
+}
+
+/// What a `rationale` step adds: the pair's id, its rationale and its verdicts.
+#[derive(Clone, Debug)]
+pub struct PairStep {
+    /// `<session>:<seq>`.
+    pub id: String,
+    pub rationale: Option<String>,
+    /// Every reviewer's standing verdict, latest first.
+    pub reviews: Vec<Review>,
 }
 
 /// The steps of `journal` (the journal of session `session`), up to its last complete line.
@@ -91,15 +89,7 @@ pub fn steps(
                 crate::journal::Edits::List(edits) if record.kind == "change" => Some(edits.len()),
                 _ => None,
             },
-            unit: None,
             change: None,
-            pair_id: None,
-            rationale: None,
-            reason: None,
-            before: None,
-            after: None,
-            review: None,
-            reviews: None,
         };
         if matches!(&*record.kind, "rationale" | "skip") {
             let Some(explanation) = super::explanation(line.raw) else {
@@ -112,20 +102,20 @@ pub fn steps(
                     ),
                 ));
             };
-            step.unit = Some(explanation.unit);
-            step.change = Some(explanation.kind);
-            step.before = Some(explanation.before);
-            step.after = Some(explanation.after);
-            step.reason = explanation.reason;
-            if record.kind == "rationale" {
-                // The pair id is the session and the seq, whatever the record says of itself.
-                let pair = format!("{session}:{}", record.seq);
-                let standing = reviews.of(&pair);
-                step.review = Some(standing.first().cloned());
-                step.reviews = Some(standing.to_vec());
-                step.rationale = explanation.text;
-                step.pair_id = Some(pair);
-            }
+            // The pair id is the session and the seq, whatever the record says of itself.
+            let pair = (record.kind == "rationale").then(|| {
+                let id = format!("{session}:{}", record.seq);
+                let reviews = reviews.of(&id).to_vec();
+                PairStep { id, rationale: explanation.text, reviews }
+            });
+            step.change = Some(ChangeStep {
+                unit: explanation.unit,
+                kind: explanation.kind,
+                before: explanation.before,
+                after: explanation.after,
+                reason: explanation.reason,
+                pair,
+            });
         }
         steps.push(step);
     }

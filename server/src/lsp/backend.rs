@@ -10,10 +10,10 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::Client;
 
-use super::convert;
 use super::routes::COMMANDS;
 use super::shared::Shared;
 use super::why_client::WhyClient;
+use super::{from_proto, to_proto};
 use crate::journal::record::NameVersion;
 use crate::journal::EndReason;
 use crate::session::{Identity, Level, Notice, Notices, Session, Settled};
@@ -88,7 +88,7 @@ fn settings_of(options: Option<&Value>) -> Option<Value> {
 
 /// `initialize`: makes the session and says what the server can do.
 pub async fn initialize(server: &Backend, params: InitializeParams) -> Result<InitializeResult> {
-    let encoding = convert::negotiate_encoding(&params.capabilities);
+    let encoding = from_proto::negotiate_encoding(&params.capabilities);
     let client = params
         .client_info
         .as_ref()
@@ -116,14 +116,14 @@ pub async fn initialize(server: &Backend, params: InitializeParams) -> Result<In
         .and_then(|lens| lens.refresh_support)
         .unwrap_or(false);
     let why_client = WhyClient::of(&params.capabilities);
-    let folders = convert::workspace_folders(&params);
+    let folders = from_proto::workspace_folders(&params);
     tracing::info!("session {} with {} folder(s), {}", identity.id, folders.len(), encoding.as_str());
     let session = Session::new(identity, folders, settings, server.notices());
     server.shared.initialized(session, why_client, lens_refresh);
 
     Ok(InitializeResult {
         capabilities: ServerCapabilities {
-            position_encoding: Some(convert::encoding(encoding)),
+            position_encoding: Some(to_proto::encoding(encoding)),
             text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
                 open_close: Some(true),
                 change: Some(TextDocumentSyncKind::INCREMENTAL),

@@ -4,19 +4,19 @@
 //!   reads and keeps the ordered notifications in order;
 //! - `routes` is the one table from method to handler;
 //! - the handlers: `backend` (the lifecycle), `text_sync` (the ordered notifications), `prompts`
-//!   (pending changes: diagnostics, code actions, lenses, `rationale/pendingChanges`),
-//!   `commands` and `why` (`workspace/executeCommand`; `why` also removes recorded
-//!   why-comments), `reviewer` (the reviewer's requests and hover);
-//! - `convert` translates between protocol and product types, and `errors` builds every error
-//!   the server answers with;
+//!   (`rationale/pendingChanges`, code actions, lenses), `commands` and `why`
+//!   (`workspace/executeCommand`; `why` also removes recorded why-comments), `reviewer` (the
+//!   reviewer's requests and hover);
+//! - `from_proto` reads the protocol's values as the product's, `to_proto` shapes the product's
+//!   values for the protocol (every answer's fields), and `errors` builds every error the server
+//!   answers with;
 //! - what they all share (the client, the session) is `shared`'s.
 
 mod backend;
 mod commands;
-mod convert;
-mod diagnostics;
 mod dispatch;
 mod errors;
+mod from_proto;
 #[cfg(unix)]
 mod pipes;
 mod prompts;
@@ -24,6 +24,7 @@ mod reviewer;
 mod routes;
 mod shared;
 mod text_sync;
+mod to_proto;
 mod transport;
 mod why;
 mod why_client;
@@ -31,6 +32,7 @@ mod why_client;
 use std::process::ExitCode;
 
 use crate::journal::EndReason;
+pub use to_proto::SessionOut;
 pub use transport::{read_frame, Ending, Frame, MAX_CONTENT_LENGTH};
 
 /// Runs the server on stdin and stdout until `exit` or the end of the input, then ends every

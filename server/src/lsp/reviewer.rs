@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::{Error, Result};
-use tower_lsp_server::ls_types::{Hover, HoverContents, HoverParams, MarkupContent, MarkupKind};
+use tower_lsp_server::ls_types::{Hover, HoverParams};
 
 use super::backend::Backend;
-use super::convert;
 use super::errors::{self, invalid_params as invalid};
+use super::from_proto;
 use super::shared::Shared;
-use crate::history::index::Shown;
+use super::to_proto;
 use crate::history::timeline::Granularity;
 use crate::history::{History, Side};
 use crate::reviews::Verdict;
@@ -61,7 +61,7 @@ pub struct ReviewParams {
 pub async fn sessions(server: &Backend, _: SessionsParams) -> Result<Value> {
     blocking(&server.shared, |session, _| {
         let (sessions, errors) = crate::history::catalog::list(&session.folder_roots());
-        Ok(json!({ "sessions": sessions, "errors": errors }))
+        Ok(to_proto::sessions(&sessions, &errors))
     })
     .await
 }
@@ -75,7 +75,7 @@ pub async fn timeline(server: &Backend, params: TimelineParams) -> Result<Value>
         let steps = history
             .timeline(&folders, &params.session, params.folder.as_deref(), granularity)
             .map_err(errors::history)?;
-        Ok(json!({ "steps": steps }))
+        Ok(to_proto::timeline(&steps))
     })
     .await
 }
@@ -91,7 +91,7 @@ pub async fn replay(server: &Backend, params: ReplayParams) -> Result<Value> {
         let state = history
             .replay(&folders, &params.session, params.folder.as_deref(), &params.path, params.seq, side)
             .map_err(errors::history)?;
-        Ok(json!(state))
+        Ok(to_proto::document(&state))
     })
     .await
 }
@@ -114,49 +114,12 @@ pub async fn hover(server: &Backend, params: HoverParams) -> Result<Option<Hover
     let shared = &server.shared;
     let session = shared.request_session()?;
     let at = params.text_document_position_params;
-    let Some(unit) = session.unit_at(at.text_document.uri.as_str(), convert::position(at.position)) else {
+    let Some(unit) = session.unit_at(at.text_document.uri.as_str(), from_proto::position(at.position)) else {
         return Ok(None);
     };
     let shown = shared.history.index.rationales(&unit.folder, &unit.path, &unit.name);
     if shown.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Hover {
-        contents: HoverContents::Markup(MarkupContent {
-            kind: MarkupKind::Markdown,
-            value: hover_text(&unit.name, &shown),
-        }),
-        range: None,
-    }))
-}
-
-/// The hover's markdown: each rationale, latest first, with who, when and the verdict.
-fn hover_text(unit: &str, shown: &[Shown]) -> String {
-    let count = match shown.len() {
-        1 => "1 rationale".to_owned(),
-        n => format!("{n} rationales, latest first"),
-    };
-    let mut text = format!("**Why `{unit}` changed** ({count})\n");
-    for entry in shown {
-        let recorded = &entry.recorded;
-        text.push_str("\n---\n\n");
-        for line in recorded.text.lines() {
-            text.push_str(&format!("> {line}\n"));
-        }
-        let when = recorded.ts.get(..16).unwrap_or(&recorded.ts).replace('T', " ");
-        text.push_str(&format!("\n*{}, {when} UTC*", recorded.author));
-        if let Some(review) = &entry.review {
-            let verdict = match review.verdict {
-                Verdict::Accept => "accepted",
-                Verdict::Reject => "rejected",
-                Verdict::Flag => "flagged",
-            };
-            text.push_str(&format!(" · {verdict} by {}", review.reviewer));
-            if let Some(note) = &review.note {
-                text.push_str(&format!(": {note}"));
-            }
-        }
-        text.push('\n');
-    }
-    text
+    Ok(Some(to_proto::hover(&unit.name, &shown)))
 }

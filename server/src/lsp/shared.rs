@@ -11,7 +11,7 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::Uri;
 use tower_lsp_server::Client;
 
-use super::diagnostics;
+use super::to_proto;
 use super::why_client::WhyClient;
 use crate::history::History;
 use crate::session::{DocumentChanges, Session};
@@ -96,7 +96,7 @@ impl Shared {
     /// why-comments.
     pub(super) async fn publish(&self, changes: &DocumentChanges) {
         let Ok(uri) = changes.key.parse::<Uri>() else { return };
-        self.client.publish_diagnostics(uri, diagnostics::of(changes), None).await;
+        self.client.publish_diagnostics(uri, to_proto::diagnostics(changes), None).await;
     }
 
     pub(super) async fn publish_all(&self, session: &Session) {

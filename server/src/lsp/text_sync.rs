@@ -22,14 +22,14 @@ use tower_lsp_server::ls_types::{
 };
 
 use super::shared::Shared;
-use super::{convert, why};
+use super::{from_proto, why};
 use crate::session::Session;
 use crate::text::{Position, TextChange};
 
 /// `textDocument/didOpen`.
 pub fn did_open(_: &Arc<Shared>, session: &Session, params: Value) -> Result<(), String> {
     let doc = parse::<DidOpenTextDocumentParams>(params)?.text_document;
-    let file = convert::file_path(&doc.uri);
+    let file = from_proto::file_path(&doc.uri);
     session.open(doc.uri.as_str(), file.as_deref(), doc.version, &doc.text);
     Ok(())
 }
@@ -62,10 +62,10 @@ pub fn did_close(_: &Arc<Shared>, session: &Session, params: Value) -> Result<()
 /// `workspace/didChangeWorkspaceFolders`.
 pub fn did_change_workspace_folders(_: &Arc<Shared>, session: &Session, params: Value) -> Result<(), String> {
     let p: DidChangeWorkspaceFoldersParams = parse(params)?;
-    for folder in p.event.removed.iter().filter_map(|f| convert::file_path(&f.uri)) {
+    for folder in p.event.removed.iter().filter_map(|f| from_proto::file_path(&f.uri)) {
         session.remove_folder(&folder);
     }
-    for folder in p.event.added.iter().filter_map(|f| convert::file_path(&f.uri)) {
+    for folder in p.event.added.iter().filter_map(|f| from_proto::file_path(&f.uri)) {
         session.add_folder(folder);
     }
     Ok(())

@@ -10,8 +10,8 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 
 use super::errors::{invalid_params as invalid, invalid_request};
-use super::prompts::range;
 use super::shared::Shared;
+use super::to_proto::range;
 use crate::session::{Removal, Session};
 
 /// After a save: shows the document's notes on why-comments, and asks the editor to remove the

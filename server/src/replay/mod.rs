@@ -112,8 +112,8 @@ pub struct Replayed {
     pub saves: u64,
 }
 
-/// A document's text and editor version after some record: the `rationale/replay` answer.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+/// A document's text and editor version after some record: what `rationale/replay` answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DocumentState {
     pub text: String,
     pub version: i32,

@@ -1,5 +1,6 @@
-//! Conversions between the protocol's types and Rationale's own: the one place where an LSP
-//! position becomes a [`crate::text::Position`] and a URI becomes a path.
+//! The protocol's values as Rationale's own: the one place where an LSP position becomes a
+//! [`crate::text::Position`], a URI a path, and a client's capabilities the encoding it speaks.
+//! The way back is `to_proto`'s.
 
 use std::path::PathBuf;
 
@@ -9,13 +10,6 @@ use crate::text::{Encoding, Position};
 
 pub fn position(position: lsp::Position) -> Position {
     Position::new(position.line, position.character)
-}
-
-pub fn encoding(encoding: Encoding) -> lsp::PositionEncodingKind {
-    match encoding {
-        Encoding::Utf8 => lsp::PositionEncodingKind::UTF8,
-        Encoding::Utf16 => lsp::PositionEncodingKind::UTF16,
-    }
 }
 
 /// UTF-8 when the client offers it (it is what the journal and the rope count natively), else the
