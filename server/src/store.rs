@@ -22,10 +22,6 @@ use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
-
-use time::{OffsetDateTime, UtcOffset};
 
 /// The store's folder name inside a workspace folder.
 pub const STORE_DIR: &str = ".rationale";
@@ -257,37 +253,6 @@ impl Store {
             Err(StoreError::Outside { path: path.to_owned(), resolved, folder: self.folder.clone() })
         }
     }
-}
-
-/// A new session id: the UTC time to the second, then six hex digits, e.g.
-/// `20261126T083000Z-7f3a9c`. Ids sort by the time their session started.
-///
-/// The suffix starts at a random value per process and counts up, so ids made by one process
-/// never repeat (up to 16 million a second), and two processes starting in the same second
-/// collide with odds of one in 16 million; [`Store::create_journal`] refuses a name that exists.
-pub fn new_session_id() -> String {
-    session_id_at(OffsetDateTime::now_utc(), next_suffix())
-}
-
-fn session_id_at(at: OffsetDateTime, suffix: u32) -> String {
-    let at = at.to_offset(UtcOffset::UTC);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z-{:06x}",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        suffix & 0xff_ffff
-    )
-}
-
-fn next_suffix() -> u32 {
-    static START: OnceLock<u32> = OnceLock::new();
-    static COUNT: AtomicU32 = AtomicU32::new(0);
-    let start = *START.get_or_init(rand::random::<u32>);
-    start.wrapping_add(COUNT.fetch_add(1, Ordering::Relaxed)) & 0xff_ffff
 }
 
 /// Makes sure `path` is a real folder (not a link to one), creating it 0700 if it is missing.
@@ -843,32 +808,5 @@ mod tests {
             fs::set_permissions(ws.path(), fs::Permissions::from_mode(0o755)).unwrap();
             assert!(matches!(result, Err(StoreError::Io { action: "create", .. })));
         }
-    }
-
-    #[test]
-    fn session_ids_have_the_spec_format_and_sort_by_time() {
-        use time::macros::datetime;
-        assert_eq!(
-            session_id_at(datetime!(2026-11-26 08:30:00.999 UTC), 0x7f3a9c),
-            "20261126T083000Z-7f3a9c"
-        );
-        // Local offsets are turned into UTC.
-        assert_eq!(session_id_at(datetime!(2026-11-26 09:30:00 +01:00), 0x1), "20261126T083000Z-000001");
-        let earlier = session_id_at(datetime!(2026-11-26 08:30:59 UTC), 0xffffff);
-        let later = session_id_at(datetime!(2026-11-26 08:31:00 UTC), 0x000000);
-        assert!(earlier < later);
-
-        let id = new_session_id();
-        assert_eq!(id.len(), "20261126T083000Z-7f3a9c".len(), "{id}");
-        assert!(check_name(&id).is_ok());
-        let (stamp, suffix) = id.split_once('-').unwrap();
-        assert!(stamp.ends_with('Z') && stamp.as_bytes()[8] == b'T', "{id}");
-        assert!(suffix.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{id}");
-    }
-
-    #[test]
-    fn session_ids_are_unique() {
-        let ids: std::collections::HashSet<String> = (0..10_000).map(|_| new_session_id()).collect();
-        assert_eq!(ids.len(), 10_000);
     }
 }

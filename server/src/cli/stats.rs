@@ -182,13 +182,10 @@ fn count_journal(stats: &mut Stats, content: &JournalContent, reviews: &Reviews)
     let by_author = stats.by_author.entry(author.clone()).or_default();
     by_author.sessions += 1;
     by_author.add(content, |_, _| true);
-    let languages = content
-        .pairs
-        .iter()
-        .map(|p| &p.record)
-        .chain(&content.skips)
-        .chain(&content.unexplained)
-        .map(|r| r.language.clone());
+    let languages = (content.pairs.iter().map(|p| &p.record.language))
+        .chain(content.skips.iter().map(|s| &s.language))
+        .chain(content.unexplained.iter().map(|u| &u.language))
+        .cloned();
     let languages: std::collections::BTreeSet<String> = languages.collect();
     for language in languages {
         let figures = stats.by_language.entry(language.clone()).or_default();

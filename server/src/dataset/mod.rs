@@ -3,7 +3,8 @@
 //! `rationale stats` read journals through here.
 //!
 //! - [`workspaces`] finds the workspace folders under the folders given on the command line;
-//! - [`read_journal`] reads one journal's pairs in one pass, without replaying its edits;
+//! - [`read_journal`] reads one journal's pairs in one pass, without replaying its edits, as the
+//!   journal's own records ([`Explanation`], [`Unexplained`]);
 //! - [`history`] replays a journal to add the whole documents and the history of each pair;
 //! - [`rows`] turns pairs into the rows of each export format; [`diff`] writes unified diffs.
 
@@ -15,8 +16,7 @@ pub mod time;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde::Deserialize;
-
+use crate::journal::record::{Explanation, NameVersion, SessionInfo, Unexplained};
 use crate::journal::{journal_files, sessions_dir, TornLine};
 use crate::journal::{Journal, JournalError};
 use crate::store::STORE_DIR;
@@ -72,54 +72,8 @@ pub struct SessionMeta {
     pub author: String,
     /// The workspace folder's name.
     pub workspace: String,
-    pub editor: Editor,
+    pub editor: NameVersion,
     pub started: String,
-}
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
-pub struct Editor {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub version: Option<String>,
-}
-
-/// A unit as a `rationale`, `skip` or `unexplained` record names it.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct UnitName {
-    pub name: String,
-    pub kind: String,
-    pub previous_name: Option<String>,
-}
-
-/// A `rationale`, `skip` or `unexplained` record's fields, each optional so that a record of an
-/// older or newer server still reads.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub struct ChangeRecord {
-    pub pair: Option<String>,
-    pub change: Option<String>,
-    pub path: String,
-    pub language: String,
-    pub unit: UnitName,
-    pub kind: String,
-    pub before: String,
-    pub after: String,
-    pub text: Option<String>,
-    pub reason: Option<String>,
-    pub edits_from: Option<String>,
-    pub edits_to: Option<String>,
-    #[serde(deserialize_with = "count")]
-    pub edits: u64,
-    pub prompted_at: Option<String>,
-    pub via: Option<String>,
-    pub group: Option<String>,
-}
-
-/// A count, or 0 for anything that is not one.
-fn count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    Ok(serde_json::Value::deserialize(deserializer)?.as_u64().unwrap_or(0))
 }
 
 /// An explained change: a `rationale` record and where it stands.
@@ -131,7 +85,7 @@ pub struct Pair {
     pub seq: u64,
     /// The record's `ts`: when it was explained.
     pub explained_at: String,
-    pub record: ChangeRecord,
+    pub record: Explanation,
 }
 
 impl Pair {
@@ -147,24 +101,12 @@ pub struct JournalContent {
     pub session: Arc<SessionMeta>,
     pub pairs: Vec<Pair>,
     /// `skip` records.
-    pub skips: Vec<ChangeRecord>,
+    pub skips: Vec<Explanation>,
     /// `unexplained` records: changes still pending when the server stopped tracking them.
-    pub unexplained: Vec<ChangeRecord>,
+    pub unexplained: Vec<Unexplained>,
     /// Whether the journal has its `end` record.
     pub ended: bool,
     pub torn: Option<TornLine>,
-}
-
-#[derive(Deserialize)]
-struct SessionLine {
-    #[serde(default)]
-    session: Option<String>,
-    #[serde(default)]
-    author: Option<String>,
-    #[serde(default)]
-    workspace: Option<String>,
-    #[serde(default)]
-    client: Option<Editor>,
 }
 
 /// Reads a journal's pairs, skips and unexplained changes, without replaying its edits.
@@ -180,43 +122,38 @@ pub fn read_journal(
         let record = &line.record;
         match &*record.kind {
             "session" => {
-                let session: SessionLine = serde_json::from_slice(line.raw).map_err(|err| {
-                    JournalError::invalid(journal.path(), line.number, format!("the `session` record: {err}"))
-                })?;
-                let Some(id) = session.session else {
+                let session: SessionInfo = line.fields(journal.path())?;
+                if session.session.is_empty() {
                     return Err(JournalError::invalid(
                         journal.path(),
                         line.number,
                         "the `session` record has no string `session`",
                     ));
-                };
+                }
                 content.session = Arc::new(SessionMeta {
-                    id,
-                    author: session.author.unwrap_or_default(),
-                    workspace: session.workspace.unwrap_or_default(),
-                    editor: session.client.unwrap_or_default(),
+                    id: session.session,
+                    author: session.author,
+                    workspace: session.workspace,
+                    editor: session.client,
                     started: record.ts.to_string(),
                 });
             }
-            kind @ ("rationale" | "skip" | "unexplained") => {
-                let parsed: ChangeRecord = serde_json::from_slice(line.raw).map_err(|err| {
-                    JournalError::invalid(journal.path(), line.number, format!("the `{kind}` record: {err}"))
-                })?;
-                match kind {
-                    "rationale" => content.pairs.push(Pair {
-                        session: content.session.clone(),
-                        id: parsed
-                            .pair
-                            .clone()
-                            .unwrap_or_else(|| format!("{}:{}", content.session.id, record.seq)),
-                        seq: record.seq,
-                        explained_at: record.ts.to_string(),
-                        record: parsed,
-                    }),
-                    "skip" => content.skips.push(parsed),
-                    _ => content.unexplained.push(parsed),
-                }
+            "rationale" => {
+                let explanation: Explanation = line.fields(journal.path())?;
+                let id = match explanation.pair.is_empty() {
+                    true => format!("{}:{}", content.session.id, record.seq),
+                    false => explanation.pair.clone(),
+                };
+                content.pairs.push(Pair {
+                    session: content.session.clone(),
+                    id,
+                    seq: record.seq,
+                    explained_at: record.ts.to_string(),
+                    record: explanation,
+                });
             }
+            "skip" => content.skips.push(line.fields(journal.path())?),
+            "unexplained" => content.unexplained.push(line.fields(journal.path())?),
             "end" => content.ended = true,
             _ => {}
         }

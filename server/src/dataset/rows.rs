@@ -13,7 +13,8 @@
 use serde::Serialize;
 
 use super::history::PairHistory;
-use super::{diff, Editor, Pair};
+use super::{diff, Pair};
+use crate::journal::record::NameVersion;
 use crate::redact::{Redactor, Secret};
 use crate::reviews::Review;
 
@@ -72,7 +73,7 @@ struct JsonlRow<'a> {
     prompted_at: Option<&'a str>,
     via: Option<&'a str>,
     group: Option<&'a str>,
-    editor: &'a Editor,
+    editor: &'a NameVersion,
     review: Option<ReviewOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     file_before: Option<&'a str>,
@@ -233,7 +234,7 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, redact
                 language: &record.language,
                 path: &record.path,
                 unit,
-                change: record.change.as_deref().unwrap_or_default(),
+                change: &record.change,
                 kind: &record.kind,
                 before: &texts.before,
                 after: &texts.after,
@@ -242,9 +243,9 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, redact
                 explained_at: &pair.explained_at,
                 edits_from: record.edits_from.as_deref(),
                 edits_to: record.edits_to.as_deref(),
-                edits: record.edits,
+                edits: u64::from(record.edits),
                 prompted_at: record.prompted_at.as_deref(),
-                via: record.via.as_deref(),
+                via: Some(record.via.as_str()).filter(|via| !via.is_empty()),
                 group: record.group.as_deref(),
                 editor: &session.editor,
                 review,

@@ -96,7 +96,7 @@ impl Checkpointed {
             journal.scan_from_checkpoint(seq, |line| {
                 last = Some(line.record.seq);
                 if line.record.seq == seq && matches!(&*line.record.kind, "rationale" | "skip") {
-                    found = super::explanation(line.raw);
+                    found = line.fields(&journal.path).ok();
                 }
                 line.record.seq < seq
             })?;

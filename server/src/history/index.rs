@@ -10,6 +10,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, RwLock};
 
+use crate::journal::record::Explanation;
 use crate::journal::{journal_files, Journal, Resume};
 use crate::reviews::{Review, Reviews};
 
@@ -151,8 +152,8 @@ fn read_on(journal: &Path, read: &mut Progress, found: &mut Found) {
         match &*line.record.kind {
             "session" => read.author = line.record.author.as_deref().unwrap_or_default().to_owned(),
             "rationale" => {
-                if let (Some(explanation), Some(session)) =
-                    (super::explanation(line.raw), journal.file_stem())
+                if let (Ok(explanation), Some(session)) =
+                    (line.fields::<Explanation>(journal), journal.file_stem())
                 {
                     let recorded = Recorded {
                         pair: format!("{}:{}", session.to_string_lossy(), line.record.seq),

@@ -16,7 +16,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::journal::record::{format_timestamp, Explanation};
+use crate::journal::record::format_timestamp;
 use crate::journal::JournalError;
 use crate::replay::DocumentState;
 use crate::reviews::{Review, Reviews, Verdict};
@@ -234,9 +234,4 @@ impl History {
         self.index.add_review(&file.folder, review);
         Ok(())
     }
-}
-
-/// The `rationale` or `skip` record of a journal line, if it is one.
-fn explanation(raw: &[u8]) -> Option<Explanation> {
-    serde_json::from_slice(raw).ok()
 }

@@ -1,7 +1,7 @@
 //! The steps of a session, as a reviewer walks through them: every pair, or every record that
 //! changed a document, with the pairs' rationales and verdicts.
 
-use crate::journal::record::UnitRef;
+use crate::journal::record::{Explanation, UnitRef};
 use crate::journal::Journal;
 use crate::journal::JournalError;
 use crate::reviews::{Review, Reviews};
@@ -92,16 +92,7 @@ pub fn steps(
             change: None,
         };
         if matches!(&*record.kind, "rationale" | "skip") {
-            let Some(explanation) = super::explanation(line.raw) else {
-                return Err(JournalError::invalid(
-                    journal.path(),
-                    line.number,
-                    format!(
-                        "the `{}` record lacks a field a pair has (pair, unit, before, after, ...)",
-                        record.kind
-                    ),
-                ));
-            };
+            let explanation: Explanation = line.fields(journal.path())?;
             // The pair id is the session and the seq, whatever the record says of itself.
             let pair = (record.kind == "rationale").then(|| {
                 let id = format!("{session}:{}", record.seq);

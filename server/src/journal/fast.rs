@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use super::raw::{Edits, RawEdit, RawRecord};
+use super::record::{Edits, RawEdit, RawRecord};
 
 pub(super) fn change(line: &[u8]) -> Option<RawRecord<'_>> {
     let mut p = Cursor { bytes: line, at: 0 };

@@ -1,8 +1,7 @@
-//! One journal line as its readers see it: [`RawRecord`], a flat struct of the fields replay and
-//! summaries use, all optional except `seq`, `ts` and `type`, borrowing from the line where it can.
-//! Its fields are tolerant: a record type the reader does not know, or a field of a shape it does
-//! not expect, is not an error here. Whoever uses a record checks that the fields it needs are
-//! there.
+//! How a journal line is read into a [`RawRecord`] (declared with the other records in
+//! `record`): tolerant deserializers, so that a record type the reader does not know, or a field of
+//! a shape it does not expect, is not an error here. Whoever uses a record checks that the fields
+//! it needs are there.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -10,59 +9,7 @@ use std::fmt;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-/// One journal line as replay and summaries see it: `seq`, `ts` and `type`, and the fields of the
-/// record types they use. A field that is missing, or of another shape than those records give it
-/// (`edits` is a list in `change` records and a count in `rationale` records), is `None`.
-#[derive(Debug, PartialEq, Eq, Deserialize)]
-pub struct RawRecord<'a> {
-    pub seq: u64,
-    #[serde(borrow)]
-    pub ts: Cow<'a, str>,
-    /// The record's `type`.
-    #[serde(borrow, rename = "type")]
-    pub kind: Cow<'a, str>,
-    #[serde(borrow, default, deserialize_with = "lenient_str")]
-    pub path: Option<Cow<'a, str>>,
-    #[serde(default, deserialize_with = "lenient_int")]
-    pub version: Option<i64>,
-    #[serde(borrow, default, deserialize_with = "lenient_str")]
-    pub text: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "lenient_str")]
-    pub sha256: Option<Cow<'a, str>>,
-    /// The edits of a `change` record.
-    #[serde(borrow, default)]
-    pub edits: Edits<'a>,
-    /// Of the `session` record.
-    #[serde(default, deserialize_with = "lenient_int")]
-    pub schema: Option<i64>,
-    #[serde(borrow, default, deserialize_with = "lenient_str")]
-    pub session: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "lenient_str")]
-    pub author: Option<Cow<'a, str>>,
-    #[serde(borrow, default, rename = "positionEncoding", deserialize_with = "lenient_str")]
-    pub position_encoding: Option<Cow<'a, str>>,
-}
-
-/// The `edits` field of a line.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub enum Edits<'a> {
-    /// No `edits` field.
-    #[default]
-    Absent,
-    /// A list of edits as a `change` record holds them.
-    List(Vec<RawEdit<'a>>),
-    /// Something else: a number (as in `rationale` records), or a list with an element that is
-    /// not an edit.
-    Other,
-}
-
-/// One edit of a `change` record: `{"range": [[line, col], [line, col]], "text"}`, or `{"text"}`
-/// for a whole-document replacement.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RawEdit<'a> {
-    pub range: Option<[[u32; 2]; 2]>,
-    pub text: Cow<'a, str>,
-}
+use super::record::{Edits, RawEdit};
 
 // What follows are the visitors that make the fields tolerant: each accepts the shape it wants
 // and consumes anything else without failing, so that a record type the reader does not know can
@@ -130,7 +77,7 @@ macro_rules! fallback_visit {
 }
 
 /// A string, borrowed from the line when it needs no unescaping.
-struct StrVisitor;
+pub(super) struct StrVisitor;
 
 impl<'de> Visitor<'de> for StrVisitor {
     type Value = Option<Cow<'de, str>>;
@@ -154,7 +101,7 @@ impl<'de> Visitor<'de> for StrVisitor {
     accept_anything_else!(None; bool i64 u64 f64 unit none seq map);
 }
 
-fn lenient_str<'de, 'a, D>(deserializer: D) -> Result<Option<Cow<'a, str>>, D::Error>
+pub(super) fn lenient_str<'de, 'a, D>(deserializer: D) -> Result<Option<Cow<'a, str>>, D::Error>
 where
     D: Deserializer<'de>,
     'de: 'a,
@@ -183,7 +130,7 @@ impl<'de> Visitor<'de> for IntVisitor {
     accept_anything_else!(None; bool f64 str unit none seq map);
 }
 
-fn lenient_int<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+pub(super) fn lenient_int<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
     deserializer.deserialize_any(IntVisitor)
 }
 

@@ -33,7 +33,9 @@ use std::path::{Path, PathBuf};
 
 use super::error::{JournalError, JournalErrorKind};
 use super::fast;
-use super::raw::RawRecord;
+use super::record::RawRecord;
+
+use serde::de::DeserializeOwned;
 
 /// The torn final line of a journal, ignored by every reader. Displays as a warning.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -195,8 +197,24 @@ pub struct Line<'a> {
     /// 1-based, as editors count lines.
     pub number: usize,
     pub record: RawRecord<'a>,
-    /// The line's bytes, for readers that want fields [`RawRecord`] does not hold.
+    /// The line's bytes, for readers that want fields [`RawRecord`] does not hold (see
+    /// [`Line::fields`]).
     pub raw: &'a [u8],
+}
+
+impl Line<'_> {
+    /// The record's fields as one of `record`'s body types reads them: [`Explanation`] for a
+    /// `rationale` or `skip` record, [`Unexplained`], [`SessionInfo`]. An error (a field of the
+    /// wrong type) names the journal and the line.
+    ///
+    /// [`Explanation`]: super::record::Explanation
+    /// [`Unexplained`]: super::record::Unexplained
+    /// [`SessionInfo`]: super::record::SessionInfo
+    pub fn fields<T: DeserializeOwned>(&self, journal: &Path) -> Result<T, JournalError> {
+        serde_json::from_slice(self.raw).map_err(|err| {
+            JournalError::invalid(journal, self.number, format!("the `{}` record: {err}", self.record.kind))
+        })
+    }
 }
 
 /// The records of a [`Journal`]; see [`Journal::records`].
@@ -268,7 +286,7 @@ impl<'a> Iterator for Records<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journal::raw::{Edits, RawEdit};
+    use crate::journal::record::{Edits, RawEdit};
 
     const SESSION: &str = r#"{"seq":0,"ts":"2026-11-26T08:30:00.000Z","type":"session","schema":1,"session":"s","author":"a","positionEncoding":"utf-8"}"#;
 

@@ -1,6 +1,20 @@
-//! The journal's records: the one serialised boundary of Rationale. Field names and meanings are
-//! fixed by the spec ("The journal"); every reader and writer goes through these types.
+//! The journal's records: the one serialised boundary of Rationale, and its one model. Field
+//! names and meanings are fixed by the spec ("The journal"); every reader and writer goes through
+//! these types.
+//!
+//! The writer writes whole [`Record`]s. Readers see each line first as a [`RawRecord`], a flat,
+//! borrowed view of the fields replay and summaries use (made by `raw`'s tolerant deserializers,
+//! and for the writer's `change` lines by the `fast` path); a reader that wants more of a line
+//! reads it as the body type of its record with [`Line::fields`](super::Line::fields):
+//! [`Explanation`], [`Unexplained`] or [`SessionInfo`].
+//!
+//! Reading is tolerant, writing is exact: a field that is missing or `null` reads as empty (an
+//! older or newer server's record still reads), and whoever needs a field checks that it is
+//! there. The writer always writes every field.
 
+use std::borrow::Cow;
+
+use serde::de::{DeserializeOwned, Deserializer};
 use serde::{Deserialize, Serialize};
 
 /// The schema version the `session` record carries.
@@ -60,10 +74,11 @@ pub enum Body {
 }
 
 /// What an `unexplained` record holds: which change, of which unit, and when it was edited.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct Unexplained {
     /// The change id the editor was given.
+    #[serde(deserialize_with = "null_as_default")]
     pub change: String,
     pub path: String,
     pub language: String,
@@ -72,16 +87,19 @@ pub struct Unexplained {
     pub kind: String,
     pub edits_from: Option<String>,
     pub edits_to: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub edits: u32,
 }
 
 /// What `rationale` and `skip` records hold: the unit before and after, and what was said.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct Explanation {
-    /// `<session>:<seq>` of this record.
+    /// `<session>:<seq>` of this record (empty if a record lacks it: its session and seq say it).
+    #[serde(deserialize_with = "null_as_default")]
     pub pair: String,
     /// The change id the editor was given.
+    #[serde(deserialize_with = "null_as_default")]
     pub change: String,
     pub path: String,
     pub language: String,
@@ -98,17 +116,20 @@ pub struct Explanation {
     pub reason: Option<String>,
     pub edits_from: Option<String>,
     pub edits_to: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub edits: u32,
     pub prompted_at: Option<String>,
+    #[serde(deserialize_with = "lenient")]
     pub version: i32,
-    /// `command` or `why-comment`.
+    /// `command` or `why-comment` (empty if a record lacks it).
+    #[serde(deserialize_with = "null_as_default")]
     pub via: String,
     /// Shared by the records of one rationale given for several changes.
     pub group: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
 pub struct UnitRef {
     pub name: String,
     pub kind: String,
@@ -132,23 +153,50 @@ impl Body {
     }
 }
 
+/// The `session` record. Its `session` id is empty if the record lacks it; readers that need it
+/// say so.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct SessionInfo {
+    #[serde(deserialize_with = "lenient")]
     pub schema: u32,
+    #[serde(deserialize_with = "null_as_default")]
     pub session: String,
+    #[serde(deserialize_with = "lenient")]
     pub server: NameVersion,
+    /// The editor.
+    #[serde(deserialize_with = "null_as_default")]
     pub client: NameVersion,
+    #[serde(deserialize_with = "null_as_default")]
     pub author: String,
     /// The folder's name, never its absolute path.
+    #[serde(deserialize_with = "null_as_default")]
     pub workspace: String,
+    #[serde(deserialize_with = "encoding_or_utf16")]
     pub position_encoding: crate::text::Encoding,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(deserialize_with = "lenient", skip_serializing_if = "Option::is_none")]
     pub git: Option<GitState>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+impl Default for SessionInfo {
+    fn default() -> Self {
+        SessionInfo {
+            schema: 0,
+            session: String::new(),
+            server: NameVersion::default(),
+            client: NameVersion::default(),
+            author: String::new(),
+            workspace: String::new(),
+            // The protocol's default.
+            position_encoding: crate::text::Encoding::Utf16,
+            git: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameVersion {
+    #[serde(default)]
     pub name: String,
     #[serde(default)]
     pub version: Option<String>,
@@ -181,6 +229,79 @@ impl From<crate::text::TextChange> for Edit {
     fn from(change: crate::text::TextChange) -> Self {
         Self { range: change.range.map(|(s, e)| [[s.line, s.column], [e.line, e.column]]), text: change.text }
     }
+}
+
+/// `null` read as the field's default, as a missing field is.
+fn null_as_default<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// The field's value if it has the field's shape, else its default: for the fields only some
+/// readers look at, so that one of another shape does not stop the others.
+fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(d: D) -> Result<T, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(T::deserialize(value).unwrap_or_default())
+}
+
+/// The encoding a `session` record names, or the protocol's default if it names none that is
+/// known (replay reads the record itself, and refuses such a journal).
+fn encoding_or_utf16<'de, D: Deserializer<'de>>(d: D) -> Result<crate::text::Encoding, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(crate::text::Encoding::deserialize(value).unwrap_or(crate::text::Encoding::Utf16))
+}
+
+/// One journal line as every reader first sees it: `seq`, `ts` and `type`, and the fields of the
+/// record types they use. A field that is missing, or of another shape than those records give it
+/// (`edits` is a list in `change` records and a count in `rationale` records), is `None`.
+#[derive(Debug, PartialEq, Eq, Deserialize)]
+pub struct RawRecord<'a> {
+    pub seq: u64,
+    #[serde(borrow)]
+    pub ts: Cow<'a, str>,
+    /// The record's `type`.
+    #[serde(borrow, rename = "type")]
+    pub kind: Cow<'a, str>,
+    #[serde(borrow, default, deserialize_with = "super::raw::lenient_str")]
+    pub path: Option<Cow<'a, str>>,
+    #[serde(default, deserialize_with = "super::raw::lenient_int")]
+    pub version: Option<i64>,
+    #[serde(borrow, default, deserialize_with = "super::raw::lenient_str")]
+    pub text: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "super::raw::lenient_str")]
+    pub sha256: Option<Cow<'a, str>>,
+    /// The edits of a `change` record.
+    #[serde(borrow, default)]
+    pub edits: Edits<'a>,
+    /// Of the `session` record.
+    #[serde(default, deserialize_with = "super::raw::lenient_int")]
+    pub schema: Option<i64>,
+    #[serde(borrow, default, deserialize_with = "super::raw::lenient_str")]
+    pub session: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "super::raw::lenient_str")]
+    pub author: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "positionEncoding", deserialize_with = "super::raw::lenient_str")]
+    pub position_encoding: Option<Cow<'a, str>>,
+}
+
+/// The `edits` field of a line.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub enum Edits<'a> {
+    /// No `edits` field.
+    #[default]
+    Absent,
+    /// A list of edits as a `change` record holds them.
+    List(Vec<RawEdit<'a>>),
+    /// Something else: a number (as in `rationale` records), or a list with an element that is
+    /// not an edit.
+    Other,
+}
+
+/// One edit of a `change` record as read: an [`Edit`] whose text is borrowed from the line where
+/// it needs no unescaping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawEdit<'a> {
+    pub range: Option<[[u32; 2]; 2]>,
+    pub text: Cow<'a, str>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +373,23 @@ mod tests {
         assert_eq!(value["positionEncoding"], "utf-16");
         assert_eq!(value["schema"], 1);
         assert!(value.get("git").is_none());
+    }
+
+    #[test]
+    fn a_record_is_read_tolerantly_and_written_whole() {
+        let line = r#"{"seq":6,"ts":"t","type":"rationale","pair":null,"path":"a.py","unit":{"name":"f"},"edits":"many","text":"why"}"#;
+        let read: Explanation = serde_json::from_str(line).unwrap();
+        assert_eq!((read.pair.as_str(), read.change.as_str(), read.via.as_str()), ("", "", ""));
+        assert_eq!((read.unit.name.as_str(), read.unit.kind.as_str(), read.edits), ("f", "", 0));
+        assert_eq!(read.text.as_deref(), Some("why"));
+        let session: SessionInfo =
+            serde_json::from_str(r#"{"session":"s","author":null,"positionEncoding":"utf-32"}"#).unwrap();
+        assert_eq!((session.session.as_str(), session.author.as_str()), ("s", ""));
+        assert_eq!(session.position_encoding, crate::text::Encoding::Utf16);
+        let written = serde_json::to_value(Explanation { via: "command".into(), ..read }).unwrap();
+        for field in ["pair", "change", "before", "after", "editsFrom", "promptedAt", "version", "group"] {
+            assert!(written.get(field).is_some(), "{field} is always written");
+        }
     }
 
     #[test]

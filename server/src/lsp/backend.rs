@@ -94,7 +94,7 @@ pub async fn initialize(server: &Backend, params: InitializeParams) -> Result<In
         .as_ref()
         .map(|info| NameVersion { name: info.name.clone(), version: info.version.clone() })
         .unwrap_or_else(|| NameVersion { name: "unknown".into(), version: None });
-    let identity = Identity { id: crate::store::new_session_id(), encoding, client };
+    let identity = Identity { id: crate::journal::new_session_id(), encoding, client };
     let settings = settings_of(params.initialization_options.as_ref());
     let client_commands: Vec<String> = params
         .initialization_options
