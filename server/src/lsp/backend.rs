@@ -10,7 +10,7 @@ use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::Client;
 
-use super::routes::COMMANDS;
+use super::names::COMMANDS;
 use super::shared::Shared;
 use super::why_client::WhyClient;
 use super::{from_proto, to_proto};

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use tower_lsp_server::jsonrpc::Result;
 
 use super::errors::{invalid_params, refused};
-use super::routes::{RECORD, SKIP};
+use super::names::{RECORD, SKIP};
 use super::shared::Shared;
 use crate::session::{Refusal, Session, Via};
 

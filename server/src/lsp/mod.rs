@@ -2,7 +2,7 @@
 //!
 //! - `transport` frames the wire (over `pipes` where stdio are pipes); `dispatch` sorts what it
 //!   reads and keeps the ordered notifications in order;
-//! - `routes` is the one table from method to handler;
+//! - `routes` is the one table from method to handler (`names` holds the names it routes);
 //! - the handlers: `backend` (the lifecycle), `text_sync` (the ordered notifications), `prompts`
 //!   (`rationale/pendingChanges`, code actions, lenses), `commands` and `why`
 //!   (`workspace/executeCommand`; `why` also removes recorded why-comments), `reviewer` (the
@@ -17,6 +17,7 @@ mod commands;
 mod dispatch;
 mod errors;
 mod from_proto;
+mod names;
 #[cfg(unix)]
 mod pipes;
 mod prompts;

@@ -15,24 +15,10 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{ClientSocket, LanguageServer, LspService};
 
 use super::backend::{self, Backend};
+use super::names::*;
 use super::shared::Shared;
 use super::{commands, errors, prompts, reviewer, text_sync, why};
 use crate::session::Session;
-
-/// The `rationale/*` requests.
-pub const PENDING_CHANGES: &str = "rationale/pendingChanges";
-pub const CHANGE_TEXTS: &str = "rationale/changeTexts";
-pub const SESSIONS: &str = "rationale/sessions";
-pub const TIMELINE: &str = "rationale/timeline";
-pub const REPLAY: &str = "rationale/replay";
-pub const REVIEW: &str = "rationale/review";
-
-/// The commands of `workspace/executeCommand`.
-pub const RECORD: &str = "rationale.record";
-pub const SKIP: &str = "rationale.skip";
-/// Inserts a why-comment; only an editor without a Rationale plugin sends it to the server.
-pub const EXPLAIN: &str = "rationale.explain";
-pub const COMMANDS: [&str; 3] = [RECORD, SKIP, EXPLAIN];
 
 /// The server with its requests routed: the protocol's through [`LanguageServer`] below, and the
 /// `rationale/*` requests.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tower_lsp_server::ls_types::*;
 
-use super::routes::{EXPLAIN, SKIP};
+use super::names::{EXPLAIN, SKIP};
 use crate::history::catalog::Listed;
 use crate::history::index::Shown;
 use crate::history::timeline::Step;
