@@ -28,6 +28,16 @@ function reviewsOnDisk(workspace) {
  * @param t what e2e.mjs shares: page, check, step, waitFor, waitOrNull, sleep, runCommand,
  *          quickInput, quickInputBox, recordsOf, WORKSPACE, ARTIFACTS, and the rationales typed.
  */
+/**
+ * The text of one side of a diff editor. Every `.view-lines` under it, joined: once the pair's
+ * comment thread is drawn, its reply box is a second editor inside the modified side, and a
+ * locator that expects one element fails (it was read as an empty side, now and then).
+ */
+async function sideText(diff, side) {
+  const texts = await diff.locator(`.editor.${side} .view-lines`).allInnerTexts().catch(() => []);
+  return texts.join('\n').replace(/\u00a0/g, ' ');
+}
+
 export async function reviewScenario(t) {
   const { page, check, step, waitOrNull, sleep, runCommand, quickInput, quickInputBox, recordsOf, WORKSPACE, ARTIFACTS } = t;
   const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, name) });
@@ -65,8 +75,8 @@ export async function reviewScenario(t) {
   check('... titled after the unit, file and record', text(tab).includes(`helper (calc.py · record ${helper.seq})`), text(tab));
   let seen = {};
   const sides = await waitOrNull(async () => {
-    const original = text(await diff.locator('.editor.original .view-lines').innerText().catch(() => ''));
-    const modified = text(await diff.locator('.editor.modified .view-lines').innerText().catch(() => ''));
+    const original = await sideText(diff, 'original');
+    const modified = await sideText(diff, 'modified');
     seen = { original, modified };
     return /return x \+ 1\s*$/m.test(original) && /return x \+ 1 \* 2/.test(modified) ? { original, modified } : null;
   }, 'both sides of the diff', 20000);
@@ -102,7 +112,7 @@ export async function reviewScenario(t) {
     return s.includes(`greet (util.js · record ${greet.seq})`) ? s : null;
   }, 'the next pair', 10000);
   check('`n` opens the next pair', greetTab);
-  const greetDiff = await waitOrNull(async () => /name\.trim\(\)/.test(text(await diff.locator('.editor.modified .view-lines').innerText().catch(() => ''))), 'util.js after', 20000);
+  const greetDiff = await waitOrNull(async () => /name\.trim\(\)/.test(await sideText(diff, 'modified')), 'util.js after', 20000);
   check('... as a diff of its file', greetDiff);
   if (!greetDiff) await shot('vscode-review-next-diff-failure.png');
   const NOTE = 'does an empty name still get a greeting?';
