@@ -10,6 +10,7 @@
 //! Use [`signals`] for all three at once (`restates_diff` only when the pair's texts are known), or
 //! [`generic`], [`no_why`] and [`restates_diff`] one by one.
 
+pub mod duplicates;
 pub mod words;
 
 use std::collections::HashSet;
