@@ -107,9 +107,8 @@ fn answer(line: &str) -> Result<Signals, String> {
     Ok(quality::signals(text, change))
 }
 
-/// Scores to two decimals: more digits would claim a precision the rules do not have.
 fn rounded(signal: Signal) -> f64 {
-    (signal.score * 100.0).round() / 100.0
+    quality::round2(signal.score)
 }
 
 fn write_signals(out: &mut impl Write, signals: &Signals, json: bool) -> io::Result<()> {

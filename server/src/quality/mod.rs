@@ -50,6 +50,70 @@ impl Signals {
     }
 }
 
+/// Every signal of one pair, as the journal's `rationale` record carries it under `quality`, as
+/// `rationale.record` answers it and as exports carry it (`docs/quality.md`, `docs/journal.md`).
+/// Scores are rounded to two decimals; what was not measured is `null`. Keys are written in
+/// alphabetical order, as `rationale quality --json` writes them.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Quality {
+    /// The compose time of the rationale in milliseconds: sent by the editor, or for a
+    /// why-comment the time from the comment's first to its last keystroke.
+    #[serde(default)]
+    pub compose_ms: Option<u64>,
+    /// The id of an earlier pair whose rationale this one nearly repeats ([`duplicates`]).
+    #[serde(default)]
+    pub duplicate_of: Option<String>,
+    /// Seconds spent editing the change: the gaps between its edits, each capped at 60 s.
+    #[serde(default)]
+    pub edit_seconds: Option<f64>,
+    /// The flags set, in the order `generic`, `restates_diff`, `no_why`, `duplicate`.
+    #[serde(default)]
+    pub flags: Vec<String>,
+    pub generic: f64,
+    /// The most characters one edit of the change inserted.
+    #[serde(default)]
+    pub largest_insert: Option<u64>,
+    pub no_why: f64,
+    #[serde(default)]
+    pub restates_diff: Option<f64>,
+    /// The share of the change's inserted characters that arrived as typing.
+    #[serde(default)]
+    pub typed_share: Option<f64>,
+}
+
+impl Quality {
+    /// The text signals of `signals`, with `duplicate_of` (which adds the `duplicate` flag); the
+    /// measures of time and typing are left unknown for the caller to fill in.
+    pub fn new(signals: &Signals, duplicate_of: Option<String>) -> Self {
+        let mut flags: Vec<String> = signals.flags().into_iter().map(str::to_owned).collect();
+        if duplicate_of.is_some() {
+            flags.push("duplicate".to_owned());
+        }
+        Quality {
+            flags,
+            generic: round2(signals.generic.score),
+            no_why: round2(signals.no_why.score),
+            restates_diff: signals.restates_diff.map(|signal| round2(signal.score)),
+            duplicate_of,
+            ..Quality::default()
+        }
+    }
+
+    /// Whether the flag named `name` (`generic`, `restates_diff`, `no_why`, `duplicate`) is set.
+    pub fn has_flag(&self, name: &str) -> bool {
+        self.flags.iter().any(|flag| flag == name)
+    }
+}
+
+/// The names a flag can have, in the order they are listed.
+pub const FLAGS: [&str; 4] = ["generic", "restates_diff", "no_why", "duplicate"];
+
+/// `value` rounded to two decimals, as every score is written: more digits would claim a
+/// precision the rules do not have.
+pub fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
 /// The text of a unit before and after its change.
 #[derive(Clone, Copy, Debug)]
 pub struct Change<'a> {
