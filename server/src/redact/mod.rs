@@ -14,6 +14,9 @@
 //! - allowlists, global and per rule, by `regexes` (against the secret, the match or the line, as
 //!   `regexTarget` says) and `stopwords`; `paths` never hold, since an export is not a file tree.
 //!
+//! One change to gitleaks' rules: the right boundary most of them want after a secret (a quote,
+//! a space, `;`) also takes the closing punctuation of prose, since rationales are prose.
+//!
 //! Overlapping findings merge into one replacement, named after the first that is not a
 //! `generic-*` rule. A row's secrets, once found, are looked for again in every text of the row,
 //! with their prefixes of six characters or more, wherever they cut no word in two
@@ -534,5 +537,86 @@ mod tests {
         let password = random(5, ALNUM, 12);
         let text = format!("é → redis://u:{password}@h ✓");
         assert_eq!(redact(&text), "é → redis://u:<redacted:url-password>@h ✓");
+    }
+
+    const HEX: &str = "0123456789abcdef";
+    const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
+    const BASE64URL: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+
+    /// A key of each of sixteen families that the export tests do not plant, with the rule that
+    /// must name it, made from seeded random characters (each prefix is split so that this source
+    /// holds nothing a scanner would flag).
+    fn families() -> Vec<(&'static str, String)> {
+        let r = |seed, alphabet, n| random(seed, alphabet, n);
+        vec![
+            ("gitlab-pat", ["glp", "at-"].concat() + &r(20, BASE64URL, 20)),
+            ("anthropic-api-key", ["sk-ant-", "api03-"].concat() + &r(21, BASE64URL, 93) + "AA"),
+            ("gcp-api-key", ["AI", "za"].concat() + &r(22, BASE64URL, 35)),
+            ("sendgrid-api-token", ["S", "G."].concat() + &r(23, ALNUM, 22) + "." + &r(24, ALNUM, 43)),
+            ("npm-access-token", ["np", "m_"].concat() + &r(25, ALNUM, 36)),
+            ("pypi-upload-token", ["pypi-AgEIcHl", "waS5vcmc"].concat() + &r(26, BASE64URL, 60)),
+            ("shopify-access-token", ["shp", "at_"].concat() + &r(27, HEX, 32)),
+            (
+                "jwt",
+                format!(
+                    "e{}.e{}.{}",
+                    "y".to_owned() + &r(28, ALNUM, 30),
+                    "y".to_owned() + &r(29, ALNUM, 40),
+                    r(30, BASE64URL, 43)
+                ),
+            ),
+            ("databricks-api-token", ["da", "pi"].concat() + &r(31, HEX, 32)),
+            ("huggingface-access-token", ["h", "f_"].concat() + &r(32, LOWER, 34)),
+            ("postman-api-token", format!("{}{}-{}", ["PM", "AK-"].concat(), r(33, HEX, 24), r(34, HEX, 34))),
+            ("pulumi-api-token", ["pu", "l-"].concat() + &r(35, HEX, 40)),
+            (
+                "grafana-service-account-token",
+                format!("{}{}_{}", ["gl", "sa_"].concat(), r(36, ALNUM, 32), r(37, HEX, 8)),
+            ),
+            ("digitalocean-access-token", ["do", "o_v1_"].concat() + &r(38, HEX, 64)),
+            ("linear-api-key", ["lin_", "api_"].concat() + &r(39, ALNUM, 40)),
+            ("twilio-api-key", ["S", "K"].concat() + &r(40, HEX, 32)),
+        ]
+    }
+
+    #[test]
+    fn keys_of_sixteen_more_families_are_caught_in_code_and_in_prose() {
+        let mut redactor = Redactor::new().unwrap();
+        for (rule, key) in families() {
+            let replaced = format!("<redacted:{rule}>");
+            let texts = [
+                format!("API_KEY = \"{key}\"\n"),
+                format!("headers = {{'Authorization': '{key}'}}"),
+                format!("The old key ({key}) was rotated."),
+                format!("Rotated the key {key}."),
+                format!("Keys tried: [{key}], none worked."),
+                format!("Use {key}, then the fallback."),
+                format!("Is it {key}? No: the one after."),
+            ];
+            for text in &texts {
+                let out = redactor.redact(text, &mut Vec::new());
+                assert!(!out.contains(&key), "{rule}: the key survived in {out:?}");
+                assert!(out.contains(&replaced), "{rule}: expected {replaced} in {out:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_openssh_private_key_goes_whole() {
+        let body: Vec<String> = (0..6).map(|i| random(50 + i, ALNUM, 70)).collect();
+        let kind = ["OPENSSH PRIV", "ATE KEY"].concat();
+        let block = format!("-----BEGIN {kind}-----\n{}\n-----END {kind}-----\n", body.join("\n"));
+        let out = redact(&format!("Pasted the deploy key by mistake:\n{block}(removed next)."));
+        for line in &body {
+            assert!(!out.contains(&line[..16]), "{out}");
+        }
+        assert!(out.ends_with("(removed next)."), "{out}");
+    }
+
+    #[test]
+    fn closing_punctuation_in_code_is_not_taken_into_the_key() {
+        let key = ["np", "m_"].concat() + &random(41, ALNUM, 36);
+        let out = redact(&format!("login({key}); tokens[{key}]"));
+        assert_eq!(out, "login(<redacted:npm-access-token>); tokens[<redacted:npm-access-token>]");
     }
 }

@@ -151,7 +151,7 @@ impl Rule {
             .map_err(|err| format!("rule {}: {err}", def.id))?;
         Ok(Some(Self {
             id: def.id.clone(),
-            source: source.clone(),
+            source: in_prose(source),
             regex: OnceLock::new(),
             secret_group: def.secret_group.filter(|&g| g > 0),
             entropy: def.entropy.filter(|&e| e > 0.0),
@@ -182,6 +182,18 @@ impl Rule {
             .as_ref()
             .map_err(String::as_str)
     }
+}
+
+/// The right boundary most of gitleaks' rules put after a secret: a quote, a space, a semicolon,
+/// an escaped line break or the end, as code writes it.
+const CODE_BOUNDARY: &str = r#"(?:[\x60'"\s;]|\\[nr]|$"#;
+/// The same boundary, and the closing punctuation of prose: a key written in a rationale "(like
+/// this)", at the end of a sentence or in a list is still a key.
+const PROSE_BOUNDARY: &str = r#"(?:[\x60'"\s;)\]},.!?:>]|\\[nr]|$"#;
+
+/// `source` with its right boundary widened from code's to prose's.
+fn in_prose(source: &str) -> String {
+    source.replace(CODE_BOUNDARY, PROSE_BOUNDARY)
 }
 
 /// Compiles a gitleaks (Go RE2) regex for bytes with Unicode off: gitleaks' patterns are ASCII
