@@ -1,15 +1,21 @@
-//! Crash safety: the server is killed with SIGKILL at random moments of a scripted editing
-//! session, 320 times, and each time what it left on disk must be usable:
+//! Crash safety: the server is killed with SIGKILL at random moments of a scripted session
+//! (keystrokes, pastes, saves, rationales, skips, why-comments, verdicts), 320 times (set
+//! `RATIONALE_CRASH_RUNS` for more: the full run is 10,000), and each time what it left on disk
+//! must be usable:
 //! - the journal parses, up to at most one torn final line, with `seq` 0, 1, 2, ... and the
 //!   session record first;
 //! - every save the server acknowledged is in the journal (a save is acknowledged once the server
 //!   answered a request sent after the didSave: the spec syncs a `save` record before the server
 //!   handles any later message), and `rationale replay --at` each journaled save rebuilds every
 //!   document exactly as the editor had it then, with the save's hash;
+//! - every rationale and skip the server acknowledged (answered `rationale.record` or
+//!   `rationale.skip` without an error) is in the journal, at the pair id it answered, with the
+//!   text and change it was given; every verdict it acknowledged is in the reviews file;
 //! - `rationale verify` passes (a torn final line is only a warning).
 //!
 //! Runs go three at a time. Reproduce a failure with the seed it prints:
-//! `RATIONALE_TEST_SEED=<base> cargo test --release -p rationale-tests --test crash`.
+//! `RATIONALE_TEST_SEED=<base> cargo test --release -p rationale-tests --test crash`. The full run:
+//! `RATIONALE_CRASH_RUNS=10000 cargo test --release -p rationale-tests --test crash -- --nocapture`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -23,8 +29,21 @@ use rationale_tests::server::file_uri;
 use rationale_tests::{sha256_hex, with_context, Encoding, Journal, Rng, Server, ServerOptions, TextModel};
 use serde_json::{json, Value};
 
+/// Kills a run makes unless `RATIONALE_CRASH_RUNS` says how many.
 const RUNS: usize = 320;
 const PARALLEL: usize = 3;
+/// How long the script waits for an answer it needs to go on (the pending changes to explain, the
+/// pair to judge); no answer means the server is gone.
+const NEEDED: Duration = Duration::from_secs(10);
+
+fn runs() -> usize {
+    match std::env::var("RATIONALE_CRASH_RUNS") {
+        Ok(value) => {
+            value.parse().unwrap_or_else(|_| panic!("RATIONALE_CRASH_RUNS must be a number, got {value:?}"))
+        }
+        Err(_) => RUNS,
+    }
+}
 
 enum Step {
     Change {
@@ -37,7 +56,22 @@ enum Step {
         doc: usize,
         texts: Vec<String>,
     },
+    /// Ask for the pending changes, then explain the first one with `text`, or skip it.
+    Explain {
+        text: String,
+        skip: bool,
+    },
+    /// A verdict on the last pair whose rationale was acknowledged.
+    Review {
+        verdict: &'static str,
+    },
 }
+
+const RATIONALES: &[&str] = &[
+    "Retry once: the proxy drops the first request after it has been idle.",
+    "Split on commas because the header may carry several values — 値を分ける.",
+    "Keep the emoji 👍🏽 list short; the renderer slows down past a hundred.",
+];
 
 struct Script {
     encoding: Encoding,
@@ -72,8 +106,25 @@ fn script(seed: u64) -> Script {
     let mut pauses = Vec::new();
     for _ in 0..rng.between(30, 90) {
         let doc = rng.below(count);
-        if rng.chance(0.15) {
+        let roll = rng.below(100);
+        if roll < 15 {
             steps.push(Step::Save { doc, texts: models.iter().map(|m| m.text.clone()).collect() });
+        } else if roll < 21 {
+            let text = rng.pick::<&str>(RATIONALES).to_string();
+            steps.push(Step::Explain { text, skip: rng.chance(0.3) });
+        } else if roll < 24 {
+            steps.push(Step::Review { verdict: rng.pick::<&str>(&["accept", "reject", "flag"]) });
+        } else if roll < 27 {
+            // A why-comment on the first line, then the save that records it.
+            let (rel, newline) = names[doc];
+            let marker = if rel.ends_with(".py") { "#" } else { "//" };
+            let comment = format!("{marker} why: {}{newline}", rng.pick::<&str>(RATIONALES));
+            let change = Change::insert(rationale_tests::model::Pos::new(0, 0), comment);
+            models[doc].apply(&change, encoding).unwrap();
+            versions[doc] += 1;
+            steps.push(Step::Change { doc, version: versions[doc], changes: vec![change] });
+            steps.push(Step::Save { doc, texts: models.iter().map(|m| m.text.clone()).collect() });
+            pauses.push(Duration::ZERO);
         } else {
             let changes = gens[doc].notification(&mut rng, &mut models[doc]);
             versions[doc] += 1;
@@ -105,6 +156,26 @@ struct Seen {
     torn: bool,
     acked: usize,
     journaled_saves: usize,
+    /// Rationales, skips and verdicts acknowledged.
+    acked_records: usize,
+}
+
+/// A rationale or skip sent: the request's id, the change, the text (none for a skip), and its
+/// answer once the script has taken it to judge the pair.
+struct Sent {
+    id: i64,
+    change: String,
+    text: Option<String>,
+    answer: Option<Value>,
+}
+
+impl Sent {
+    /// Its answer's result, if the server answered without an error.
+    fn acknowledged(&self, server: &Server) -> Option<Value> {
+        let message =
+            self.answer.clone().or_else(|| server.wait_response_message(&json!(self.id), Duration::ZERO))?;
+        rationale_tests::server::response_result(&message).ok()
+    }
 }
 
 fn run(seed: u64) -> Seen {
@@ -132,6 +203,9 @@ fn run(seed: u64) -> Seen {
     let uris: Vec<String> = script.docs.iter().map(|(rel, _)| file_uri(&server.root().join(rel))).collect();
     // For each didSave in order: the id of the request that acknowledges it.
     let mut acks: Vec<(usize, i64)> = Vec::new();
+    let mut explained: Vec<Sent> = Vec::new();
+    // Verdicts sent: the request's id, the pair, the verdict.
+    let mut judged: Vec<(i64, String, &'static str)> = Vec::new();
     let _ = (|| -> std::io::Result<()> {
         let params = server.initialize_params();
         let id = server.try_send_request("initialize", params)?;
@@ -172,6 +246,44 @@ fn run(seed: u64) -> Seen {
                         server.try_send_request("rationale/pendingChanges", json!({"uri": uris[*doc]}))?;
                     acks.push((i, id));
                 }
+                Step::Explain { text, skip } => {
+                    let asked = server.try_send_request("rationale/pendingChanges", json!({}))?;
+                    let Some(Ok(answer)) = server.wait_response(asked, NEEDED) else { return Ok(()) };
+                    if let Some(change) = answer["changes"][0]["id"].as_str() {
+                        let (command, argument) = if *skip {
+                            ("rationale.skip", json!({"changeId": change, "reason": "generated code"}))
+                        } else {
+                            ("rationale.record", json!({"changeId": change, "text": text}))
+                        };
+                        let id = server.try_send_request(
+                            "workspace/executeCommand",
+                            json!({"command": command, "arguments": [argument]}),
+                        )?;
+                        let text = (!skip).then(|| text.clone());
+                        explained.push(Sent { id, change: change.to_owned(), text, answer: None });
+                    }
+                }
+                Step::Review { verdict } => {
+                    // The last rationale sent, once it is acknowledged.
+                    let Some(sent) = explained.iter_mut().rev().find(|sent| sent.text.is_some()) else {
+                        continue;
+                    };
+                    if sent.answer.is_none() {
+                        let Some(message) = server.wait_response_message(&json!(sent.id), NEEDED) else {
+                            return Ok(());
+                        };
+                        sent.answer = Some(message);
+                    }
+                    let pair =
+                        sent.answer.as_ref().and_then(|m| m["result"]["pairId"].as_str()).map(str::to_owned);
+                    if let Some(pair) = pair {
+                        let id = server.try_send_request(
+                            "rationale/review",
+                            json!({"pairId": pair, "verdict": verdict, "note": "checked"}),
+                        )?;
+                        judged.push((id, pair, verdict));
+                    }
+                }
             }
             if i + 1 == script.kill_at_step {
                 let _ = reached.send(Instant::now());
@@ -201,6 +313,10 @@ fn run(seed: u64) -> Seen {
     assert!(journals.len() <= 1, "one journal per server process and folder, found {journals:?}");
     let Some(path) = journals.first() else {
         assert_eq!(acked, 0, "{acked} saves were acknowledged but there is no journal");
+        assert!(
+            explained.iter().all(|sent| sent.acknowledged(&server).is_none()),
+            "a rationale or skip was acknowledged but there is no journal"
+        );
         return Seen::default();
     };
     let journal = Journal::read(path).unwrap_or_else(|e| panic!("after SIGKILL the journal must parse: {e}"));
@@ -240,12 +356,14 @@ fn run(seed: u64) -> Seen {
         journal.torn.as_deref().map(|t| rationale_tests::journal::preview(t, 80)),
         verified.describe()
     );
-    Seen { journal: true, torn: journal.torn.is_some(), acked, journaled_saves: records.len() }
+    let acked_records = check_explained(&server, &journal, &explained) + check_judged(&server, &judged);
+    Seen { journal: true, torn: journal.torn.is_some(), acked, journaled_saves: records.len(), acked_records }
 }
 
 #[test]
 fn sigkill_at_random_moments_never_loses_an_acknowledged_save() {
     let base = base_seed(77);
+    let runs = runs();
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     let seen = Mutex::new(Vec::new());
@@ -254,7 +372,7 @@ fn sigkill_at_random_moments_never_loses_an_acknowledged_save() {
         for _ in 0..PARALLEL {
             scope.spawn(|| loop {
                 let run_index = next.fetch_add(1, Ordering::SeqCst);
-                if run_index >= RUNS {
+                if run_index >= runs {
                     break;
                 }
                 let seed = base.wrapping_mul(100_000).wrapping_add(run_index as u64);
@@ -264,7 +382,13 @@ fn sigkill_at_random_moments_never_loses_an_acknowledged_save() {
                 );
                 let outcome = std::panic::catch_unwind(|| with_context(&context, || run(seed)));
                 if let Ok(one) = &outcome {
-                    seen.lock().unwrap().push((one.journal, one.torn, one.acked, one.journaled_saves));
+                    seen.lock().unwrap().push((
+                        one.journal,
+                        one.torn,
+                        one.acked,
+                        one.journaled_saves,
+                        one.acked_records,
+                    ));
                 }
                 if let Err(payload) = outcome {
                     let message = payload
@@ -279,18 +403,83 @@ fn sigkill_at_random_moments_never_loses_an_acknowledged_save() {
     let failures = failures.into_inner().unwrap();
     let seen = seen.into_inner().unwrap();
     eprintln!(
-        "{RUNS} kills in {:?}: {} left a journal, {} with a torn final line; {} saves acknowledged, {} journaled",
+        "{runs} kills in {:?}: {} left a journal, {} with a torn final line; {} saves acknowledged, {} journaled; \
+         {} rationales, skips and verdicts acknowledged (all on disk)",
         started.elapsed(),
         seen.iter().filter(|s| s.0).count(),
         seen.iter().filter(|s| s.1).count(),
         seen.iter().map(|s| s.2).sum::<usize>(),
         seen.iter().map(|s| s.3).sum::<usize>(),
+        seen.iter().map(|s| s.4).sum::<usize>(),
     );
     if !failures.is_empty() {
         panic!(
-            "{} of {RUNS} killed sessions left a journal that breaks a promise; the first ones:\n\n{}",
+            "{} of {runs} killed sessions left a journal that breaks a promise; the first ones:\n\n{}",
             failures.len(),
             failures.iter().take(3).cloned().collect::<Vec<_>>().join("\n\n")
         );
     }
+}
+
+/// Every rationale and skip acknowledged is in the journal as it was sent; how many there were.
+fn check_explained(server: &Server, journal: &Journal, explained: &[Sent]) -> usize {
+    let mut acked = 0;
+    for sent in explained {
+        let Some(answer) = sent.acknowledged(server) else { continue };
+        acked += 1;
+        let kind = if sent.text.is_some() { "rationale" } else { "skip" };
+        let found = match answer["pairId"].as_str() {
+            Some(pair) => {
+                let seq: u64 =
+                    pair.rsplit(':').next().and_then(|s| s.parse().ok()).expect("a pair id ends in its seq");
+                journal.records.iter().find(|r| r["seq"] == seq).cloned()
+            }
+            // A skip answers {}: its record is the one for its change.
+            None => journal.of_type(kind).into_iter().find(|r| r["change"] == sent.change).cloned(),
+        };
+        let record = found.unwrap_or_else(|| {
+            panic!(
+                "the {kind} of change {} was acknowledged ({answer}) but is not in the journal:\n{}",
+                sent.change,
+                journal.summary()
+            )
+        });
+        assert_eq!(record["type"], kind, "the acknowledged {kind} is another record: {record}");
+        assert_eq!(record["change"], sent.change.as_str(), "the acknowledged {kind} names another change");
+        if let Some(text) = &sent.text {
+            assert_eq!(record["text"], text.trim(), "the acknowledged rationale's text");
+        }
+    }
+    acked
+}
+
+/// Every verdict acknowledged is in a reviews file; how many there were.
+fn check_judged(server: &Server, judged: &[(i64, String, &'static str)]) -> usize {
+    let reviews = server.root().join(".rationale").join("reviews");
+    let lines: Vec<Value> = std::fs::read_dir(&reviews)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .flat_map(|entry| {
+            std::fs::read_to_string(entry.path())
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|line| serde_json::from_str(&line).ok())
+        .collect();
+    let mut acked = 0;
+    for (id, pair, verdict) in judged {
+        if !matches!(server.wait_response(*id, Duration::ZERO), Some(Ok(_))) {
+            continue;
+        }
+        acked += 1;
+        assert!(
+            lines.iter().any(|line| line["pair"] == pair.as_str() && line["verdict"] == *verdict),
+            "the verdict {verdict} on {pair} was acknowledged but is not in {}",
+            reviews.display()
+        );
+    }
+    acked
 }
