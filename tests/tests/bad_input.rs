@@ -128,6 +128,27 @@ fn exit_after_shutdown_exits_0_and_ends_the_journal_with_reason_shutdown() {
     assert_eq!(journal.of_type("end").len(), 1, "exactly one end record:\n{}", journal.summary());
 }
 
+/// Found by the fuzzer: `shutdown` was only noted when its handler ran, so an `exit` sent right
+/// behind it, without waiting for the answer, exited with 1 and ended the journal as an exit.
+#[test]
+fn exit_right_behind_shutdown_without_waiting_for_the_answer_exits_0() {
+    for round in 0..20 {
+        let mut server = Server::start(ServerOptions::default());
+        let uri = server.open("app.py", "x = 1\n");
+        server.did_change(&uri, 2, &[Change::insert(Pos::new(1, 0), "y = 2\n")]);
+        server.send_request("shutdown", Value::Null);
+        // Nothing but `exit` may follow `shutdown`; this change must not be applied.
+        server.did_change(&uri, 3, &[Change::insert(Pos::new(0, 0), "z = 3\n")]);
+        server.notify("exit", Value::Null);
+        let status = server.wait_exit(DEFAULT_TIMEOUT).expect("the server exits");
+        assert_eq!(status.code(), Some(0), "round {round}: exit after shutdown{}", server.stderr_note());
+        let journal = server.journal();
+        assert_eq!(journal.last().unwrap()["reason"], "shutdown", "round {round}:\n{}", journal.summary());
+        assert_eq!(journal.of_type("end").len(), 1, "exactly one end record:\n{}", journal.summary());
+        assert!(journal.edits_for("app.py").iter().all(|e| e.to_string().find("z = 3").is_none()));
+    }
+}
+
 #[test]
 fn end_of_input_flushes_the_journal_and_exits() {
     let mut server = Server::start(ServerOptions::with_encoding(Encoding::Utf16));

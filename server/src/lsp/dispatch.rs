@@ -102,6 +102,12 @@ async fn read_messages<I: AsyncBufRead + Unpin>(
         }
 
         let exit = request.method() == "exit";
+        // `shutdown` takes effect when it is read, not when its handler gets to run: nothing read
+        // after it is applied, and an `exit` right behind it (sent without waiting for the
+        // answer, as the fuzzer found) still exits with 0.
+        if request.method() == "shutdown" && shared.session().is_some() {
+            shared.shut_down();
+        }
         if futures::future::poll_fn(|cx| service.poll_ready(cx)).await.is_err() {
             return Ending::Exit;
         }
