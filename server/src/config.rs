@@ -76,7 +76,7 @@ pub enum DefaultValue {
 }
 
 /// Every setting, in the order the docs and the editors list them.
-pub static SETTINGS: [Setting; 6] = [
+pub static SETTINGS: [Setting; 7] = [
     Setting {
         key: Key::Author,
         file_name: "author",
@@ -138,6 +138,18 @@ pub static SETTINGS: [Setting; 6] = [
                       starts with it (case-sensitive) is recorded as the rationale of the change around \
                       it when you save.",
     },
+    Setting {
+        key: Key::MaxFileBytes,
+        file_name: "max_file_bytes",
+        editor_name: "maxFileBytes",
+        // A gibibyte is past any source file a person writes; the limit is there for generated
+        // ones, and a larger value is most likely a typo.
+        kind: Kind::WholeNumber { min: 1, max: 1 << 30, unit: "bytes", max_note: " (1 GiB)" },
+        default: DefaultValue::Number(2 * 1024 * 1024),
+        description: "A document larger than this, in bytes, when it is opened (or one whose lines \
+                      average more than 1,000 characters) is taken as generated: its edits are \
+                      journaled as always, but no units are found in it and nothing is prompted.",
+    },
 ];
 
 impl Setting {
@@ -192,6 +204,8 @@ pub struct Config {
     pub exclude: Vec<String>,
     /// The prefix of a why-comment.
     pub why_marker: String,
+    /// A document larger than this when opened is generated: no units, no prompts.
+    pub max_file_bytes: u64,
 }
 
 impl Default for Config {
@@ -215,6 +229,7 @@ impl Default for Config {
                 other => unreachable!("exclude defaults to {other:?}"),
             },
             why_marker: text(Key::WhyMarker),
+            max_file_bytes: number(Key::MaxFileBytes),
         }
     }
 }
@@ -364,6 +379,9 @@ impl Config {
             Key::MinRationaleChars => {
                 self.min_rationale_chars = whole_number(value, kind).map_err(|reason| vec![reason])? as usize;
             }
+            Key::MaxFileBytes => {
+                self.max_file_bytes = whole_number(value, kind).map_err(|reason| vec![reason])?;
+            }
             Key::Codelens => {
                 self.codelens =
                     value.as_bool().ok_or_else(|| vec![format!("must be true or false, not {not}")])?;
@@ -433,6 +451,7 @@ impl Config {
             Key::Codelens => Value::from(self.codelens),
             Key::Exclude => Value::from(self.exclude.clone()),
             Key::WhyMarker => Value::from(self.why_marker.as_str()),
+            Key::MaxFileBytes => Value::from(self.max_file_bytes),
         }
     }
 
@@ -471,6 +490,7 @@ enum Key {
     Codelens,
     Exclude,
     WhyMarker,
+    MaxFileBytes,
 }
 
 impl Key {
@@ -674,6 +694,7 @@ mod tests {
                 "`true` or `false`",
                 "a list of globs with `.gitignore` syntax",
                 "one line of text, 1 to 40 characters",
+                "a whole number from 1 to 1073741824 (1 GiB)",
             ]
         );
     }
@@ -707,6 +728,7 @@ min_rationale_chars = 40
 codelens = false
 exclude = ["*.log", "dist/"]
 why_marker = "WHY:"
+max_file_bytes = 500000
 "#,
         );
         assert!(problems.is_empty(), "{problems:?}");
@@ -719,6 +741,7 @@ why_marker = "WHY:"
                 codelens: false,
                 exclude: vec!["*.log".into(), "dist/".into()],
                 why_marker: "WHY:".into(),
+                max_file_bytes: 500_000,
             }
         );
     }
@@ -795,7 +818,7 @@ why_marker = "WHY:"
             messages(&problems),
             [
                 "rationale.toml: unknown key `code-lens` ignored; did you mean `codelens`?",
-                "rationale.toml: unknown key `colour` ignored; the keys are `author`, `settle_ms`, `min_rationale_chars`, `codelens`, `exclude`, `why_marker`",
+                "rationale.toml: unknown key `colour` ignored; the keys are `author`, `settle_ms`, `min_rationale_chars`, `codelens`, `exclude`, `why_marker`, `max_file_bytes`",
                 "rationale.toml: unknown key `settleMs` ignored; did you mean `settle_ms`?",
                 "rationale.toml: unknown key `settle_sm` ignored; did you mean `settle_ms`?",
             ]
@@ -809,7 +832,7 @@ why_marker = "WHY:"
         assert_eq!(config, Config::default());
         assert_eq!(
             messages(&problems),
-            ["rationale.toml: unknown key `rationale` ignored; the keys are `author`, `settle_ms`, `min_rationale_chars`, `codelens`, `exclude`, `why_marker` (settings go at the top level of rationale.toml, not in a [rationale] table)"]
+            ["rationale.toml: unknown key `rationale` ignored; the keys are `author`, `settle_ms`, `min_rationale_chars`, `codelens`, `exclude`, `why_marker`, `max_file_bytes` (settings go at the top level of rationale.toml, not in a [rationale] table)"]
         );
     }
 
@@ -866,6 +889,7 @@ why_marker = "WHY:"
             "codelens": true,
             "exclude": ["*.tmp"],
             "whyMarker": "because:",
+            "maxFileBytes": 4096,
             "settleMs": null,
         }));
         assert!(problems.is_empty(), "{problems:?}");
@@ -878,6 +902,7 @@ why_marker = "WHY:"
                 codelens: true,
                 exclude: vec!["*.tmp".into()],
                 why_marker: "because:".into(),
+                max_file_bytes: 4096,
             }
         );
         // An empty author goes back to working it out.

@@ -587,7 +587,10 @@ fn big_and_small(server: &Server) -> (String, String) {
     let head = "def big():\n    s = '";
     let big = format!("{head}{}'", "a".repeat(TEXT_LIMIT - head.len() - 1));
     assert_eq!(big.len(), TEXT_LIMIT);
-    let text = format!("{big}\n\n\ndef small():\n    return 1\n");
+    // Ordinary lines after, so that the file's lines do not average over 1,000 characters (it
+    // would be taken as generated and have no units at all).
+    let rest: String = (0..40).map(|i| format!("LIMIT_{i} = {i}\n")).collect();
+    let text = format!("{big}\n\n\ndef small():\n    return 1\n{rest}");
     let uri = server.open("big.py", &text);
     server.did_change(&uri, 2, &[Change::insert(Pos::new(1, 9), "b")]);
     server.did_change(&uri, 3, &[Change::replace(Pos::new(5, 11), Pos::new(5, 12), "2")]);

@@ -71,6 +71,7 @@ impl Backend {
             let kind = match notice.level {
                 Level::Error => MessageType::ERROR,
                 Level::Warning => MessageType::WARNING,
+                Level::Info => MessageType::INFO,
             };
             tracing::warn!("{}", notice.message);
             runtime.spawn(async move { client.show_message(kind, notice.message).await });

@@ -39,7 +39,11 @@ pub async fn pending_changes(server: &Backend, params: PendingChangesParams) -> 
         .map(|doc| doc.min_rationale_chars)
         .max()
         .unwrap_or_else(|| session.min_rationale_chars());
-    Ok(json!({ "changes": changes, "minRationaleChars": min_rationale_chars }))
+    let generated: Vec<Value> = documents
+        .iter()
+        .filter_map(|doc| doc.generated.as_ref().map(|reason| json!({"uri": doc.key, "reason": reason})))
+        .collect();
+    Ok(json!({ "changes": changes, "minRationaleChars": min_rationale_chars, "generated": generated }))
 }
 
 #[derive(Deserialize)]

@@ -40,13 +40,15 @@ pub struct DocumentChanges {
     pub notes: Vec<super::WhyNote>,
     /// The shortest rationale the document's folder accepts, so editors check what they send.
     pub min_rationale_chars: usize,
+    /// Why the document is taken as generated (no units, no prompts), if it is.
+    pub generated: Option<String>,
 }
 
 impl DocumentChanges {
     /// Nothing to show for a document (one that was closed, say).
     pub fn none(key: String) -> Self {
         let min_rationale_chars = crate::config::Config::default().min_rationale_chars;
-        Self { key, changes: Vec::new(), notes: Vec::new(), min_rationale_chars }
+        Self { key, changes: Vec::new(), notes: Vec::new(), min_rationale_chars, generated: None }
     }
 }
 
@@ -136,14 +138,21 @@ impl Session {
     fn changes_of(&self, key: &str, followed: &mut Followed, ready_only: bool) -> DocumentChanges {
         let notes = followed.why_notes(self.identity.encoding);
         let min_rationale_chars = followed.folder().config().min_rationale_chars;
+        let generated = followed.generated().map(str::to_owned);
         // Whoever asks first moves readiness; publishing it stays the settler's job.
         followed.update_readiness(Instant::now());
         let Some(units) = followed.pending() else {
-            return DocumentChanges { key: key.to_owned(), changes: Vec::new(), notes, min_rationale_chars };
+            return DocumentChanges {
+                key: key.to_owned(),
+                changes: Vec::new(),
+                notes,
+                min_rationale_chars,
+                generated,
+            };
         };
         let pending: Vec<PendingChange> = units.pending().filter(|c| c.ready || !ready_only).collect();
         let changes = pending.into_iter().map(|c| self.view(followed, c)).collect();
-        DocumentChanges { key: key.to_owned(), changes, notes, min_rationale_chars }
+        DocumentChanges { key: key.to_owned(), changes, notes, min_rationale_chars, generated }
     }
 
     /// Journals an `unexplained` record for each change of `followed` still pending: the session is

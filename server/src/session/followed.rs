@@ -33,6 +33,8 @@ pub struct Followed {
     units: Option<(Extraction, PendingChanges)>,
     /// Its why-comments: those already dealt with, and the notes on them.
     why: WhyState,
+    /// Why it is taken as generated (and has no units), if it is.
+    generated: Option<String>,
     /// Numbers new pending changes, across the session's documents.
     ids: Arc<AtomicU64>,
     /// Moves on whenever its prompts may have changed (its units were brought up to date, or a
@@ -49,6 +51,7 @@ impl Followed {
         path: String,
         language: &'static Language,
         mut document: Document,
+        generated: Option<String>,
         ids: Arc<AtomicU64>,
     ) -> Self {
         let marker = folder.why_marker();
@@ -60,7 +63,12 @@ impl Followed {
             }
             None => (None, WhyState::default()),
         };
-        Followed { folder, path, language, document, diverged: None, units, why, ids, revision: 0 }
+        Followed { folder, path, language, document, diverged: None, units, why, generated, ids, revision: 0 }
+    }
+
+    /// Why it is taken as generated, if it is (see [`super::generated`]).
+    pub fn generated(&self) -> Option<&str> {
+        self.generated.as_deref()
     }
 
     pub fn folder(&self) -> &Arc<Folder> {

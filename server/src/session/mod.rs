@@ -13,6 +13,7 @@
 
 mod changes;
 mod followed;
+pub mod generated;
 mod shown;
 mod why;
 
@@ -47,6 +48,7 @@ pub struct Notice {
 pub enum Level {
     Error,
     Warning,
+    Info,
 }
 
 /// Where notices go (the language server shows them with `window/showMessage`).
@@ -75,6 +77,8 @@ pub struct Session {
     group_ids: AtomicU64,
     /// What the editor has been shown of the prompts.
     shown: shown::Shown,
+    /// The generated documents the person has been told about, by folder and path: once each.
+    told_generated: DashSet<(PathBuf, String)>,
 }
 
 /// Why a text notification was not applied. The session goes on either way.
@@ -112,6 +116,7 @@ impl Session {
             change_ids: Arc::default(),
             group_ids: AtomicU64::new(0),
             shown: shown::Shown::default(),
+            told_generated: DashSet::new(),
         };
         for root in folders {
             session.add_folder(root);
@@ -188,7 +193,20 @@ impl Session {
             self.untracked.insert(key.to_owned());
             return;
         };
-        let document = Document::new(text, version, Some(language));
+        let generated = generated::reason(text, folder.config().max_file_bytes);
+        if let Some(reason) = &generated {
+            if self.told_generated.insert((folder.root.clone(), path.clone())) {
+                (self.notices)(Notice {
+                    level: Level::Info,
+                    message: format!(
+                        "Rationale takes {path} as generated ({reason}): its edits are journaled, but \
+                         its changes are not prompted. Raise maxFileBytes to follow it."
+                    ),
+                });
+            }
+        }
+        // A generated document is kept as text alone: never parsed, so it has no units.
+        let document = Document::new(text, version, generated.is_none().then_some(language));
         let sha256 = document.sha256();
         folder.append(
             &self.identity,
@@ -203,7 +221,7 @@ impl Session {
         );
         self.untracked.remove(key);
         self.shown.reopened(key);
-        let followed = Followed::open(folder, path, language, document, self.change_ids.clone());
+        let followed = Followed::open(folder, path, language, document, generated, self.change_ids.clone());
         self.documents.insert(key.to_owned(), followed);
     }
 
