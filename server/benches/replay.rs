@@ -8,6 +8,10 @@
 //! the registry is not at hand, this crate's own sources stand in. Each pass ends with a `save`
 //! whose hash the generator computed, so the benchmark also checks that replay got every edit right.
 //!
+//! Then what a reviewer waits for on the same session: the journal's index built on first use, the
+//! first page of the timeline by a server that finds the index kept, and `rationale/replay` at
+//! 100 random records, against the full replay (targets: 50 ms, 20 ms at the median and 1/100).
+//!
 //! Run: `cargo bench -p rationale --bench replay` (`RATIONALE_BENCH_KEEP=1` keeps the journal).
 
 use std::path::{Path, PathBuf};
@@ -71,15 +75,34 @@ fn main() {
         rate / TARGET_RATE,
         if rate >= TARGET_RATE { "" } else { " (BELOW TARGET)" }
     );
-    let (first, median, worst) = stepping;
+    let Stepping { build, index_bytes, first_page, median, worst } = stepping;
     println!(
-        "rationale/replay at a random record (200 of them, from checkpoints): median {:.2} ms, worst {:.2} ms \
-         = {:.4}x a full replay ({:.0} ms); the first request, which leaves the checkpoints, {:.0} ms",
+        "the journal's index, built on first use: {:.0} ms, {:.1} MB kept in .rationale/index/",
+        ms(build),
+        index_bytes as f64 / 1e6
+    );
+    println!(
+        "first timeline page (500 steps) by a server that finds the index kept: {:.1} ms, best of 5 (target 50 ms){}",
+        ms(first_page),
+        if ms(first_page) <= 50.0 { "" } else { " (ABOVE TARGET)" }
+    );
+    let ratio = median.as_secs_f64() / wall.as_secs_f64();
+    println!(
+        "rationale/replay at 100 random records: median {:.2} ms (target 20), worst {:.2} ms; \
+         median / full replay ({:.0} ms) = {ratio:.4} (target 0.01){}",
         ms(median),
         ms(worst),
-        median.as_secs_f64() / wall.as_secs_f64(),
         ms(wall),
-        ms(first),
+        if ms(median) <= 20.0 && ratio <= 0.01 { "" } else { " (ABOVE TARGET)" }
+    );
+    println!("| first page | replay median | replay worst | full replay | median / full |");
+    println!("| --- | --- | --- | --- | --- |");
+    println!(
+        "| {:.1} ms | {:.2} ms | {:.2} ms | {:.0} ms | {ratio:.4} |",
+        ms(first_page),
+        ms(median),
+        ms(worst),
+        ms(wall)
     );
     // Wall time suffers when other processes share the cores; the time the replaying thread spent
     // on a core does not, so both are shown, with the machine's load.
@@ -240,32 +263,65 @@ fn typing_journal(source: &str, at_least: u64) -> (String, u64) {
     (out, edits)
 }
 
-/// What a reviewer stepping through the session waits for: the document at random records, as
-/// `rationale/replay` rebuilds it. Returns the first request (which leaves the checkpoints behind),
-/// and the median and worst of 200 requests after it.
-fn stepping(path: &Path, edits: u64) -> (Duration, Duration, Duration) {
-    use rationale::history::checkpoints::Checkpointed;
-    let journal = Journal::read(path).unwrap();
-    let last = journal.records().last().unwrap().unwrap().record.seq;
-    let file = replay::replay(&journal, None).unwrap().files.keys().next().unwrap().clone();
-    drop(journal);
-    let mut checkpointed = Checkpointed::read(path).unwrap();
+/// What a reviewer opening and stepping through the session waits for, as the server answers
+/// `rationale/timeline` and `rationale/replay` (the same calls, without the JSON around them).
+struct Stepping {
+    /// The first use of a journal with no index: building it (one replay) and keeping it.
+    build: Duration,
+    index_bytes: u64,
+    /// A first page of 500 steps by a server that finds the index kept: reading and checking it,
+    /// and the page.
+    first_page: Duration,
+    /// `rationale/replay` at 100 random records of a random document: median and worst.
+    median: Duration,
+    worst: Duration,
+}
+
+fn stepping(path: &Path, edits: u64) -> Stepping {
+    use rationale::history::journal_index::{index_path, JournalIndex};
+    use rationale::history::timeline::{Granularity, DEFAULT_LIMIT};
+    use rationale::reviews::Reviews;
+    // The journal in a workspace folder's store, where the index is kept beside it.
+    let folder = path.with_extension("workspace");
+    let sessions = folder.join(".rationale/sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    let journal = sessions.join("20261126T080000Z-bench0.jsonl");
+    std::fs::copy(path, &journal).unwrap();
+    let files: Vec<String> = {
+        let read = Journal::read(&journal).unwrap();
+        replay::replay(&read, None).unwrap().files.keys().cloned().collect()
+    };
     let started = Instant::now();
-    checkpointed.document_at(&file, last).unwrap();
-    let first = started.elapsed();
-    // A fixed sequence of pseudo-random records (xorshift), the same every run.
+    let index = JournalIndex::open(&journal, Some(&folder)).unwrap();
+    let build = started.elapsed();
+    let last = index.last_seq();
+    drop(index);
+    let index_bytes = std::fs::metadata(index_path(&folder, "20261126T080000Z-bench0")).unwrap().len();
+    let reviews = Reviews::default();
+    let (first_page, _) = best_of(5, || {
+        let index = JournalIndex::open(&journal, Some(&folder)).unwrap();
+        let page = index.page(Granularity::Edits, 0, DEFAULT_LIMIT, &reviews).unwrap();
+        assert_eq!(page.steps.len(), DEFAULT_LIMIT);
+        assert_eq!(page.total, last);
+    });
+    let index = JournalIndex::open(&journal, Some(&folder)).unwrap();
+    // A fixed sequence of pseudo-random records and documents (xorshift), the same every run.
     let mut state = 0x2545_f491_4f6c_dd1d_u64 ^ edits;
-    let mut times: Vec<Duration> = (0..200)
+    let mut times: Vec<Duration> = (0..100)
         .map(|_| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
             let seq = 2 + state % (last - 1);
+            let file = &files[(state >> 32) as usize % files.len()];
             let started = Instant::now();
-            std::hint::black_box(checkpointed.document_at(&file, seq).unwrap());
+            std::hint::black_box(index.document_at(file, seq).unwrap());
             started.elapsed()
         })
         .collect();
     times.sort();
-    (first, times[times.len() / 2], times[times.len() - 1])
+    if std::env::var_os("RATIONALE_BENCH_KEEP").is_none() {
+        std::fs::remove_dir_all(&folder).ok();
+    }
+    Stepping { build, index_bytes, first_page, median: times[times.len() / 2], worst: times[times.len() - 1] }
 }

@@ -216,6 +216,30 @@ impl Store {
         Ok(file)
     }
 
+    /// Writes `relative` (for example `index/<session>.idx`) whole: into a new temporary file
+    /// beside it (0600, never through a symbolic link), then renamed over it, so that a reader
+    /// sees the old file or the new one, never half of one. For files made from others, which
+    /// can be made again: nothing is synced.
+    pub fn replace_file(&self, relative: &str, bytes: &[u8]) -> Result<(), StoreError> {
+        let parts = split_relative(relative)?;
+        let (name, folders) = parts.split_last().expect("split_relative returns a name");
+        let dir = self.subfolder(folders)?;
+        let path = dir.join(name);
+        let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let _ = fs::remove_file(&temporary);
+        let mut file = os::private_file_options()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)
+            .map_err(|e| open_error(temporary.clone(), "create", e))?;
+        os::set_private(&file, &temporary)?;
+        let written = file.write_all(bytes).and_then(|()| fs::rename(&temporary, &path));
+        written.map_err(|source| {
+            let _ = fs::remove_file(&temporary);
+            StoreError::Io { path, action: "write", source }
+        })
+    }
+
     /// Makes sure `.rationale` is a real folder inside the workspace, creating it (with its
     /// `.gitignore`) if it is missing, as it is when someone deleted it while the server ran.
     fn ensure_store_dir(&self) -> Result<(), StoreError> {

@@ -20,11 +20,13 @@
 //! - [`journal`]: the tolerant journal reader and the `replay`/`verify`/`sessions` commands;
 //! - [`model`]: a deliberately plain reference model of a document and of LSP positions;
 //! - [`gen`]: seeded random edits for the property, order and crash tests;
-//! - [`rng`]: the small seeded generator they share (reproducible from a printed seed).
+//! - [`rng`]: the small seeded generator they share (reproducible from a printed seed);
+//! - [`long_session`]: long journals made up with the text of every document after every record.
 
 pub mod binary;
 pub mod gen;
 pub mod journal;
+pub mod long_session;
 pub mod model;
 pub mod rng;
 pub mod samples;

@@ -1,14 +1,15 @@
 //! What was recorded, as reviewers read it: the sessions of the workspace folders
-//! ([`catalog`]), the steps of one session ([`timeline`]), any document at any record
-//! ([`checkpoints`]) and the rationales of each unit ([`index`], for hover).
+//! ([`catalog`]), the steps of one session a page at a time ([`timeline`]), any document at any
+//! record (both through [`journal_index`], the index kept beside each journal) and the
+//! rationales of each unit ([`index`], for hover).
 //!
 //! Everything here reads journals and review files that a server may be appending to at that
 //! moment, this one included: a journal is read up to its last complete line, and a journal that
 //! grew since it was last read is read on from where it was, never from the start again.
 
 pub mod catalog;
-pub mod checkpoints;
 pub mod index;
+pub mod journal_index;
 pub mod timeline;
 
 use std::collections::HashMap;
@@ -23,17 +24,36 @@ use crate::reviews::{Review, Reviews, Verdict};
 use crate::store::{Store, StoreError};
 
 use catalog::SessionFile;
-use checkpoints::Checkpointed;
+use journal_index::JournalIndex;
 
 /// Why a reviewer's request could not be answered. All but [`HistoryError::Journal`] and
 /// [`HistoryError::Store`] are faults of the request; those two are faults of the files.
 #[derive(Debug)]
 pub enum HistoryError {
     UnknownSession(String),
-    UnknownPath { session: String, path: String, seq: u64 },
+    UnknownPath {
+        session: String,
+        path: String,
+        seq: u64,
+    },
     UnknownPair(String),
-    SeqPastEnd { session: String, seq: u64, last: u64 },
-    NotAPair { session: String, seq: u64 },
+    SeqPastEnd {
+        session: String,
+        seq: u64,
+        last: u64,
+    },
+    FromPastEnd {
+        session: String,
+        from: u64,
+        last: u64,
+    },
+    NotAPair {
+        session: String,
+        seq: u64,
+    },
+    /// The journal's index did not hold what it said (it is rebuilt, and the request answered
+    /// from that); never answered.
+    IndexUnreadable,
     Journal(JournalError),
     Store(StoreError),
 }
@@ -41,7 +61,7 @@ pub enum HistoryError {
 impl HistoryError {
     /// Whether the request was at fault (rather than a file).
     pub fn is_bad_request(&self) -> bool {
-        !matches!(self, HistoryError::Journal(_) | HistoryError::Store(_))
+        !matches!(self, HistoryError::Journal(_) | HistoryError::Store(_) | HistoryError::IndexUnreadable)
     }
 }
 
@@ -66,6 +86,12 @@ impl fmt::Display for HistoryError {
             HistoryError::SeqPastEnd { session, seq, last } => {
                 write!(f, "session `{session}` has no record {seq}: its journal ends with record {last}")
             }
+            HistoryError::FromPastEnd { session, from, last } => write!(
+                f,
+                "session `{session}` has no record {from} to start a page at: its journal ends with \
+                 record {last}"
+            ),
+            HistoryError::IndexUnreadable => write!(f, "the journal's index could not be read"),
             HistoryError::NotAPair { session, seq } => write!(
                 f,
                 "record {seq} of session `{session}` is not a pair (`rationale` or `skip` record), \
@@ -94,8 +120,8 @@ pub enum Side {
     Before,
 }
 
-/// How many journals keep their checkpoints in memory at once; a reviewer steps through one or
-/// two sessions at a time.
+/// How many journals keep their index in memory at once; a reviewer steps through one or two
+/// sessions at a time.
 const CACHED_JOURNALS: usize = 4;
 
 /// The reviewer's side of one server: caches of journals being stepped through, and the index of
@@ -108,18 +134,15 @@ pub struct History {
 
 #[derive(Default)]
 struct Cache {
-    entries: HashMap<PathBuf, Checkpointed>,
+    entries: HashMap<PathBuf, JournalIndex>,
     /// Journals from least to most recently used.
     order: Vec<PathBuf>,
 }
 
 impl History {
-    /// Runs `f` on the checkpointed journal of a session, read afresh if it grew.
-    fn with_journal<R>(
-        &self,
-        file: &SessionFile,
-        f: impl FnOnce(&mut Checkpointed) -> Result<R>,
-    ) -> Result<R> {
+    /// Runs `f` on the index of a session's journal, brought up to date with the journal. An
+    /// index that does not hold what it says is rebuilt from the journal, and `f` runs again.
+    fn with_journal<R>(&self, file: &SessionFile, f: impl Fn(&JournalIndex) -> Result<R>) -> Result<R> {
         let mut cache = self.journals.lock().unwrap_or_else(|e| e.into_inner());
         let cache = &mut *cache;
         cache.order.retain(|p| p != &file.journal);
@@ -128,36 +151,44 @@ impl History {
             let oldest = cache.order.remove(0);
             cache.entries.remove(&oldest);
         }
-        let entry = match cache.entries.entry(file.journal.clone()) {
-            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+        let index = match cache.entries.entry(file.journal.clone()) {
+            std::collections::hash_map::Entry::Occupied(entry) => {
+                let index = entry.into_mut();
+                index.refresh()?;
+                index
+            }
             std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert(Checkpointed::read(&file.journal)?)
+                entry.insert(JournalIndex::open(&file.journal, Some(&file.folder))?)
             }
         };
-        f(entry)
+        match f(index) {
+            // Read through an index that pointed wrong: the journal decides.
+            Err(HistoryError::IndexUnreadable | HistoryError::Journal(_)) if index.is_from_file() => {
+                index.rebuild()?;
+                f(index)
+            }
+            other => other,
+        }
     }
 
-    /// `rationale/timeline`.
+    /// `rationale/timeline`: the steps from `from` (the first if `None`), at most `limit`.
     pub fn timeline(
         &self,
         folders: &[PathBuf],
         session: &str,
         folder: Option<&Path>,
         granularity: timeline::Granularity,
-    ) -> Result<Vec<timeline::Step>> {
+        from: Option<u64>,
+        limit: usize,
+    ) -> Result<timeline::Page> {
         let file = catalog::find(folders, session, folder)?;
         let (reviews, _) = Reviews::read(&file.folder);
         self.with_journal(&file, |journal| {
-            journal.refresh()?;
-            if journal.journal().has_no_records() {
+            if journal.is_empty() {
                 // A server that is starting has not written its first line yet.
-                return Ok(Vec::new());
+                return Ok(timeline::Page { steps: Vec::new(), next: None, total: 0 });
             }
-            if granularity == timeline::Granularity::Edits {
-                // Whoever asks for every edit steps through them next: make each step cheap now.
-                journal.warm()?;
-            }
-            Ok(timeline::steps(journal.journal(), &file.id, granularity, &reviews)?)
+            journal.page(granularity, from.unwrap_or(0), limit, &reviews)
         })
     }
 

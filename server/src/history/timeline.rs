@@ -1,9 +1,11 @@
 //! The steps of a session, as a reviewer walks through them: every pair, or every record that
-//! changed a document, with the pairs' rationales and verdicts.
+//! changed a document, with the pairs' rationales and verdicts, a page at a time (the journal's
+//! index, [`super::journal_index`], finds where a page starts).
+
+use std::path::Path;
 
 use crate::journal::record::{Explanation, UnitRef};
-use crate::journal::Journal;
-use crate::journal::JournalError;
+use crate::journal::{JournalError, Line};
 use crate::reviews::{Review, Reviews};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,53 +64,59 @@ pub struct PairStep {
     pub reviews: Vec<Review>,
 }
 
-/// The steps of `journal` (the journal of session `session`), up to its last complete line.
-pub fn steps(
-    journal: &Journal,
-    session: &str,
-    granularity: Granularity,
-    reviews: &Reviews,
-) -> Result<Vec<Step>, JournalError> {
-    let mut steps = Vec::new();
-    for line in journal.records() {
-        let line = line?;
-        let record = &line.record;
-        let wanted = match granularity {
-            Granularity::Pairs => record.kind == "rationale",
-            Granularity::Edits => record.kind != "session",
-        };
-        if !wanted {
-            continue;
+/// The longest page a client may ask for, and the page it gets when it names none.
+pub const MAX_LIMIT: usize = 5000;
+pub const DEFAULT_LIMIT: usize = 500;
+
+/// One page of a timeline: its steps, the `seq` the next page starts at (`None` after the last),
+/// and how many steps the whole timeline has.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub steps: Vec<Step>,
+    pub next: Option<u64>,
+    pub total: u64,
+}
+
+impl Granularity {
+    /// Whether a record of type `kind` is a step at this granularity.
+    pub fn wants(self, kind: &str) -> bool {
+        match self {
+            Granularity::Pairs => kind == "rationale",
+            Granularity::Edits => kind != "session",
         }
-        let mut step = Step {
-            seq: record.seq,
-            ts: record.ts.to_string(),
-            kind: record.kind.to_string(),
-            path: record.path.as_deref().map(str::to_owned),
-            edits: match &record.edits {
-                crate::journal::Edits::List(edits) if record.kind == "change" => Some(edits.len()),
-                _ => None,
-            },
-            change: None,
-        };
-        if matches!(&*record.kind, "rationale" | "skip") {
-            let explanation: Explanation = line.fields(journal.path())?;
-            // The pair id is the session and the seq, whatever the record says of itself.
-            let pair = (record.kind == "rationale").then(|| {
-                let id = format!("{session}:{}", record.seq);
-                let reviews = reviews.of(&id).to_vec();
-                PairStep { id, rationale: explanation.text, reviews }
-            });
-            step.change = Some(ChangeStep {
-                unit: explanation.unit,
-                kind: explanation.kind,
-                before: explanation.before,
-                after: explanation.after,
-                reason: explanation.reason,
-                pair,
-            });
-        }
-        steps.push(step);
     }
-    Ok(steps)
+}
+
+/// The step that `line` of the journal at `journal` (of session `session`) is.
+pub fn step(line: &Line<'_>, journal: &Path, session: &str, reviews: &Reviews) -> Result<Step, JournalError> {
+    let record = &line.record;
+    let mut step = Step {
+        seq: record.seq,
+        ts: record.ts.to_string(),
+        kind: record.kind.to_string(),
+        path: record.path.as_deref().map(str::to_owned),
+        edits: match &record.edits {
+            crate::journal::Edits::List(edits) if record.kind == "change" => Some(edits.len()),
+            _ => None,
+        },
+        change: None,
+    };
+    if matches!(&*record.kind, "rationale" | "skip") {
+        let explanation: Explanation = line.fields(journal)?;
+        // The pair id is the session and the seq, whatever the record says of itself.
+        let pair = (record.kind == "rationale").then(|| {
+            let id = format!("{session}:{}", record.seq);
+            let reviews = reviews.of(&id).to_vec();
+            PairStep { id, rationale: explanation.text, reviews }
+        });
+        step.change = Some(ChangeStep {
+            unit: explanation.unit,
+            kind: explanation.kind,
+            before: explanation.before,
+            after: explanation.after,
+            reason: explanation.reason,
+            pair,
+        });
+    }
+    Ok(step)
 }

@@ -14,7 +14,7 @@ use super::errors::{self, invalid_params as invalid};
 use super::from_proto;
 use super::shared::Shared;
 use super::to_proto;
-use crate::history::timeline::Granularity;
+use crate::history::timeline::{self, Granularity};
 use crate::history::{History, Side};
 use crate::reviews::Verdict;
 use crate::session::Session;
@@ -39,6 +39,9 @@ pub struct TimelineParams {
     session: String,
     granularity: String,
     folder: Option<PathBuf>,
+    /// Signed, so that a negative one is refused with a sentence rather than serde's words.
+    from: Option<i64>,
+    limit: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -70,12 +73,28 @@ pub async fn timeline(server: &Backend, params: TimelineParams) -> Result<Value>
     let granularity = Granularity::parse(&params.granularity).ok_or_else(|| {
         invalid(format!("granularity is \"pairs\" or \"edits\", not {:?}", params.granularity))
     })?;
+    let limit = match params.limit {
+        None => timeline::DEFAULT_LIMIT,
+        Some(limit) if (1..=timeline::MAX_LIMIT as i64).contains(&limit) => limit as usize,
+        Some(limit) => {
+            return Err(invalid(format!(
+                "limit is how many steps a page holds, 1 to {}, not {limit}",
+                timeline::MAX_LIMIT
+            )))
+        }
+    };
+    let from = match params.from {
+        Some(from) if from < 0 => {
+            return Err(invalid(format!("from is the seq of a record, 0 or more, not {from}")))
+        }
+        from => from.map(|from| from as u64),
+    };
     blocking(&server.shared, move |session, history| {
         let folders = session.folder_roots();
-        let steps = history
-            .timeline(&folders, &params.session, params.folder.as_deref(), granularity)
+        let page = history
+            .timeline(&folders, &params.session, params.folder.as_deref(), granularity, from, limit)
             .map_err(errors::history)?;
-        Ok(to_proto::timeline(&steps))
+        Ok(to_proto::timeline(&page))
     })
     .await
 }

@@ -13,7 +13,7 @@ use tower_lsp_server::ls_types::*;
 use super::names::{EXPLAIN, SKIP};
 use crate::history::catalog::Listed;
 use crate::history::index::Shown;
-use crate::history::timeline::Step;
+use crate::history::timeline::{Page, Step};
 use crate::journal::summary::SessionSummary;
 use crate::replay::DocumentState;
 use crate::reviews::{Review, Verdict};
@@ -390,10 +390,10 @@ impl<'a> StepOut<'a> {
     }
 }
 
-/// `rationale/timeline`.
-pub fn timeline(steps: &[Step]) -> Value {
-    let steps: Vec<StepOut<'_>> = steps.iter().map(StepOut::of).collect();
-    json!({ "steps": steps })
+/// `rationale/timeline`: a page of steps.
+pub fn timeline(page: &Page) -> Value {
+    let steps: Vec<StepOut<'_>> = page.steps.iter().map(StepOut::of).collect();
+    json!({ "steps": steps, "next": page.next, "total": page.total })
 }
 
 /// `rationale/replay`: the document's text and version.

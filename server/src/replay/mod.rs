@@ -32,7 +32,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use replayer::{Checkpoint, Replayer};
+pub use replayer::{Checkpoint, Replayer, SavedDocument};
 
 use crate::journal::JournalErrorKind;
 use crate::journal::{Journal, JournalError};

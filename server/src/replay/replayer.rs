@@ -18,16 +18,52 @@ pub struct Checkpoint {
     pub resume: Resume,
     session: Option<String>,
     encoding: Encoding,
-    files: BTreeMap<String, SavedFile>,
+    files: BTreeMap<String, SavedDocument>,
     edits: u64,
 }
 
-#[derive(Clone)]
-struct SavedFile {
-    rope: ropey::Rope,
-    version: i32,
-    open: bool,
-    opened_at: usize,
+/// A document as a checkpoint keeps it.
+#[derive(Clone, Debug)]
+pub struct SavedDocument {
+    pub rope: ropey::Rope,
+    pub version: i32,
+    /// Whether the editor still had it open.
+    pub open: bool,
+    /// The line of the `open` record that first brought it into the session.
+    pub opened_at: usize,
+}
+
+impl Checkpoint {
+    /// A checkpoint made of its parts, as an index on disk keeps them: after record `seq`, read
+    /// on from `resume`, with `edits` edits applied so far.
+    pub fn from_parts(
+        seq: u64,
+        resume: Resume,
+        session: Option<String>,
+        encoding: Encoding,
+        edits: u64,
+        files: BTreeMap<String, SavedDocument>,
+    ) -> Self {
+        Checkpoint { seq, resume, session, encoding, files, edits }
+    }
+
+    /// Every document the session had opened by then, by workspace-relative path.
+    pub fn documents(&self) -> &BTreeMap<String, SavedDocument> {
+        &self.files
+    }
+
+    pub fn session(&self) -> Option<&str> {
+        self.session.as_deref()
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// The number of edits applied up to the checkpoint.
+    pub fn edits(&self) -> u64 {
+        self.edits
+    }
 }
 
 /// Replays records one at a time; [`replay`](super::replay) drives it over a whole journal. Feed it the lines of
@@ -122,7 +158,7 @@ impl Replayer {
             .files
             .iter()
             .map(|(path, file)| {
-                let saved = SavedFile {
+                let saved = SavedDocument {
                     rope: file.document.rope().clone(),
                     version: file.document.version(),
                     open: file.open,
@@ -161,6 +197,12 @@ impl Replayer {
             })
             .collect();
         replayer
+    }
+
+    /// Applies only the records of document `path` from now on (the others are read and passed
+    /// over): for a request that wants one document.
+    pub fn only(&mut self, path: &str) {
+        self.only = Some(path.to_owned());
     }
 
     /// What the records so far rebuilt.
