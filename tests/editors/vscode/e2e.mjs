@@ -19,6 +19,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reviewScenario } from './review.mjs';
+import { longSessionScenario } from './long_session.mjs';
 
 const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const E2E_ROOT = process.env.E2E_ROOT || '/tmp/vscode-e2e';
@@ -668,6 +669,9 @@ async function main() {
   check('one rationale is recorded for each change', grouped && grouped.every((r) => r.text === RATIONALE_SEVERAL), grouped && JSON.stringify(grouped.map((r) => r.text)));
   check('... the records sharing one group', grouped && grouped[0].group && grouped[0].group === grouped[1].group, grouped && JSON.stringify(grouped.map((r) => r.group)));
   check('status bar back to 0 after explaining both', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 10000), await statusItem().innerText().catch(() => ''));
+
+  // ---- a working day's session, opened and stepped (long_session.mjs) ----
+  await longSessionScenario({ page, check, waitOrNull, sleep, runCommand, quickInput, quickInputBox, WORKSPACE });
 
   // ---- a server path that does not work: a clear error, and the status bar says so ----
   // rationale.server.path is machine-scoped: with code-server's extension host on the "remote"

@@ -37,12 +37,21 @@ function M.describe(pair)
   )
 end
 
---- The pairs of `session` (`rationale/timeline`, `pairs`).
-local function load_pairs(session, callback)
-  sessions.request(session, 'rationale/timeline', sessions.params(session, { granularity = 'pairs' }), function(result)
-    callback(result and vim.tbl_filter(function(step)
+--- The pairs of `session` (`rationale/timeline`, `pairs`), every page of them.
+local function load_pairs(session, callback, from, found)
+  found = found or {}
+  local params = sessions.params(session, { granularity = 'pairs', from = from, limit = 5000 })
+  sessions.request(session, 'rationale/timeline', params, function(result)
+    if not result then
+      return callback(nil)
+    end
+    vim.list_extend(found, vim.tbl_filter(function(step)
       return step.type == 'rationale'
     end, result.steps or {}))
+    if result.next and result.next ~= vim.NIL then
+      return load_pairs(session, callback, result.next, found)
+    end
+    callback(found)
   end)
 end
 

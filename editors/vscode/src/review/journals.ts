@@ -1,7 +1,7 @@
 // What the reviewer's views know about the recorded sessions: the server's answers to
-// `rationale/sessions` and `rationale/timeline`, cached until something changes them (a verdict,
-// *Refresh*, a restarted server), and the two requests that read or write one thing
-// (`rationale/replay`, `rationale/review`).
+// `rationale/sessions` and `rationale/timeline` (the pairs, every page), cached until something
+// changes them (a verdict, *Refresh*, a restarted server), and the requests that read or write one
+// thing (a page of a timeline, `rationale/replay`, `rationale/review`).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
@@ -11,6 +11,7 @@ import {
   SessionInfo,
   sessionsRequest,
   Step,
+  TimelinePage,
   timelineRequest,
   Verdict,
 } from './protocol';
@@ -36,7 +37,6 @@ export function errorText(err: unknown): string {
 export class Journals implements vscode.Disposable {
   private sessionList: Promise<{ sessions: SessionInfo[]; errors: string[] }> | undefined;
   private readonly pairLists = new Map<string, Promise<Step[]>>();
-  private readonly editLists = new Map<string, Promise<Step[]>>();
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when cached answers were dropped: whoever shows them asks again. */
   readonly onDidChange = this.changed.event;
@@ -57,7 +57,6 @@ export class Journals implements vscode.Disposable {
   refresh(): void {
     this.sessionList = undefined;
     this.pairLists.clear();
-    this.editLists.clear();
     this.changed.fire();
   }
 
@@ -74,29 +73,31 @@ export class Journals implements vscode.Disposable {
     return this.sessionList;
   }
 
-  /** The session's pairs (its `rationale` records), in order, with their verdicts. */
+  /** The session's pairs (its `rationale` records), in order, with their verdicts: every page of them. */
   pairs(session: SessionInfo): Promise<Step[]> {
-    return this.timeline(session, 'pairs', this.pairLists);
-  }
-
-  /** Every record of the session but the first, in order: what a replay steps through. */
-  edits(session: SessionInfo): Promise<Step[]> {
-    return this.timeline(session, 'edits', this.editLists);
-  }
-
-  private timeline(session: SessionInfo, granularity: 'pairs' | 'edits', cache: Map<string, Promise<Step[]>>): Promise<Step[]> {
     const key = sessionKey(session);
-    let steps = cache.get(key);
+    let steps = this.pairLists.get(key);
     if (!steps) {
       const asked = this.request(async (client) => {
-        const result = await client.sendRequest(timelineRequest, { session: session.id, granularity, folder: session.folder });
-        return result.steps;
+        const all: Step[] = [];
+        let from: number | null | undefined;
+        do {
+          const page = await client.sendRequest(timelineRequest, { session: session.id, granularity: 'pairs', folder: session.folder, from: from ?? undefined, limit: 5000 });
+          all.push(...page.steps);
+          from = page.next;
+        } while (from !== null && from !== undefined);
+        return all;
       });
       steps = asked;
-      cache.set(key, asked);
-      asked.catch(() => cache.get(key) === asked && cache.delete(key));
+      this.pairLists.set(key, asked);
+      asked.catch(() => this.pairLists.get(key) === asked && this.pairLists.delete(key));
     }
     return steps;
+  }
+
+  /** One page of the session's timeline: what a replay fetches as the reviewer moves. */
+  page(session: SessionInfo, granularity: 'pairs' | 'edits', from: number, limit: number): Promise<TimelinePage> {
+    return this.request((client) => client.sendRequest(timelineRequest, { session: session.id, granularity, folder: session.folder, from, limit }));
   }
 
   /** The text of a document of the session after record `seq` (`before`: with the pair's unit at its baseline). */
@@ -109,7 +110,6 @@ export class Journals implements vscode.Disposable {
     await this.request((client) => client.sendRequest(reviewRequest, note ? { pairId, verdict, note } : { pairId, verdict }));
     this.sessionList = undefined;
     this.pairLists.delete(sessionKey(session));
-    this.editLists.delete(sessionKey(session));
     this.changed.fire();
   }
 

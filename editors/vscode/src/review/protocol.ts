@@ -68,6 +68,19 @@ export interface TimelineParams {
   session: string;
   granularity: 'pairs' | 'edits';
   folder?: string;
+  /** The `seq` the page starts at (default: the first step). */
+  from?: number;
+  /** At most this many steps (default 500, at most 5,000). */
+  limit?: number;
+}
+
+/** A page of a timeline. */
+export interface TimelinePage {
+  steps: Step[];
+  /** The `from` of the next page; null after the last. */
+  next: number | null;
+  /** How many steps the whole timeline has. */
+  total: number;
 }
 
 export interface ReplayParams {
@@ -85,6 +98,6 @@ export interface ReviewParams {
 }
 
 export const sessionsRequest = new RequestType<Record<string, never>, SessionsResult, void>('rationale/sessions');
-export const timelineRequest = new RequestType<TimelineParams, { steps: Step[] }, void>('rationale/timeline');
+export const timelineRequest = new RequestType<TimelineParams, TimelinePage, void>('rationale/timeline');
 export const replayRequest = new RequestType<ReplayParams, { text: string; version: number }, void>('rationale/replay');
 export const reviewRequest = new RequestType<ReviewParams, Record<string, never>, void>('rationale/review');

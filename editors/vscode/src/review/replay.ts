@@ -1,7 +1,9 @@
 // *Replay Session…*: steps a read-only document (`rationale-replay:`) through a session's
 // journal, one record at a time, as the contributor's editor saw it. The lines a step changed are
 // highlighted; at a pair the rationale shows on its unit and the verdict keys apply. The status
-// bar says where the replay is: step, record `seq`, what the record did.
+// bar says where the replay is: step, record `seq`, what the record did. The timeline comes a page
+// at a time as the reviewer moves, so opening a long session costs one page; step n of the `edits`
+// timeline is record n (`seq` has no gaps).
 import * as vscode from 'vscode';
 import { errorText, Journals } from './journals';
 import type { VirtualDocuments } from '../documents';
@@ -15,10 +17,15 @@ import type { Pair } from './reviewer';
 const AT_PAIR = 'rationale.replayAtPair';
 /** How many rebuilt texts a replay keeps. */
 const KEPT_TEXTS = 200;
+/** Steps a page of the timeline holds. */
+const PAGE = 500;
 
 interface State {
   session: SessionInfo;
-  steps: Step[];
+  /** The steps fetched so far, by `seq` (which is the step's number). */
+  steps: Map<number, Step>;
+  total: number;
+  /** The step shown: its `seq`. */
   index: number;
   /** The file shown last, for records that name none (the end of the session). */
   path?: string;
@@ -93,7 +100,7 @@ export class Replay implements vscode.Disposable {
   currentPair(): Pair | undefined {
     const state = this.state;
     if (!state || vscode.window.activeTextEditor?.document.uri.scheme !== REPLAY_SCHEME) return undefined;
-    const step = state.steps[state.index];
+    const step = state.steps.get(state.index);
     return step?.type === 'rationale' ? { session: state.session, step } : undefined;
   }
 
@@ -102,14 +109,16 @@ export class Replay implements vscode.Disposable {
     try {
       session ??= await this.pickSession();
       if (!session) return;
-      const steps = await this.journals.edits(session);
-      if (!steps.some((s) => s.path)) {
+      const page = await this.journals.page(session, 'edits', 1, PAGE);
+      const first = page.steps.find((s) => s.path);
+      if (!first) {
         void vscode.window.showInformationMessage(`Rationale: session ${session.id} opened no document; there is nothing to replay.`);
         return;
       }
-      this.state = { session, steps, index: 0 };
+      const steps = new Map(page.steps.map((s) => [s.seq, s]));
+      this.state = { session, steps, total: page.total, index: first.seq };
       this.texts.clear();
-      await this.go(steps.findIndex((s) => s.path));
+      await this.go(first.seq);
     } catch (err) {
       void vscode.window.showErrorMessage(`Rationale: ${errorText(err)}`);
     }
@@ -138,10 +147,11 @@ export class Replay implements vscode.Disposable {
   edit(delta: 1 | -1): Promise<void> {
     return this.enqueue(async (state) => {
       const target = state.index + delta;
-      if (target < 0 || target >= state.steps.length) {
+      if (target < 1 || target > state.total) {
         vscode.window.setStatusBarMessage(`Rationale: ${delta > 0 ? 'the end' : 'the start'} of the session`, 3000);
         return;
       }
+      await this.fetch(state, target, delta < 0);
       await this.go(target);
     });
   }
@@ -149,11 +159,28 @@ export class Replay implements vscode.Disposable {
   /** The next (`1`) or previous (`-1`) pair of the session. */
   pair(delta: 1 | -1): Promise<void> {
     return this.enqueue(async (state) => {
-      for (let i = state.index + delta; i >= 0 && i < state.steps.length; i += delta) {
-        if (state.steps[i].type === 'rationale') return this.go(i);
+      let seq: number | undefined;
+      if (delta > 0) {
+        seq = (await this.journals.page(state.session, 'pairs', state.index + 1, 1)).steps[0]?.seq;
+      } else {
+        seq = (await this.journals.pairs(state.session)).filter((s) => s.seq < state.index).pop()?.seq;
       }
-      vscode.window.setStatusBarMessage(`Rationale: no ${delta > 0 ? 'later' : 'earlier'} pair in this session`, 3000);
+      if (seq === undefined) {
+        vscode.window.setStatusBarMessage(`Rationale: no ${delta > 0 ? 'later' : 'earlier'} pair in this session`, 3000);
+        return;
+      }
+      await this.fetch(state, seq, false);
+      await this.go(seq);
     });
+  }
+
+  /** Makes sure step `seq` is fetched, with the page after it (going forward) or before it. */
+  private async fetch(state: State, seq: number, backward: boolean): Promise<void> {
+    if (state.steps.has(seq)) return;
+    const from = backward ? Math.max(1, seq - PAGE + 1) : seq;
+    const page = await this.journals.page(state.session, 'edits', from, PAGE);
+    for (const step of page.steps) state.steps.set(step.seq, step);
+    state.total = Math.max(state.total, page.total);
   }
 
   private enqueue(work: (state: State) => Promise<void>): Promise<void> {
@@ -181,11 +208,11 @@ export class Replay implements vscode.Disposable {
     return text;
   }
 
-  /** Shows step `index`: the file it concerns as it stood after the record. */
+  /** Shows step `index` (its `seq`, fetched): the file it concerns as it stood after the record. */
   private async go(index: number): Promise<void> {
     const state = this.state!;
     state.index = index;
-    const step = state.steps[index];
+    const step = state.steps.get(index)!;
     const path = step.path ?? state.path;
     void vscode.commands.executeCommand('setContext', AT_PAIR, step.type === 'rationale');
     if (!path) return this.renderStatus();
@@ -207,7 +234,11 @@ export class Replay implements vscode.Disposable {
       }
     }
     const document = await vscode.workspace.openTextDocument(uri);
-    const editor = await vscode.window.showTextDocument(document, { preview: true, preserveFocus: false });
+    // Stepping within one file leaves its editor in front: showing it again is a round trip to
+    // the window for nothing.
+    const active = vscode.window.activeTextEditor;
+    const editor =
+      active?.document === document ? active : await vscode.window.showTextDocument(document, { preview: true, preserveFocus: false });
     if (this.state !== state || state.index !== index) return; // stepped on meanwhile
 
     this.threads.clear(uri);
@@ -230,12 +261,13 @@ export class Replay implements vscode.Disposable {
   /** After a verdict: the thread of the pair the replay stands on shows it. */
   private async refreshPair(): Promise<void> {
     const state = this.state;
-    const step = state?.steps[state.index];
+    const step = state?.steps.get(state.index);
     if (!state || step?.type !== 'rationale' || !state.path) return;
     const fresh = (await this.journals.pairs(state.session).catch(() => [])).find((s) => s.seq === step.seq);
     if (!fresh || this.state !== state) return;
-    state.steps[state.index] = { ...step, review: fresh.review, reviews: fresh.reviews };
-    this.threads.update(replayUri(state.session, state.path), state.steps[state.index], state.session.author);
+    const updated = { ...step, review: fresh.review, reviews: fresh.reviews };
+    state.steps.set(step.seq, updated);
+    this.threads.update(replayUri(state.session, state.path), updated, state.session.author);
   }
 
   private renderStatus(problem?: string): void {
@@ -244,8 +276,8 @@ export class Replay implements vscode.Disposable {
       this.status.hide();
       return;
     }
-    const step = state.steps[state.index];
-    this.status.text = `$(history) Replay step ${state.index + 1}/${state.steps.length} · seq ${step.seq} · ${describe(step)}`;
+    const step = state.steps.get(state.index)!;
+    this.status.text = `$(history) Replay step ${state.index}/${state.total} · seq ${step.seq} · ${describe(step)}`;
     const tooltip = new vscode.MarkdownString();
     tooltip.appendText(`Session ${state.session.id} by ${state.session.author}, ${when(state.session.started)}\n`);
     tooltip.appendText(`Record ${step.seq} at ${when(step.ts)}: ${describe(step)}\n`);
