@@ -1,9 +1,12 @@
-//! Review verdicts: `.rationale/reviews/<reviewer>.jsonl`, one `{"ts", "reviewer", "pair",
-//! "verdict", "note"?}` a line, appended by the `rationale/review` request and read by the
-//! timeline, the hover index, `export` and `stats`.
+//! Review verdicts and line comments: `.rationale/reviews/<reviewer>.jsonl`, one `{"ts",
+//! "reviewer", "pair", "verdict", "note"?}` (a verdict) or `{"ts", "reviewer", "pair", "line",
+//! "note"}` (a comment on one line of the pair's `after`) a line, appended by the
+//! `rationale/review` request and read by the timeline, the queue, the hover index, `export` and
+//! `stats`. `pair` names what is judged: a pair, a skip or an unexplained change, each by its
+//! `<session>:<seq>`.
 //!
 //! The latest verdict of a reviewer for a pair stands; verdicts of different reviewers stand side
-//! by side. A reviewer's name becomes a file name only through [`file_name`], which can never
+//! by side. Comments never replace one another: a pair has every comment written on it. A reviewer's name becomes a file name only through [`file_name`], which can never
 //! name a path: whatever the configured `author` holds (`../x`, `/`, NUL, a thousand characters),
 //! the file is a plain name inside `reviews/`.
 
@@ -54,6 +57,26 @@ pub struct Review {
     pub note: Option<String>,
 }
 
+/// One line comment: a remark on line `line` (0-based) of the pair's `after` text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub ts: String,
+    pub reviewer: String,
+    /// The id of what is commented on, `<session>:<seq>`.
+    pub pair: String,
+    pub line: u32,
+    pub note: String,
+}
+
+/// A line of a reviews file: a comment has a `line`, a verdict has none (files written before
+/// comments existed hold verdicts only, and read as they always did).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Entry {
+    Comment(Comment),
+    Review(Review),
+}
+
 /// The longest file name made from a reviewer's name, in bytes (file systems allow 255).
 const MAX_NAME: usize = 100;
 
@@ -78,9 +101,18 @@ pub fn file_name(reviewer: &str) -> String {
 
 /// Appends `review` to its reviewer's file in `store` and syncs it before returning.
 pub fn append(store: &Store, review: &Review) -> Result<(), StoreError> {
-    let relative = format!("{REVIEWS_DIR}/{}.jsonl", file_name(&review.reviewer));
+    append_line(store, &review.reviewer, review)
+}
+
+/// Appends `comment` to its reviewer's file in `store` and syncs it before returning.
+pub fn append_comment(store: &Store, comment: &Comment) -> Result<(), StoreError> {
+    append_line(store, &comment.reviewer, comment)
+}
+
+fn append_line(store: &Store, reviewer: &str, entry: &impl Serialize) -> Result<(), StoreError> {
+    let relative = format!("{REVIEWS_DIR}/{}.jsonl", file_name(reviewer));
     let mut file = store.append_file(&relative)?;
-    let mut line = serde_json::to_vec(review).expect("a review always serialises");
+    let mut line = serde_json::to_vec(entry).expect("a review always serialises");
     line.push(b'\n');
     let path = store.dir().join(&relative);
     let io = |source| StoreError::Io { path: path.clone(), action: "write", source };
@@ -88,10 +120,11 @@ pub fn append(store: &Store, review: &Review) -> Result<(), StoreError> {
     file.sync_data().map_err(io)
 }
 
-/// The verdicts that stand, by pair: the latest of each reviewer.
+/// The verdicts that stand, by pair: the latest of each reviewer; and every comment, by pair.
 #[derive(Clone, Debug, Default)]
 pub struct Reviews {
     by_pair: HashMap<String, Vec<Review>>,
+    comments: HashMap<String, Vec<Comment>>,
 }
 
 impl Reviews {
@@ -114,8 +147,16 @@ impl Reviews {
                 if line.iter().all(u8::is_ascii_whitespace) {
                     continue;
                 }
-                match serde_json::from_slice::<Review>(line) {
-                    Ok(review) => reviews.add(review),
+                match serde_json::from_slice::<Entry>(line) {
+                    Ok(Entry::Review(review)) => reviews.add(review),
+                    Ok(Entry::Comment(comment)) => reviews.add_comment(comment),
+                    // The untagged enum's own message says only that no shape matched; reading
+                    // it as a verdict says which field is wrong.
+                    Err(_) if serde_json::from_slice::<serde_json::Value>(line).is_ok() => {
+                        let err = serde_json::from_slice::<Review>(line).err();
+                        let why = err.map_or_else(|| "not a verdict or a comment".into(), |e| e.to_string());
+                        problems.push(format!("{}:{}: {why}", file.display(), index + 1))
+                    }
                     Err(err) => problems.push(format!("{}:{}: {err}", file.display(), index + 1)),
                 }
             }
@@ -135,12 +176,30 @@ impl Reviews {
         standing.sort_by(|a, b| b.ts.cmp(&a.ts).then_with(|| a.reviewer.cmp(&b.reviewer)));
     }
 
-    /// Takes in the verdicts of another folder (a team's collected folders review each other's
-    /// pairs).
+    /// Takes a comment in, beside the others on its pair.
+    pub fn add_comment(&mut self, comment: Comment) {
+        let comments = self.comments.entry(comment.pair.clone()).or_default();
+        if !comments.contains(&comment) {
+            comments.push(comment);
+        }
+        // By line, then oldest first: a thread reads in the order it was written.
+        comments.sort_by(|a, b| (a.line, &a.ts, &a.reviewer).cmp(&(b.line, &b.ts, &b.reviewer)));
+    }
+
+    /// Takes in the verdicts and comments of another folder (a team's collected folders review
+    /// each other's pairs).
     pub fn merge(&mut self, other: Reviews) {
         for review in other.by_pair.into_values().flatten() {
             self.add(review);
         }
+        for comment in other.comments.into_values().flatten() {
+            self.add_comment(comment);
+        }
+    }
+
+    /// Every comment on `pair`, by line and then oldest first.
+    pub fn comments(&self, pair: &str) -> &[Comment] {
+        self.comments.get(pair).map_or(&[], Vec::as_slice)
     }
 
     /// The standing verdicts on `pair`, latest first.

@@ -239,6 +239,7 @@ fn export_journal(
             pair,
             history: (needs.files || needs.steps).then_some(history),
             review: reviews.latest(&pair.id),
+            comments: reviews.comments(&pair.id),
             with_files: args.with_files,
         };
         let mut row = Vec::new();

@@ -118,6 +118,8 @@ pub struct Stats {
     #[serde(flatten)]
     pub all: Figures,
     pub reviews: ReviewCounts,
+    /// Skips whose standing verdict is `reject`: changes a reviewer says needed an explanation.
+    pub skips_rejected: usize,
     pub by_author: BTreeMap<String, Figures>,
     pub by_language: BTreeMap<String, Figures>,
     /// Journals that could not be read.
@@ -200,6 +202,10 @@ fn count_journal(stats: &mut Stats, content: &JournalContent, reviews: &Reviews)
             None => stats.reviews.unreviewed += 1,
         }
     }
+    let rejected = |skip: &&crate::journal::record::Explanation| {
+        reviews.latest(&skip.pair).is_some_and(|r| r.verdict == Verdict::Reject)
+    };
+    stats.skips_rejected += content.skips.iter().filter(rejected).count();
 }
 
 fn percent(value: Option<f64>) -> String {
@@ -252,8 +258,12 @@ fn write_table(out: &mut dyn Write, stats: &Stats) -> io::Result<()> {
     let r = &stats.reviews;
     writeln!(
         out,
-        "reviews: {} accepted, {} rejected, {} flagged, {} unreviewed",
-        r.accepted, r.rejected, r.flagged, r.unreviewed
+        "reviews: {} accepted, {} rejected, {} flagged, {} unreviewed; {} rejected",
+        r.accepted,
+        r.rejected,
+        r.flagged,
+        r.unreviewed,
+        super::count(stats.skips_rejected, "skip")
     )?;
     for (title, table) in [("author", &stats.by_author), ("language", &stats.by_language)] {
         writeln!(out)?;

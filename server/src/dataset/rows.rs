@@ -16,7 +16,7 @@ use super::history::PairHistory;
 use super::{diff, Pair};
 use crate::journal::record::NameVersion;
 use crate::redact::{Redactor, Secret};
-use crate::reviews::Review;
+use crate::reviews::{Comment, Review};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -34,6 +34,8 @@ pub struct RowInput<'a> {
     pub pair: &'a Pair,
     pub history: Option<&'a PairHistory>,
     pub review: Option<&'a Review>,
+    /// Every line comment on the pair.
+    pub comments: &'a [Comment],
     pub with_files: bool,
 }
 
@@ -44,11 +46,29 @@ struct UnitOut<'a> {
     previous_name: Option<&'a str>,
 }
 
+/// The standing verdict (all three fields null when the pair has line comments and no verdict),
+/// and the line comments when there are any.
 #[derive(Serialize)]
 struct ReviewOut<'a> {
-    verdict: &'a str,
-    reviewer: &'a str,
+    verdict: Option<&'a str>,
+    reviewer: Option<&'a str>,
     note: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    comments: Vec<CommentOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct CommentOut<'a> {
+    line: u32,
+    note: &'a str,
+    reviewer: &'a str,
+    ts: &'a str,
+}
+
+impl<'a> CommentOut<'a> {
+    fn of(comment: &'a Comment) -> Self {
+        CommentOut { line: comment.line, note: &comment.note, reviewer: &comment.reviewer, ts: &comment.ts }
+    }
 }
 
 #[derive(Serialize)]
@@ -214,11 +234,19 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, redact
         kind: &record.unit.kind,
         previous_name: record.unit.previous_name.as_deref(),
     };
-    let review = input.review.map(|r| ReviewOut {
-        verdict: r.verdict.as_str(),
-        reviewer: &r.reviewer,
-        note: r.note.as_deref(),
-    });
+    let comments = || input.comments.iter().map(CommentOut::of).collect::<Vec<_>>();
+    let review = match input.review {
+        Some(r) => Some(ReviewOut {
+            verdict: Some(r.verdict.as_str()),
+            reviewer: Some(&r.reviewer),
+            note: r.note.as_deref(),
+            comments: comments(),
+        }),
+        None if !input.comments.is_empty() => {
+            Some(ReviewOut { verdict: None, reviewer: None, note: None, comments: comments() })
+        }
+        None => None,
+    };
     fn files(with: bool, text: &Option<String>) -> Option<&str> {
         with.then(|| text.as_deref().unwrap_or_default())
     }

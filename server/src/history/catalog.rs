@@ -62,14 +62,30 @@ pub struct SessionFile {
 }
 
 /// The journal of session `id`: in `folder` when given, else in the first workspace folder that
-/// has one. A folder that is not a workspace folder is not looked in.
+/// has one, else in the first workspace under one that has one. `folder` is a workspace folder or a workspace under one (a team's collected folder of
+/// workspaces, as the queue finds them); a folder outside every workspace folder is not looked in.
 pub fn find(folders: &[PathBuf], id: &str, folder: Option<&Path>) -> Result<SessionFile> {
-    folders
-        .iter()
-        .filter(|root| folder.is_none_or(|wanted| wanted == root.as_path()))
-        .find_map(|root| {
-            let journal = session_journal(root, id)?;
-            journal.is_file().then(|| SessionFile { id: id.to_owned(), folder: root.clone(), journal })
-        })
-        .ok_or_else(|| HistoryError::UnknownSession(id.to_owned()))
+    let wanted: Vec<PathBuf> = match folder {
+        None => folders.to_vec(),
+        Some(wanted) if folders.iter().any(|root| root == wanted) => vec![wanted.to_owned()],
+        Some(wanted) if is_inside(folders, wanted) => vec![wanted.to_owned()],
+        Some(_) => Vec::new(),
+    };
+    let in_folder = |root: PathBuf| {
+        let journal = session_journal(&root, id)?;
+        journal.is_file().then(|| SessionFile { id: id.to_owned(), folder: root, journal })
+    };
+    let found = wanted.into_iter().find_map(in_folder).or_else(|| {
+        // Not in a workspace folder itself: in a workspace under one (a team's collected folder).
+        let under = folders.iter().filter_map(|root| crate::dataset::workspaces(root).ok()).flatten();
+        folder.is_none().then(|| under.filter(|w| !folders.contains(w)).find_map(in_folder)).flatten()
+    });
+    found.ok_or_else(|| HistoryError::UnknownSession(id.to_owned()))
+}
+
+/// Whether `folder` is under one of `roots` once links and `..` are resolved: a request cannot
+/// name its way out of the workspace folders.
+fn is_inside(roots: &[PathBuf], folder: &Path) -> bool {
+    let Ok(folder) = folder.canonicalize() else { return false };
+    roots.iter().filter_map(|root| root.canonicalize().ok()).any(|root| folder.starts_with(root))
 }

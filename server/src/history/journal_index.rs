@@ -590,12 +590,13 @@ impl JournalIndex {
         Err(HistoryError::IndexUnreadable)
     }
 
-    /// The `rationale` or `skip` record `seq`, or `None` if record `seq` is of another type.
+    /// The `rationale`, `skip` or `unexplained` record `seq` (an `unexplained` one has no
+    /// `before` or `after`), or `None` if record `seq` is of another type.
     pub fn explanation_at(&self, seq: u64) -> Result<Option<Explanation>> {
         self.past_end(seq)?;
         let mut found = None;
         self.lines_up_to(seq, |line| {
-            if line.record.seq == seq && matches!(&*line.record.kind, "rationale" | "skip") {
+            if line.record.seq == seq && matches!(&*line.record.kind, "rationale" | "skip" | "unexplained") {
                 found = Some(line.fields(&self.journal));
             }
         })?;

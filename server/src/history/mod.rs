@@ -1,7 +1,7 @@
 //! What was recorded, as reviewers read it: the sessions of the workspace folders
 //! ([`catalog`]), the steps of one session a page at a time ([`timeline`]), any document at any
-//! record (both through [`journal_index`], the index kept beside each journal) and the
-//! rationales of each unit ([`index`], for hover).
+//! record (both through [`journal_index`], the index kept beside each journal), the rationales of
+//! each unit ([`index`], for hover) and the review queue across every workspace ([`queue`]).
 //!
 //! Everything here reads journals and review files that a server may be appending to at that
 //! moment, this one included: a journal is read up to its last complete line, and a journal that
@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod index;
 pub mod journal_index;
+pub mod queue;
 pub mod timeline;
 
 use std::collections::HashMap;
@@ -20,7 +21,7 @@ use std::sync::Mutex;
 use crate::journal::record::format_timestamp;
 use crate::journal::JournalError;
 use crate::replay::DocumentState;
-use crate::reviews::{Review, Reviews, Verdict};
+use crate::reviews::{Comment, Review, Reviews, Verdict};
 use crate::store::{Store, StoreError};
 
 use catalog::SessionFile;
@@ -37,6 +38,12 @@ pub enum HistoryError {
         seq: u64,
     },
     UnknownPair(String),
+    /// A line comment on a line the pair's `after` text does not have.
+    LineOutOfRange {
+        id: String,
+        line: u32,
+        lines: usize,
+    },
     SeqPastEnd {
         session: String,
         seq: u64,
@@ -80,8 +87,20 @@ impl fmt::Display for HistoryError {
             ),
             HistoryError::UnknownPair(pair) => write!(
                 f,
-                "there is no pair `{pair}`: a pair id is `<session>:<seq>` of a `rationale` record, \
-                 as the timeline gives it"
+                "there is no pair, skip or unexplained change `{pair}`: an id is `<session>:<seq>` \
+                 of a `rationale`, `skip` or `unexplained` record, as the timeline and the queue \
+                 give it"
+            ),
+            HistoryError::LineOutOfRange { id, line, lines: 0 } => write!(
+                f,
+                "`{id}` has no `after` text (a removed unit, or an unexplained change), so it has \
+                 no line {line} to comment on: send the note without `line`"
+            ),
+            HistoryError::LineOutOfRange { id, line, lines } => write!(
+                f,
+                "line {line} is past the `after` text of `{id}`, which has {lines} lines (counted \
+                 from 0, so the last is {})",
+                lines - 1
             ),
             HistoryError::SeqPastEnd { session, seq, last } => {
                 write!(f, "session `{session}` has no record {seq}: its journal ends with record {last}")
@@ -130,6 +149,7 @@ const CACHED_JOURNALS: usize = 4;
 pub struct History {
     journals: Mutex<Cache>,
     pub index: index::Index,
+    pub queue: queue::Queue,
 }
 
 #[derive(Default)]
@@ -231,38 +251,63 @@ impl History {
         })
     }
 
-    /// `rationale/review`: appends `reviewer`'s verdict on `pair` to the reviews of the folder
-    /// that holds the pair, synced before it returns.
+    /// `rationale/review`: appends `reviewer`'s verdict on a pair, skip or unexplained change
+    /// (`id`), and a comment on line `line` of its `after` text, to the reviews of the folder
+    /// that holds it, synced before it returns. `folder` picks the workspace as for the timeline.
     pub fn review(
         &self,
         folders: &[PathBuf],
-        pair: &str,
-        verdict: Verdict,
-        note: Option<String>,
+        id: &str,
+        folder: Option<&Path>,
+        judgement: Judgement,
         reviewer: impl Fn(&Path) -> String,
     ) -> Result<()> {
-        let unknown = || HistoryError::UnknownPair(pair.to_owned());
-        let (session, seq) = pair.rsplit_once(':').ok_or_else(unknown)?;
+        let unknown = || HistoryError::UnknownPair(id.to_owned());
+        let (session, seq) = id.rsplit_once(':').ok_or_else(unknown)?;
         let seq: u64 = seq.parse().map_err(|_| unknown())?;
-        let file = catalog::find(folders, session, None).map_err(|_| unknown())?;
-        let is_pair = self.with_journal(&file, |journal| match journal.explanation_at(seq) {
-            Ok(explanation) => Ok(explanation.is_some_and(|e| e.text.is_some())),
-            Err(HistoryError::SeqPastEnd { .. }) => Ok(false),
+        let file = catalog::find(folders, session, folder).map_err(|_| unknown())?;
+        let judged = self.with_journal(&file, |journal| match journal.explanation_at(seq) {
+            Ok(explanation) => Ok(explanation),
+            Err(HistoryError::SeqPastEnd { .. }) => Ok(None),
             Err(err) => Err(err),
         })?;
-        if !is_pair {
-            return Err(unknown());
+        let judged = judged.ok_or_else(unknown)?;
+        if let Some((line, _)) = &judgement.comment {
+            let lines = judged.after.lines().count();
+            if *line as usize >= lines {
+                return Err(HistoryError::LineOutOfRange { id: id.to_owned(), line: *line, lines });
+            }
         }
-        let review = Review {
-            ts: format_timestamp(time::OffsetDateTime::now_utc()),
-            reviewer: reviewer(&file.folder),
-            pair: pair.to_owned(),
-            verdict,
-            note: note.filter(|note| !note.trim().is_empty()),
-        };
+        let ts = format_timestamp(time::OffsetDateTime::now_utc());
+        let reviewer = reviewer(&file.folder);
         let store = Store::open(&file.folder).map_err(HistoryError::Store)?;
-        crate::reviews::append(&store, &review).map_err(HistoryError::Store)?;
-        self.index.add_review(&file.folder, review);
+        if let Some((line, note)) = judgement.comment {
+            let comment =
+                Comment { ts: ts.clone(), reviewer: reviewer.clone(), pair: id.to_owned(), line, note };
+            crate::reviews::append_comment(&store, &comment).map_err(HistoryError::Store)?;
+        }
+        if let Some(verdict) = judgement.verdict {
+            let review = Review {
+                ts,
+                reviewer,
+                pair: id.to_owned(),
+                verdict,
+                note: judgement.note.filter(|note| !note.trim().is_empty()),
+            };
+            crate::reviews::append(&store, &review).map_err(HistoryError::Store)?;
+            self.index.add_review(&file.folder, review);
+        }
         Ok(())
     }
+}
+
+/// What a reviewer says of a pair, a skip or an unexplained change: a verdict, a comment on one
+/// line, or both.
+#[derive(Clone, Debug, Default)]
+pub struct Judgement {
+    pub verdict: Option<Verdict>,
+    /// The verdict's note.
+    pub note: Option<String>,
+    /// A line of the `after` text (0-based) and the remark on it.
+    pub comment: Option<(u32, String)>,
 }

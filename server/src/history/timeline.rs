@@ -1,12 +1,13 @@
 //! The steps of a session, as a reviewer walks through them: every pair, or every record that
-//! changed a document, with the pairs' rationales and verdicts, a page at a time (the journal's
-//! index, [`super::journal_index`], finds where a page starts).
+//! changed a document, with the pairs' rationales, and the verdicts and line comments on pairs,
+//! skips and unexplained changes, a page at a time (the journal's index,
+//! [`super::journal_index`], finds where a page starts).
 
 use std::path::Path;
 
 use crate::journal::record::{Explanation, UnitRef};
 use crate::journal::{JournalError, Line};
-use crate::reviews::{Review, Reviews};
+use crate::reviews::{Comment, Review, Reviews};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Granularity {
@@ -36,11 +37,12 @@ pub struct Step {
     pub path: Option<String>,
     /// How many edits a `change` record holds.
     pub edits: Option<usize>,
-    /// What a `rationale` or `skip` record says of its change.
+    /// What a `rationale`, `skip` or `unexplained` record says of its change.
     pub change: Option<ChangeStep>,
 }
 
-/// The change a `rationale` or `skip` step is about.
+/// The change a `rationale`, `skip` or `unexplained` step is about (an `unexplained` one has no
+/// `before` or `after`).
 #[derive(Clone, Debug)]
 pub struct ChangeStep {
     pub unit: UnitRef,
@@ -50,11 +52,12 @@ pub struct ChangeStep {
     pub after: String,
     /// Why a skipped change needed no explanation.
     pub reason: Option<String>,
-    /// For a `rationale` record: the pair.
+    /// Its id and how it was judged (a `skip` or `unexplained` record has no rationale).
     pub pair: Option<PairStep>,
 }
 
-/// What a `rationale` step adds: the pair's id, its rationale and its verdicts.
+/// What a `rationale`, `skip` or `unexplained` step adds: its id, the rationale, its verdicts and
+/// comments.
 #[derive(Clone, Debug)]
 pub struct PairStep {
     /// `<session>:<seq>`.
@@ -62,6 +65,8 @@ pub struct PairStep {
     pub rationale: Option<String>,
     /// Every reviewer's standing verdict, latest first.
     pub reviews: Vec<Review>,
+    /// Every line comment, by line and then oldest first.
+    pub comments: Vec<Comment>,
 }
 
 /// The longest page a client may ask for, and the page it gets when it names none.
@@ -101,14 +106,14 @@ pub fn step(line: &Line<'_>, journal: &Path, session: &str, reviews: &Reviews) -
         },
         change: None,
     };
-    if matches!(&*record.kind, "rationale" | "skip") {
+    if matches!(&*record.kind, "rationale" | "skip" | "unexplained") {
         let explanation: Explanation = line.fields(journal)?;
         // The pair id is the session and the seq, whatever the record says of itself.
-        let pair = (record.kind == "rationale").then(|| {
+        let pair = {
             let id = format!("{session}:{}", record.seq);
-            let reviews = reviews.of(&id).to_vec();
-            PairStep { id, rationale: explanation.text, reviews }
-        });
+            let (comments, reviews) = (reviews.comments(&id).to_vec(), reviews.of(&id).to_vec());
+            Some(PairStep { id, rationale: explanation.text, reviews, comments })
+        };
         step.change = Some(ChangeStep {
             unit: explanation.unit,
             kind: explanation.kind,

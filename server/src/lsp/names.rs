@@ -9,6 +9,7 @@ pub const SESSIONS: &str = "rationale/sessions";
 pub const TIMELINE: &str = "rationale/timeline";
 pub const REPLAY: &str = "rationale/replay";
 pub const REVIEW: &str = "rationale/review";
+pub const REVIEW_QUEUE: &str = "rationale/reviewQueue";
 
 /// The commands of `workspace/executeCommand`.
 pub const RECORD: &str = "rationale.record";

@@ -1,5 +1,5 @@
 //! The reviewer's requests (`rationale/sessions`, `rationale/timeline`, `rationale/replay`,
-//! `rationale/review`) and hover. They read files and replay journals, so they run on the
+//! `rationale/review`, `rationale/reviewQueue`) and hover. They read files and replay journals, so they run on the
 //! blocking pool: a long replay never holds up the text notifications.
 
 use std::path::PathBuf;
@@ -14,8 +14,9 @@ use super::errors::{self, invalid_params as invalid};
 use super::from_proto;
 use super::shared::Shared;
 use super::to_proto;
+use crate::history::queue::{Filter, FLAGS};
 use crate::history::timeline::{self, Granularity};
-use crate::history::{History, Side};
+use crate::history::{History, Judgement, Side};
 use crate::reviews::Verdict;
 use crate::session::Session;
 
@@ -56,10 +57,32 @@ pub struct ReplayParams {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewParams {
+    /// The id of a pair, a skip or an unexplained change.
     pair_id: String,
-    verdict: String,
+    verdict: Option<String>,
     note: Option<String>,
+    /// Signed, so that a negative line is refused in a sentence rather than by the decoder.
+    line: Option<i64>,
+    folder: Option<PathBuf>,
 }
+
+#[derive(Deserialize)]
+pub struct ReviewQueueParams {
+    filter: Option<FilterParams>,
+    from: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[derive(Deserialize)]
+pub struct FilterParams {
+    author: Option<String>,
+    flag: Option<String>,
+    unreviewed: Option<bool>,
+}
+
+/// A page's size when the request names none, and the largest it may name.
+const DEFAULT_LIMIT: i64 = 500;
+const MAX_LIMIT: i64 = 5_000;
 
 pub async fn sessions(server: &Backend, _: SessionsParams) -> Result<Value> {
     blocking(&server.shared, |session, _| {
@@ -116,15 +139,75 @@ pub async fn replay(server: &Backend, params: ReplayParams) -> Result<Value> {
 }
 
 pub async fn review(server: &Backend, params: ReviewParams) -> Result<Value> {
-    let verdict = Verdict::parse(&params.verdict).ok_or_else(|| {
-        invalid(format!("a verdict is \"accept\", \"reject\" or \"flag\", not {:?}", params.verdict))
-    })?;
+    let verdict = match params.verdict.as_deref() {
+        None => None,
+        Some(word) => Some(Verdict::parse(word).ok_or_else(|| {
+            invalid(format!("a verdict is \"accept\", \"reject\" or \"flag\", not {word:?}"))
+        })?),
+    };
+    let note = params.note.filter(|note| !note.trim().is_empty());
+    let comment = match params.line {
+        None => None,
+        Some(line) if line < 0 => {
+            return Err(invalid(format!(
+                "line counts the lines of the `after` text from 0, so it cannot be {line}"
+            )))
+        }
+        Some(line) => {
+            let Some(note) = note.clone() else {
+                return Err(invalid("a comment on a line needs its `note`"));
+            };
+            Some((u32::try_from(line).unwrap_or(u32::MAX), note))
+        }
+    };
+    if verdict.is_none() && comment.is_none() {
+        return Err(invalid("a review gives a `verdict`, or a `line` with its `note`, or both"));
+    }
+    // With a line, the note is the comment's; a verdict sent along stands without one.
+    let note = if comment.is_some() { None } else { note };
+    let judgement = Judgement { verdict, note, comment };
     blocking(&server.shared, move |session, history| {
         let folders = session.folder_roots();
         history
-            .review(&folders, &params.pair_id, verdict, params.note, |root| session.reviewer(root))
+            .review(&folders, &params.pair_id, params.folder.as_deref(), judgement, |root| {
+                session.reviewer(root)
+            })
             .map_err(errors::history)?;
         Ok(json!({}))
+    })
+    .await
+}
+
+pub async fn review_queue(server: &Backend, params: ReviewQueueParams) -> Result<Value> {
+    let limit = params.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(invalid(format!("limit is a page's size, 1 to {MAX_LIMIT}, not {limit}")));
+    }
+    let from = params.from.unwrap_or(0);
+    if from < 0 {
+        return Err(invalid(format!("from is a place in the queue, counted from 0, not {from}")));
+    }
+    let filter = params.filter.map_or_else(Filter::default, |f| Filter {
+        author: f.author,
+        flag: f.flag,
+        unreviewed: f.unreviewed,
+    });
+    if let Some(flag) = filter.flag.as_deref().filter(|flag| !FLAGS.contains(flag)) {
+        return Err(invalid(format!(
+            "there is no quality flag {flag:?}: a flag is one of {}",
+            FLAGS.join(", ")
+        )));
+    }
+    blocking(&server.shared, move |session, history| {
+        let from = usize::try_from(from).unwrap_or(usize::MAX);
+        let page = history.queue.page(&session.folder_roots(), &filter, from, limit as usize);
+        if from > 0 && from >= page.total {
+            return Err(invalid(format!(
+                "from {from} is past the end of the queue, which holds {} entries",
+                page.total
+            )));
+        }
+        Ok(to_proto::queue(&page))
     })
     .await
 }

@@ -30,6 +30,7 @@ pub fn service() -> (LspService<Backend>, ClientSocket) {
         .custom_method(TIMELINE, reviewer::timeline)
         .custom_method(REPLAY, reviewer::replay)
         .custom_method(REVIEW, reviewer::review)
+        .custom_method(REVIEW_QUEUE, reviewer::review_queue)
         .finish()
 }
 

@@ -13,10 +13,11 @@ use tower_lsp_server::ls_types::*;
 use super::names::{EXPLAIN, SKIP};
 use crate::history::catalog::Listed;
 use crate::history::index::Shown;
+use crate::history::queue;
 use crate::history::timeline::{Page, Step};
 use crate::journal::summary::SessionSummary;
 use crate::replay::DocumentState;
-use crate::reviews::{Review, Verdict};
+use crate::reviews::{Comment, Review, Verdict};
 use crate::session::{DocumentChanges, PendingView, WhyNote, WHY_RECORDED};
 use crate::text::{Encoding, Position as TextPosition};
 use crate::units::pending::ChangeKind;
@@ -329,6 +330,20 @@ impl<'a> ReviewOut<'a> {
     }
 }
 
+#[derive(Serialize)]
+struct CommentOut<'a> {
+    line: u32,
+    note: &'a str,
+    reviewer: &'a str,
+    ts: &'a str,
+}
+
+impl<'a> CommentOut<'a> {
+    fn of(comment: &'a Comment) -> Self {
+        CommentOut { line: comment.line, note: &comment.note, reviewer: &comment.reviewer, ts: &comment.ts }
+    }
+}
+
 /// One step of `rationale/timeline`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -361,6 +376,9 @@ struct StepOut<'a> {
     /// For a pair: every reviewer's standing verdict, latest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     reviews: Option<Vec<ReviewOut<'a>>>,
+    /// For a pair: every line comment, by line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    comments: Option<Vec<CommentOut<'a>>>,
 }
 
 impl<'a> StepOut<'a> {
@@ -386,6 +404,7 @@ impl<'a> StepOut<'a> {
             after: change.map(|change| change.after.as_str()),
             review: pair.map(|pair| pair.reviews.first().map(ReviewOut::of)),
             reviews: pair.map(|pair| pair.reviews.iter().map(ReviewOut::of).collect()),
+            comments: pair.map(|pair| pair.comments.iter().map(CommentOut::of).collect()),
         }
     }
 }
@@ -394,6 +413,68 @@ impl<'a> StepOut<'a> {
 pub fn timeline(page: &Page) -> Value {
     let steps: Vec<StepOut<'_>> = page.steps.iter().map(StepOut::of).collect();
     json!({ "steps": steps, "next": page.next, "total": page.total })
+}
+
+/// One entry of `rationale/reviewQueue`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct QueueEntryOut<'a> {
+    id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    session: &'a str,
+    seq: u64,
+    ts: &'a str,
+    author: &'a str,
+    workspace: &'a str,
+    folder: &'a Path,
+    path: &'a str,
+    unit: UnitOut<'a>,
+    change: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rationale: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    flags: &'a [&'static str],
+    review: Option<ReviewOut<'a>>,
+    reviews: Vec<ReviewOut<'a>>,
+    comments: Vec<CommentOut<'a>>,
+}
+
+/// `rationale/reviewQueue`: one page of the queue, where the next starts, how many there are,
+/// and the files that could not be read.
+pub fn queue(page: &queue::Page) -> Value {
+    let entries: Vec<QueueEntryOut<'_>> = page
+        .entries
+        .iter()
+        .map(|entry| {
+            let recorded = &*entry.recorded;
+            QueueEntryOut {
+                id: &entry.id,
+                kind: recorded.kind.as_str(),
+                session: &recorded.session,
+                seq: recorded.seq,
+                ts: &recorded.ts,
+                author: &entry.author,
+                workspace: &entry.workspace,
+                folder: &entry.folder,
+                path: &recorded.path,
+                unit: UnitOut {
+                    name: &recorded.unit.name,
+                    kind: &recorded.unit.kind,
+                    previous_name: recorded.unit.previous_name.as_deref(),
+                },
+                change: &recorded.change,
+                rationale: recorded.rationale.as_deref(),
+                reason: recorded.reason.as_deref(),
+                flags: &recorded.flags,
+                review: entry.reviews.first().map(ReviewOut::of),
+                reviews: entry.reviews.iter().map(ReviewOut::of).collect(),
+                comments: entry.comments.iter().map(CommentOut::of).collect(),
+            }
+        })
+        .collect();
+    json!({ "entries": entries, "next": page.next, "total": page.total, "errors": page.errors })
 }
 
 /// `rationale/replay`: the document's text and version.
