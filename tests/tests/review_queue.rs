@@ -454,3 +454,31 @@ fn a_queue_over_a_thousand_workspaces_answers_at_once_and_names_the_damaged_ones
 fn ids_of(answer: &Value) -> Vec<String> {
     answer["entries"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect()
 }
+
+#[test]
+fn in_two_workspace_folders_a_verdict_goes_to_the_folder_its_pair_came_from() {
+    let mut server = server_on(&["front", "back"]);
+    let (front, back) = (server.folders[0].clone(), server.folders[1].clone());
+    // One pair in each folder: one session, one journal per folder, the same seqs in both.
+    let mut pairs = Vec::new();
+    for folder in [&front, &back] {
+        let uri = rationale_tests::server::file_uri(&folder.join("app.py"));
+        server.did_open(&uri, "python", 1, APP);
+        edit(&server, &uri, 2, APP, "return 1", "return 42");
+        pairs.push(explain(&mut server, &uri, "Callers need the real answer, not a placeholder."));
+    }
+    let listed = server.request_ok("rationale/sessions", json!({}));
+    let folders: Vec<&str> =
+        listed["sessions"].as_array().unwrap().iter().map(|s| s["folder"].as_str().unwrap()).collect();
+    assert_eq!(folders.len(), 2, "{listed:#}");
+    assert!(
+        folders.contains(&&*front.display().to_string()) && folders.contains(&&*back.display().to_string())
+    );
+
+    server.request_ok("rationale/review", json!({"pairId": pairs[1], "folder": back, "verdict": "reject"}));
+    let file = ".rationale/reviews/tests@rationale.invalid.jsonl";
+    assert_eq!(lines_of(&back.join(file))[0]["pair"], pairs[1].as_str());
+    assert!(!front.join(file).exists(), "the verdict went to the folder named, not the first");
+    let queue = server.request_ok("rationale/reviewQueue", json!({"filter": {"unreviewed": false}}));
+    assert_eq!(queue["entries"][0]["folder"], back.display().to_string(), "{queue:#}");
+}

@@ -63,6 +63,9 @@ pub struct Recorded {
     pub unit: UnitRef,
     /// `modified`, `added` or `removed`.
     pub change: String,
+    /// The unit's whole text before and after (empty for an unexplained change).
+    pub before: String,
+    pub after: String,
     pub rationale: Option<String>,
     pub reason: Option<String>,
     pub flags: Vec<&'static str>,
@@ -240,20 +243,23 @@ fn read_journal(path: &Path) -> Result<Option<Read>, JournalError> {
     for line in journal.records() {
         let line = line?;
         let record = &line.record;
-        let recorded = |kind, path: String, unit, change, rationale, reason, flags| {
-            Arc::new(Recorded {
-                kind,
-                session: session_id.clone(),
-                seq: record.seq,
-                ts: record.ts.to_string(),
-                path,
-                unit,
-                change,
-                rationale,
-                reason,
-                flags,
-            })
-        };
+        let recorded =
+            |kind, path: String, unit, change, texts: (String, String), rationale, reason, flags| {
+                Arc::new(Recorded {
+                    kind,
+                    session: session_id.clone(),
+                    seq: record.seq,
+                    ts: record.ts.to_string(),
+                    path,
+                    unit,
+                    change,
+                    before: texts.0,
+                    after: texts.1,
+                    rationale,
+                    reason,
+                    flags,
+                })
+            };
         match &*record.kind {
             "session" => author = line.fields::<SessionInfo>(path)?.author,
             "rationale" | "skip" => {
@@ -267,6 +273,7 @@ fn read_journal(path: &Path) -> Result<Option<Read>, JournalError> {
                     explanation.path,
                     explanation.unit,
                     explanation.kind,
+                    (explanation.before, explanation.after),
                     explanation.text,
                     explanation.reason,
                     flags,
@@ -279,6 +286,7 @@ fn read_journal(path: &Path) -> Result<Option<Read>, JournalError> {
                     unexplained.path,
                     unexplained.unit,
                     unexplained.kind,
+                    (String::new(), String::new()),
                     None,
                     None,
                     Vec::new(),

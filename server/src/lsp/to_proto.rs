@@ -431,6 +431,8 @@ struct QueueEntryOut<'a> {
     path: &'a str,
     unit: UnitOut<'a>,
     change: &'a str,
+    before: &'a str,
+    after: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     rationale: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -465,6 +467,8 @@ pub fn queue(page: &queue::Page) -> Value {
                     previous_name: recorded.unit.previous_name.as_deref(),
                 },
                 change: &recorded.change,
+                before: &recorded.before,
+                after: &recorded.after,
                 rationale: recorded.rationale.as_deref(),
                 reason: recorded.reason.as_deref(),
                 flags: &recorded.flags,
