@@ -992,6 +992,96 @@ else
     app_client:notify('workspace/didChangeConfiguration', { settings = { settleMs = 300 } })
   end)
 
+  test(':Rationale queue: a skip picked from the queue, rejected with r; c comments on a line; ]q walks the queue', function()
+    local review = require('rationale.review')
+    local skip = records_of('skip', 'greet')[1]
+    assert(skip and skip.pair, 'the skip of greet recorded above')
+    picks = { ['rationale.queue'] = 'skipped:' }
+    vim.cmd('Rationale queue')
+    wait_for('the skip in the review window', function()
+      local state = review.current()
+      return state and state.queue and state.pairs[state.index].pairId == skip.pair and state.texts[skip.pair] ~= nil
+    end)
+    local shown = selections[#selections]
+    eq('rationale.queue', shown.kind, 'the queue picker')
+    local state = review.current()
+    contains(winbar(state.right), 'queue ' .. state.index .. '/', 'the bar says where in the queue')
+    contains(winbar(state.right), '· skip · after · app.py', 'the bar says it is a skip')
+    local function all_virtual(buf)
+      local found = {}
+      local namespace = require('rationale.view').namespace
+      for _, mark in ipairs(vim.api.nvim_buf_get_extmarks(buf, namespace, 0, -1, { details = true })) do
+        for _, virt in ipairs(mark[4].virt_lines or { mark[4].virt_text or {} }) do
+          for _, chunk in ipairs(virt) do
+            table.insert(found, chunk[1])
+          end
+        end
+      end
+      return table.concat(found, ' ')
+    end
+    contains(all_virtual(state.after), 'skipped: ', 'the skip and its reason above the unit')
+    local before = #reviews_file()
+    answers = { 'this needed an explanation' }
+    type_keys('r')
+    wait_for('the rejection of the skip', function()
+      return #reviews_file() == before + 1
+    end)
+    local verdict = reviews_file()[before + 1]
+    eq({ skip.pair, 'reject', 'this needed an explanation' }, { verdict.pair, verdict.verdict, verdict.note }, 'the verdict on the skip')
+    wait_for('the bar to show it rejected', function()
+      return winbar(state.right):find('[✗] rejected', 1, true) ~= nil
+    end)
+
+    -- A comment on the line the cursor is on: the unit's first line.
+    local line = vim.api.nvim_win_get_cursor(state.right)[1] - 1
+    local done
+    review.comment('greet with a name, always', nil, function(ok)
+      done = ok
+    end)
+    wait_for('the comment recorded', function()
+      return done ~= nil
+    end)
+    eq(true, done, 'the comment was recorded')
+    local comment = reviews_file()[before + 2]
+    eq({ skip.pair, 0, 'greet with a name, always' }, { comment.pair, comment.line, comment.note }, 'the comment on disk')
+    eq(nil, comment.verdict, 'a comment is no verdict')
+    wait_for('the comment at the end of its line', function()
+      local marks = vim.api.nvim_buf_get_extmarks(state.after, require('rationale.view').namespace, { line, 0 }, { line, -1 }, { details = true })
+      for _, mark in ipairs(marks) do
+        for _, chunk in ipairs(mark[4].virt_text or {}) do
+          if chunk[1]:find('greet with a name, always', 1, true) then
+            return true
+          end
+        end
+      end
+    end)
+    -- A line past the after text is refused by the server, and nothing is written.
+    local refused
+    review.comment('too far', line + 500, function(ok)
+      refused = ok
+    end)
+    wait_for('the refusal', function()
+      return refused ~= nil
+    end)
+    eq(false, refused, 'a line past the unit')
+    eq(before + 2, #reviews_file(), 'nothing written for it')
+
+    -- ]q walks on through the queue, across sessions and files.
+    if #state.pairs > state.index then
+      local at = state.index
+      type_keys(']q')
+      wait_for('the next entry of the queue', function()
+        return state.index == at + 1 and state.texts[state.pairs[state.index].pairId] ~= nil
+      end)
+      type_keys('[q')
+      wait_for('back to the skip', function()
+        return state.index == at
+      end)
+    end
+    type_keys('q')
+    eq(nil, review.current(), 'q closes the review')
+  end)
+
   test(':checkhealth rationale runs clean', function()
     vim.cmd.buffer(app)
     vim.cmd('checkhealth rationale')

@@ -231,6 +231,9 @@ M.subcommands = {
   end,
   replay = M.replay,
   review = M.review,
+  queue = function()
+    require('rationale.review').queue()
+  end,
 }
 
 function M.run(opts)

@@ -2,7 +2,14 @@
 --- opens in a tab of its own as a diff of its file, the unit at its baseline on the left
 --- (`rationale/replay` with `side = "before"`) and as explained on the right, the rationale as
 --- virtual lines above the unit on both sides (the same height on both keeps the diff aligned).
---- `a`/`r`/`f` record a verdict (`rationale/review`), `]p`/`[p` move between pairs.
+--- `a`/`r`/`f` record a verdict (`rationale/review`), `c` a comment on the cursor's line (shown
+--- as virtual text at the end of it), `]p`/`[p` move between pairs.
+---
+--- `:Rationale queue`: the review queue of every workspace under the servers' folders
+--- (`rationale/reviewQueue`: pairs, skips and unexplained changes, unjudged first) in a picker; the
+--- entry picked opens in the same review window, whose `]q`/`[q` walk the queue across sessions
+--- (from any review window). Skips and unexplained changes take verdicts like pairs. The window
+--- bar is brought up to date whenever the review window regains focus.
 local rationale = require('rationale')
 local sessions = require('rationale.sessions')
 local view = require('rationale.view')
@@ -55,6 +62,11 @@ local function load_pairs(session, callback, from, found)
   end)
 end
 
+--- The session a pair belongs to: its own (a queue entry's), else the review's.
+local function session_of(state, pair)
+  return pair.session or state.session
+end
+
 local function valid(state)
   return state
     and vim.api.nvim_tabpage_is_valid(state.tab)
@@ -70,11 +82,25 @@ local function winbars(state)
   view.winbar(state.before, ('before · %s · %s'):format(pair.path, rationale.described(unit.kind, unit.name)))
   -- The note is in the lines above the unit; the bar keeps room for the keys.
   local verdict = view.verdict_words(pair.review, true) or 'not reviewed'
+  local what = state.queue and ('queue %d/%d · %s'):format(state.index, state.total or #state.pairs, pair.type or 'rationale')
+    or ('pair %d/%d'):format(state.index, #state.pairs)
   view.winbar(
     state.after,
-    ('pair %d/%d · after · %s · %s %s'):format(state.index, #state.pairs, pair.path, view.verdict_mark(pair.review), verdict),
-    'a accept · r reject · f flag · ]p [p pair · q close'
+    ('%s · after · %s · %s %s'):format(what, pair.path, view.verdict_mark(pair.review), verdict),
+    'a accept · r reject · f flag · c comment · ]p [p pair · ]q [q queue · q close'
   )
+end
+
+--- The first line (0-based) where `a` and `b` differ: where a change is whose unit text is not
+--- in the document (an unexplained change's record holds none).
+local function first_difference(a, b)
+  local left, right = vim.split(a or '', '\n', { plain = true }), vim.split(b or '', '\n', { plain = true })
+  for i = 1, math.max(#left, #right) do
+    if left[i] ~= right[i] then
+      return i - 1
+    end
+  end
+  return 0
 end
 
 --- The line (0-based) where the pair's unit starts. The text above the unit is the same on both
@@ -83,7 +109,7 @@ local function unit_line(state)
   local pair = state.pairs[state.index]
   local texts = state.texts[pair.pairId]
   local line = pair.change ~= 'removed' and view.unit_line(texts.after, pair.after)
-  return line or view.unit_line(texts.before, pair.before) or 0
+  return line or view.unit_line(texts.before, pair.before) or first_difference(texts.before, texts.after)
 end
 
 --- The rationale above the unit on both sides (the same height keeps the diff aligned), and the
@@ -96,6 +122,7 @@ local function annotate(state)
     vim.api.nvim_buf_clear_namespace(buf, view.namespace, 0, -1)
     above = view.annotate(buf, line, pair)
   end
+  view.line_comments(state.after, line, pair.comments)
   winbars(state)
   if line == 0 then
     -- Lines above the first line show only as far as the windows are scrolled to them, and a
@@ -157,11 +184,12 @@ local function show(state, index)
     state.index = index
     render(state)
   end
-  local params = sessions.params(state.session, { path = pair.path, seq = pair.seq })
-  sessions.request(state.session, 'rationale/replay', vim.tbl_extend('force', params, { side = 'before' }), function(result)
+  local session = session_of(state, pair)
+  local params = sessions.params(session, { path = pair.path, seq = pair.seq })
+  sessions.request(session, 'rationale/replay', vim.tbl_extend('force', params, { side = 'before' }), function(result)
     done('before', result)
   end)
-  sessions.request(state.session, 'rationale/replay', params, function(result)
+  sessions.request(session, 'rationale/replay', params, function(result)
     done('after', result)
   end)
 end
@@ -217,20 +245,28 @@ function M.close()
   end
 end
 
---- Re-reads the verdicts of the session's pairs (the server names the reviewer) and shows them.
+local load_queue -- forward: the queue's first page as review entries
+
+--- Re-reads the verdicts and comments of the review's pairs (the server names the reviewer) and
+--- shows them.
 local function refresh(state)
-  load_pairs(state.session, function(list)
+  local load = state.queue and function(callback)
+    load_queue(state.session.client, callback)
+  end or function(callback)
+    load_pairs(state.session, callback)
+  end
+  load(function(list)
     if not list then
       return
     end
     local by_id = {}
     for _, pair in ipairs(list) do
-      by_id[pair.pairId] = pair
+      by_id[(pair.session and pair.session.folder or '') .. '\n' .. pair.pairId] = pair
     end
     for _, pair in ipairs(state.pairs) do
-      local fresh = by_id[pair.pairId]
+      local fresh = by_id[(pair.session and pair.session.folder or '') .. '\n' .. pair.pairId]
       if fresh then
-        pair.review, pair.reviews = fresh.review, fresh.reviews
+        pair.review, pair.reviews, pair.comments = fresh.review, fresh.reviews, fresh.comments
       end
     end
     if valid(state) and state.texts[state.pairs[state.index].pairId] then
@@ -258,8 +294,9 @@ function M.verdict(verdict, note, ask, on_done)
   local subject = rationale.described(unit.kind, unit.name)
 
   local function send(text)
-    local params = { pairId = pair.pairId, verdict = verdict, note = text }
-    sessions.request(state.session, 'rationale/review', params, function(result)
+    local session = session_of(state, pair)
+    local params = { pairId = pair.pairId, verdict = verdict, note = text, folder = session.folder }
+    sessions.request(session, 'rationale/review', params, function(result)
       if not result then
         return on_done(false)
       end
@@ -297,13 +334,177 @@ function M.verdict(verdict, note, ask, on_done)
   end)
 end
 
+--- Records `note` as a comment on line `line` (0-based, in the after window; the cursor's when
+--- nil) of the pair on screen. Without `note`, asks for it (`vim.ui.input`).
+--- @param on_done? fun(ok: boolean)
+function M.comment(note, line, on_done)
+  on_done = on_done or function() end
+  local state = M.current()
+  if not state then
+    notify('no pair on screen: open one with :Rationale review or :Rationale queue', vim.log.levels.ERROR)
+    return on_done(false)
+  end
+  local pair = state.pairs[state.index]
+  if not state.texts[pair.pairId] then
+    return on_done(false)
+  end
+  line = line or (vim.api.nvim_win_get_cursor(state.right)[1] - 1)
+  local in_unit = line - unit_line(state)
+  local function send(text)
+    local session = session_of(state, pair)
+    local params = { pairId = pair.pairId, line = in_unit, note = text, folder = session.folder }
+    sessions.request(session, 'rationale/review', params, function(result)
+      if not result then
+        return on_done(false)
+      end
+      pair.comments = pair.comments or {}
+      table.insert(pair.comments, { line = in_unit, note = text, reviewer = 'you' })
+      if valid(state) and state.pairs[state.index] == pair then
+        annotate(state)
+      end
+      notify(('comment on line %d of %s recorded'):format(in_unit + 1, pair.pairId))
+      refresh(state)
+      on_done(true)
+    end)
+  end
+  if note and vim.trim(note) ~= '' then
+    return send(vim.trim(note))
+  end
+  vim.ui.input({ prompt = ('Comment on line %d: '):format(in_unit + 1) }, function(text)
+    if text == nil or vim.trim(text) == '' then
+      vim.api.nvim_echo({ { 'Rationale: no comment recorded' } }, false, {})
+      return on_done(false)
+    end
+    send(vim.trim(text))
+  end)
+end
+
+--- A queue entry as the review shows it: a pair-like step with its own session.
+local function from_entry(entry, client)
+  return {
+    pairId = entry.id,
+    type = entry.type,
+    seq = entry.seq,
+    ts = entry.ts,
+    path = entry.path,
+    unit = entry.unit,
+    change = entry.change,
+    before = entry.before,
+    after = entry.after,
+    rationale = entry.rationale,
+    reason = entry.reason,
+    flags = entry.flags,
+    review = entry.review ~= vim.NIL and entry.review or nil,
+    reviews = entry.reviews,
+    comments = entry.comments,
+    session = { id = entry.session, folder = entry.folder, author = entry.author, client = client },
+  }
+end
+
+--- The first page of the queue of the first server, as review entries, and its total.
+load_queue = function(client, callback)
+  local function ask(c)
+    rationale.request(c, 'rationale/reviewQueue', vim.empty_dict(), function(err, result)
+      if err then
+        notify(sessions.error_words('rationale/reviewQueue', err), vim.log.levels.WARN)
+        return callback(nil)
+      end
+      for _, problem in ipairs(result.errors or {}) do
+        notify('left out of the queue: ' .. problem, vim.log.levels.WARN)
+      end
+      local list = {}
+      for _, entry in ipairs(result.entries or {}) do
+        table.insert(list, from_entry(entry, c))
+      end
+      callback(list, result.total, c)
+    end)
+  end
+  if client then
+    return ask(client)
+  end
+  sessions.clients(function(clients)
+    if #clients == 0 then
+      return callback(nil)
+    end
+    ask(clients[1])
+  end)
+end
+
+--- One line for a queue entry in the picker.
+function M.describe_entry(entry)
+  local unit = entry.unit or {}
+  local said = entry.type == 'skip' and ('skipped: ' .. (entry.reason or ''))
+    or entry.type == 'unexplained' and 'left unexplained'
+    or entry.rationale
+  local flags = entry.flags and #entry.flags > 0 and (' {' .. table.concat(entry.flags, ',') .. '}') or ''
+  return ('%s %-11s %s  %s  %s%s  %s'):format(
+    view.verdict_mark(entry.review),
+    entry.type or 'rationale',
+    entry.path or '?',
+    rationale.described(unit.kind, unit.name),
+    entry.session.author or '',
+    flags,
+    first_line(said, 50)
+  )
+end
+
+local show_queue -- forward
+
+--- `]q` (`direction` 1) and `[q` (-1): the next or previous entry of the queue, from where the
+--- pair on screen stands in it (a review opened from a session finds its pair in the queue, or
+--- starts at the queue's first entry).
+function M.queue_move(direction)
+  local state = M.current()
+  local here = state and state.pairs[state.index]
+  if state and state.queue then
+    local index = state.index + direction * vim.v.count1
+    if index < 1 or index > #state.pairs then
+      return notify(direction > 0 and 'this is the last entry of the queue' or 'this is the first entry of the queue')
+    end
+    return show(state, index)
+  end
+  load_queue(state and state.session.client, function(list, total)
+    if not list or #list == 0 then
+      return notify('the queue is empty')
+    end
+    local index = 1
+    for i, entry in ipairs(list) do
+      if here and entry.pairId == here.pairId and entry.session.folder == state.session.folder then
+        index = math.max(1, math.min(#list, i + direction))
+      end
+    end
+    show_queue(list, total, index)
+  end)
+end
+
+--- `:Rationale queue`: the queue in a picker; the entry picked opens in the review window.
+function M.queue()
+  load_queue(nil, function(list, total)
+    if not list then
+      return
+    end
+    if #list == 0 then
+      return notify('the queue is empty: nothing recorded to review', vim.log.levels.WARN)
+    end
+    vim.ui.select(list, {
+      prompt = ('Review queue (%d%s): '):format(total or #list, (total or 0) > #list and (', the first ' .. #list) or ''),
+      kind = 'rationale.queue',
+      format_item = M.describe_entry,
+    }, function(_, index)
+      if index then
+        show_queue(list, total, index)
+      end
+    end)
+  end)
+end
+
 local function map(buf, lhs, rhs, desc)
   vim.keymap.set('n', lhs, rhs, { buffer = buf, nowait = true, silent = true, desc = 'Rationale: ' .. desc })
 end
 
 --- Opens pair `index` of `list` (the pairs of `session`) in the session's review tab page: the
 --- one already open, else a new one.
-function M.show_pair(session, list, index)
+function M.show_pair(session, list, index, queue)
   local state
   for tab, open in pairs(reviews) do
     if valid(open) and open.session.id == session.id and open.session.folder == session.folder then
@@ -340,16 +541,35 @@ function M.show_pair(session, list, index)
       token = 0,
     }
     reviews[state.tab] = state
+    -- Another reviewer may have judged meanwhile: the bar is brought up to date on return.
+    vim.api.nvim_create_autocmd({ 'WinEnter', 'FocusGained' }, {
+      buffer = after,
+      callback = function()
+        if valid(state) then
+          refresh(state)
+        end
+      end,
+    })
     for _, buf in ipairs({ before, after }) do
       map(buf, 'a', function() M.verdict('accept', nil, true) end, 'accept the pair (optional note)')
       map(buf, 'r', function() M.verdict('reject', nil, true) end, 'reject the pair (optional note)')
       map(buf, 'f', function() M.verdict('flag', nil, true) end, 'flag the pair (with a note)')
+      map(buf, 'c', function() M.comment() end, 'comment on this line')
       map(buf, ']p', function() M.move(1) end, 'next pair')
       map(buf, '[p', function() M.move(-1) end, 'previous pair')
+      map(buf, ']q', function() M.queue_move(1) end, 'next in the queue')
+      map(buf, '[q', function() M.queue_move(-1) end, 'previous in the queue')
       map(buf, 'q', M.close, 'close the review')
     end
   end
+  state.queue, state.total = queue, queue and queue.total
   show(state, index)
+end
+
+--- Opens entry `index` of the queue `list` in the queue's review window.
+show_queue = function(list, total, index)
+  local client = list[1].session.client
+  M.show_pair({ id = 'queue', folder = '', client = client }, list, index, { total = total })
 end
 
 --- Lists the pairs of `session` in a picker and opens the one picked.

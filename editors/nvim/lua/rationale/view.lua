@@ -112,7 +112,13 @@ function M.pair_lines(step, indent, width)
       table.insert(lines, { { indent .. '▍ ', 'RationaleWho' }, { line, group } })
     end
   end
-  add(step.type == 'skip' and ('skipped: ' .. (step.reason or '')) or (step.rationale or ''), 'RationaleWhy')
+  local said = step.rationale or ''
+  if step.type == 'skip' then
+    said = 'skipped: ' .. (step.reason or 'no reason given')
+  elseif step.type == 'unexplained' then
+    said = 'left unexplained: the change was still pending when its document was closed'
+  end
+  add(said, 'RationaleWhy')
   local when = (step.ts or ''):sub(1, 16):gsub('T', ' ')
   local about = ('— %s, %s'):format(rationale.subject(step.change, unit.kind, unit.name), when)
   if unit.previousName then
@@ -150,6 +156,23 @@ function M.annotate(buf, line, step)
     virt_lines_above = true,
   })
   return #lines
+end
+
+--- Reviewers' comments on lines of the pair's after text, as virtual text at the end of each
+--- line (`unit_line`, 0-based, is where the unit starts in `buf`).
+function M.line_comments(buf, unit_line, comments)
+  local count = vim.api.nvim_buf_line_count(buf)
+  local by_line = {}
+  for _, comment in ipairs(comments or {}) do
+    local line = unit_line + (comment.line or 0)
+    if line < count then
+      by_line[line] = by_line[line] or {}
+      table.insert(by_line[line], { ('  💬 %s: %s'):format(comment.reviewer or '?', comment.note or ''), 'RationaleWho' })
+    end
+  end
+  for line, chunks in pairs(by_line) do
+    vim.api.nvim_buf_set_extmark(buf, M.namespace, line, 0, { virt_text = chunks, virt_text_pos = 'eol' })
+  end
 end
 
 --- Marks lines `first`..`last` (0-based, inclusive) of `buf` as the ones a step changed.
