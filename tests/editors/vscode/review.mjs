@@ -255,4 +255,93 @@ export async function reviewScenario(t) {
   check('... and the other sessions are still listed', await row('helper').isVisible() && await row('Calc.add').isVisible());
   await shot('vscode-review-broken-journal.png');
   fs.rmSync(broken);
+
+  await queueScenario(t, { helper, add, row, sidebar, diff, text, shot });
+}
+
+/**
+ * Issue 20: the Queue section lists the skip (the pairs are judged by now, so it comes first),
+ * Next in Queue opens it and `r` rejects it ("it needed an explanation"); `c` on a line of a
+ * pair's after side records a comment that shows as a thread on that line; a verdict written to
+ * disk by someone else shows in the view without a refresh.
+ */
+async function queueScenario(t, { helper, add, row, sidebar, diff, text, shot }) {
+  const { page, check, step, waitOrNull, sleep, runCommand, quickInput, recordsOf, WORKSPACE } = t;
+  const [skip] = recordsOf('skip', 'Calc.add');
+  if (!check('a skip was recorded before the queue', skip)) return;
+  // The section starts folded (the Sessions view keeps the room); a click on its title opens it.
+  const header = sidebar.locator('.pane-header', { hasText: /^\s*Queue/i }).first();
+  if ((await header.getAttribute('aria-expanded')) !== 'true') await step('open the Queue section', () => header.click());
+  const queueRow = sidebar.locator('.monaco-list-row', { hasText: /skip · / }).first();
+  const listed = await waitOrNull(() => queueRow.isVisible(), 'the skip in the Queue view', 15000);
+  check('the Queue section lists the skip, with its kind', listed, text(await sidebar.innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 400));
+
+  await runCommand('Rationale: Next in Queue');
+  const skipTab = await waitOrNull(async () => {
+    const s = text(await page.locator('.tab.active').innerText().catch(() => ''));
+    return s.includes(`Calc.add (calc.py · record ${skip.seq})`) ? s : null;
+  }, 'the skip opened from the queue', 15000);
+  check('Next in Queue opens the first unjudged entry: the skip', skipTab, text(await page.locator('.tab.active').innerText().catch(() => '')));
+  const skipThread = await waitOrNull(async () => {
+    const s = text(await diff.locator('.review-widget').first().innerText().catch(() => ''));
+    return /Skipped/.test(s) ? s : null;
+  }, 'the skip thread', 10000);
+  check('... with a thread saying it was skipped', skipThread, skipThread);
+  const NEEDED = 'this needed an explanation';
+  await step('press r on the skip, type a note, Enter', async () => {
+    await page.keyboard.press('r');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Reject `Calc.add`' }).waitFor({ timeout: 10000 });
+    await page.keyboard.type(NEEDED, { delay: 5 });
+    await sleep(200);
+    await page.keyboard.press('Enter');
+    await quickInput().waitFor({ state: 'hidden' });
+  });
+  const skipId = `${skip.pair}`;
+  const onSkip = await waitOrNull(() => reviewsOnDisk(WORKSPACE).find((r) => r.pair === skipId && r.verdict === 'reject'), 'the reject on the skip', 10000);
+  check('`r` on a skip records a rejection of it, with the note', onSkip && onSkip.note === NEEDED, JSON.stringify(reviewsOnDisk(WORKSPACE).slice(-2)));
+  check('... and the Queue shows it rejected', await waitOrNull(async () => (await queueRow.locator('.codicon-error').count()) === 1, 'the error icon on the skip', 10000));
+  await shot('vscode-queue-skip.png');
+
+  // A comment on the first line of helper's after side.
+  await step('open the pair `helper`, press c, type a comment, Enter', async () => {
+    // The views redraw once the verdict's file change is seen: a click during a redraw is lost.
+    await sleep(1500);
+    await row('helper').click();
+    await page.locator('.tab.active', { hasText: `helper (calc.py · record ${helper.seq})` }).waitFor({ timeout: 10000 });
+    await sleep(500);
+    await diff.locator('.editor.modified .view-lines').first().click();
+    await sleep(200);
+    // Back to the unit's first line, where the diff put the cursor.
+    const unit = await diff.locator('.editor.modified .view-line', { hasText: 'def helper' }).first();
+    await unit.click();
+    await page.keyboard.press('c');
+    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Comment on line 1 of `helper`' }).waitFor({ timeout: 10000 });
+    await page.keyboard.type('name the constant', { delay: 5 });
+    await page.keyboard.press('Enter');
+    await quickInput().waitFor({ state: 'hidden' });
+  });
+  const comment = await waitOrNull(() => reviewsOnDisk(WORKSPACE).find((r) => r.pair === helper.pair && 'line' in r), 'the comment on disk', 10000);
+  check('`c` records a comment on the line, with its line number counted in the unit', comment && comment.line === 0 && comment.note === 'name the constant' && !('verdict' in comment), JSON.stringify(comment));
+  const commentThread = await waitOrNull(async () => {
+    const all = await diff.locator('.review-widget').allInnerTexts().catch(() => []);
+    return all.map(text).find((s) => s.includes('name the constant')) ?? null;
+  }, 'the comment thread', 10000);
+  check('... and shows as a thread on that line of the after side', commentThread, commentThread);
+  await shot('vscode-line-comment.png');
+
+  // Someone else's verdict, written to disk: the view follows within seconds, no Refresh.
+  const other = path.join(WORKSPACE, '.rationale', 'reviews', 'other@example.invalid.jsonl');
+  const started = Date.now();
+  fs.writeFileSync(other, `${JSON.stringify({ ts: '2099-01-01T00:00:00.000Z', reviewer: 'other@example.invalid', pair: add.pair, verdict: 'flag', note: 'seen elsewhere' })}\n`, { mode: 0o600 });
+  const followed = await waitOrNull(async () => (await row('Calc.add').locator('.codicon-warning').count()) === 1, 'the flag from disk in the view', 10000);
+  check(`a verdict written on disk shows in the Sessions view without a refresh (${Date.now() - started} ms)`, followed && Date.now() - started < 5000);
+  fs.rmSync(other);
+  // The pair diffs opened here go, as the scenario found the editors.
+  for (let i = 0; i < 3; i++) {
+    const tab = page.locator('.tab', { hasText: /record \d+\)/ }).first();
+    if (!(await tab.count())) break;
+    await tab.hover();
+    await tab.locator('.tab-actions .action-label').first().click();
+    await sleep(300);
+  }
 }

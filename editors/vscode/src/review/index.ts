@@ -1,16 +1,42 @@
-// The reviewer's side of the extension: the Rationale view, pair diffs, verdicts and replays,
-// with their commands. `registerReview` wires them up; the rest of the extension only tells it
-// when the server (re)starts.
+// The reviewer's side of the extension: the Rationale view (Sessions and Queue), pair diffs,
+// verdicts, line comments and replays, with their commands. `registerReview` wires them up; the
+// rest of the extension only tells it when the server (re)starts. A watcher on the journals and
+// review files keeps the views true when another reviewer or editor writes them.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { VirtualDocuments } from '../documents';
 import { PAIR_SCHEME, pairSideText, REPLAY_SCHEME } from './documents';
 import { Journals } from './journals';
-import { Verdict } from './protocol';
+import { QueueEntry, Step, Verdict } from './protocol';
+import { QueueNode, QueueTree } from './queue';
 import { Replay } from './replay';
-import { Reviewer } from './reviewer';
+import { entrySession, Reviewer } from './reviewer';
 import { RationaleThreads } from './threads';
 import { Node, PairNode, SessionsTree } from './tree';
+
+/** How long the views wait after a journal or review file changed before asking again: a
+ *  session being typed into changes its journal many times a second. */
+const SETTLE_MS = 500;
+
+/** A queue entry as the step of its session, for the verdict commands. */
+function entryStep(entry: QueueEntry): Step {
+  return {
+    seq: entry.seq,
+    ts: entry.ts,
+    type: entry.type,
+    path: entry.path,
+    unit: entry.unit,
+    change: entry.change,
+    before: entry.before,
+    after: entry.after,
+    pairId: entry.id,
+    rationale: entry.rationale,
+    reason: entry.reason,
+    review: entry.review,
+    reviews: entry.reviews,
+    comments: entry.comments,
+  };
+}
 
 export interface Review {
   /** The server is running (again): what the views show is asked afresh. */
@@ -31,7 +57,23 @@ export function registerReview(
 
   const view = vscode.window.createTreeView('rationale.sessions', { treeDataProvider: tree, showCollapseAll: true });
   tree.view = view;
-  const verdict = (v: Verdict) => (node?: Node) => reviewer.verdict(v, node?.kind === 'pair' ? node : undefined);
+  const queue = new QueueTree(journals);
+  const queueView = vscode.window.createTreeView('rationale.queue', { treeDataProvider: queue });
+  queue.view = queueView;
+  const verdict = (v: Verdict) => (node?: Node | QueueNode) => {
+    if (node?.kind === 'entry') return reviewer.verdict(v, { kind: 'pair', session: entrySession(node.entry), step: entryStep(node.entry) });
+    return reviewer.verdict(v, node?.kind === 'pair' ? node : undefined);
+  };
+  // Journals and review files written by anyone (this server, another editor, a copy coming in).
+  const watcher = vscode.workspace.createFileSystemWatcher('**/.rationale/{sessions,reviews}/*.jsonl');
+  let settling: ReturnType<typeof setTimeout> | undefined;
+  const changedOnDisk = () => {
+    if (settling) clearTimeout(settling);
+    settling = setTimeout(() => {
+      settling = undefined;
+      void journals.refreshIfChanged().catch(() => undefined);
+    }, SETTLE_MS);
+  };
   /** `n` and `p` move through the replay's pairs in a replay, through the sessions' pairs in a pair diff. */
   const inReplay = () => vscode.window.activeTextEditor?.document.uri.scheme === REPLAY_SCHEME;
 
@@ -41,10 +83,21 @@ export function registerReview(
     tree,
     replay,
     view,
+    queue,
+    queueView,
+    watcher,
+    watcher.onDidChange(changedOnDisk),
+    watcher.onDidCreate(changedOnDisk),
+    watcher.onDidDelete(changedOnDisk),
+    { dispose: () => settling && clearTimeout(settling) },
     documents.register(PAIR_SCHEME, pairSideText(journals)),
     documents.register(REPLAY_SCHEME),
     // Opening the view shows the journals as they are now (the session being recorded grows).
     view.onDidChangeVisibility((event) => event.visible && journals.refresh()),
+    queueView.onDidChangeVisibility((event) => event.visible && journals.refresh()),
+    vscode.commands.registerCommand('rationale.openQueueEntry', (entry?: QueueEntry) => reviewer.openEntry(entry)),
+    vscode.commands.registerCommand('rationale.nextInQueue', () => reviewer.nextInQueue()),
+    vscode.commands.registerCommand('rationale.commentLine', () => reviewer.commentLine()),
     vscode.commands.registerCommand('rationale.refreshSessions', () => journals.refresh()),
     vscode.commands.registerCommand('rationale.openPair', (node?: PairNode) => reviewer.open(node)),
     vscode.commands.registerCommand('rationale.reviewPair', () => reviewer.pick()),

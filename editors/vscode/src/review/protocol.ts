@@ -1,5 +1,5 @@
 // The reviewer's requests of `rationale lsp`, as the spec names them: `rationale/sessions`,
-// `rationale/timeline`, `rationale/replay` and `rationale/review`. Only these types and the
+// `rationale/timeline`, `rationale/replay`, `rationale/review` and `rationale/reviewQueue`. Only these types and the
 // request objects live here; everything that calls them goes through `Journals` (journals.ts).
 import { RequestType } from 'vscode-languageclient/node';
 
@@ -39,7 +39,15 @@ export interface Review {
   note?: string;
 }
 
-export type StepType = 'open' | 'change' | 'resync' | 'save' | 'close' | 'rationale' | 'skip' | 'end';
+/** A reviewer's remark on one line (0-based) of a pair's `after` text. */
+export interface LineComment {
+  line: number;
+  note: string;
+  reviewer: string;
+  ts: string;
+}
+
+export type StepType = 'open' | 'change' | 'resync' | 'save' | 'close' | 'rationale' | 'skip' | 'unexplained' | 'end';
 
 /** One record of a session's journal (the `session` record aside). */
 export interface Step {
@@ -51,7 +59,7 @@ export interface Step {
   edits?: number;
   unit?: { name: string; kind: string; previousName?: string };
   change?: 'modified' | 'added' | 'removed';
-  /** `<session>:<seq>`, for a `rationale`. */
+  /** `<session>:<seq>`, for a `rationale`, `skip` or `unexplained`: what a verdict names. */
   pairId?: string;
   rationale?: string;
   /** The unit's whole text before and after, for a `rationale` or `skip`. */
@@ -62,6 +70,8 @@ export interface Step {
   review?: Review | null;
   /** Every reviewer's standing verdict. */
   reviews?: Review[];
+  /** Every line comment, by line. */
+  comments?: LineComment[];
 }
 
 export interface TimelineParams {
@@ -92,12 +102,54 @@ export interface ReplayParams {
 }
 
 export interface ReviewParams {
+  /** A pair's, a skip's or an unexplained change's id. */
   pairId: string;
-  verdict: Verdict;
+  verdict?: Verdict;
   note?: string;
+  /** With `note`: a comment on this line (0-based) of the `after` text. */
+  line?: number;
+  folder?: string;
+}
+
+/** One entry of the review queue: a pair, skip or unexplained change of any workspace. */
+export interface QueueEntry {
+  id: string;
+  type: 'rationale' | 'skip' | 'unexplained';
+  session: string;
+  seq: number;
+  ts: string;
+  author: string;
+  workspace: string;
+  folder: string;
+  path: string;
+  unit: { name: string; kind: string; previousName?: string };
+  change: 'modified' | 'added' | 'removed';
+  /** The unit's whole text before and after (empty for an unexplained change). */
+  before: string;
+  after: string;
+  rationale?: string;
+  reason?: string;
+  flags: string[];
+  review: Review | null;
+  reviews: Review[];
+  comments: LineComment[];
+}
+
+export interface QueueParams {
+  filter?: { author?: string; flag?: string; unreviewed?: boolean };
+  from?: number;
+  limit?: number;
+}
+
+export interface QueueResult {
+  entries: QueueEntry[];
+  next: number | null;
+  total: number;
+  errors: string[];
 }
 
 export const sessionsRequest = new RequestType<Record<string, never>, SessionsResult, void>('rationale/sessions');
 export const timelineRequest = new RequestType<TimelineParams, TimelinePage, void>('rationale/timeline');
 export const replayRequest = new RequestType<ReplayParams, { text: string; version: number }, void>('rationale/replay');
 export const reviewRequest = new RequestType<ReviewParams, Record<string, never>, void>('rationale/review');
+export const queueRequest = new RequestType<QueueParams, QueueResult, void>('rationale/reviewQueue');

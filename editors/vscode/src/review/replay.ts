@@ -40,7 +40,9 @@ function describe(step: Step): string {
     case 'rationale':
       return `pair${unit}`;
     case 'skip':
-      return `skip${unit}`;
+      return `skip${unit}${step.reason ? `: ${step.reason}` : ''}`;
+    case 'unexplained':
+      return `unexplained${unit}`;
     case 'end':
       return 'end of session';
     default:
@@ -101,7 +103,8 @@ export class Replay implements vscode.Disposable {
     const state = this.state;
     if (!state || vscode.window.activeTextEditor?.document.uri.scheme !== REPLAY_SCHEME) return undefined;
     const step = state.steps.get(state.index);
-    return step?.type === 'rationale' ? { session: state.session, step } : undefined;
+    // Skips and unexplained changes take verdicts too.
+    return step?.pairId ? { session: state.session, step } : undefined;
   }
 
   /** *Replay Session…*: the session given (from the view), else one picked from a quick pick. */
@@ -214,7 +217,7 @@ export class Replay implements vscode.Disposable {
     state.index = index;
     const step = state.steps.get(index)!;
     const path = step.path ?? state.path;
-    void vscode.commands.executeCommand('setContext', AT_PAIR, step.type === 'rationale');
+    void vscode.commands.executeCommand('setContext', AT_PAIR, Boolean(step.pairId));
     if (!path) return this.renderStatus();
     state.path = path;
     const uri = replayUri(state.session, path);
@@ -245,7 +248,7 @@ export class Replay implements vscode.Disposable {
     let focus: vscode.Range | undefined;
     if ((step.type === 'rationale' || step.type === 'skip') && (step.after || step.before)) {
       focus = unitRange(document, step.after || step.before);
-      if (step.type === 'rationale') this.threads.show(uri, focus, step, state.session.author);
+      this.threads.show(uri, focus, step, state.session.author);
     } else if (before !== undefined) {
       const span = changedSpan(before, document.getText());
       if (span) focus = new vscode.Range(document.positionAt(span[0]), document.positionAt(span[1]));
@@ -262,10 +265,10 @@ export class Replay implements vscode.Disposable {
   private async refreshPair(): Promise<void> {
     const state = this.state;
     const step = state?.steps.get(state.index);
-    if (!state || step?.type !== 'rationale' || !state.path) return;
-    const fresh = (await this.journals.pairs(state.session).catch(() => [])).find((s) => s.seq === step.seq);
+    if (!state || !step?.pairId || !state.path) return;
+    const fresh = await this.journals.step(state.session, step.seq).catch(() => undefined);
     if (!fresh || this.state !== state) return;
-    const updated = { ...step, review: fresh.review, reviews: fresh.reviews };
+    const updated = { ...step, review: fresh.review, reviews: fresh.reviews, comments: fresh.comments };
     state.steps.set(step.seq, updated);
     this.threads.update(replayUri(state.session, state.path), updated, state.session.author);
   }

@@ -1,11 +1,14 @@
 // Reviewing pairs: a pair opens as a diff of its unit's file before and after it (both sides
 // `rationale-pair:` documents), with the rationale in a comment thread on the unit; a verdict
 // (accept, reject, flag) with an optional note goes to the server (`rationale/review`), and
-// next/previous pair move through the session's pairs, then on to the next session's.
+// next/previous pair move through the session's pairs, then on to the next session's. Skips and
+// unexplained changes open the same way (from the queue or a replay) and take verdicts too; a
+// comment on a line of the after side goes to the server with the line (`Comment on Line`).
+// *Next in Queue* opens the first unjudged entry of the review queue, whichever workspace it is in.
 import * as vscode from 'vscode';
 import { errorText, Journals, sessionKey } from './journals';
 import { PAIR_SCHEME, pairSideUri, parsePairSide } from './documents';
-import { SessionInfo, Step, Verdict } from './protocol';
+import { QueueEntry, SessionInfo, Step, Verdict } from './protocol';
 import { RationaleThreads, unitRange, VERDICT_CODICONS, VERDICT_WORDS, verdictIcon } from './threads';
 import { PairNode, SessionsTree, sessionSummary, when } from './tree';
 
@@ -24,9 +27,17 @@ function activePairUri(): vscode.Uri | undefined {
   return editor?.document.uri.scheme === PAIR_SCHEME ? editor.document.uri : undefined;
 }
 
+/** A session as far as a queue entry tells it: enough to ask for its timeline and texts. */
+export function entrySession(entry: QueueEntry): SessionInfo {
+  return { id: entry.session, author: entry.author, started: entry.ts, files: [entry.path], pairs: 0, skips: 0, reviewed: 0, workspace: entry.workspace, folder: entry.folder };
+}
+
 export class Reviewer {
   /** The pair a replay stands on, when a replay document is active (set by the replay). */
   replayPair: () => Pair | undefined = () => undefined;
+  /** Sessions opened from the queue, which may be in workspaces under a workspace folder that
+   *  `rationale/sessions` does not list. */
+  private readonly queued = new Map<string, SessionInfo>();
 
   constructor(
     private readonly journals: Journals,
@@ -41,10 +52,87 @@ export class Reviewer {
     const side = activePairUri() && parsePairSide(activePairUri()!);
     if (!side) return undefined;
     const { sessions } = await this.journals.sessions();
-    const session = sessions.find((s) => s.id === side.session && s.folder === side.folder);
+    const session =
+      sessions.find((s) => s.id === side.session && s.folder === side.folder) ?? this.queued.get(sessionKey({ id: side.session, folder: side.folder }));
     if (!session) return undefined;
-    const step = (await this.journals.pairs(session)).find((s) => s.seq === side.seq);
+    const step = await this.stepOf(session, side.seq);
     return step && { session, step };
+  }
+
+  /** Record `seq` of the session with its verdicts: a pair from the pairs, a skip or an
+   *  unexplained change from every record. */
+  private async stepOf(session: SessionInfo, seq: number): Promise<Step | undefined> {
+    const pair = (await this.journals.pairs(session)).find((s) => s.seq === seq);
+    if (pair) return pair;
+    const step = await this.journals.step(session, seq);
+    return step?.pairId ? step : undefined;
+  }
+
+  /** Opens a queue entry's review, whichever workspace it is in. */
+  async openEntry(entry: QueueEntry | undefined): Promise<void> {
+    if (!entry) return;
+    const { sessions } = await this.journals.sessions().catch(() => ({ sessions: [] as SessionInfo[] }));
+    const session = sessions.find((s) => s.id === entry.session && s.folder === entry.folder) ?? entrySession(entry);
+    this.queued.set(sessionKey(session), session);
+    try {
+      const step = await this.stepOf(session, entry.seq);
+      if (!step) throw new Error(`record ${entry.seq} of session ${entry.session} is no longer there`);
+      await this.open({ session, step });
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Rationale: ${errorText(err)}`);
+    }
+  }
+
+  /** *Next in Queue*: the first entry nobody has judged, other than the one on screen. */
+  async nextInQueue(): Promise<void> {
+    try {
+      const current = await this.current().catch(() => undefined);
+      const { entries, total } = await this.journals.queue({ filter: { unreviewed: true }, limit: 2 });
+      const next = entries.find((e) => !(current && e.id === current.step.pairId && e.folder === current.session.folder));
+      if (!next) {
+        vscode.window.setStatusBarMessage(`Rationale: the queue is empty${total ? '' : ': everything has a verdict'}`, 4000);
+        return;
+      }
+      await this.openEntry(next);
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Rationale: ${errorText(err)}`);
+    }
+  }
+
+  /** *Comment on Line*: a note on the cursor's line of the pair's after side. */
+  async commentLine(): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const shown = editor && this.threads.shown(editor.document.uri);
+    const pair = await this.current();
+    if (!editor || !shown || !pair?.step.pairId) {
+      void vscode.window.showInformationMessage('Rationale: put the cursor on a line of a pair\'s after side first.');
+      return;
+    }
+    const line = editor.selection.active.line - shown.unitLine;
+    const name = pair.step.unit?.name ?? `record ${pair.step.seq}`;
+    const note = await vscode.window.showInputBox({
+      title: `Comment on line ${line + 1} of \`${name}\``,
+      prompt: 'Your remark on this line. Enter records it; Escape records nothing.',
+      placeHolder: 'What about this line?',
+    });
+    if (!note?.trim()) return;
+    try {
+      await this.journals.comment(pair.session, pair.step.pairId, line, note.trim());
+    } catch (err) {
+      void vscode.window.showErrorMessage(`Rationale: the comment was not recorded: ${errorText(err)}`);
+      return;
+    }
+    vscode.window.setStatusBarMessage(`$(comment) Rationale: comment on line ${line + 1} of \`${name}\``, 4000);
+    await this.showFresh(pair, editor.document.uri);
+  }
+
+  /** Brings the threads of the pair's documents (and `also`) up to date with its verdicts and comments. */
+  private async showFresh(pair: Pair, also?: vscode.Uri): Promise<void> {
+    const fresh = await this.stepOf(pair.session, pair.step.seq).catch(() => undefined);
+    if (!fresh) return;
+    this.threads.update(pairSideUri(pair.session, pair.step, 'after'), fresh, pair.session.author);
+    this.threads.update(pairSideUri(pair.session, pair.step, 'before'), fresh, pair.session.author);
+    if (also) this.threads.update(also, fresh, pair.session.author);
   }
 
   /** Opens the pair's diff, the rationale on its unit, and selects it in the view. */
@@ -96,11 +184,7 @@ export class Reviewer {
     }
     vscode.window.setStatusBarMessage(`$(${VERDICT_CODICONS[verdict]}) Rationale: ${VERDICT_WORDS[verdict].toLowerCase()} \`${name}\``, 4000);
     // The thread on the open diff shows the verdict too.
-    const fresh = (await this.journals.pairs(session).catch(() => [])).find((s) => s.seq === step.seq);
-    if (fresh) {
-      this.threads.update(pairSideUri(session, step, 'after'), fresh, session.author);
-      this.threads.update(pairSideUri(session, step, 'before'), fresh, session.author);
-    }
+    await this.showFresh(pair);
   }
 
   /** The next (`1`) or previous (`-1`) pair after the current one, across sessions in order. */

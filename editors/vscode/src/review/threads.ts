@@ -1,8 +1,9 @@
 // The rationale beside its unit: a read-only comment thread (VS Code's Comments API) on the
-// unit's lines, with the rationale as its first comment and each reviewer's standing verdict
-// after it. One thread per document at most; it is replaced when the document shows another pair.
+// unit's lines, with the rationale (or a skip's reason) as its first comment and each reviewer's
+// standing verdict after it; and a thread on each line reviewers commented on, their comments in
+// it. One pair per document at most; its threads are replaced when the document shows another.
 import * as vscode from 'vscode';
-import { Review, Step, Verdict } from './protocol';
+import { LineComment, Review, Step, Verdict } from './protocol';
 
 export const VERDICT_WORDS: Record<Verdict, string> = { accept: 'Accepted', reject: 'Rejected', flag: 'Flagged' };
 
@@ -33,7 +34,7 @@ export function unitRange(document: vscode.TextDocument, unitText: string | unde
 export class RationaleThreads implements vscode.Disposable {
   private readonly controller = vscode.comments.createCommentController('rationale.rationales', 'Rationale');
   private readonly wanted = new Map<string, { uri: vscode.Uri; range: vscode.Range; step: Step; author: string }>();
-  private readonly threads = new Map<string, vscode.CommentThread>();
+  private readonly threads = new Map<string, vscode.CommentThread[]>();
   private readonly subscriptions = [
     vscode.window.onDidChangeVisibleTextEditors(() => this.sync()),
     vscode.workspace.onDidCloseTextDocument((document) => this.clear(document.uri)),
@@ -41,7 +42,7 @@ export class RationaleThreads implements vscode.Disposable {
 
   dispose(): void {
     this.subscriptions.forEach((s) => s.dispose());
-    this.threads.forEach((thread) => thread.dispose());
+    this.threads.forEach((threads) => threads.forEach((thread) => thread.dispose()));
     this.threads.clear();
     this.controller.dispose();
   }
@@ -59,24 +60,29 @@ export class RationaleThreads implements vscode.Disposable {
     if (!wanted || wanted.step.seq !== step.seq) return;
     wanted.step = step;
     wanted.author = author;
-    const thread = this.threads.get(uri.toString());
-    if (thread) {
-      thread.comments = comments(step, author);
-      thread.label = label(step);
-    }
+    // Made again: a new comment may be on a line that had none.
+    this.threads.get(uri.toString())?.forEach((thread) => thread.dispose());
+    this.threads.delete(uri.toString());
+    this.sync();
+  }
+
+  /** The pair shown on `uri`, and where its unit starts: a line comment's line counts from there. */
+  shown(uri: vscode.Uri): { step: Step; unitLine: number } | undefined {
+    const wanted = this.wanted.get(uri.toString());
+    return wanted && { step: wanted.step, unitLine: wanted.range.start.line };
   }
 
   clear(uri: vscode.Uri): void {
     this.wanted.delete(uri.toString());
-    this.threads.get(uri.toString())?.dispose();
+    this.threads.get(uri.toString())?.forEach((thread) => thread.dispose());
     this.threads.delete(uri.toString());
   }
 
   private sync(): void {
     const visible = new Set(vscode.window.visibleTextEditors.map((editor) => editor.document.uri.toString()));
-    for (const [key, thread] of this.threads) {
+    for (const [key, threads] of this.threads) {
       if (visible.has(key)) continue;
-      thread.dispose();
+      threads.forEach((thread) => thread.dispose());
       this.threads.delete(key);
     }
     for (const [key, { uri, range, step, author }] of this.wanted) {
@@ -86,7 +92,17 @@ export class RationaleThreads implements vscode.Disposable {
       thread.collapsibleState = vscode.CommentThreadCollapsibleState.Expanded;
       thread.label = label(step);
       thread.contextValue = 'rationale';
-      this.threads.set(key, thread);
+      const threads = [thread];
+      for (const [line, remarks] of byLine(step.comments ?? [])) {
+        const at = range.start.line + line;
+        const lineThread = this.controller.createCommentThread(uri, new vscode.Range(at, 0, at, 0), remarks.map(lineComment));
+        lineThread.canReply = false;
+        lineThread.collapsibleState = vscode.CommentThreadCollapsibleState.Expanded;
+        lineThread.label = `Line ${line + 1} of \`${step.unit?.name ?? 'the unit'}\``;
+        lineThread.contextValue = 'rationale.line';
+        threads.push(lineThread);
+      }
+      this.threads.set(key, threads);
     }
   }
 }
@@ -94,12 +110,27 @@ export class RationaleThreads implements vscode.Disposable {
 function label(step: Step): string {
   const name = step.unit ? `\`${step.unit.name}\`` : 'the unit';
   const review = step.review;
-  return review ? `Why ${name} changed · ${VERDICT_WORDS[review.verdict].toLowerCase()}` : `Why ${name} changed · not reviewed yet`;
+  const what = step.type === 'skip' ? `${name} skipped` : step.type === 'unexplained' ? `${name} left unexplained` : `Why ${name} changed`;
+  return review ? `${what} · ${VERDICT_WORDS[review.verdict].toLowerCase()}` : `${what} · not reviewed yet`;
+}
+
+function byLine(remarks: LineComment[]): Map<number, LineComment[]> {
+  const lines = new Map<number, LineComment[]>();
+  for (const remark of remarks) lines.set(remark.line, [...(lines.get(remark.line) ?? []), remark]);
+  return lines;
+}
+
+function lineComment(remark: LineComment): vscode.Comment {
+  const body = new vscode.MarkdownString();
+  body.appendText(remark.note);
+  return { body, mode: vscode.CommentMode.Preview, author: { name: remark.reviewer }, label: 'comment', timestamp: new Date(remark.ts) };
 }
 
 function comments(step: Step, author: string): vscode.Comment[] {
   const rationale = new vscode.MarkdownString();
-  rationale.appendText(step.rationale ?? '');
+  if (step.type === 'skip') rationale.appendText(`Skipped: ${step.reason || 'no reason given'}`);
+  else if (step.type === 'unexplained') rationale.appendText('Left unexplained: the document was closed or the session ended with this change pending.');
+  else rationale.appendText(step.rationale ?? '');
   const what = step.unit ? `${step.change ?? 'modified'} ${step.unit.kind}` : 'rationale';
   const list: vscode.Comment[] = [
     { body: rationale, mode: vscode.CommentMode.Preview, author: { name: author }, label: what, timestamp: new Date(step.ts) },
