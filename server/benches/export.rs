@@ -1,13 +1,15 @@
 //! What `rationale export` costs on a corpus of at least 100 MB of journals: with redaction
-//! against `--no-redact` (target: at most 1.5x), and against `rationale verify` of the same
-//! journals (target: at most 2x).
+//! against `--no-redact` (target: at most 1.5x), against `rationale verify` of the same
+//! journals (target: at most 2x), and with the quality signals and duplicate detection against
+//! without them (the hidden `--without-quality`; target: at most 1.2x).
 //!
 //! The corpus is made here, the way people make journals: code typed one character a `change`
 //! record into a real-looking Python file (functions that read configuration, keys, tokens and
 //! passwords, so that redaction's keyword prefilter wakes its rules as it would on real code),
 //! and a `rationale` record every few hundred keystrokes for the function just written, with its
 //! text before and after. One pair in twenty holds a planted secret (built here from random
-//! characters). Forty sessions in one workspace, so that `verify DIR` and `export DIR` read the
+//! characters). The `rationale` records carry their `chain`, as the server writes them, so export
+//! and verify check it. Forty sessions in one workspace, so that `verify DIR` and `export DIR` read the
 //! same journals. The real binary runs each command; best of three.
 //!
 //! Run: `cargo bench -p rationale --bench export` (`RATIONALE_BENCH_KEEP=1` keeps the corpus,
@@ -16,6 +18,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use rationale::journal::chain::Chain;
 use rationale::journal::record::{Explanation, NameVersion, SessionInfo, UnitRef, SCHEMA};
 use rationale::journal::{Body, Edit, Record};
 use rationale::text::{sha256_hex, Encoding};
@@ -74,6 +77,7 @@ fn journal(rng: &mut Rng, index: usize, bytes: usize) -> String {
     let mut seq = 0u64;
     let mut out = String::with_capacity(bytes + 4096);
     let mut second = 0u64;
+    let mut chain = Chain::default();
     // Milliseconds since midnight: one record a millisecond.
     let mut push = |out: &mut String, seq: &mut u64, body: Body| -> String {
         second += 1;
@@ -84,8 +88,15 @@ fn journal(rng: &mut Rng, index: usize, bytes: usize) -> String {
             (second / 1000) % 60,
             second % 1000
         );
-        out.push_str(&serde_json::to_string(&Record { seq: *seq, ts: ts.clone(), body }).unwrap());
-        out.push('\n');
+        let chained = matches!(body, Body::Rationale(_));
+        let mut line = serde_json::to_string(&Record { seq: *seq, ts: ts.clone(), body }).unwrap();
+        if chained {
+            line.pop();
+            line += &format!(",\"chain\":\"{}\"}}", chain.head());
+        }
+        line.push('\n');
+        chain.update(line.as_bytes());
+        out.push_str(&line);
         *seq += 1;
         ts
     };
@@ -210,6 +221,8 @@ fn main() {
     let verify = best_of(3, &["verify", workspace]);
     let plain = best_of(3, &["export", workspace, "--out", out, "--no-redact"]);
     let rows = std::fs::read_to_string(out).unwrap().lines().count();
+    let without_quality =
+        best_of(3, &["export", workspace, "--out", out, "--no-redact", "--without-quality"]);
     let redacted = best_of(3, &["export", workspace, "--out", out]);
     let text = std::fs::read_to_string(out).unwrap();
     let secrets = text.lines().filter(|row| row.contains("<redacted:github-pat>")).count();
@@ -223,7 +236,11 @@ fn main() {
 
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!("verify:                 {:>7.0} ms", ms(verify));
-    println!("export --no-redact:     {:>7.0} ms ({rows} pairs)", ms(plain));
+    println!(
+        "export --no-redact:     {:>7.0} ms ({rows} pairs, with quality signals and duplicates)",
+        ms(plain)
+    );
+    println!("export --no-redact --without-quality: {:>7.0} ms", ms(without_quality));
     println!(
         "export (redacted):      {:>7.0} ms ({secrets} pairs with a planted token, redacted)",
         ms(redacted)
@@ -238,6 +255,11 @@ fn main() {
     println!(
         "export / verify: {against_verify:.2}x (target <= 2x){}",
         if against_verify <= 2.0 { "" } else { " ABOVE TARGET" }
+    );
+    let quality = plain.as_secs_f64() / without_quality.as_secs_f64();
+    println!(
+        "quality ratio (export / export --without-quality, both --no-redact): {quality:.2}x (target <= 1.2x){}",
+        if quality <= 1.2 { "" } else { " ABOVE TARGET" }
     );
     println!(
         "load average {}",

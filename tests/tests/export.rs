@@ -488,12 +488,14 @@ fn edits_commitpack_and_whole_files_are_redacted_too() {
         "lang",
         "license",
         "repos",
+        // Not CommitPackFT's: every format carries the pair's quality signals, last here.
+        "quality",
     ];
     let mut keys: Vec<&str> = rows[0].as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
     let mut sorted = columns.to_vec();
     sorted.sort_unstable();
-    assert_eq!(keys, sorted, "CommitPackFT's columns and no others");
+    assert_eq!(keys, sorted, "CommitPackFT's columns and `quality`, no others");
     let order: Vec<usize> = columns.iter().map(|c| text.find(&format!("\"{c}\":")).unwrap()).collect();
     assert!(
         order.windows(2).all(|w| w[0] < w[1]),
@@ -649,4 +651,409 @@ fn stats_count_pairs_skips_unexplained_changes_and_reviews() {
         table.stdout
     );
     assert!(table.stdout.lines().any(|l| l.starts_with("javascript")), "{}", table.stdout);
+}
+
+/// The first 32 hex digits of the SHA-256 of `bytes`: a journal's chain.
+fn chain_of(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lines with their `seq` rewritten 0, 1, 2, ... (as someone covering their tracks would), joined.
+fn renumbered(lines: &[String]) -> String {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            let rest = line.strip_prefix("{\"seq\":").unwrap();
+            let comma = rest.find(',').unwrap();
+            format!("{{\"seq\":{i}{}\n", &rest[comma..])
+        })
+        .collect()
+}
+
+fn is_chained_line(line: &str) -> bool {
+    ["save", "rationale", "skip", "unexplained", "end"]
+        .iter()
+        .any(|kind| line.contains(&format!("\"type\":\"{kind}\"")))
+}
+
+#[test]
+fn the_chain_finds_a_line_edited_removed_inserted_or_moved_and_export_refuses_the_journal() {
+    let team = team();
+    let alice = team.folder("alice");
+    let path = Server::journal_paths_of(&alice).remove(0);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+
+    // As written: every record of the chained types carries the hash of every byte before it,
+    // and no other record carries one.
+    let mut offset = 0;
+    for line in &lines {
+        let record: Value = serde_json::from_str(line).unwrap();
+        if is_chained_line(line) {
+            assert_eq!(record["chain"], chain_of(&text.as_bytes()[..offset]), "{line}");
+        } else {
+            assert!(record.get("chain").is_none(), "{line}");
+        }
+        offset += line.len() + 1;
+    }
+    let verified = rationale_tests::journal::verify(&alice);
+    assert!(verified.success(), "{}", verified.describe());
+    assert!(verified.stdout.contains("records carry a chain, the last on line"), "{}", verified.describe());
+
+    // The chain head per session, for the lab to keep: the hash of the whole journal.
+    let stats = run_cli(&["stats", &alice.display().to_string(), "--json"]);
+    let stats: Value = serde_json::from_str(&stats.stdout).unwrap();
+    let chains = stats["chains"].as_array().unwrap();
+    assert_eq!(chains.len(), 1, "{stats}");
+    assert_eq!(chains[0]["head"], chain_of(text.as_bytes()));
+    assert_eq!(
+        chains[0]["session"],
+        lines[0].split("\"session\":\"").nth(1).unwrap().split('"').next().unwrap()
+    );
+    assert_eq!(chains[0]["chained_records"], lines.iter().filter(|l| is_chained_line(l)).count());
+
+    let rationales: Vec<usize> =
+        (0..lines.len()).filter(|&i| lines[i].contains("\"type\":\"rationale\"")).collect();
+    let (first, second) = (rationales[0], rationales[1]);
+    let next_chained =
+        |lines: &[String], from: usize| (from..lines.len()).find(|&i| is_chained_line(&lines[i])).unwrap();
+
+    let mut edited = lines.clone();
+    edited[first] =
+        edited[first].replacen("The service now authenticates", "The service now authenticated", 1);
+    assert_ne!(edited[first], lines[first]);
+    let edited_at = next_chained(&edited, first + 1);
+
+    let mut removed = lines.clone();
+    removed.remove(second);
+    let removed_at = next_chained(&removed, second);
+
+    let mut inserted = lines.clone();
+    inserted.insert(
+        first + 1,
+        lines[first].replacen("The service now authenticates", "Reviewed with the lead", 1),
+    );
+    let inserted_at = first + 1;
+
+    let mut moved = lines.clone();
+    assert!(!is_chained_line(&moved[first + 1]));
+    moved.swap(first, first + 1);
+    let moved_at = first + 1;
+
+    for (name, tampered, at) in [
+        ("edited", edited, edited_at),
+        ("removed", removed, removed_at),
+        ("inserted", inserted, inserted_at),
+        ("moved", moved, moved_at),
+    ] {
+        std::fs::write(&path, renumbered(&tampered)).unwrap();
+        let verified = rationale_tests::journal::verify(&alice);
+        assert_eq!(verified.status.code(), Some(1), "{name}: {}", verified.describe());
+        let expected = format!("{}:{}: the chain breaks at this", path.display(), at + 1);
+        assert!(verified.stdout.contains(&expected), "{name}: expected {expected}\n{}", verified.describe());
+
+        let export = team.export(&[&team.root().display().to_string(), "--out", "-"]);
+        assert_eq!(export.status.code(), Some(1), "{name}: {}", export.describe());
+        assert!(export.stderr.contains(&expected), "{name}: {}", export.describe());
+        assert!(export.stdout.is_empty(), "{name}: nothing is written");
+        let kept = team.export(&[&team.root().display().to_string(), "--out", "-", "--keep-going"]);
+        assert_eq!(kept.status.code(), Some(1), "{name}: {}", kept.describe());
+        assert_eq!(kept.stdout.lines().count(), 2, "{name}: bob's pairs only\n{}", kept.describe());
+    }
+
+    // A `chain` of the wrong type, or not a hash, is damage at its line.
+    for bad in [r#""chain":42"#, r#""chain":"not a hash""#] {
+        let mut damaged = lines.clone();
+        let chain = damaged[first].rfind(",\"chain\":").unwrap();
+        damaged[first] = format!("{},{bad}}}", &damaged[first][..chain]);
+        std::fs::write(&path, renumbered(&damaged)).unwrap();
+        let verified = rationale_tests::journal::verify(&alice);
+        assert_eq!(verified.status.code(), Some(1), "{bad}: {}", verified.describe());
+        let expected = format!("{}:{}: not a journal record", path.display(), first + 1);
+        assert!(verified.stdout.contains(&expected), "{bad}: {}", verified.describe());
+    }
+
+    // A journal written before the chain (no record carries one) verifies and exports as before,
+    // reported as unchained.
+    let unchained: Vec<String> = lines
+        .iter()
+        .map(|line| match line.rfind(",\"chain\":\"") {
+            Some(at) => format!("{}}}", &line[..at]),
+            None => line.clone(),
+        })
+        .collect();
+    std::fs::write(&path, renumbered(&unchained)).unwrap();
+    let verified = rationale_tests::journal::verify(&alice);
+    assert!(verified.success(), "{}", verified.describe());
+    assert!(verified.stdout.contains("unchained: written before the chain"), "{}", verified.describe());
+    let (rows, _, _) = team.export_ok(&[&team.root().display().to_string(), "--out", "-"]);
+    assert_eq!(rows.len(), 4);
+    let stats = run_cli(&["stats", &alice.display().to_string(), "--json"]);
+    let stats: Value = serde_json::from_str(&stats.stdout).unwrap();
+    assert_eq!(stats["chains"][0]["chained_records"], 0);
+    assert_eq!(stats["chains"][0]["head"], chain_of(renumbered(&unchained).as_bytes()));
+}
+
+/// A journal as a newer server writes it, made by hand: a `session` record, one `rationale`
+/// record per `(text, before, after, quality)`, and the `end` record, chained.
+fn handmade_journal(session: &str, author: &str, pairs: &[(&str, &str, &str, Option<Value>)]) -> String {
+    let mut text = String::new();
+    let mut push = |record: Value, chained: bool| {
+        let mut line = record.to_string();
+        if chained {
+            line.pop();
+            line += &format!(",\"chain\":\"{}\"}}", chain_of(text.as_bytes()));
+        }
+        text += &line;
+        text.push('\n');
+    };
+    push(
+        json!({"seq": 0, "ts": "2026-01-01T00:00:00.000Z", "type": "session", "schema": 1, "session": session,
+               "server": {"name": "rationale", "version": "0.1.0"}, "client": {"name": "test", "version": null},
+               "author": author, "workspace": "lab", "positionEncoding": "utf-16"}),
+        false,
+    );
+    for (i, (why, before, after, quality)) in pairs.iter().enumerate() {
+        let seq = i + 1;
+        let mut record = json!({"seq": seq, "ts": format!("2026-01-01T00:00:{seq:02}.000Z"), "type": "rationale",
+            "pair": format!("{session}:{seq}"), "change": format!("c.{seq}"), "path": "app.py", "language": "python",
+            "unit": {"name": format!("f{seq}"), "kind": "function"}, "kind": "modified", "before": before,
+            "after": after, "text": why, "editsFrom": null, "editsTo": null, "edits": 1, "promptedAt": null,
+            "version": seq, "via": "command", "group": null});
+        if let Some(quality) = quality {
+            record["quality"] = quality.clone();
+        }
+        push(record, true);
+    }
+    push(
+        json!({"seq": pairs.len() + 1, "ts": "2026-01-01T00:01:00.000Z", "type": "end", "reason": "shutdown"}),
+        true,
+    );
+    text
+}
+
+const CACHED: &str = "Return the cached value so repeated lookups stop hitting the database.";
+
+/// Two authors' sessions in one workspace (ann's first), made by hand so that each flag is there:
+/// ann's pairs have none (a quality recorded with the times), `generic` and `no_why` ("wip"), and
+/// `restates_diff` and `no_why`; ben's repeat ann's first (recorded as a duplicate of something
+/// else, with times) and have none. Three reviewers' verdicts.
+fn lab() -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::Builder::new().prefix("rationale-quality-").tempdir().unwrap();
+    let sessions = dir.path().join("lab/.rationale/sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    let recorded = |typed: f64, compose: u64, edit: f64, flags: &[&str], duplicate: Option<&str>| {
+        json!({"compose_ms": compose, "duplicate_of": duplicate, "edit_seconds": edit, "flags": flags,
+               "generic": 0.1, "largest_insert": 12, "no_why": 0.4, "restates_diff": 0.0, "typed_share": typed})
+    };
+    let (a, b) = ("20260101T000000Z-aaaaaa", "20260102T000000Z-bbbbbb");
+    let ann = handmade_journal(
+        a,
+        "ann@example.com",
+        &[
+            (
+                CACHED,
+                "def f1():\n    return db()\n",
+                "def f1():\n    return cache()\n",
+                Some(recorded(0.9, 12_000, 30.0, &[], None)),
+            ),
+            ("wip", "def f2():\n    pass\n", "def f2():\n    return 2\n", None),
+            (
+                "total now returns count plus 1",
+                "def total(count):\n    return count\n",
+                "def total(count):\n    return count + 1\n",
+                None,
+            ),
+        ],
+    );
+    let ben = handmade_journal(
+        b,
+        "ben@example.com",
+        &[
+            (
+                "return the cached value, so repeated lookups stop hitting the database",
+                "def g():\n    return db()\n",
+                "def g():\n    return cache()\n",
+                Some(recorded(0.3, 4_000, 10.0, &["duplicate"], Some("elsewhere:7"))),
+            ),
+            (
+                "The cache kept stale entries after a reload, so readers saw old prices until the process restarted.",
+                "def h():\n    pass\n",
+                "def h():\n    reload()\n",
+                None,
+            ),
+        ],
+    );
+    std::fs::write(sessions.join(format!("{a}.jsonl")), ann).unwrap();
+    std::fs::write(sessions.join(format!("{b}.jsonl")), ben).unwrap();
+    let ids: Vec<String> =
+        [format!("{a}:1"), format!("{a}:2"), format!("{a}:3"), format!("{b}:1"), format!("{b}:2")].into();
+    let reviews = dir.path().join("lab/.rationale/reviews");
+    std::fs::create_dir_all(&reviews).unwrap();
+    for (reviewer, verdicts) in [
+        ("r1", vec![(0, "accept"), (1, "reject"), (2, "accept"), (3, "flag")]),
+        ("r2", vec![(0, "accept"), (1, "reject"), (2, "reject"), (4, "accept")]),
+        ("r3", vec![(0, "accept"), (4, "accept")]),
+    ] {
+        let text: String = verdicts
+            .iter()
+            .map(|(i, verdict)| {
+                json!({"ts": "2026-01-02T00:00:00.000Z", "reviewer": reviewer, "pair": ids[*i], "verdict": verdict})
+                    .to_string()
+                    + "\n"
+            })
+            .collect();
+        std::fs::write(reviews.join(format!("{reviewer}.jsonl")), text).unwrap();
+    }
+    (dir, ids)
+}
+
+fn export_rows(root: &Path, args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["export".to_owned(), root.display().to_string(), "--out".into(), "-".into()];
+    all.extend(args.iter().map(|a| a.to_string()));
+    let out = run_cli(&all);
+    assert!(out.success(), "{}", out.describe());
+    out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+#[test]
+fn every_export_format_carries_quality_and_the_quality_filters_select_pairs() {
+    let (dir, ids) = lab();
+    let root = dir.path();
+    rationale_tests::journal::assert_verify_ok(&root.join("lab"));
+    let flags = |row: &Value| -> Vec<String> {
+        row["quality"]["flags"].as_array().unwrap().iter().map(|f| f.as_str().unwrap().to_owned()).collect()
+    };
+    for format in ["jsonl", "commitpack", "edits"] {
+        let rows = export_rows(root, &["--format", format]);
+        assert_eq!(rows.len(), 5, "{format}");
+        let quality = &rows[0]["quality"];
+        let keys: Vec<&str> = quality.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "compose_ms",
+                "duplicate_of",
+                "edit_seconds",
+                "flags",
+                "generic",
+                "largest_insert",
+                "no_why",
+                "restates_diff",
+                "typed_share"
+            ],
+            "{format}"
+        );
+        // Recorded with the pair: kept as the record says.
+        assert_eq!(
+            (quality["typed_share"].as_f64(), quality["compose_ms"].as_u64()),
+            (Some(0.9), Some(12_000))
+        );
+        let all: Vec<Vec<String>> = rows.iter().map(flags).collect();
+        assert_eq!(
+            all,
+            [vec![], vec!["generic", "no_why"], vec!["restates_diff", "no_why"], vec!["duplicate"], vec![]],
+            "{format}"
+        );
+        // Computed for a record without quality: the text signals, times unknown.
+        assert_eq!(rows[1]["quality"]["typed_share"], Value::Null);
+        assert_eq!(rows[1]["quality"]["generic"], json!(1.0));
+        assert!(rows[2]["quality"]["restates_diff"].as_f64().unwrap() >= 0.6);
+        // Duplicates are found among the pairs exported, replacing what the record said.
+        assert_eq!(rows[3]["quality"]["duplicate_of"], json!(ids[0]), "{format}");
+        assert_eq!(rows[0]["quality"]["duplicate_of"], Value::Null);
+    }
+
+    let ids_of = |args: &[&str]| -> Vec<String> {
+        export_rows(root, args).iter().map(|r| r["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let sel = |ix: &[usize]| -> Vec<String> { ix.iter().map(|&i| ids[i].clone()).collect() };
+    assert_eq!(ids_of(&["--exclude-flag", "generic"]), sel(&[0, 2, 3, 4]));
+    assert_eq!(ids_of(&["--exclude-flag", "no_why"]), sel(&[0, 3, 4]));
+    assert_eq!(ids_of(&["--exclude-flag", "restates_diff"]), sel(&[0, 1, 3, 4]));
+    assert_eq!(ids_of(&["--exclude-flag", "duplicate"]), sel(&[0, 1, 2, 4]));
+    assert_eq!(ids_of(&["--exclude-flag", "generic", "--exclude-flag", "duplicate"]), sel(&[0, 2, 4]));
+    assert_eq!(ids_of(&["--min-typed-share", "0.5"]), sel(&[0]), "unknown typing is left out");
+    assert_eq!(ids_of(&["--min-typed-share", "0.3"]), sel(&[0, 3]));
+    // Only a pair that every one of its reviewers (two or more) judged alike.
+    assert_eq!(ids_of(&["--agreed-only"]), sel(&[0, 1, 4]));
+    // Without ann's first pair, ben's repeats nothing that is exported.
+    let rows = export_rows(root, &["--author", "ben@example.com"]);
+    assert_eq!(rows[0]["quality"]["duplicate_of"], Value::Null);
+    assert_eq!(flags(&rows[0]), Vec::<String>::new());
+
+    for bad in [["--min-typed-share", "2"], ["--exclude-flag", "vague"]] {
+        let out = run_cli(&["export", &root.display().to_string(), "--out", "-", bad[0], bad[1]]);
+        assert_eq!(out.status.code(), Some(2), "{}", out.describe());
+        assert!(out.stderr.contains(bad[1]), "{}", out.describe());
+    }
+}
+
+#[test]
+fn stats_give_the_flags_medians_authors_most_flagged_first_and_reviewer_agreement() {
+    let (dir, _) = lab();
+    let root = dir.path().display().to_string();
+    let out = run_cli(&["stats", &root, "--json"]);
+    assert!(out.success(), "{}", out.describe());
+    let stats: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(stats["pairs"], 5);
+    assert_eq!(stats["flagged"], json!(0.6));
+    assert_eq!(
+        stats["flags"],
+        json!({"generic": 0.2, "restates_diff": 0.2, "no_why": 0.4, "duplicate": 0.2})
+    );
+    assert_eq!(stats["duplicates"], 1);
+    assert_eq!(stats["typed_share_median"], json!(0.6));
+    assert_eq!(stats["compose_ms_median"], json!(8000.0));
+    assert_eq!(stats["edit_seconds_median"], json!(20.0));
+    let ann = &stats["by_author"]["ann@example.com"];
+    assert_eq!((ann["pairs"].as_u64(), ann["flagged"].as_f64()), (Some(3), Some(2.0 / 3.0)));
+    assert_eq!(ann["typed_share_median"], json!(0.9));
+    let ben = &stats["by_author"]["ben@example.com"];
+    assert_eq!((ben["flagged"].as_f64(), ben["duplicates"].as_u64()), (Some(0.5), Some(1)));
+
+    // Pairs judged by two or more reviewers: the first (all accept), the second (both reject),
+    // the third (accept, reject) and the fifth (both accept). Alpha worked by hand: coincidences
+    // accept-accept 5, reject-reject 2, accept-reject 1 each way; n = 9, n(accept) = 6,
+    // n(reject) = 3; alpha = 1 - 8 * 2 / (81 - 36 - 9) = 0.556.
+    let agreement = &stats["agreement"];
+    assert_eq!((agreement["pairs"].as_u64(), agreement["percent"].as_f64()), (Some(4), Some(75.0)));
+    assert!((agreement["alpha"].as_f64().unwrap() - (1.0 - 16.0 / 36.0)).abs() < 1e-9, "{agreement}");
+    let between = agreement["between"].as_array().unwrap();
+    let r1_r2 = between.iter().find(|b| b["reviewers"] == json!(["r1", "r2"])).unwrap();
+    assert_eq!(r1_r2["pairs"], 3);
+    assert!((r1_r2["percent"].as_f64().unwrap() - 200.0 / 3.0).abs() < 1e-9);
+    assert!((r1_r2["alpha"].as_f64().unwrap() - (1.0 - 10.0 / 18.0)).abs() < 1e-9, "{r1_r2}");
+    let r2_r3 = between.iter().find(|b| b["reviewers"] == json!(["r2", "r3"])).unwrap();
+    assert_eq!((r2_r3["pairs"].as_u64(), r2_r3["percent"].as_f64()), (Some(2), Some(100.0)));
+    assert_eq!(r2_r3["alpha"], Value::Null, "always the same verdict: alpha is undefined");
+    assert_eq!(stats["chains"].as_array().unwrap().len(), 2);
+
+    let table = run_cli(&["stats", &root]);
+    assert!(table.success(), "{}", table.describe());
+    assert!(
+        table.stdout.contains("quality: 60.0% flagged (generic 20.0%, restates_diff 20.0%, no_why 40.0%, duplicate 20.0%: 1 duplicate)"),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        table.stdout.contains("agreement: 4 pairs judged by two or more reviewers, 75.0% agree, alpha 0.556"),
+        "{}",
+        table.stdout
+    );
+    assert!(table.stdout.contains("  r1 and r2: 3 pairs, 66.7% agree, alpha 0.444"), "{}", table.stdout);
+
+    let by_author = run_cli(&["stats", &root, "--by-author"]);
+    assert!(by_author.success(), "{}", by_author.describe());
+    let lines: Vec<&str> = by_author.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and one line per author:\n{}", by_author.stdout);
+    assert!(lines[0].starts_with("author") && lines[0].contains("flagged"), "{}", by_author.stdout);
+    assert!(lines[1].starts_with("ann@example.com") && lines[1].contains("66.7%"), "{}", by_author.stdout);
+    assert!(lines[2].starts_with("ben@example.com") && lines[2].contains("50.0%"), "{}", by_author.stdout);
+    let json_authors = run_cli(&["stats", &root, "--by-author", "--json"]);
+    let authors: Value = serde_json::from_str(&json_authors.stdout).unwrap();
+    assert_eq!(authors[0]["author"], "ann@example.com");
+    assert_eq!(authors[1]["author"], "ben@example.com");
 }

@@ -8,11 +8,14 @@ use std::process::ExitCode;
 
 use indicatif::ProgressDrawTarget;
 
-use crate::dataset::history::{replay_pairs, Needs};
+use crate::dataset::agreement::all_agree;
+use crate::dataset::history::{replay_pairs, Needs, PairHistory};
+use crate::dataset::quality::{of_pair, DuplicateFinder, Flag};
 use crate::dataset::rows::{write_row, Format, RowInput};
 use crate::dataset::time::Bound;
 use crate::dataset::{gather, read_journal, reviews_of, Pair};
 use crate::journal::Journal;
+use crate::quality::Quality;
 use crate::redact::Redactor;
 use crate::reviews::{Reviews, Verdict};
 
@@ -26,8 +29,13 @@ Every text (the unit before and after, the diff, whole files, the edit history, 
 passes through secret redaction (gitleaks' default rules, passwords in URLs, PEM private key
 blocks): each secret becomes <redacted:RULE-ID>, and the count per rule is printed on stderr.
 
-A torn final line of a journal is a warning. A damaged journal is an error naming the file and
-line: nothing is written, unless --keep-going, which writes the other journals' pairs and exits 1.
+Every row carries `quality`: the signals its record carries, else the text signals computed from
+the rationale and the unit (docs/quality.md); `duplicate_of` is found among the pairs exported,
+in export order.
+
+A torn final line of a journal is a warning. A damaged journal, or one whose chain breaks (a line
+edited, removed, inserted or moved), is an error naming the file and line: nothing is written,
+unless --keep-going, which writes the other journals' pairs and exits 1.
 
 Exit status: 0 on success, 1 on any error (the output file is then left as it was).")]
 pub struct Args {
@@ -65,12 +73,33 @@ pub struct Args {
     /// Only pairs whose rationale has at least N characters.
     #[arg(long, value_name = "N")]
     min_rationale_chars: Option<usize>,
+    /// Leave out pairs with this quality flag (repeat for several). `duplicate` keeps the
+    /// earliest of near-duplicate rationales.
+    #[arg(long, value_enum, value_name = "FLAG")]
+    exclude_flag: Vec<Flag>,
+    /// Only pairs of which at least this share (0 to 1) of the inserted characters was typed
+    /// (pairs whose typing is not known are left out).
+    #[arg(long, value_name = "X", value_parser = parse_share)]
+    min_typed_share: Option<f64>,
+    /// Only pairs judged by two or more reviewers whose standing verdicts are all the same.
+    #[arg(long)]
+    agreed_only: bool,
+    /// Leave the quality signals out (`quality` is null): for measuring what they cost.
+    #[arg(long, hide = true, conflicts_with_all = ["exclude_flag", "min_typed_share"])]
+    without_quality: bool,
     /// Write texts as they are, secrets included.
     #[arg(long)]
     no_redact: bool,
     /// Export the pairs of the sound journals when some are damaged (the exit status is still 1).
     #[arg(long)]
     keep_going: bool,
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!("`{text}` is not a share from 0 to 1")),
+    }
 }
 
 fn parse_verdict(word: &str) -> Result<Verdict, String> {
@@ -92,6 +121,17 @@ impl Args {
             && self.min_rationale_chars.is_none_or(|n| pair.rationale().chars().count() >= n)
             && (!self.reviewed_only || !reviews.of(&pair.id).is_empty())
             && self.verdict.is_none_or(|v| reviews.of(&pair.id).iter().any(|r| r.verdict == v))
+            && (!self.agreed_only || all_agree(reviews.of(&pair.id)))
+    }
+
+    /// The filters on a pair's own quality (`duplicate` is decided among all pairs, later).
+    fn keeps_quality(&self, quality: &Quality) -> bool {
+        let flagged =
+            self.exclude_flag.iter().any(|flag| *flag != Flag::Duplicate && quality.has_flag(flag.as_str()));
+        !flagged
+            && self
+                .min_typed_share
+                .is_none_or(|least| quality.typed_share.is_some_and(|share| share >= least))
     }
 
     fn needs(&self) -> Needs {
@@ -127,12 +167,12 @@ fn execute(args: &Args, progress: ProgressDrawTarget, stdout: &mut dyn Write, er
     };
 
     let bar = super::progress_bar(&journals, "exporting", progress);
-    let mut rows: Vec<(String, u64, Vec<u8>)> = Vec::new();
+    let mut kept: Vec<Kept> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let mut failed = 0;
     for file in &journals {
         let done_before = bar.position();
-        let result = export_journal(file, args, &reviews, redactor.as_mut(), &mut seen, &mut rows, |read| {
+        let result = export_journal(file, args, &reviews, &mut seen, &mut kept, |read| {
             bar.set_position(done_before + read as u64)
         });
         bar.set_position(done_before + file.metadata().map_or(0, |m| m.len()));
@@ -159,10 +199,35 @@ fn execute(args: &Args, progress: ProgressDrawTarget, stdout: &mut dyn Write, er
         }
     }
     bar.finish_and_clear();
-    rows.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    kept.sort_by(|a, b| (&a.pair.session.id, a.pair.seq).cmp(&(&b.pair.session.id, b.pair.seq)));
+    let mut finder = DuplicateFinder::new();
+    for kept in &mut kept {
+        if let Some(quality) = &mut kept.quality {
+            finder.mark(&kept.pair.id, kept.pair.rationale(), quality);
+        }
+    }
+    if args.exclude_flag.contains(&Flag::Duplicate) {
+        kept.retain(|kept| kept.quality.as_ref().is_none_or(|quality| quality.duplicate_of.is_none()));
+    }
+    let rows: Vec<Vec<u8>> = kept
+        .iter()
+        .map(|kept| {
+            let input = RowInput {
+                pair: &kept.pair,
+                history: kept.history.as_ref(),
+                review: reviews.latest(&kept.pair.id),
+                comments: reviews.comments(&kept.pair.id),
+                quality: kept.quality.as_ref(),
+                with_files: args.with_files,
+            };
+            let mut row = Vec::new();
+            write_row(&mut row, args.format, &input, redactor.as_mut());
+            row
+        })
+        .collect();
 
     let written = if args.out == Path::new("-") {
-        rows.iter().try_for_each(|row| stdout.write_all(&row.2)).and_then(|()| stdout.flush())
+        rows.iter().try_for_each(|row| stdout.write_all(row)).and_then(|()| stdout.flush())
     } else {
         write_atomically(&args.out, &rows)
     };
@@ -205,15 +270,20 @@ fn execute(args: &Args, progress: ProgressDrawTarget, stdout: &mut dyn Write, er
     u8::from(failed > 0)
 }
 
-/// Reads one journal and appends the rows of the pairs it keeps; its warnings, or the error that
-/// stops it.
+/// A pair the filters kept, with what its row needs.
+struct Kept {
+    pair: Pair,
+    history: Option<PairHistory>,
+    quality: Option<Quality>,
+}
+
+/// Reads one journal and appends the pairs it keeps; its warnings, or the error that stops it.
 fn export_journal(
     file: &Path,
     args: &Args,
     reviews: &Reviews,
-    mut redactor: Option<&mut Redactor>,
     seen: &mut HashSet<String>,
-    rows: &mut Vec<(String, u64, Vec<u8>)>,
+    kept: &mut Vec<Kept>,
     progress: impl FnMut(usize),
 ) -> Result<Vec<String>, String> {
     let journal = Journal::read(file).map_err(|e| e.to_string())?;
@@ -226,38 +296,38 @@ fn export_journal(
         return Ok(warnings);
     }
     let content = read_journal(&journal, progress).map_err(|e| e.to_string())?;
-    let pairs: Vec<Pair> = content
-        .pairs
-        .into_iter()
-        .filter(|pair| args.keeps(pair, reviews) && !seen.contains(&pair.id))
-        .collect();
-    let histories = replay_pairs(&journal, &pairs, args.needs(), |_| {}).map_err(|e| e.to_string())?;
+    let mut pairs = Vec::new();
+    let mut qualities = Vec::new();
+    for pair in content.pairs {
+        if !args.keeps(&pair, reviews) || seen.contains(&pair.id) {
+            continue;
+        }
+        let quality = (!args.without_quality).then(|| of_pair(&pair));
+        if quality.as_ref().is_some_and(|quality| !args.keeps_quality(quality)) {
+            continue;
+        }
+        pairs.push(pair);
+        qualities.push(quality);
+    }
     let needs = args.needs();
-    for (pair, history) in pairs.iter().zip(&histories) {
+    let histories = replay_pairs(&journal, &pairs, needs, |_| {}).map_err(|e| e.to_string())?;
+    for ((pair, history), quality) in pairs.into_iter().zip(histories).zip(qualities) {
         seen.insert(pair.id.clone());
-        let input = RowInput {
-            pair,
-            history: (needs.files || needs.steps).then_some(history),
-            review: reviews.latest(&pair.id),
-            comments: reviews.comments(&pair.id),
-            with_files: args.with_files,
-        };
-        let mut row = Vec::new();
-        write_row(&mut row, args.format, &input, redactor.as_deref_mut());
-        rows.push((pair.session.id.clone(), pair.seq, row));
+        let history = (needs.files || needs.steps).then_some(history);
+        kept.push(Kept { pair, history, quality });
     }
     Ok(warnings)
 }
 
 /// Writes the rows to a temporary file beside `out`, syncs it and renames it over `out`.
-fn write_atomically(out: &Path, rows: &[(String, u64, Vec<u8>)]) -> io::Result<()> {
+fn write_atomically(out: &Path, rows: &[Vec<u8>]) -> io::Result<()> {
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = out.file_name().ok_or_else(|| io::Error::other("the output names no file"))?;
     let temporary = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
     let result = (|| {
         let mut file = io::BufWriter::new(std::fs::File::create(&temporary)?);
         for row in rows {
-            file.write_all(&row.2)?;
+            file.write_all(row)?;
         }
         let file = file.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;

@@ -1,5 +1,6 @@
 //! `rationale verify [DIR]`: checks every journal of a workspace folder: each line parses, `seq`
-//! has no gaps, and replaying the edits gives the text every `save` record hashed.
+//! has no gaps, the chain holds, and replaying the edits gives the text every `save` record
+//! hashed.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -7,6 +8,7 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use crate::journal::chain::ChainCheck;
 use crate::journal::Journal;
 use crate::journal::{journal_files, sessions_dir};
 use crate::replay::Replayer;
@@ -14,8 +16,12 @@ use crate::replay::Replayer;
 #[derive(clap::Args)]
 #[command(after_help = "\
 Checks, for every journal in DIR/.rationale/sessions/*.jsonl: each line is a journal record, the
-records are numbered 0, 1, 2, ... without gaps, every edit applies, and the rebuilt text matches
-the hash of every `save`. A torn final line (the server stopped while writing it) is a warning.
+records are numbered 0, 1, 2, ... without gaps, the chain holds (each `save`, `rationale`,
+`skip`, `unexplained` and `end` record's `chain` is the hash of every byte before it, so a line
+edited, removed, inserted or moved is found at the first such record after it), every edit
+applies, and the rebuilt text matches the hash of every `save`. A torn final line (the server
+stopped while writing it) is a warning. A journal written before the chain is reported as
+unchained and checked as before.
 
 Exit status: 0 if every journal is sound (warnings allowed), 1 if any has a problem or DIR has no
 journals folder.")]
@@ -133,10 +139,12 @@ fn verify(file: &Path, mut progress: impl FnMut(u64)) -> Verdict {
         return verdict;
     }
     let mut replayer = Replayer::new(file);
+    let mut chain = ChainCheck::new();
     let mut records = journal.records();
     let mut fatal = None;
     while let Some(line) = records.next() {
-        if let Err(error) = line.and_then(|line| replayer.apply(&line)) {
+        let checked = line.and_then(|line| chain.line(&journal, &line).and_then(|()| replayer.apply(&line)));
+        if let Err(error) = checked {
             fatal = Some(error);
             break;
         }
@@ -147,8 +155,16 @@ fn verify(file: &Path, mut progress: impl FnMut(u64)) -> Verdict {
     verdict.errors.extend(replayer.mismatches().iter().map(ToString::to_string));
     match fatal.map_or_else(|| replayer.finish(), Err) {
         Ok(replayed) => {
+            let chained = match chain.chained() {
+                0 => "unchained: written before the chain".to_owned(),
+                n => format!(
+                    "chained: {} carry a chain, the last on line {}",
+                    count(n, "record"),
+                    chain.last_chained_line().unwrap_or(0)
+                ),
+            };
             verdict.checked = Some(format!(
-                "{}, {}, {}, {}",
+                "{}, {}, {}, {}; {chained}",
                 count(replayed.last_seq as usize + 1, "record"),
                 count(replayed.edits as usize, "edit"),
                 count(replayed.files.len(), "file"),
@@ -196,7 +212,12 @@ mod tests {
 
         let (code, out, err) = run_verify(&dir);
         assert_eq!(code, 0, "{out}{err}");
-        assert!(out.contains("1.jsonl: ok (4 records, 1 edit, 1 file, 1 save)"), "{out}");
+        assert!(
+            out.contains(
+                "1.jsonl: ok (4 records, 1 edit, 1 file, 1 save; unchained: written before the chain)"
+            ),
+            "{out}"
+        );
         assert!(out.contains("2.jsonl: ok, 1 warning"), "{out}");
         assert!(out.contains("2.jsonl:5: torn final line"), "{out}");
         assert!(out.contains("3.jsonl: ok, 1 warning"), "{out}");

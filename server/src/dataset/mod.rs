@@ -4,21 +4,27 @@
 //!
 //! - [`workspaces`] finds the workspace folders under the folders given on the command line;
 //! - [`read_journal`] reads one journal's pairs in one pass, without replaying its edits, as the
-//!   journal's own records ([`Explanation`], [`Unexplained`]);
+//!   journal's own records ([`Explanation`], [`Unexplained`]), and checks its chain;
+//! - [`quality`] gives each pair its quality signals and finds the duplicates among pairs;
 //! - [`history`] replays a journal to add the whole documents and the history of each pair;
+//! - [`agreement`] measures how far reviewers agree;
 //! - [`rows`] turns pairs into the rows of each export format; [`diff`] writes unified diffs.
 
+pub mod agreement;
 pub mod diff;
 pub mod history;
+pub mod quality;
 pub mod rows;
 pub mod time;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::journal::chain::ChainCheck;
 use crate::journal::record::{Explanation, NameVersion, SessionInfo, Unexplained};
 use crate::journal::{journal_files, sessions_dir, TornLine};
 use crate::journal::{Journal, JournalError};
+use crate::quality::Quality;
 use crate::store::STORE_DIR;
 
 /// The workspace folders (folders with `.rationale/sessions/`) at or under `dir`, sorted. `dir`
@@ -86,6 +92,8 @@ pub struct Pair {
     /// The record's `ts`: when it was explained.
     pub explained_at: String,
     pub record: Explanation,
+    /// The `quality` the record carries (journals written before it carry none).
+    pub recorded_quality: Option<Quality>,
 }
 
 impl Pair {
@@ -107,18 +115,37 @@ pub struct JournalContent {
     /// Whether the journal has its `end` record.
     pub ended: bool,
     pub torn: Option<TornLine>,
+    /// The journal's chain, checked to its end: how many records carried one that held (none
+    /// for a journal written before the chain), and its head for whoever needs it.
+    pub chain: ChainCheck,
 }
 
-/// Reads a journal's pairs, skips and unexplained changes, without replaying its edits.
-/// `progress` hears how many bytes have been read now and then.
+/// The `quality` field of a `rationale` record, read apart from the record (a field of another
+/// shape reads as none: export and stats then compute the signals themselves).
+#[derive(serde::Deserialize)]
+struct RecordedQuality {
+    #[serde(default, deserialize_with = "lenient_quality")]
+    quality: Option<Quality>,
+}
+
+fn lenient_quality<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Quality>, D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(d)?;
+    Ok(serde_json::from_value(value).ok())
+}
+
+/// Reads a journal's pairs, skips and unexplained changes, without replaying its edits, and checks
+/// its chain (a break is an error, as damage is). `progress` hears how many bytes have been read
+/// now and then.
 pub fn read_journal(
     journal: &Journal,
     mut progress: impl FnMut(usize),
 ) -> Result<JournalContent, JournalError> {
     let mut content = JournalContent { torn: journal.torn().cloned(), ..JournalContent::default() };
     let mut records = journal.records();
+    let mut chain = ChainCheck::new();
     while let Some(line) = records.next() {
         let line = line?;
+        chain.line(journal, &line)?;
         let record = &line.record;
         match &*record.kind {
             "session" => {
@@ -140,6 +167,9 @@ pub fn read_journal(
             }
             "rationale" => {
                 let explanation: Explanation = line.fields(journal.path())?;
+                let recorded_quality = serde_json::from_slice::<RecordedQuality>(line.raw)
+                    .ok()
+                    .and_then(|recorded| recorded.quality);
                 let id = match explanation.pair.is_empty() {
                     true => format!("{}:{}", content.session.id, record.seq),
                     false => explanation.pair.clone(),
@@ -150,6 +180,7 @@ pub fn read_journal(
                     seq: record.seq,
                     explained_at: record.ts.to_string(),
                     record: explanation,
+                    recorded_quality,
                 });
             }
             "skip" => content.skips.push(line.fields(journal.path())?),
@@ -161,6 +192,7 @@ pub fn read_journal(
             progress(journal.len() - records.remaining_bytes());
         }
     }
+    content.chain = chain;
     Ok(content)
 }
 

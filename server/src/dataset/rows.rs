@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::history::PairHistory;
 use super::{diff, Pair};
 use crate::journal::record::NameVersion;
+use crate::quality::Quality;
 use crate::redact::{Redactor, Secret};
 use crate::reviews::{Comment, Review};
 
@@ -36,6 +37,8 @@ pub struct RowInput<'a> {
     pub review: Option<&'a Review>,
     /// Every line comment on the pair.
     pub comments: &'a [Comment],
+    /// Its quality signals, `None` where they were left out.
+    pub quality: Option<&'a Quality>,
     pub with_files: bool,
 }
 
@@ -95,6 +98,7 @@ struct JsonlRow<'a> {
     group: Option<&'a str>,
     editor: &'a NameVersion,
     review: Option<ReviewOut<'a>>,
+    quality: Option<&'a Quality>,
     #[serde(skip_serializing_if = "Option::is_none")]
     file_before: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -113,6 +117,7 @@ struct CommitpackRow<'a> {
     lang: String,
     license: Option<&'a str>,
     repos: &'a str,
+    quality: Option<&'a Quality>,
 }
 
 #[derive(Serialize)]
@@ -139,6 +144,7 @@ struct EditsRow<'a> {
     edits_from: Option<&'a str>,
     edits_to: Option<&'a str>,
     review: Option<ReviewOut<'a>>,
+    quality: Option<&'a Quality>,
     #[serde(skip_serializing_if = "Option::is_none")]
     file_before: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -277,6 +283,7 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, redact
                 group: record.group.as_deref(),
                 editor: &session.editor,
                 review,
+                quality: input.quality,
                 file_before: files(with, &texts.file_before),
                 file_after: files(with, &texts.file_after),
             },
@@ -294,6 +301,7 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, redact
                 lang: commitpack_language(&record.language),
                 license: None,
                 repos: &session.workspace,
+                quality: input.quality,
             },
         ),
         Format::Edits => {
@@ -323,6 +331,7 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, redact
                     edits_from: record.edits_from.as_deref(),
                     edits_to: record.edits_to.as_deref(),
                     review,
+                    quality: input.quality,
                     file_before: files(with, &texts.file_before),
                     file_after: files(with, &texts.file_after),
                 },

@@ -25,6 +25,8 @@ pub enum JournalErrorKind {
     NoSession { found: Option<String> },
     /// A record the reader accepted but replay cannot use; the message says why.
     Invalid(String),
+    /// The journal's chain breaks at this record (see `chain`); the message says how.
+    Chain(String),
 }
 
 impl JournalError {
@@ -65,7 +67,7 @@ impl fmt::Display for JournalError {
             JournalErrorKind::NoSession { found: None } => {
                 f.write_str("the journal is empty: it has no `session` record")
             }
-            JournalErrorKind::Invalid(message) => f.write_str(message),
+            JournalErrorKind::Invalid(message) | JournalErrorKind::Chain(message) => f.write_str(message),
         }
     }
 }

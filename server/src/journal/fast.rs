@@ -47,6 +47,7 @@ pub(super) fn change(line: &[u8]) -> Option<RawRecord<'_>> {
         session: None,
         author: None,
         position_encoding: None,
+        chain: None,
     })
 }
 

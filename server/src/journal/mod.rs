@@ -3,9 +3,11 @@
 //! model every reader and writer uses. `writer` appends them durably; `files` knows where a
 //! folder's journals are and what sessions are called; `reader` reads them back tolerantly, line
 //! by line, into `record`'s types (through `raw`'s deserializers, the writer's `change` lines by
-//! the `fast` path), stopping at the first `error`; `summary` sums up a session. Rebuilding
+//! the `fast` path), stopping at the first `error`; `chain` is the running hash that makes
+//! tampering evident; `summary` sums up a session. Rebuilding
 //! documents from a journal is [`crate::replay`]'s.
 
+pub mod chain;
 pub mod error;
 mod fast;
 pub mod files;

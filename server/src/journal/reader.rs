@@ -106,6 +106,16 @@ impl Journal {
         self.bytes.is_empty()
     }
 
+    /// The file's bytes, as read.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The bytes of its complete lines: all of them but a torn final line.
+    pub fn complete_bytes(&self) -> &[u8] {
+        &self.bytes[..self.complete]
+    }
+
     /// Whether the journal has not one complete line: the file is empty, or holds only a torn
     /// line (the server stopped before its `session` record was written).
     pub fn has_no_records(&self) -> bool {
@@ -129,6 +139,7 @@ impl Journal {
         let complete = &self.bytes[..self.complete];
         Records {
             path: &self.path,
+            complete: complete.len(),
             rest: complete.get(at.offset..).unwrap_or_default(),
             number: at.line,
             expected_seq: at.seq,
@@ -196,6 +207,8 @@ fn memchr_rev_newline(bytes: &[u8]) -> Option<usize> {
 pub struct Line<'a> {
     /// 1-based, as editors count lines.
     pub number: usize,
+    /// Where the line starts in the journal's bytes.
+    pub offset: usize,
     pub record: RawRecord<'a>,
     /// The line's bytes, for readers that want fields [`RawRecord`] does not hold (see
     /// [`Line::fields`]).
@@ -220,6 +233,8 @@ impl Line<'_> {
 /// The records of a [`Journal`]; see [`Journal::records`].
 pub struct Records<'a> {
     path: &'a Path,
+    /// The length of the journal's complete lines; `rest` is their end.
+    complete: usize,
     rest: &'a [u8],
     number: usize,
     expected_seq: u64,
@@ -260,6 +275,7 @@ impl<'a> Iterator for Records<'a> {
             }
             return None;
         }
+        let offset = self.complete - self.rest.len();
         let (line, rest) = match find_newline(self.rest) {
             Some(end) => (&self.rest[..end], &self.rest[end + 1..]),
             None => (self.rest, &self.rest[self.rest.len()..]),
@@ -278,8 +294,17 @@ impl<'a> Iterator for Records<'a> {
             let kind = JournalErrorKind::NoSession { found: Some(record.kind.into_owned()) };
             return self.error(kind);
         }
+        if let Some(chain) = record.chain.as_deref() {
+            if !super::chain::is_well_formed(chain) {
+                let message = format!(
+                    "not a journal record: `chain` is {chain:?}, not {} lowercase hex digits",
+                    super::chain::DIGITS
+                );
+                return self.error(JournalErrorKind::Parse(message));
+            }
+        }
         self.expected_seq += 1;
-        Some(Ok(Line { number: self.number, record, raw: line }))
+        Some(Ok(Line { number: self.number, offset, record, raw: line }))
     }
 }
 

@@ -281,6 +281,12 @@ pub struct RawRecord<'a> {
     pub author: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "positionEncoding", deserialize_with = "super::raw::lenient_str")]
     pub position_encoding: Option<Cow<'a, str>>,
+    /// The `chain` of a `save`, `rationale`, `skip`, `unexplained` or `end` record (see
+    /// `chain`). Read strictly, unlike the fields above: a `chain` that is not a string makes the
+    /// line damaged (and the reader checks its shape), since a reader cannot tell a record that
+    /// carries a broken chain from one whose chain was tampered with.
+    #[serde(borrow, default)]
+    pub chain: Option<Cow<'a, str>>,
 }
 
 /// The `edits` field of a line.

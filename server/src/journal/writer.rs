@@ -10,6 +10,10 @@
 //! Consecutive `change` records of one document that arrive within [`SYNC_WITHIN`] of the first are
 //! written as one record whose `edits` are all of theirs in order. A burst of keystrokes then costs
 //! one record header, not one each, and replay applies exactly the same edits in the same order.
+//!
+//! The thread keeps the journal's [`Chain`]: a running SHA-256 over every byte in the file, the
+//! bytes that were there when it took the file over included ([`JournalWriter::resume`]). The
+//! records of [`CHAINED`](super::chain::CHAINED) types carry it as `chain`.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -18,6 +22,8 @@ use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use super::chain::{is_chained, Chain, ChainCheck};
+use super::reader::Journal;
 use super::record::{timestamp, Body, EndReason, Record, SessionInfo};
 
 /// The longest a record stays off the disk after it was appended (the spec allows 250 ms).
@@ -75,13 +81,47 @@ impl JournalWriter {
         let thread = std::thread::Builder::new()
             .name("journal".into())
             .spawn(move || {
-                let mut sink = Sink::new(file, on_error);
+                let mut sink = Sink::new(file, on_error, 0, Chain::default());
                 let _ = sink.write(ts, Body::Session(session()));
                 let _ = sink.sync();
                 run(&mut sink, &inbox);
             })
             .expect("spawning the journal thread");
         Self { mailbox, thread: Some(thread) }
+    }
+
+    /// Takes over a journal that already has records (opened for reading and appending), to
+    /// append after them: the running hash covers the bytes already in the file, and `seq` goes
+    /// on from the last record. Refused, with the reason, when the journal is damaged, its chain
+    /// breaks (appending would vouch for what was tampered with), or it ends in a torn line
+    /// (appending after it would make it damage); start a new journal then. The server itself
+    /// only ever starts new journals today.
+    pub fn resume(mut file: File, on_error: ErrorSink) -> io::Result<Self> {
+        use std::io::{Read, Seek};
+        let mut bytes = Vec::new();
+        file.seek(io::SeekFrom::Start(0))?;
+        file.read_to_end(&mut bytes)?;
+        let journal = Journal::from_bytes("the journal", bytes);
+        if let Some(torn) = journal.torn() {
+            return Err(io::Error::other(format!("it ends in a torn line: {torn}")));
+        }
+        let mut check = ChainCheck::new();
+        let mut next_seq = 0;
+        for line in journal.records() {
+            let line = line.map_err(|err| io::Error::other(err.to_string()))?;
+            check.line(&journal, &line).map_err(|err| io::Error::other(err.to_string()))?;
+            next_seq = line.record.seq + 1;
+        }
+        let mut chain = Chain::default();
+        chain.update(journal.bytes());
+        file.seek(io::SeekFrom::End(0))?;
+        let mailbox = Mailbox::default();
+        let inbox = mailbox.clone();
+        let thread = std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || run(&mut Sink::new(file, on_error, next_seq, chain), &inbox))
+            .expect("spawning the journal thread");
+        Ok(Self { mailbox, thread: Some(thread) })
     }
 
     /// Appends a record; it reaches the disk within [`SYNC_WITHIN`]. A `change` waits for the
@@ -203,6 +243,22 @@ fn write_batch(sink: &mut Sink, batch: VecDeque<Command>) {
     }
 }
 
+/// A body's `type`, as the journal writes it.
+fn body_type(body: &Body) -> &'static str {
+    match body {
+        Body::Session(_) => "session",
+        Body::Open { .. } => "open",
+        Body::Change { .. } => "change",
+        Body::Save { .. } => "save",
+        Body::Resync { .. } => "resync",
+        Body::Close { .. } => "close",
+        Body::End { .. } => "end",
+        Body::Rationale(_) => "rationale",
+        Body::Skip(_) => "skip",
+        Body::Unexplained(_) => "unexplained",
+    }
+}
+
 /// Adds `next`'s edits to `held` when both change the same document; false otherwise.
 fn join(held: &mut Body, next: &Body) -> bool {
     match (held, next) {
@@ -218,10 +274,13 @@ fn join(held: &mut Body, next: &Body) -> bool {
     }
 }
 
-/// The file end of the writer: numbering, serialising, syncing, and reporting the first failure.
+/// The file end of the writer: numbering, serialising, chaining, syncing, and reporting the first
+/// failure.
 struct Sink {
     file: File,
     next_seq: u64,
+    /// Every byte written to the file so far.
+    chain: Chain,
     line: Vec<u8>,
     unsynced_since: Option<Instant>,
     on_error: ErrorSink,
@@ -229,17 +288,29 @@ struct Sink {
 }
 
 impl Sink {
-    fn new(file: File, on_error: ErrorSink) -> Self {
-        Self { file, next_seq: 0, line: Vec::new(), unsynced_since: None, on_error, failed: false }
+    fn new(file: File, on_error: ErrorSink, next_seq: u64, chain: Chain) -> Self {
+        Self { file, next_seq, chain, line: Vec::new(), unsynced_since: None, on_error, failed: false }
     }
 
     /// Writes one record as one line with one `write` call, so a crash tears at most that line.
     fn write(&mut self, ts: String, body: Body) -> io::Result<()> {
+        let chained = is_chained(body_type(&body));
         let record = Record { seq: self.next_seq, ts, body };
         self.line.clear();
         serde_json::to_writer(&mut self.line, &record).map_err(io::Error::other)?;
+        if chained {
+            // The last field, added to the serialised object: the record model stays the
+            // editor's side's, and the chain is only known here, once the line before is written.
+            self.line.pop();
+            self.line.extend_from_slice(b",\"chain\":\"");
+            self.line.extend_from_slice(self.chain.head().as_bytes());
+            self.line.extend_from_slice(b"\"}");
+        }
         self.line.push(b'\n');
         let result = self.file.write_all(&self.line);
+        // Hashed whether or not the write went through: after a failed write the file's bytes
+        // are not known, and the next chained record shows a break where the damage is.
+        self.chain.update(&self.line);
         match &result {
             // The seq is only used up by a record that was written, so the journal has no gaps.
             Ok(()) => {
@@ -366,5 +437,62 @@ mod tests {
         let reports: Vec<String> = rx.try_iter().collect();
         assert_eq!(reports.len(), 1, "{reports:?}");
         assert!(reports[0].contains("cannot write the journal"));
+    }
+
+    fn check_chain(path: &std::path::Path) -> Result<(usize, String), String> {
+        let journal = Journal::read(path).unwrap();
+        let mut check = ChainCheck::new();
+        for line in journal.records() {
+            let line = line.map_err(|e| e.to_string())?;
+            check.line(&journal, &line).map_err(|e| e.to_string())?;
+        }
+        Ok((check.chained(), check.head(&journal)))
+    }
+
+    #[test]
+    fn chained_records_carry_the_hash_of_every_byte_before_them() {
+        let dir = ScratchDir::new("writer");
+        let path = dir.path().join("j.jsonl");
+        let writer = JournalWriter::start(File::create(&path).unwrap(), session, Box::new(|_| {}));
+        writer.append(change("a.py", 2, "x"));
+        writer.append_durable(|_| Body::Save { path: "a.py".into(), sha256: "h".into() }).unwrap();
+        writer.append(Body::Close { path: "a.py".into() });
+        writer.end(EndReason::Shutdown).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(!lines[0].contains("chain") && !lines[1].contains("chain") && !lines[3].contains("chain"));
+        let before_save = &text[..text.find(lines[2]).unwrap()];
+        let expected = crate::text::sha256_hex([before_save])[..32].to_owned();
+        assert!(lines[2].ends_with(&format!(r#","chain":"{expected}"}}"#)), "{}", lines[2]);
+        assert!(lines[4].contains(r#""chain":""#));
+        assert_eq!(check_chain(&path).unwrap().0, 2);
+    }
+
+    #[test]
+    fn a_resumed_journal_chains_over_the_bytes_already_in_it() {
+        let dir = ScratchDir::new("writer");
+        let path = dir.path().join("j.jsonl");
+        let writer = JournalWriter::start(File::create(&path).unwrap(), session, Box::new(|_| {}));
+        writer.append_durable(|_| Body::Save { path: "a.py".into(), sha256: "h".into() }).unwrap();
+        drop(writer);
+        let reopen = || std::fs::OpenOptions::new().read(true).append(true).open(&path).unwrap();
+        let writer = JournalWriter::resume(reopen(), Box::new(|_| {})).unwrap();
+        writer.append(Body::Close { path: "a.py".into() });
+        writer.end(EndReason::Exit).unwrap();
+        let seqs: Vec<u64> = records(&path).iter().map(|r| r.seq).collect();
+        assert_eq!(seqs, [0, 1, 2, 3]);
+        let (chained, head) = check_chain(&path).unwrap();
+        assert_eq!(chained, 2);
+        let whole = std::fs::read(&path).unwrap();
+        assert_eq!(head, crate::text::sha256_hex([&whole])[..32]);
+
+        // A journal tampered with before it is taken over is refused, not vouched for.
+        std::fs::write(
+            &path,
+            String::from_utf8(whole).unwrap().replace(r#""path":"a.py""#, r#""path":"b.py""#),
+        )
+        .unwrap();
+        let refused = JournalWriter::resume(reopen(), Box::new(|_| {})).err().expect("refused");
+        assert!(refused.to_string().contains("the chain breaks"), "{refused}");
     }
 }
