@@ -364,6 +364,8 @@ fn run(seed: u64) -> Seen {
 fn sigkill_at_random_moments_never_loses_an_acknowledged_save() {
     let base = base_seed(77);
     let runs = runs();
+    // The run to start at, to replay one failure of a long run (`RATIONALE_CRASH_FROM=7994`).
+    let first: usize = std::env::var("RATIONALE_CRASH_FROM").ok().and_then(|v| v.parse().ok()).unwrap_or(0);
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     let seen = Mutex::new(Vec::new());
@@ -375,10 +377,12 @@ fn sigkill_at_random_moments_never_loses_an_acknowledged_save() {
                 if run_index >= runs {
                     break;
                 }
-                let seed = base.wrapping_mul(100_000).wrapping_add(run_index as u64);
+                let seed = base.wrapping_mul(100_000).wrapping_add((first + run_index) as u64);
                 let context = format!(
-                    "crash run {run_index} (seed {seed}); reproduce with RATIONALE_TEST_SEED={base} \
-                     cargo test --release -p rationale-tests --test crash"
+                    "crash run {} (seed {seed}); reproduce with RATIONALE_TEST_SEED={base} \
+                     RATIONALE_CRASH_FROM={} RATIONALE_CRASH_RUNS=1 cargo test --release -p rationale-tests --test crash",
+                    first + run_index,
+                    first + run_index
                 );
                 let outcome = std::panic::catch_unwind(|| with_context(&context, || run(seed)));
                 if let Ok(one) = &outcome {
