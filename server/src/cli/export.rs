@@ -1,7 +1,7 @@
 //! `rationale export [DIR...] --out FILE`: the explained pairs as training data, one JSON object a
 //! line, secrets redacted (formats in `docs/export.md`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,12 +11,12 @@ use indicatif::ProgressDrawTarget;
 use crate::dataset::agreement::all_agree;
 use crate::dataset::history::{replay_pairs, Needs, PairHistory};
 use crate::dataset::quality::{of_pair, DuplicateFinder, Flag};
-use crate::dataset::rows::{write_row, Format, RowInput};
+use crate::dataset::rows::{write_row, Format, RowInput, RowTexts};
 use crate::dataset::time::Bound;
 use crate::dataset::{gather, read_journal, reviews_of, Pair};
 use crate::journal::Journal;
 use crate::quality::Quality;
-use crate::redact::Redactor;
+use crate::redact::{Redactor, Secret};
 use crate::reviews::{Reviews, Verdict};
 
 #[derive(clap::Args)]
@@ -209,19 +209,18 @@ fn execute(args: &Args, progress: ProgressDrawTarget, stdout: &mut dyn Write, er
     if args.exclude_flag.contains(&Flag::Duplicate) {
         kept.retain(|kept| kept.quality.as_ref().is_none_or(|quality| quality.duplicate_of.is_none()));
     }
+    let input = |kept| kept_input(kept, &reviews, args.with_files);
+    let mut texts: Vec<(RowTexts, Vec<Secret>)> =
+        kept.iter().map(|kept| RowTexts::of(&input(kept), redactor.as_mut())).collect();
+    if let Some(redactor) = redactor.as_mut() {
+        redact_sessionwide(&kept, &mut texts, redactor);
+    }
     let rows: Vec<Vec<u8>> = kept
         .iter()
-        .map(|kept| {
-            let input = RowInput {
-                pair: &kept.pair,
-                history: kept.history.as_ref(),
-                review: reviews.latest(&kept.pair.id),
-                comments: reviews.comments(&kept.pair.id),
-                quality: kept.quality.as_ref(),
-                with_files: args.with_files,
-            };
+        .zip(&texts)
+        .map(|(kept, (texts, _))| {
             let mut row = Vec::new();
-            write_row(&mut row, args.format, &input, redactor.as_mut());
+            write_row(&mut row, args.format, &input(kept), texts);
             row
         })
         .collect();
@@ -317,6 +316,39 @@ fn export_journal(
         kept.push(Kept { pair, history, quality });
     }
     Ok(warnings)
+}
+
+fn kept_input<'a>(kept: &'a Kept, reviews: &'a Reviews, with_files: bool) -> RowInput<'a> {
+    RowInput {
+        pair: &kept.pair,
+        history: kept.history.as_ref(),
+        review: reviews.latest(&kept.pair.id),
+        comments: reviews.comments(&kept.pair.id),
+        quality: kept.quality.as_ref(),
+        with_files,
+    }
+}
+
+/// A secret found in any row of a session is redacted in every row of that session: the key a rule
+/// found in the code (`token = "..."`) may stand alone in a rationale of another row, where no
+/// rule recognises it. Only the rows that did not find all of their session's secrets themselves
+/// are redacted again.
+fn redact_sessionwide(kept: &[Kept], texts: &mut [(RowTexts, Vec<Secret>)], redactor: &mut Redactor) {
+    let mut by_session: HashMap<&str, Vec<Secret>> = HashMap::new();
+    for (kept, (_, found)) in kept.iter().zip(texts.iter()) {
+        let secrets = by_session.entry(kept.pair.session.id.as_str()).or_default();
+        for secret in found {
+            if !secrets.contains(secret) {
+                secrets.push(secret.clone());
+            }
+        }
+    }
+    for (kept, (row, found)) in kept.iter().zip(texts.iter_mut()) {
+        let secrets = &by_session[kept.pair.session.id.as_str()];
+        if secrets.iter().any(|secret| !found.contains(secret)) {
+            row.redact_also(secrets, redactor);
+        }
+    }
 }
 
 /// Writes the rows to a temporary file beside `out`, syncs it and renames it over `out`.

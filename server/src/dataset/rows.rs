@@ -9,6 +9,10 @@
 //! Where a row's texts hold a secret, every text of the row is redacted again knowing it, so that
 //! the prefixes a secret passes through while it is typed (in the edit history, in the document
 //! before) go too, and so do the lines of a multi-line secret seen apart from its first line.
+//! A row is made in two steps ([`RowTexts::of`], then [`write_row`]) so that an export can redact
+//! the secrets found anywhere in a session in every row of that session ([`RowTexts::redact_also`])
+//! before it writes them: a key a rule finds in the code (`token = "..."`) is no longer left in a
+//! rationale that names it with nothing a rule recognises around it.
 
 use serde::Serialize;
 
@@ -151,7 +155,23 @@ struct EditsRow<'a> {
     file_after: Option<&'a str>,
 }
 
-/// The texts of a row, redacted.
+/// The texts of a row, redacted (see [`RowTexts::of`]).
+pub struct RowTexts(Texts);
+
+impl RowTexts {
+    /// The texts of `input`, redacted when there is a redactor, and the secrets found in them.
+    pub fn of(input: &RowInput<'_>, redactor: Option<&mut Redactor>) -> (RowTexts, Vec<Secret>) {
+        let mut texts = Texts::of(input);
+        let found = redactor.map(|redactor| texts.redact(redactor)).unwrap_or_default();
+        (RowTexts(texts), found)
+    }
+
+    /// Redacts `known` (secrets found elsewhere, with their prefixes) in texts already redacted.
+    pub fn redact_also(&mut self, known: &[Secret], redactor: &mut Redactor) {
+        self.0.each(|text| *text = redactor.redact_known(text, known, &mut Vec::new()));
+    }
+}
+
 struct Texts {
     before: String,
     after: String,
@@ -185,19 +205,21 @@ impl Texts {
         self.steps.iter_mut().for_each(f);
     }
 
-    fn redact(&mut self, redactor: &mut Redactor) {
+    /// Redacts every text; the secrets found.
+    fn redact(&mut self, redactor: &mut Redactor) -> Vec<Secret> {
         let original = self.clone_texts();
         let counts = redactor.checkpoint();
         let mut found: Vec<Secret> = Vec::new();
         self.each(|text| *text = redactor.redact(text, &mut found));
         if found.is_empty() {
-            return;
+            return found;
         }
         // Again, knowing the row's secrets, from the original texts (and counting once).
         redactor.rollback(counts);
         *self = original;
         let mut again = Vec::new();
         self.each(|text| *text = redactor.redact_known(text, &found, &mut again));
+        found
     }
 
     fn clone_texts(&self) -> Texts {
@@ -226,12 +248,9 @@ fn steps_of(history: &PairHistory) -> Vec<String> {
         .collect()
 }
 
-/// Appends the row of `input` in `format` to `out`, with a newline.
-pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, redactor: Option<&mut Redactor>) {
-    let mut texts = Texts::of(input);
-    if let Some(redactor) = redactor {
-        texts.redact(redactor);
-    }
+/// Appends the row of `input` in `format` to `out`, with a newline, with its `texts`.
+pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, texts: &RowTexts) {
+    let texts = &texts.0;
     let pair = input.pair;
     let record = &pair.record;
     let session = &*pair.session;
