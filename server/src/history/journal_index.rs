@@ -489,7 +489,12 @@ impl JournalIndex {
         }
         match granularity {
             Granularity::Edits => {
+                // Record 0 is the `session` record, not a step: a journal of only that line (its
+                // server has not written the next one yet) has no steps so far.
                 let from = from.max(1);
+                if from > last {
+                    return Ok(Page { steps: Vec::new(), next: None, total: last });
+                }
                 let until = (from + limit as u64 - 1).min(last);
                 let (start, stop) = self.span(from, until);
                 let journal = self.read(start, stop)?;
@@ -788,5 +793,31 @@ mod tests {
         // Pages of the grown journal run to its new end.
         let page = journal.page(Granularity::Edits, 7990, 50, &Reviews::default()).unwrap();
         assert_eq!((page.steps.len(), page.next, page.total), (10, None, 7999));
+    }
+
+    #[test]
+    fn a_journal_of_only_its_session_record_has_an_empty_timeline() {
+        // A server writes its `session` record first and the next a moment later: a reviewer who
+        // asks in between reads a journal of one complete line, whose steps (from record 1) are
+        // none yet.
+        let dir = ScratchDir::new("journal-index-session-only");
+        let text = journal_text(Encoding::Utf8, typing(3));
+        let first = text.split_inclusive('\n').next().unwrap();
+        let path = dir.write("s.jsonl", first);
+        let mut journal = JournalIndex::open(&path, None).unwrap();
+        assert!(!journal.is_empty());
+        assert_eq!(journal.last_seq(), 0);
+        let page = journal.page(Granularity::Edits, 0, 50, &Reviews::default()).unwrap();
+        assert_eq!((page.steps.len(), page.next, page.total), (0, None, 0));
+        assert!(matches!(
+            journal.page(Granularity::Edits, 1, 50, &Reviews::default()),
+            Err(HistoryError::FromPastEnd { from: 1, last: 0, .. })
+        ));
+        // Once the next records are written, they are its steps.
+        std::fs::write(&path, &text).unwrap();
+        journal.refresh().unwrap();
+        let page = journal.page(Granularity::Edits, 0, 50, &Reviews::default()).unwrap();
+        let seqs: Vec<u64> = page.steps.iter().map(|step| step.seq).collect();
+        assert_eq!((seqs, page.next, page.total), (vec![1, 2, 3, 4], None, 4));
     }
 }
