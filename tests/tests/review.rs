@@ -378,6 +378,17 @@ fn a_session_being_written_is_read_up_to_its_last_complete_line() {
         }
         std::thread::sleep(Duration::from_millis(10));
     };
+    // The journal exists once its session record is written; the test is about what follows, so
+    // it starts once the `open` record is there too (a slow disk under load can hold the writer
+    // back for longer than the typing below).
+    let started = std::time::Instant::now();
+    while server.request_ok("rationale/timeline", json!({"session": session, "granularity": "edits"}))
+        ["total"]
+        == 0
+    {
+        assert!(started.elapsed() < Duration::from_secs(10), "the open record never reached the journal");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let mut checked = 0;
     for round in 0..30 {
         // Type a few characters at the end of `other`, without waiting.
