@@ -13,11 +13,15 @@ use super::walk::{Found, Intact};
 use super::why::push_without;
 
 /// Turns the walk's findings into units: names, ranges, text and own text. `source` is the text
-/// of `rope`, which the units' texts share. `hidden`: bytes left out of every text (why-comments), in order; `separator`: what joins the
-/// names of nested units (the language table's). `below`: the walk was
-/// [`extract_below`](super::extract_below)'s, with
-/// its `intact` units: the first unit is a stand-in for the module, whose own text no one reads,
-/// and an intact unit's stand-in gets its range and kind alone.
+/// of `rope`, which the units' texts share. `hidden`: bytes left out of every text
+/// (why-comments), in order; `separator`: what joins the names of nested units (the language
+/// table's). `below`: the walk was [`extract_below`](super::extract_below)'s or
+/// [`extract_within`](super::extract_within)'s, with its `intact` units: the first unit is a
+/// stand-in for the module, whose own text no one reads, and an intact unit's stand-in gets its
+/// range and kind alone. `part`: the walk was [`extract_within`](super::extract_within)'s, of the
+/// node with these bytes: the second unit stands for the unit the node is in, with its signature
+/// and, for own text, the part of it over the node (its nested units are named as if it were the
+/// module).
 pub(super) fn assemble(
     found: Vec<Found<'_>>,
     source: Source<'_>,
@@ -25,6 +29,7 @@ pub(super) fn assemble(
     hidden: &[Range<usize>],
     separator: &str,
     below: Option<&[Intact]>,
+    part: Option<Range<usize>>,
 ) -> Vec<Unit> {
     let len = source.end();
     let clamp = |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
@@ -59,7 +64,10 @@ pub(super) fn assemble(
                 };
                 (name, captured.kind, clamp(node.byte_range()), name_range, node.kind_id())
             }
-            (None, None) => (MODULE_NAME.to_owned(), UnitKind::Module, 0..len, 0..0, 0),
+            (None, None) => match (index, &part) {
+                (1, Some(part)) => (String::new(), UnitKind::Module, part.clone(), 0..0, 0),
+                _ => (MODULE_NAME.to_owned(), UnitKind::Module, 0..len, 0..0, 0),
+            },
         };
         let qualified = match found.parent.map(|parent| &units[parent]) {
             Some(parent) if !parent.is_module() => format!("{}{separator}{}", parent.qualified, name),

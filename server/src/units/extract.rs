@@ -63,7 +63,7 @@ pub fn extract_hiding(
     let (found, hidden, _) =
         Walk::new(language, tree, source, Matching::AtRoots, marker).run(tree.root_node());
     let rope = Arc::new(rope.clone());
-    (assemble(found, source, &rope, &hidden, language.separator, None), hidden)
+    (assemble(found, source, &rope, &hidden, language.separator, None, None), hidden)
 }
 
 /// What [`extract_below`] found.
@@ -116,7 +116,56 @@ pub fn extract_below(
     let (found, hidden, walked) = walk.run(node);
     let stand_ins =
         found.iter().enumerate().filter_map(|(index, found)| found.intact.map(|i| (index, i))).collect();
-    let units = assemble(found, source, rope, &hidden, language.separator, Some(intact));
+    let units = assemble(found, source, rope, &hidden, language.separator, Some(intact), None);
     let walked = walked.expect("the walk keeps the record it was given");
     Below { units, hidden, stand_ins, walked }
+}
+
+/// Where a node stands in the own text of the unit it is in, for [`extract_within`].
+pub struct Part<'a, 'tree> {
+    /// The unit's node.
+    pub top: Node<'tree>,
+    /// How many levels the node is below it.
+    pub below: usize,
+    /// Whether the node's parent is of a string kind.
+    pub in_string: bool,
+    /// What the last walk of the unit wrote before the node, and after it.
+    pub before: &'a [u8],
+    pub after: &'a [u8],
+}
+
+/// The units inside `node` alone, and what changes of the unit it is in, when nothing of that
+/// unit but `node` changed and no pattern starts between the unit's node and `node` (see
+/// [`Part`]): the first unit is a module stand-in; the second stands for the unit `node` is in,
+/// with its new signature, and for own text the part of its own text over `node`, bytes
+/// `node`'s; then the units inside `node`, named as if that unit were the module. `None` when the
+/// patterns that start at the unit's node no longer capture it, or capture anything but it and
+/// units inside `node`. `source` holds (at least) the lines of `node`; what is `unchanged` is not
+/// walked again, as with [`extract_below`], whose record the walk's record goes on (its nodes are
+/// those of `node`, its stream the unit's).
+#[allow(clippy::too_many_arguments)]
+pub fn extract_within<'a>(
+    language: &Language,
+    tree: &Tree,
+    node: Node<'_>,
+    part: Part<'a, '_>,
+    rope: &Arc<Rope>,
+    source: Source<'a>,
+    marker: &'a str,
+    unchanged: Unchanged<'a>,
+) -> Option<Below> {
+    let Unchanged { intact, reuse } = unchanged;
+    let mut walk = Walk::new(language, tree, source, Matching::AtRoots, marker);
+    walk.intact = intact;
+    walk.reuse = reuse;
+    let (range, kind) = (part.top.byte_range(), part.top.kind_id());
+    walk.record = Some(Walked { range, kind, nodes: Vec::new(), stream: Vec::new() });
+    let (found, hidden, walked) =
+        walk.run_within(part.top, node, part.below, part.in_string, part.before, part.after)?;
+    let stand_ins =
+        found.iter().enumerate().filter_map(|(index, found)| found.intact.map(|i| (index, i))).collect();
+    let units =
+        assemble(found, source, rope, &hidden, language.separator, Some(intact), Some(node.byte_range()));
+    let walked = walked.expect("the walk keeps the record it was given");
+    Some(Below { units, hidden, stand_ins, walked })
 }

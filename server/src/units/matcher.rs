@@ -114,6 +114,13 @@ impl Plan {
         plans.entry(language.name).or_insert_with(|| Arc::new(Plan::read(language))).clone()
     }
 
+    /// Whether some pattern may start at nodes of kind `kind`: `None` when the patterns' starts
+    /// could not be read (the query then runs over the whole tree).
+    pub(super) fn may_start_at(&self, kind: u16) -> Option<bool> {
+        let roots = self.roots.as_ref()?;
+        Some(roots.get(usize::from(kind)).copied().unwrap_or(false))
+    }
+
     fn read(language: &Language) -> Plan {
         let query = language.units_query();
         let roles = query
@@ -229,6 +236,14 @@ impl<'a, 'tree> Matcher<'a, 'tree> {
         let captured = self.pending.remove(&(start, node.id()));
         self.next_start = self.pending.first_key_value().map_or(usize::MAX, |(&(first, _), _)| first);
         captured
+    }
+}
+
+impl Matcher<'_, '_> {
+    /// Whether the query captured a node, not reached yet, that may not lie inside `range`: one
+    /// that starts outside it, or at its first byte (where its ancestors start too).
+    pub(super) fn captures_outside(&self, range: std::ops::Range<usize>) -> bool {
+        self.pending.keys().any(|&(start, _)| start <= range.start || start >= range.end)
     }
 }
 

@@ -20,7 +20,7 @@ mod tests;
 mod unit;
 mod walk;
 
-pub use extract::{extract, extract_below, extract_hiding, Below, Unchanged};
+pub use extract::{extract, extract_below, extract_hiding, extract_within, Below, Part, Unchanged};
 pub use reuse::{Reuse, Walked};
 pub use source::Source;
 pub use unit::{Unit, UnitKind, UnitText, MODULE_NAME};

@@ -21,11 +21,14 @@ pub struct Walked {
 }
 
 /// A node the walk met, and the stretch of the stream it wrote.
+#[derive(Clone)]
 pub struct Written {
     pub range: Range<usize>,
     pub kind: u16,
     pub children: usize,
     pub stretch: Range<usize>,
+    /// How many of the nodes recorded after it are inside it (none for a node copied whole).
+    pub descendants: usize,
 }
 
 /// What a walk may copy from the last walk of its unit.

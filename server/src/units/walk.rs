@@ -81,7 +81,14 @@ pub(super) struct Walk<'a, 'tree> {
     pub(super) reuse: Option<&'a Reuse<'a>>,
     /// What this walk writes for the top unit (the first below the module), when it is kept.
     pub(super) record: Option<Walked>,
+    /// What the top unit's stream ends with after what this walk writes (see
+    /// [`Walk::run_within`]).
+    after: &'a [u8],
 }
+
+/// What a walk found: the units, the bytes of the why-comments met, and the record of the top
+/// unit if one was asked for.
+pub(super) type Walked3<'tree> = (Vec<Found<'tree>>, Vec<Range<usize>>, Option<Walked>);
 
 /// The frame of the top unit: the module is frame 0.
 const TOP: usize = 1;
@@ -112,16 +119,56 @@ impl<'a, 'tree> Walk<'a, 'tree> {
             passed: 0,
             reuse: None,
             record: None,
+            after: &[],
         }
     }
 
     /// The units found, the bytes of the why-comments met (see [`Blocks`]) and the record of the
     /// top unit, if one was asked for.
-    pub(super) fn run(mut self, root: Node<'tree>) -> (Vec<Found<'tree>>, Vec<Range<usize>>, Option<Walked>) {
+    pub(super) fn run(mut self, root: Node<'tree>) -> Walked3<'tree> {
         self.push_frame(None, usize::MAX);
-        let end = self.clamp(root.end_byte());
+        self.preorder(root, 0);
+        self.finish(root)
+    }
+
+    /// Walks `node` alone, as part of the own text of the top unit, whose node is `top`, `below`
+    /// levels above `node`: what the walk of the top unit would write for `node` is written
+    /// between `before` and `after`, what that walk wrote before and after it, and the top unit's
+    /// signature is that of the whole. `in_string`: the parent of `node` is of a string kind.
+    /// The walk's source need hold only the lines of `node`.
+    ///
+    /// Patterns that start at `top` are run again (no pattern may start between `top` and
+    /// `node`: the caller sees to it), so that a unit they capture inside `node` is found; `None`
+    /// when they no longer capture `top` itself, or capture anything outside `node`.
+    pub(super) fn run_within(
+        mut self,
+        top: Node<'tree>,
+        node: Node<'tree>,
+        below: usize,
+        in_string: bool,
+        before: &[u8],
+        after: &'a [u8],
+    ) -> Option<Walked3<'tree>> {
+        let matcher = self.matcher.as_mut()?;
+        matcher.visit(top, top.kind_id(), top.start_byte())?;
+        if matcher.captures_outside(node.byte_range()) {
+            return None;
+        }
+        self.push_frame(None, usize::MAX);
+        // The top unit's frame, at a depth that puts `node` `below` levels under it.
+        self.push_frame(None, 0);
+        self.streams[TOP].extend_from_slice(before);
+        self.after = after;
+        self.open.push((self.clamp(node.end_byte()), in_string, None));
+        self.pos = node.start_byte();
+        self.preorder(node, below);
+        Some(self.finish(node))
+    }
+
+    /// The walk proper, from `root`, whose depth is `depth`.
+    fn preorder(&mut self, root: Node<'tree>, mut depth: usize) {
+        let base = depth;
         let mut cursor = root.walk();
-        let mut depth = 0;
         'walk: loop {
             let node = cursor.node();
             let kind = node.kind_id();
@@ -174,7 +221,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
                 if cursor.goto_next_sibling() {
                     break;
                 }
-                if !cursor.goto_parent() {
+                if depth == base || !cursor.goto_parent() {
                     break 'walk;
                 }
                 depth -= 1;
@@ -187,6 +234,11 @@ impl<'a, 'tree> Walk<'a, 'tree> {
                 self.leave(depth);
             }
         }
+    }
+
+    /// Closes what is open once the walk has left `root`.
+    fn finish(mut self, root: Node<'tree>) -> Walked3<'tree> {
+        let end = self.clamp(root.end_byte());
         self.gap(end, false);
         while !self.frames.is_empty() {
             self.pop_frame();
@@ -211,13 +263,19 @@ impl<'a, 'tree> Walk<'a, 'tree> {
     fn pop_frame(&mut self) {
         let Some(frame) = self.frames.pop() else { return };
         let stream = &mut self.streams[self.frames.len()];
-        if let (TOP, Some(record)) = (self.frames.len(), &mut self.record) {
-            record.stream.clone_from(stream);
+        let top = self.frames.len() == TOP;
+        if top {
+            stream.extend_from_slice(self.after);
         }
         let mut hasher = std::hash::DefaultHasher::new();
         hasher.write(stream);
-        stream.clear();
         self.found[frame.found].signature = hasher.finish();
+        match &mut self.record {
+            // The record takes the stream: the top unit's frame is the last but the module's.
+            Some(record) if top => std::mem::swap(&mut record.stream, stream),
+            _ => {}
+        }
+        stream.clear();
     }
 
     /// Closes the unit whose node was at `depth`, if the walk is leaving it.
@@ -324,14 +382,18 @@ impl Walk<'_, '_> {
         let at = self.streams[TOP].len();
         let record = self.record.as_mut()?;
         let children = node.child_count();
-        record.nodes.push(Written { range: node.byte_range(), kind, children, stretch: at..at });
+        let written = Written { range: node.byte_range(), kind, children, stretch: at..at, descendants: 0 };
+        record.nodes.push(written);
         Some(record.nodes.len() - 1)
     }
 
     /// Ends the record of a node that [`Walk::begin_record`] started.
     fn end_record(&mut self, recorded: Option<usize>) {
         let (Some(index), Some(record)) = (recorded, &mut self.record) else { return };
-        record.nodes[index].stretch.end = self.streams[TOP].len();
+        let descendants = record.nodes.len() - index - 1;
+        let written = &mut record.nodes[index];
+        written.stretch.end = self.streams[TOP].len();
+        written.descendants = descendants;
     }
 
     /// Whether `node` is the next intact unit's (passing it if so).
