@@ -177,6 +177,7 @@ fn journal(rng: &mut Rng, index: usize, bytes: usize) -> String {
                 version,
                 via: "command".into(),
                 group: None,
+                quality: None,
             }),
         );
     }

@@ -8,12 +8,20 @@
 //! with every function, each pair timed alone; the median, the 99th percentile and the worst are
 //! printed.
 //!
+//! A second measure adds what else record time works out, the whole `quality` of the record:
+//! `duplicate_of` among every rationale of the set by the same author (a MinHash index holding
+//! them all, as the server's holds the folder's), and the typing measures of the change's edits.
+//! It leaves out reading what the journals gained since the last rationale, which depends on
+//! how much was typed meanwhile, not on the rationale.
+//!
 //! Run: `cargo bench -p rationale --bench quality`.
 
 use std::path::Path;
 use std::time::Instant;
 
-use rationale::quality::{signals, Change};
+use rationale::quality::duplicates::Duplicates;
+use rationale::quality::typing::Typing;
+use rationale::quality::{signals, Change, Quality};
 
 const TARGET_MS: f64 = 1.0;
 
@@ -43,6 +51,43 @@ fn main() {
         times[times.len() - 1],
         times.len()
     );
+
+    let mut earlier = Duplicates::new();
+    for (i, rationale) in rationales.iter().enumerate() {
+        earlier.add(i, rationale);
+    }
+    let typing = (0..200).fold(Typing::default(), |typing, i| {
+        typing.then(Typing::edit(if i % 50 == 0 { "value = compute(x)\n" } else { "x" }, start_of_bench()))
+    });
+    let mut times = Vec::with_capacity(rationales.len() * units.len());
+    let mut duplicates = 0usize;
+    for (before, after) in &units {
+        for rationale in &rationales {
+            let start = Instant::now();
+            let found = earlier.find(&usize::MAX, rationale).map(|i| i.to_string());
+            let quality =
+                Quality::new(&signals(rationale, Some(Change { before, after })), found).with_typing(&typing);
+            times.push(start.elapsed().as_secs_f64() * 1e3);
+            duplicates += usize::from(quality.duplicate_of.is_some());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
+    println!(
+        "whole quality at record time (signals, duplicate_of among {} earlier, typing): median {:.4} ms, p99 {:.4} ms, worst {:.4} ms (target: median ≤ {TARGET_MS} ms); {duplicates} of {} found one (each rationale is in the index itself, so every lookup compares a candidate: the costly case)",
+        earlier.len(),
+        at(0.5),
+        at(0.99),
+        times[times.len() - 1],
+        times.len()
+    );
+}
+
+/// One instant for every edit of the made-up change: the typing measures cost the same whatever
+/// the times.
+fn start_of_bench() -> Instant {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(Instant::now)
 }
 
 /// Every top-level `def` or method of `source`, before and after one of its lines is changed.

@@ -76,7 +76,7 @@ pub enum DefaultValue {
 }
 
 /// Every setting, in the order the docs and the editors list them.
-pub static SETTINGS: [Setting; 7] = [
+pub static SETTINGS: [Setting; 8] = [
     Setting {
         key: Key::Author,
         file_name: "author",
@@ -150,6 +150,17 @@ pub static SETTINGS: [Setting; 7] = [
                       average more than 1,000 characters) is taken as generated: its edits are \
                       journaled as always, but no units are found in it and nothing is prompted.",
     },
+    Setting {
+        key: Key::Nudge,
+        file_name: "nudge",
+        editor_name: "nudge",
+        kind: Kind::Boolean,
+        // On: a hint costs a second Enter, and a rationale that says why is what the journal is for.
+        default: DefaultValue::Boolean(true),
+        description: "Before recording a rationale that says little about why (flagged `generic`, \
+                      `restates_diff` or `no_why`), give it back once with a hint; sending it again \
+                      unchanged records it as it is. A why-comment is recorded, then hinted at.",
+    },
 ];
 
 impl Setting {
@@ -206,6 +217,8 @@ pub struct Config {
     pub why_marker: String,
     /// A document larger than this when opened is generated: no units, no prompts.
     pub max_file_bytes: u64,
+    /// Give a rationale that says little about why one hint before it is recorded.
+    pub nudge: bool,
 }
 
 impl Default for Config {
@@ -230,6 +243,7 @@ impl Default for Config {
             },
             why_marker: text(Key::WhyMarker),
             max_file_bytes: number(Key::MaxFileBytes),
+            nudge: matches!(default(Key::Nudge), DefaultValue::Boolean(true)),
         }
     }
 }
@@ -386,6 +400,10 @@ impl Config {
                 self.codelens =
                     value.as_bool().ok_or_else(|| vec![format!("must be true or false, not {not}")])?;
             }
+            Key::Nudge => {
+                self.nudge =
+                    value.as_bool().ok_or_else(|| vec![format!("must be true or false, not {not}")])?;
+            }
             Key::Exclude => {
                 let Some(items) = value.as_array() else {
                     return Err(vec![format!("must be a list of glob patterns, not {not}")]);
@@ -452,6 +470,7 @@ impl Config {
             Key::Exclude => Value::from(self.exclude.clone()),
             Key::WhyMarker => Value::from(self.why_marker.as_str()),
             Key::MaxFileBytes => Value::from(self.max_file_bytes),
+            Key::Nudge => Value::from(self.nudge),
         }
     }
 
@@ -491,6 +510,7 @@ enum Key {
     Exclude,
     WhyMarker,
     MaxFileBytes,
+    Nudge,
 }
 
 impl Key {
@@ -695,6 +715,7 @@ mod tests {
                 "a list of globs with `.gitignore` syntax",
                 "one line of text, 1 to 40 characters",
                 "a whole number from 1 to 1073741824 (1 GiB)",
+                "`true` or `false`",
             ]
         );
     }
@@ -729,6 +750,7 @@ codelens = false
 exclude = ["*.log", "dist/"]
 why_marker = "WHY:"
 max_file_bytes = 500000
+nudge = false
 "#,
         );
         assert!(problems.is_empty(), "{problems:?}");
@@ -742,6 +764,7 @@ max_file_bytes = 500000
                 exclude: vec!["*.log".into(), "dist/".into()],
                 why_marker: "WHY:".into(),
                 max_file_bytes: 500_000,
+                nudge: false,
             }
         );
     }
@@ -818,7 +841,7 @@ max_file_bytes = 500000
             messages(&problems),
             [
                 "rationale.toml: unknown key `code-lens` ignored; did you mean `codelens`?",
-                "rationale.toml: unknown key `colour` ignored; the keys are `author`, `settle_ms`, `min_rationale_chars`, `codelens`, `exclude`, `why_marker`, `max_file_bytes`",
+                "rationale.toml: unknown key `colour` ignored; the keys are `author`, `settle_ms`, `min_rationale_chars`, `codelens`, `exclude`, `why_marker`, `max_file_bytes`, `nudge`",
                 "rationale.toml: unknown key `settleMs` ignored; did you mean `settle_ms`?",
                 "rationale.toml: unknown key `settle_sm` ignored; did you mean `settle_ms`?",
             ]
@@ -832,7 +855,7 @@ max_file_bytes = 500000
         assert_eq!(config, Config::default());
         assert_eq!(
             messages(&problems),
-            ["rationale.toml: unknown key `rationale` ignored; the keys are `author`, `settle_ms`, `min_rationale_chars`, `codelens`, `exclude`, `why_marker`, `max_file_bytes` (settings go at the top level of rationale.toml, not in a [rationale] table)"]
+            ["rationale.toml: unknown key `rationale` ignored; the keys are `author`, `settle_ms`, `min_rationale_chars`, `codelens`, `exclude`, `why_marker`, `max_file_bytes`, `nudge` (settings go at the top level of rationale.toml, not in a [rationale] table)"]
         );
     }
 
@@ -903,6 +926,7 @@ max_file_bytes = 500000
                 exclude: vec!["*.tmp".into()],
                 why_marker: "because:".into(),
                 max_file_bytes: 4096,
+                nudge: true,
             }
         );
         // An empty author goes back to working it out.

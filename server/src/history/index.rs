@@ -1,9 +1,11 @@
-//! The rationales recorded for each unit of each workspace folder, for hover: the reason behind
-//! the code, where the code is.
+//! The rationales recorded in each workspace folder: by unit, for hover (the reason behind the
+//! code, where the code is), and by author, to find the earlier rationale a new one nearly
+//! repeats (`duplicate_of`, see [`crate::quality::duplicates`]).
 //!
 //! Built off the request path: [`Index::refresh`] reads what each journal gained since the last
 //! refresh (the first reads them whole), and is called in the background when the server starts
-//! and after each rationale it records. Hover only looks the unit up.
+//! and after each rationale it records. Hover only looks the unit up. [`Index::duplicate_of`]
+//! reads on first, so that it sees every rationale on disk, the ones just recorded included.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek, SeekFrom};
@@ -12,6 +14,7 @@ use std::sync::{Mutex, RwLock};
 
 use crate::journal::record::Explanation;
 use crate::journal::{journal_files, Journal, Resume};
+use crate::quality::duplicates::Duplicates;
 use crate::reviews::{Review, Reviews};
 
 /// A rationale recorded for a unit.
@@ -43,6 +46,8 @@ struct State {
     /// By folder, workspace-relative path and qualified unit name; oldest first.
     units: HashMap<(PathBuf, String, String), Vec<Recorded>>,
     reviews: HashMap<PathBuf, Reviews>,
+    /// Every rationale's text by folder and author, under its pair id, in the order read.
+    texts: HashMap<(PathBuf, String), Duplicates<String>>,
 }
 
 #[derive(Default)]
@@ -66,41 +71,62 @@ impl Index {
             .collect()
     }
 
+    /// The pair id of an earlier rationale by `author` in `folder`'s journals that `text` nearly
+    /// repeats (see [`crate::quality::duplicates`]), after reading what the journals gained.
+    pub fn duplicate_of(&self, folder: &Path, author: &str, text: &str) -> Option<String> {
+        {
+            let mut progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
+            self.read_journals(folder, &mut progress);
+        }
+        let state = self.state.read().unwrap_or_else(|e| e.into_inner());
+        // No earlier rationale has an empty pair id: the new one is never its own duplicate.
+        state.texts.get(&(folder.to_owned(), author.to_owned()))?.find(&String::new(), text)
+    }
+
     /// Takes in what the journals and review files of `folders` gained since the last refresh.
     pub fn refresh(&self, folders: &[PathBuf]) {
         let mut progress = self.progress.lock().unwrap_or_else(|e| e.into_inner());
         for folder in folders {
-            let mut found = Vec::new();
-            for journal in journal_files(folder).unwrap_or_default() {
-                let read = progress.entry(journal.clone()).or_insert_with(|| Progress {
-                    resume: Resume { offset: 0, line: 0, seq: 0 },
-                    author: String::new(),
-                    broken: false,
-                });
-                if !read.broken {
-                    read_on(&journal, read, &mut found);
-                }
-            }
+            self.read_journals(folder, &mut progress);
             let (reviews, problems) = Reviews::read(folder);
             for problem in problems {
                 tracing::warn!("reviews: {problem}");
             }
             let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
-            for (path, unit, previous, recorded) in found {
-                // A unit renamed by this change keeps the rationales of its earlier name.
-                let earlier = previous
-                    .and_then(|name| state.units.get(&(folder.clone(), path.clone(), name)).cloned())
-                    .unwrap_or_default();
-                let list = state.units.entry((folder.clone(), path, unit)).or_default();
-                for entry in earlier {
-                    if !list.contains(&entry) {
-                        list.push(entry);
-                    }
-                }
-                list.push(recorded);
-                list.sort_by(|a, b| a.ts.cmp(&b.ts));
-            }
             state.reviews.insert(folder.clone(), reviews);
+        }
+    }
+
+    /// Takes in what the journals of `folder` gained since they were last read.
+    fn read_journals(&self, folder: &Path, progress: &mut HashMap<PathBuf, Progress>) {
+        let folder = folder.to_owned();
+        let mut found = Vec::new();
+        for journal in journal_files(&folder).unwrap_or_default() {
+            let read = progress.entry(journal.clone()).or_insert_with(|| Progress {
+                resume: Resume { offset: 0, line: 0, seq: 0 },
+                author: String::new(),
+                broken: false,
+            });
+            if !read.broken {
+                read_on(&journal, read, &mut found);
+            }
+        }
+        let mut state = self.state.write().unwrap_or_else(|e| e.into_inner());
+        for (path, unit, previous, recorded) in found {
+            let key = (folder.clone(), recorded.author.clone());
+            state.texts.entry(key).or_default().add(recorded.pair.clone(), &recorded.text);
+            // A unit renamed by this change keeps the rationales of its earlier name.
+            let earlier = previous
+                .and_then(|name| state.units.get(&(folder.clone(), path.clone(), name)).cloned())
+                .unwrap_or_default();
+            let list = state.units.entry((folder.clone(), path, unit)).or_default();
+            for entry in earlier {
+                if !list.contains(&entry) {
+                    list.push(entry);
+                }
+            }
+            list.push(recorded);
+            list.sort_by(|a, b| a.ts.cmp(&b.ts));
         }
     }
 

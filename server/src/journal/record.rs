@@ -126,6 +126,11 @@ pub struct Explanation {
     pub via: String,
     /// Shared by the records of one rationale given for several changes.
     pub group: Option<String>,
+    /// The signals of a `rationale` record's text and edits (`docs/quality.md`); absent from
+    /// `skip` records and from records written before it existed. One of another shape reads as
+    /// absent.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "lenient")]
+    pub quality: Option<crate::quality::Quality>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

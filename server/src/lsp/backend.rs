@@ -119,7 +119,10 @@ pub async fn initialize(server: &Backend, params: InitializeParams) -> Result<In
     let why_client = WhyClient::of(&params.capabilities);
     let folders = from_proto::workspace_folders(&params);
     tracing::info!("session {} with {} folder(s), {}", identity.id, folders.len(), encoding.as_str());
-    let session = Session::new(identity, folders, settings, server.notices());
+    let history = server.shared.history.clone();
+    let session = Session::new(identity, folders, settings, server.notices()).finding_duplicates_with(
+        Arc::new(move |folder, author, text| history.index.duplicate_of(folder, author, text)),
+    );
     server.shared.initialized(session, why_client, lens_refresh);
 
     Ok(InitializeResult {

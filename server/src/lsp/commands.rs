@@ -9,6 +9,7 @@ use tower_lsp_server::jsonrpc::Result;
 use super::errors::{invalid_params, refused};
 use super::names::{RECORD, SKIP};
 use super::shared::Shared;
+use super::to_proto;
 use crate::session::{Refusal, Session, Via};
 
 #[derive(Deserialize)]
@@ -17,6 +18,11 @@ struct RecordArgs {
     change_id: Option<String>,
     change_ids: Option<Vec<String>>,
     text: String,
+    /// How long the rationale took to write, measured by the editor.
+    compose_ms: Option<u64>,
+    /// Answer what would be recorded, and record nothing.
+    #[serde(default)]
+    dry_run: bool,
 }
 
 #[derive(Deserialize)]
@@ -39,17 +45,23 @@ pub fn argument<T: serde::de::DeserializeOwned>(
     serde_json::from_value(first).map_err(|err| invalid_params(format!("{command} takes {shape}: {err}")))
 }
 
-/// `rationale.record {"changeId" or "changeIds", "text"}`: answers `{"pairId", "pairIds"}`.
+/// `rationale.record {"changeId" or "changeIds", "text", "composeMs"?, "dryRun"?}`: answers
+/// `{"pairId", "pairIds", "quality", "qualities", "hint"}` (a dry run without the pairs).
 pub fn record(session: &Session, arguments: Vec<Value>) -> Result<Option<Value>> {
-    let args: RecordArgs = argument(RECORD, arguments, r#"{"changeId" or "changeIds", "text"}"#)?;
+    let args: RecordArgs =
+        argument(RECORD, arguments, r#"{"changeId" or "changeIds", "text", "composeMs"?, "dryRun"?}"#)?;
     let ids = match (args.change_id, args.change_ids) {
         (Some(id), None) => vec![id],
         (None, Some(ids)) => ids,
         (Some(_), Some(_)) => return Err(invalid_params("give either `changeId` or `changeIds`, not both")),
         (None, None) => return Err(refused(Refusal::NoChanges)),
     };
-    let pairs = session.record(&ids, &args.text, Via::Command).map_err(refused)?;
-    Ok(Some(json!({"pairId": pairs[0], "pairIds": pairs})))
+    let explained = if args.dry_run {
+        session.assess(&ids, &args.text, args.compose_ms)
+    } else {
+        session.record(&ids, &args.text, Via::Command, args.compose_ms)
+    };
+    Ok(Some(to_proto::explained(&explained.map_err(refused)?)))
 }
 
 /// `rationale.skip {"changeId", "reason"?}`.

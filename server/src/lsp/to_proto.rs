@@ -18,7 +18,7 @@ use crate::history::timeline::{Page, Step};
 use crate::journal::summary::SessionSummary;
 use crate::replay::DocumentState;
 use crate::reviews::{Comment, Review, Verdict};
-use crate::session::{DocumentChanges, PendingView, WhyNote, WHY_RECORDED};
+use crate::session::{DocumentChanges, Explained, PendingView, WhyNote, WHY_NUDGED, WHY_RECORDED};
 use crate::text::{Encoding, Position as TextPosition};
 use crate::units::pending::ChangeKind;
 
@@ -78,8 +78,11 @@ fn diagnostic(view: &PendingView) -> Diagnostic {
 /// A why-comment that was not recorded (a warning: the person meant it to be), or one that was
 /// recorded and is still there (a hint: it can go).
 fn why_note(note: &WhyNote) -> Diagnostic {
-    let severity =
-        if note.code == WHY_RECORDED { DiagnosticSeverity::HINT } else { DiagnosticSeverity::WARNING };
+    let severity = match note.code {
+        WHY_RECORDED => DiagnosticSeverity::HINT,
+        WHY_NUDGED => DiagnosticSeverity::INFORMATION,
+        _ => DiagnosticSeverity::WARNING,
+    };
     Diagnostic {
         range: range(note.range),
         severity: Some(severity),
@@ -88,6 +91,22 @@ fn why_note(note: &WhyNote) -> Diagnostic {
         message: note.message.clone(),
         ..Default::default()
     }
+}
+
+/// The answer of `rationale.record`: the pairs written (none for a dry run), the quality of the
+/// first and of each, and the hint to give when the rationale earns its nudge (`null` otherwise).
+pub fn explained(explained: &Explained) -> Value {
+    let hint = explained.nudge.then_some(crate::quality::HINT);
+    let mut answer = json!({
+        "quality": explained.qualities.first(),
+        "qualities": explained.qualities,
+        "hint": hint,
+    });
+    if let Some(first) = explained.pairs.first() {
+        answer["pairId"] = json!(first);
+        answer["pairIds"] = json!(explained.pairs);
+    }
+    answer
 }
 
 fn explain_arguments(view: &PendingView, uri: &Uri) -> Vec<Value> {

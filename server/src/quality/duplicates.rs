@@ -68,11 +68,18 @@ pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
 
 /// Rationales seen so far, in order, each under the id of its pair; answers which earlier one a
 /// new rationale nearly repeats.
-#[derive(Default)]
 pub struct Duplicates<Id> {
     seen: Vec<(Id, Vec<u64>)>,
     /// For each band, the band's hash to the indexes into `seen` that have it.
     bands: Vec<HashMap<u64, Vec<usize>>>,
+}
+
+/// Empty, with its bands ready: a derived default would have none, and would never find a
+/// candidate.
+impl<Id: Clone + PartialEq> Default for Duplicates<Id> {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl<Id: Clone + PartialEq> Duplicates<Id> {
@@ -203,6 +210,13 @@ mod tests {
         assert_eq!(seen.find(&"b", "fix typos"), None);
         assert_eq!(seen.add("c", "   "), None);
         assert_eq!(seen.len(), 1, "a rationale without words is not kept");
+    }
+
+    #[test]
+    fn the_default_finds_duplicates_as_new_does() {
+        let mut seen = Duplicates::default();
+        seen.add(1, "the cache kept stale entries after a reload");
+        assert_eq!(seen.find(&2, "The cache kept stale entries after a reload."), Some(1));
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! [`generic`], [`no_why`] and [`restates_diff`] one by one.
 
 pub mod duplicates;
+pub mod typing;
 pub mod words;
 
 use std::collections::HashSet;
@@ -103,7 +104,33 @@ impl Quality {
     pub fn has_flag(&self, name: &str) -> bool {
         self.flags.iter().any(|flag| flag == name)
     }
+
+    /// With the measures of the change's edits: `typed_share` (unknown when nothing was
+    /// inserted), `largest_insert` and `edit_seconds` (unknown without an edit).
+    pub fn with_typing(mut self, typing: &typing::Typing) -> Self {
+        self.typed_share = typing.typed_share().map(round2);
+        if !typing.is_empty() {
+            self.largest_insert = Some(typing.largest);
+            self.edit_seconds = Some(round2(typing.editing.as_secs_f64()));
+        }
+        self
+    }
+
+    /// Whether the rationale earns the nudge: a flag that says its text does not explain
+    /// ([`NUDGE_FLAGS`]).
+    pub fn earns_nudge(&self) -> bool {
+        NUDGE_FLAGS.iter().any(|flag| self.has_flag(flag))
+    }
 }
+
+/// The flags that earn a rationale one nudge before it is recorded (`docs/quality.md`): those
+/// that say its text does not explain. A duplicate does not: the same reason can explain two
+/// changes, and the hint would not help.
+pub const NUDGE_FLAGS: [&str; 3] = ["generic", "restates_diff", "no_why"];
+
+/// The one-line hint a nudged rationale comes back with, in the server so that every editor says
+/// it in the same words.
+pub const HINT: &str = "Say why: what was wrong, or who needs this?";
 
 /// The names a flag can have, in the order they are listed.
 pub const FLAGS: [&str; 4] = ["generic", "restates_diff", "no_why", "duplicate"];

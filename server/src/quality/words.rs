@@ -23,7 +23,7 @@ pub fn bounded(text: &str) -> &str {
 }
 
 /// A script written without spaces between words: each of its characters counts as a word.
-fn is_unspaced(c: char) -> bool {
+pub fn is_unspaced(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30FF      // Hiragana, Katakana
         | 0x3400..=0x4DBF    // CJK extension A

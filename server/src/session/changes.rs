@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::{Followed, Session, Skeleton};
 use crate::journal::record::{format_system_time, Body, Explanation, Unexplained, UnitRef};
+use crate::quality::{self, Quality};
 use crate::text::{from_char, Position};
 use crate::units::pending::PendingChange;
 use crate::units::UnitText;
@@ -93,6 +94,34 @@ impl std::fmt::Display for Refusal {
             Refusal::NoChanges => write!(f, "name the change to explain: `changeId` or `changeIds`"),
             Refusal::NotRecorded(why) => write!(f, "the rationale was not recorded: {why}"),
         }
+    }
+}
+
+/// What recording a rationale came to (or, for a dry run, would come to): the pair of each
+/// change explained (none for a dry run), the quality of each, in the same order, and whether
+/// the rationale earns its nudge (the folder's `nudge` is on and a pair is flagged `generic`,
+/// `restates_diff` or `no_why`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Explained {
+    pub pairs: Vec<String>,
+    pub qualities: Vec<Quality>,
+    pub nudge: bool,
+}
+
+/// A rationale as given for one change, and what is known of it before its change is read.
+struct Said {
+    text: String,
+    duplicate_of: Option<String>,
+    compose_ms: Option<u64>,
+}
+
+impl Said {
+    /// The quality of this rationale for `change`, whose unit's texts are `before` and `after`.
+    fn quality(&self, before: &str, after: &str, change: &PendingChange) -> Quality {
+        let signals = quality::signals(&self.text, Some(quality::Change { before, after }));
+        let mut quality = Quality::new(&signals, self.duplicate_of.clone()).with_typing(&change.typing);
+        quality.compose_ms = self.compose_ms;
+        quality
     }
 }
 
@@ -276,46 +305,107 @@ impl Session {
     }
 
     /// Records one rationale for one or several changes: a `rationale` record each, on disk
-    /// before this returns, sharing a `group` when there are several. Returns the pair ids.
-    pub fn record(&self, ids: &[String], text: &str, via: Via) -> Result<Vec<String>, Refusal> {
+    /// before this returns, sharing a `group` when there are several, each with its quality.
+    /// `compose_ms` is how long the rationale took to write, when the editor measured it.
+    pub fn record(
+        &self,
+        ids: &[String],
+        text: &str,
+        via: Via,
+        compose_ms: Option<u64>,
+    ) -> Result<Explained, Refusal> {
         if ids.is_empty() {
             return Err(Refusal::NoChanges);
         }
         let located = self.locate_all(ids)?;
-        self.record_located(located, text, via)
+        self.record_located(located, text, via, compose_ms, false)
     }
 
-    /// [`Session::record`], of changes already found: `(document, number)`.
+    /// What [`Session::record`] would record, refused alike, without recording anything: the
+    /// quality of each pair, and whether the rationale earns its nudge (a dry run, so that an
+    /// editor can hint before it records).
+    pub fn assess(&self, ids: &[String], text: &str, compose_ms: Option<u64>) -> Result<Explained, Refusal> {
+        if ids.is_empty() {
+            return Err(Refusal::NoChanges);
+        }
+        let located = self.locate_all(ids)?;
+        self.record_located(located, text, Via::Command, compose_ms, true)
+    }
+
+    /// [`Session::record`] (or, `dry`, [`Session::assess`]) of changes already found:
+    /// `(document, number)`.
     pub(super) fn record_located(
         &self,
         located: Vec<(String, u64)>,
         text: &str,
         via: Via,
-    ) -> Result<Vec<String>, Refusal> {
+        compose_ms: Option<u64>,
+        dry: bool,
+    ) -> Result<Explained, Refusal> {
         let text = text.trim();
-        for (key, _) in &located {
-            let needed =
-                self.with_document(key, |t| t.folder().config().min_rationale_chars).unwrap_or_default();
+        let mut folders = Vec::with_capacity(located.len());
+        for (key, number) in &located {
+            let folder = self
+                .with_document(key, |t| t.folder().clone())
+                .ok_or_else(|| Refusal::UnknownChange(self.change_id(*number)))?;
+            let needed = folder.config().min_rationale_chars;
             let got = text.chars().count();
             if got < needed {
                 return Err(Refusal::TooShort { needed, got });
             }
+            folders.push(folder);
+        }
+        // Which earlier rationale of the same author this one repeats, asked once per folder
+        // before anything is written: the records of one group do not repeat one another.
+        let mut duplicates: Vec<(std::path::PathBuf, Option<String>)> = Vec::new();
+        let mut said = Vec::with_capacity(located.len());
+        for folder in &folders {
+            let duplicate_of = match duplicates.iter().find(|(root, _)| *root == folder.root) {
+                Some((_, found)) => found.clone(),
+                None => {
+                    let found = (self.earlier)(&folder.root, &folder.author(), text);
+                    duplicates.push((folder.root.clone(), found.clone()));
+                    found
+                }
+            };
+            said.push(Said { text: text.to_owned(), duplicate_of, compose_ms });
+        }
+        let nudging = folders.first().is_some_and(|folder| folder.config().nudge);
+        if dry {
+            let qualities = located
+                .iter()
+                .zip(said)
+                .map(|((key, number), said)| {
+                    self.with_document(key, |followed| followed.find(*number))
+                        .flatten()
+                        .map(|change| {
+                            said.quality(&change.before.to_string(), &change.after.to_string(), &change)
+                        })
+                        .ok_or_else(|| Refusal::UnknownChange(self.change_id(*number)))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let nudge = nudging && qualities.iter().any(Quality::earns_nudge);
+            return Ok(Explained { pairs: Vec::new(), qualities, nudge });
         }
         let group = (located.len() > 1).then(|| {
             let n = self.group_ids.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             format!("{}:g{n}", self.identity.id)
         });
-        located
-            .into_iter()
-            .map(|(key, number)| self.resolve(&key, number, via, Some(text.to_owned()), None, group.clone()))
-            .collect()
+        let mut explained = Explained { pairs: Vec::new(), qualities: Vec::new(), nudge: false };
+        for ((key, number), said) in located.into_iter().zip(said) {
+            let (pair, quality) = self.resolve(&key, number, via, Some(said), None, group.clone())?;
+            explained.pairs.push(pair);
+            explained.qualities.extend(quality);
+        }
+        explained.nudge = nudging && explained.qualities.iter().any(Quality::earns_nudge);
+        Ok(explained)
     }
 
     /// Records that a change needs no explanation.
     pub fn skip(&self, id: &str, reason: Option<&str>) -> Result<String, Refusal> {
         let (key, number) = self.locate_all(&[id.to_owned()])?.remove(0);
         let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
-        self.resolve(&key, number, Via::Command, None, reason, None)
+        self.resolve(&key, number, Via::Command, None, reason, None).map(|(pair, _)| pair)
     }
 
     /// The unit's texts of a pending change, at its baseline and now, whatever their size (the
@@ -346,23 +436,26 @@ impl Session {
             .collect()
     }
 
-    /// Writes the record for one change and, once it is on disk, moves the unit's baseline. The
-    /// document stays locked throughout, so no edit slips in between what is recorded and the new
-    /// baseline.
+    /// Writes the record for one change (a rationale when `said`, else a skip) and, once it is on
+    /// disk, moves the unit's baseline. The document stays locked throughout, so no edit slips in
+    /// between what is recorded and the new baseline. Returns the pair id and, for a rationale,
+    /// its quality.
     fn resolve(
         &self,
         key: &str,
         number: u64,
         via: Via,
-        text: Option<String>,
+        said: Option<Said>,
         reason: Option<String>,
         group: Option<String>,
-    ) -> Result<String, Refusal> {
+    ) -> Result<(String, Option<Quality>), Refusal> {
         let id = self.change_id(number);
         let mut entry = self.documents.get_mut(key).ok_or_else(|| Refusal::UnknownChange(id.clone()))?;
         let followed = entry.value_mut();
         let change = followed.find(number).ok_or_else(|| Refusal::UnknownChange(id.clone()))?;
-        let skip = text.is_none();
+        let skip = said.is_none();
+        let (before, after) = (change.before.to_string(), change.after.to_string());
+        let quality = said.as_ref().map(|said| said.quality(&before, &after, &change));
         let explanation = Explanation {
             pair: String::new(),
             change: id.clone(),
@@ -374,9 +467,9 @@ impl Session {
                 previous_name: change.previous_name.clone(),
             },
             kind: change.change.as_str().to_owned(),
-            before: change.before.to_string(),
-            after: change.after.to_string(),
-            text,
+            before,
+            after,
+            text: said.map(|said| said.text),
             reason,
             edits_from: change.edits_from.map(format_system_time),
             edits_to: change.edits_to.map(format_system_time),
@@ -385,6 +478,7 @@ impl Session {
             version: followed.version(),
             via: via.as_str().to_owned(),
             group,
+            quality: quality.clone(),
         };
         let session = self.identity.id.clone();
         let pair_of = move |seq: u64| format!("{session}:{seq}");
@@ -402,7 +496,7 @@ impl Session {
             })
             .map_err(Refusal::NotRecorded)?;
         followed.resolve(number);
-        Ok(pair_of(seq))
+        Ok((pair_of(seq), quality))
     }
 
     /// The why-comment skeleton that explains change `id` (for an editor without a Rationale

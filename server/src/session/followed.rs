@@ -111,9 +111,12 @@ impl Followed {
                 Some(format!("the version went back from {} to {version}", self.document.version()));
         }
         let why = &mut self.why;
-        self.document.apply_observed(changes, encoding, |span| why.edited(span)).inspect_err(|error| {
-            self.diverged = Some(format!("a change could not be applied: {error}"));
-        })?;
+        let at = Instant::now();
+        self.document.apply_observed(changes, encoding, |span| why.edited(span, at)).inspect_err(
+            |error| {
+                self.diverged = Some(format!("a change could not be applied: {error}"));
+            },
+        )?;
         self.document.set_version(version);
         Ok(())
     }
@@ -130,7 +133,7 @@ impl Followed {
                 .unwrap_or_else(|| "the saved text differs from the server's copy".into());
             let version = self.document.version();
             self.document.replace(text, version);
-            self.why.edited(None);
+            self.why.edited(None, Instant::now());
             resynced = Some(reason);
         }
         if text.is_some() {

@@ -19,7 +19,7 @@ mod why;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Instant;
 
 use dashmap::{DashMap, DashSet};
@@ -33,9 +33,11 @@ use crate::store::Store;
 use crate::syntax::language_for_path;
 use crate::text::{Document, EditError, Encoding, TextChange};
 
-pub use changes::{DocumentChanges, PendingView, Refusal, Settled, UnitAt, Via, REFRESH_AFTER};
+pub use changes::{DocumentChanges, Explained, PendingView, Refusal, Settled, UnitAt, Via, REFRESH_AFTER};
 use followed::Followed;
-pub use why::{Removal, Skeleton, WhyNote, RECORDED as WHY_RECORDED, REFUSED as WHY_REFUSED};
+pub use why::{
+    Removal, Skeleton, WhyNote, NUDGED as WHY_NUDGED, RECORDED as WHY_RECORDED, REFUSED as WHY_REFUSED,
+};
 
 /// Something the person at the editor should be told.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,6 +55,11 @@ pub enum Level {
 
 /// Where notices go (the language server shows them with `window/showMessage`).
 pub type Notices = Arc<dyn Fn(Notice) + Send + Sync>;
+
+/// Finds the earlier rationale that a new one nearly repeats: given a workspace folder, an author
+/// and a rationale's text, the pair id of an earlier rationale of that author in that folder's
+/// journals (`docs/quality.md`, `duplicate_of`). The language server reads the journals for it.
+pub type Earlier = Arc<dyn Fn(&Path, &str, &str) -> Option<String> + Send + Sync>;
 
 /// What the session knows about itself, shared by every folder's journal.
 #[derive(Clone)]
@@ -79,6 +86,8 @@ pub struct Session {
     shown: shown::Shown,
     /// The generated documents the person has been told about, by folder and path: once each.
     told_generated: DashSet<(PathBuf, String)>,
+    /// Where a rationale's near duplicate is looked for.
+    earlier: Earlier,
 }
 
 /// Why a text notification was not applied. The session goes on either way.
@@ -117,11 +126,19 @@ impl Session {
             group_ids: AtomicU64::new(0),
             shown: shown::Shown::default(),
             told_generated: DashSet::new(),
+            earlier: Arc::new(|_, _, _| None),
         };
         for root in folders {
             session.add_folder(root);
         }
         session
+    }
+
+    /// Looks for the rationales that a new one nearly repeats with `earlier` (without it, none is
+    /// ever found).
+    pub fn finding_duplicates_with(mut self, earlier: Earlier) -> Self {
+        self.earlier = earlier;
+        self
     }
 
     pub fn add_folder(&self, root: PathBuf) {
@@ -284,8 +301,18 @@ impl Session {
             match found.outcome {
                 why::Outcome::Record(numbers) => {
                     let located = numbers.into_iter().map(|number| (key.to_owned(), number)).collect();
-                    match self.record_located(located, &comment.text, Via::WhyComment) {
-                        Ok(_) => {
+                    match self.record_located(
+                        located,
+                        &comment.text,
+                        Via::WhyComment,
+                        found.compose_ms,
+                        false,
+                    ) {
+                        Ok(explained) => {
+                            if explained.nudge {
+                                // Recorded as it is; the hint is for the next one.
+                                notes.push((found.name_range, WHY_NUDGED, why::nudged(&found.unit)));
+                            }
                             recorded.push((comment.text, found.unit));
                             cuts.push(comment.cut);
                         }
@@ -364,6 +391,8 @@ pub struct Folder {
     pub root: PathBuf,
     settings: RwLock<(Config, Exclusions)>,
     journal: Mutex<Journal>,
+    /// Who records here, as the journal's `session` record says, worked out once.
+    author: Arc<OnceLock<String>>,
 }
 
 enum Journal {
@@ -381,6 +410,7 @@ impl Folder {
             settings: RwLock::new(Folder::load_settings(&root, editor_settings, notices)),
             root,
             journal: Mutex::new(Journal::NotStarted),
+            author: Arc::default(),
         }
     }
 
@@ -407,6 +437,13 @@ impl Folder {
 
     pub fn config(&self) -> Config {
         self.settings.read().unwrap().0.clone()
+    }
+
+    /// Who records in this folder: the author its journal's `session` record names (worked out
+    /// once, since asking git takes a process).
+    pub fn author(&self) -> String {
+        let configured = self.config().author;
+        self.author.get_or_init(|| resolve_author(configured.as_deref(), &self.root)).clone()
     }
 
     /// The prefix of a why-comment (without cloning the rest of the settings).
@@ -475,13 +512,14 @@ impl Folder {
         let root = self.root.clone();
         let name = self.name();
         let author = self.config().author;
+        let author_cell = self.author.clone();
         let identity = identity.clone();
         let session = move || SessionInfo {
             schema: SCHEMA,
             session: identity.id,
             server: NameVersion { name: "rationale".into(), version: Some(env!("CARGO_PKG_VERSION").into()) },
             client: identity.client,
-            author: resolve_author(author.as_deref(), &root),
+            author: author_cell.get_or_init(|| resolve_author(author.as_deref(), &root)).clone(),
             workspace: name,
             position_encoding: identity.encoding,
             git: crate::git::state(&root),

@@ -14,8 +14,9 @@
 //! extraction leaves why-comments out of every unit (see [`crate::units::why`]), a kept comment is
 //! never part of a later `before` or `after`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
+use std::time::Instant;
 
 use ropey::Rope;
 
@@ -33,6 +34,13 @@ use crate::units::{Unit, UnitKind};
 pub const REFUSED: &str = "why-comment-refused";
 /// The diagnostic code of a why-comment that was recorded and is still in the document.
 pub const RECORDED: &str = "why-comment-recorded";
+/// The diagnostic code of the hint on a unit whose why-comment was recorded though it says little
+/// about why (the nudge a plugin gives before recording; see `docs/quality.md`).
+pub const NUDGED: &str = "why-comment-nudge";
+
+/// How many of a document's latest edits are kept to time its why-comments: a comment typed
+/// longer ago than that many edits before its save has no `compose_ms`.
+pub const TIMED_EDITS: usize = 4096;
 
 /// What a document remembers of its why-comments.
 #[derive(Debug, Default)]
@@ -41,6 +49,10 @@ pub struct WhyState {
     seen: HashMap<String, Seen>,
     /// What the person was told at the last save, by the bytes of the comment.
     notes: Vec<(Range<usize>, &'static str, String)>,
+    /// The latest edits, oldest first, at most [`TIMED_EDITS`]: when each was made and the bytes
+    /// `(start, old_end, new_end)` it replaced, so that a why-comment's first and last keystroke
+    /// can be found (see [`compose_ms`]).
+    timed: VecDeque<TimedEdit>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,16 +67,22 @@ impl WhyState {
     /// Remembers the why-comments a document holds when it is opened.
     pub(super) fn at_open(language: &Language, tree: &Tree, rope: &Rope, marker: &str) -> Self {
         let seen = find(language, tree, rope, marker).into_iter().map(|w| (w.text, Seen::AtOpen)).collect();
-        Self { seen, notes: Vec::new() }
+        Self { seen, notes: Vec::new(), timed: VecDeque::new() }
     }
 
-    /// Carries the notes through an edit (`None`: a whole replacement); a note on text the edit
-    /// touches goes, since the person is at it.
-    pub(super) fn edited(&mut self, span: Option<&Span>) {
+    /// Carries the notes through an edit made at `at` (`None`: a whole replacement); a note on
+    /// text the edit touches goes, since the person is at it. The edit is kept to time comments.
+    pub(super) fn edited(&mut self, span: Option<&Span>, at: Instant) {
         let Some((start, old_end, new_end)) = span.map(Span::bytes) else {
             self.notes.clear();
+            // No range survives a whole replacement: what came before cannot be placed.
+            self.timed.clear();
             return;
         };
+        if self.timed.len() == TIMED_EDITS {
+            self.timed.pop_front();
+        }
+        self.timed.push_back((at, start, old_end, new_end));
         self.notes.retain_mut(|(range, _, _)| {
             if start <= range.end && range.start <= old_end {
                 return false;
@@ -95,6 +113,9 @@ impl WhyState {
         self.notes = notes;
     }
 }
+
+/// An edit as kept to time why-comments: when, and the bytes `(start, old_end, new_end)`.
+type TimedEdit = (Instant, usize, usize, usize);
 
 /// A note on a why-comment: its bytes, its code and what it says.
 pub(super) type Note = (Range<usize>, &'static str, String);
@@ -131,6 +152,11 @@ pub(super) struct Found {
     pub comment: WhyComment,
     /// The unit it explains, as the person reads it (`Session.request`, or the file).
     pub unit: String,
+    /// Bytes of that unit's name (the start of the file for its top-level code): where a note
+    /// about the unit goes once the comment is removed.
+    pub name_range: Range<usize>,
+    /// How long the comment took to write (see [`compose_ms`]).
+    pub compose_ms: Option<u64>,
     pub outcome: Outcome,
 }
 
@@ -154,7 +180,7 @@ pub(super) fn scan(
     config: &Config,
 ) -> Vec<Found> {
     let comments = find(language, tree, rope, &config.why_marker);
-    let seen = &mut state.seen;
+    let (timed, seen) = (&state.timed, &mut state.seen);
     // A text is remembered while it stands in the document.
     seen.retain(|text, _| comments.iter().any(|c| &c.text == text));
     comments
@@ -173,7 +199,10 @@ pub(super) fn scan(
                 ),
                 None => decide(&comment, unit, pending, config.min_rationale_chars, &name),
             };
-            Found { comment, unit: name, outcome }
+            let name_range = unit.map_or(0..0, |unit| unit.name_range.clone());
+            let compose_ms =
+                matches!(outcome, Outcome::Record(_)).then(|| compose_ms(timed, &comment.comments)).flatten();
+            Found { comment, unit: name, name_range, compose_ms, outcome }
         })
         .collect()
 }
@@ -268,6 +297,44 @@ fn target<'u>(units: &'u [Unit], comment: &WhyComment, rope: &Rope) -> Option<&'
 /// "method `Session.request`"
 fn described(unit: &Unit) -> String {
     format!("{} `{}`", unit.kind.as_str(), unit.qualified)
+}
+
+/// How long the comment at `range` (bytes of the current text) took to write: from the first
+/// to the last edit that typed or deleted in it, in milliseconds. Going back through the kept
+/// edits, the comment's range is carried back through each; the edit before which it was
+/// empty is its first keystroke. `None` when the kept edits do not reach back that far (or
+/// no edit made it: it was there when the document was opened).
+fn compose_ms(timed: &VecDeque<TimedEdit>, range: &Range<usize>) -> Option<u64> {
+    let (mut from, mut to) = (range.start, range.end);
+    let mut last = None;
+    for &(at, start, old_end, new_end) in timed.iter().rev() {
+        let touches =
+            if start == new_end { from <= start && start <= to } else { start < to && from < new_end };
+        if touches {
+            last.get_or_insert(at);
+        }
+        // Where a byte of the text after the edit stood before it.
+        let back = |byte: usize| {
+            if byte <= start {
+                byte
+            } else if byte >= new_end {
+                byte - new_end + old_end
+            } else {
+                start
+            }
+        };
+        (from, to) = (back(from), back(to));
+        if from >= to {
+            let last = last?;
+            return Some(last.saturating_duration_since(at).as_millis() as u64);
+        }
+    }
+    None
+}
+
+/// The hint on a unit whose why-comment was recorded though it says little about why.
+pub(super) fn nudged(unit: &str) -> String {
+    format!("Recorded as the rationale of {unit}. Next time: {}", crate::quality::HINT)
 }
 
 pub(super) fn why_not(refusal: &Refusal) -> String {

@@ -8,6 +8,7 @@ use tree_sitter::Point;
 
 use super::edits::{EditQueue, EditRun, Span, TextChange};
 use super::position::{to_char, Encoding, Position, PositionError};
+use crate::quality::typing::Typing;
 use crate::syntax::{Language, Syntax};
 
 /// Why a change could not be applied. The document is then left exactly as it was.
@@ -120,7 +121,7 @@ impl Document {
             // the keystroke path.
             let span = apply_one(&mut self.rope, change, encoding)?;
             applied(span.as_ref());
-            self.queue(span, Instant::now());
+            self.queue(span, Instant::now(), &change.text);
             return Ok(());
         }
         // A later change may fail after earlier ones were applied, so they are applied to a copy
@@ -132,22 +133,23 @@ impl Document {
         }
         self.rope = rope;
         let at = Instant::now();
-        for span in spans {
+        for (span, change) in spans.into_iter().zip(changes) {
             applied(span.as_ref());
-            self.queue(span, at);
+            self.queue(span, at, &change.text);
         }
         Ok(())
     }
 
-    /// Queues where an edit fell, for the parser and the units (`None`: the whole text replaced).
-    fn queue(&mut self, span: Option<Span>, at: Instant) {
+    /// Queues where an edit fell and what it inserted, for the parser and the units (`None`: the
+    /// whole text replaced).
+    fn queue(&mut self, span: Option<Span>, at: Instant, inserted: &str) {
         let Some(syntax) = &mut self.syntax else { return };
         match span {
             // A whole-document replacement: parse afresh.
             None => syntax.reset(),
             Some(_) => syntax.edited(),
         }
-        self.edits.push(span, at, SystemTime::now());
+        self.edits.push(span, at, SystemTime::now(), Typing::edit(inserted, at));
     }
 
     /// The syntax tree of the current text (reparsed first if edits arrived since the last
@@ -160,7 +162,8 @@ impl Document {
     pub fn replace(&mut self, text: &str, version: i32) {
         self.rope = Rope::from_str(text);
         self.version = version;
-        self.queue(None, Instant::now());
+        // Not the person's edit: the editor's copy replaces ours, and nothing counts as inserted.
+        self.queue(None, Instant::now(), "");
     }
 
     /// [`Document::tree_and_rope`], with the tree the last reparse started from, edited to the

@@ -16,6 +16,7 @@ use std::time::{Instant, SystemTime};
 use tree_sitter::{InputEdit, Point};
 
 use super::Position;
+use crate::quality::typing::Typing;
 
 /// One content change as the editor sent it: a range and its replacement, or (no range) the whole
 /// new text.
@@ -112,6 +113,8 @@ pub struct EditRun {
     pub first_wall: SystemTime,
     pub last_at: Instant,
     pub last_wall: SystemTime,
+    /// What its edits inserted, typed or not, and when (for the change they make).
+    pub typing: Typing,
 }
 
 impl EditRun {
@@ -133,18 +136,19 @@ impl EditQueue {
     /// Adds an edit made at `at` (`None`: the whole text was replaced). It joins the last run when
     /// that run is not parsed yet and the bytes it replaced touch that run's replacement; the
     /// keystroke path, O(1).
-    pub fn push(&mut self, span: Option<Span>, at: Instant, wall: SystemTime) {
+    pub fn push(&mut self, span: Option<Span>, at: Instant, wall: SystemTime, typing: Typing) {
         if self.runs.len() > self.parsed {
             if let (Some(last), Some(next)) = (self.runs.last_mut(), span) {
                 if let Some(merged) = last.span.and_then(|span| span.merge(&next)) {
                     last.span = Some(merged);
                     last.count += 1;
                     (last.last_at, last.last_wall) = (at, wall);
+                    last.typing = last.typing.then(typing);
                     return;
                 }
             }
         }
-        self.runs.push(EditRun { span, count: 1, first_wall: wall, last_at: at, last_wall: wall });
+        self.runs.push(EditRun { span, count: 1, first_wall: wall, last_at: at, last_wall: wall, typing });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -252,7 +256,7 @@ mod tests {
             for &(start, old_end, with) in *edits {
                 let (span, after) = edit(&text, start, old_end, with);
                 text = after;
-                queue.push(Some(span), now.0, now.1);
+                queue.push(Some(span), now.0, now.1, Typing::default());
             }
             assert_eq!(queue.runs().len(), 1, "{edits:?} is one run");
             let run = queue.runs()[0];
@@ -269,10 +273,10 @@ mod tests {
         let text = "x".repeat(50);
         let mut queue = EditQueue::default();
         let now = (Instant::now(), SystemTime::now());
-        queue.push(Some(edit(&text, 5, 5, "y").0), now.0, now.1);
-        queue.push(Some(edit(&text, 40, 41, "").0), now.0, now.1);
-        queue.push(None, now.0, now.1);
-        queue.push(Some(edit(&text, 0, 0, "z").0), now.0, now.1);
+        queue.push(Some(edit(&text, 5, 5, "y").0), now.0, now.1, Typing::default());
+        queue.push(Some(edit(&text, 40, 41, "").0), now.0, now.1, Typing::default());
+        queue.push(None, now.0, now.1, Typing::default());
+        queue.push(Some(edit(&text, 0, 0, "z").0), now.0, now.1, Typing::default());
         let bytes: Vec<_> = queue.runs().iter().map(EditRun::bytes).collect();
         assert_eq!(bytes, [Some((5, 5, 6)), Some((40, 41, 40)), None, Some((0, 0, 1))]);
         assert_eq!(queue.take().len(), 4);
@@ -286,10 +290,10 @@ mod tests {
         let mut queue = EditQueue::default();
         let now = (Instant::now(), SystemTime::now());
         let (first, after) = edit(&text, 3, 3, "d");
-        queue.push(Some(first), now.0, now.1);
+        queue.push(Some(first), now.0, now.1, Typing::default());
         queue.mark_parsed();
         assert!(queue.unparsed().is_empty());
-        queue.push(Some(edit(&after, 4, 4, "e").0), now.0, now.1);
+        queue.push(Some(edit(&after, 4, 4, "e").0), now.0, now.1, Typing::default());
         assert_eq!(queue.runs().len(), 2);
         assert_eq!(queue.unparsed().len(), 1);
         queue.take();

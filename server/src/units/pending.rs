@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::{Unit, UnitKind, UnitText};
+use crate::quality::typing::Typing;
 use crate::text::EditRun;
 
 /// See [`Unit::signature`].
@@ -79,6 +80,8 @@ struct Entry {
     first_edit: Option<SystemTime>,
     last_edit: Option<Instant>,
     last_edit_wall: Option<SystemTime>,
+    /// What the edits attributed to the unit since its baseline inserted, and when.
+    typing: Typing,
     /// The document was saved after the unit's last edit.
     saved: bool,
     /// The unit overlaps a syntax error: it is being typed, so its change is not ready yet.
@@ -112,6 +115,8 @@ pub struct PendingChange {
     pub edits_from: Option<SystemTime>,
     pub edits_to: Option<SystemTime>,
     pub prompted_at: Option<SystemTime>,
+    /// What its edits inserted, typed or not, and when.
+    pub typing: Typing,
     /// The unit's text at its baseline and now (empty for an added unit's `before` and a removed
     /// unit's `after`): shared with the snapshots, so listing changes copies no unit's text.
     pub before: UnitText,
@@ -441,6 +446,7 @@ impl Entry {
             first_edit: None,
             last_edit: None,
             last_edit_wall: None,
+            typing: Typing::default(),
             saved: false,
             broken: false,
             wiped: false,
@@ -457,6 +463,7 @@ impl Entry {
         self.first_edit.get_or_insert(edit.first_wall);
         self.last_edit = Some(edit.last_at);
         self.last_edit_wall = Some(edit.last_wall);
+        self.typing = self.typing.then(edit.typing);
         self.saved = false;
         if let Some(change) = &mut self.change {
             change.ready = false;
@@ -470,6 +477,7 @@ impl Entry {
         self.first_edit = None;
         self.last_edit = None;
         self.last_edit_wall = None;
+        self.typing = Typing::default();
         self.saved = false;
     }
 
@@ -497,6 +505,7 @@ impl Entry {
             edits_from: self.first_edit,
             edits_to: self.last_edit_wall,
             prompted_at: change.prompted_at,
+            typing: self.typing,
             before: text(&self.baseline),
             after: text(&self.current),
             range: self.range.clone(),

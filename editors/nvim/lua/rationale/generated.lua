@@ -13,5 +13,6 @@ return {
     { name = 'exclude', server_key = 'exclude', type = 'globs', default = { '.env*', '*.pem', '*.key', '**/secrets*', '**/node_modules/**' }, expected = 'a list of globs with .gitignore syntax' },
     { name = 'why_marker', server_key = 'whyMarker', type = 'line', min_chars = 1, max_chars = 40, default = 'why:', expected = 'one line of text, 1 to 40 characters' },
     { name = 'max_file_bytes', server_key = 'maxFileBytes', type = 'integer', minimum = 1, maximum = 1073741824, default = 2097152, expected = 'a whole number from 1 to 1073741824 (1 GiB)' },
+    { name = 'nudge', server_key = 'nudge', type = 'boolean', default = true, expected = 'true or false' },
   },
 }
