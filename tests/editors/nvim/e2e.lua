@@ -1082,6 +1082,59 @@ else
     eq(nil, review.current(), 'q closes the review')
   end)
 
+  test('a rationale that says little about why is nudged once: sent again as is, or rewritten', function()
+    -- The suite runs with nudge = false (init.lua): the person turns it on, as a changed setting
+    -- reaches a running server.
+    local client = vim.lsp.get_clients({ name = 'rationale' })[1]
+    local settings = vim.tbl_extend('force', client.config.init_options or {}, { nudge = true })
+    if vim.fn.has('nvim-0.11') == 1 then
+      client:notify('workspace/didChangeConfiguration', { settings = settings })
+    else
+      client.notify('workspace/didChangeConfiguration', { settings = settings })
+    end
+    write(workspace .. '/nudge.py', 'def total(xs):\n    return sum(xs)\n')
+    vim.bo.bufhidden = 'hide' -- the buffer at hand has changes of earlier tests
+    local buf = open('nudge.py')
+    local HINT = 'Say why: what was wrong, or who needs this?'
+
+    -- Nudged, then sent again unchanged: recorded as it is.
+    change_and_wait(buf, 2, 'A + 1<Esc>', 'Explain the change to function `total`')
+    local asked = #inputs
+    answers = { 'Add one to the total.', 'Add one to the total.' }
+    pick = nil
+    vim.api.nvim_win_set_cursor(0, { 2, 4 })
+    vim.lsp.buf.code_action()
+    wait_for('the rationale in the journal', function()
+      return #records_of('rationale', 'total') == 1
+    end)
+    eq(asked + 2, #inputs, 'asked twice')
+    eq(nil, inputs[asked + 1].prompt:find(HINT, 1, true), 'no hint the first time')
+    assert(inputs[asked + 2].prompt:find(HINT, 1, true), 'the hint comes back with the question: ' .. inputs[asked + 2].prompt)
+    eq('Add one to the total.', inputs[asked + 2].default, 'the text kept')
+    contains(inputs[asked + 2].diff, HINT, 'the hint under the diff')
+    local record = records_of('rationale', 'total')[1]
+    eq('Add one to the total.', record.text, 'recorded as it is')
+    assert(vim.tbl_contains(record.quality.flags, 'no_why'), vim.inspect(record.quality))
+    assert(type(record.quality.compose_ms) == 'number', 'compose_ms: ' .. vim.inspect(record.quality))
+
+    -- Nudged, then rewritten: the rewrite is recorded, without a second nudge.
+    change_and_wait(buf, 2, 'A * 2<Esc>', 'Explain the change to function `total`')
+    asked = #inputs
+    local WHY = 'Double the total because invoices count each line twice.'
+    answers = { 'Double the total.', WHY }
+    vim.api.nvim_win_set_cursor(0, { 2, 4 })
+    vim.lsp.buf.code_action()
+    wait_for('the rewritten rationale in the journal', function()
+      return #records_of('rationale', 'total') == 2
+    end)
+    eq(asked + 2, #inputs, 'asked twice')
+    assert(inputs[asked + 2].prompt:find(HINT, 1, true), inputs[asked + 2].prompt)
+    record = records_of('rationale', 'total')[2]
+    eq(WHY, record.text, 'the rewrite is recorded')
+    eq({}, record.quality.flags, 'flags of the rewrite')
+    vim.cmd('silent! bwipeout! ' .. buf)
+  end)
+
   test(':checkhealth rationale runs clean', function()
     vim.cmd.buffer(app)
     vim.cmd('checkhealth rationale')

@@ -6,6 +6,9 @@ vim.g.rationale = {
   server = vim.env.RATIONALE_E2E_SERVER,
   settle_ms = 300,
   codelens = vim.env.RATIONALE_E2E_MODE == 'fallback' or nil,
+  -- Off, so that the suite's short answers are recorded at once; the nudge's own test turns it
+  -- on (e2e.lua).
+  nudge = false,
 }
 
 if vim.env.RATIONALE_E2E_MODE == 'fallback' then

@@ -5,6 +5,10 @@
 --- Nothing is lost on the way: cancelling leaves the change pending (explain it later, or skip
 --- it); a refusal from the server (too short, say) is shown and the input opens again with the
 --- text kept; a change that is no longer pending (explained elsewhere, edited back) is said so.
+---
+--- One gentle nudge: the rationale is judged by the server first (`dryRun`); one that says little
+--- about why comes back once in the input, with the server's hint in the prompt, and whatever is
+--- sent next is recorded as it is. How long it took to write goes with it (`composeMs`).
 local rationale = require('rationale')
 local util = require('rationale.util')
 
@@ -188,6 +192,43 @@ local function refused(message)
   notify(reason, vim.log.levels.WARN)
 end
 
+--- Milliseconds since `start` (a `vim.uv.hrtime()`).
+local function since(start)
+  return math.floor(((vim.uv or vim.loop).hrtime() - start) / 1e6)
+end
+
+--- Sends `rationale.record` with `arguments`, nudging once: unless `nudged`, the rationale is
+--- judged first (`dryRun`), and when the server answers a hint nothing is recorded and
+--- `callback(nil, nil, hint)` is called. Otherwise `callback(err, result)` as the request's.
+local function record_or_nudge(client, arguments, nudged, callback)
+  local function send()
+    local params = { command = 'rationale.record', arguments = { arguments } }
+    rationale.request(client, 'workspace/executeCommand', params, function(err, result)
+      callback(err, result)
+    end)
+  end
+  if nudged then
+    return send()
+  end
+  local judged = vim.tbl_extend('force', arguments, { dryRun = true })
+  local params = { command = 'rationale.record', arguments = { judged } }
+  rationale.request(client, 'workspace/executeCommand', params, function(err, result)
+    if err then
+      return callback(err)
+    end
+    local hint = type(result) == 'table' and result.hint
+    if type(hint) == 'string' and hint ~= '' then
+      return callback(nil, nil, hint)
+    end
+    send()
+  end)
+end
+
+--- The prompt of an input that comes back with a nudge: the server's hint, then the question.
+local function nudged_prompt(hint, prompt)
+  return hint .. ' (Enter records it as it is) ' .. prompt
+end
+
 --- Runs the whole exchange for one pending change.
 --- @param client vim.lsp.Client
 --- @param args {changeId: string, uri: string, unit?: string, kind?: string, change?: string}
@@ -199,6 +240,8 @@ function M.explain(client, args, on_done)
   local prompt -- the server's words for the change, once it is found
   local preview
   local minimum -- what the server says it takes, once asked
+  local opened -- when the input first opened
+  local nudged = false
 
   local function finish(result)
     if preview then
@@ -210,8 +253,15 @@ function M.explain(client, args, on_done)
   local ask -- forward: asks, then records; on a refusal asks again with the text kept
 
   local function record(text)
-    local params = { command = 'rationale.record', arguments = { { changeId = args.changeId, text = text } } }
-    rationale.request(client, 'workspace/executeCommand', params, function(err)
+    local arguments = { changeId = args.changeId, text = text, composeMs = since(opened) }
+    record_or_nudge(client, arguments, nudged, function(err, _, hint)
+      if hint then
+        nudged = true
+        if preview then
+          preview:note(hint)
+        end
+        return ask(text, nil, hint)
+      end
       if not err then
         notify(('recorded the rationale for %s'):format(rationale.described(args.kind, args.unit)))
         return finish('recorded')
@@ -230,12 +280,14 @@ function M.explain(client, args, on_done)
     end)
   end
 
-  ask = function(default, refusal)
+  ask = function(default, refusal, hint)
     if preview and refusal then
       preview:note(refusal)
     end
+    opened = opened or (vim.uv or vim.loop).hrtime()
     vim.cmd.redraw()
-    vim.ui.input({ prompt = prompt, default = default }, function(text)
+    local asked = hint and nudged_prompt(hint, prompt) or prompt
+    vim.ui.input({ prompt = asked, default = default }, function(text)
       if text == nil or vim.trim(text) == '' then
         -- Cancelled: nothing is recorded and the change stays pending.
         vim.api.nvim_echo({ { ('Rationale: nothing recorded; %s stays pending'):format(rationale.described(args.kind, args.unit)) } }, false, {})
@@ -293,8 +345,11 @@ function M.explain_several(client, changes, minimum, on_done)
     return change.id
   end, changes)
 
-  local function ask(default)
-    vim.ui.input({ prompt = prompt, default = default }, function(text)
+  local opened = (vim.uv or vim.loop).hrtime()
+  local nudged = false
+  local function ask(default, hint)
+    local asked = hint and nudged_prompt(hint, prompt) or prompt
+    vim.ui.input({ prompt = asked, default = default }, function(text)
       if text == nil or vim.trim(text) == '' then
         vim.api.nvim_echo({ { 'Rationale: nothing recorded; the changes stay pending' } }, false, {})
         return on_done('cancelled')
@@ -306,8 +361,14 @@ function M.explain_several(client, changes, minimum, on_done)
           ask(text)
         end)
       end
-      local params = { command = 'rationale.record', arguments = { { changeIds = ids, text = text } } }
-      rationale.request(client, 'workspace/executeCommand', params, function(err)
+      local arguments = { changeIds = ids, text = text, composeMs = since(opened) }
+      record_or_nudge(client, arguments, nudged, function(err, _, hint)
+        if hint then
+          nudged = true
+          return vim.schedule(function()
+            ask(text, hint)
+          end)
+        end
         if err then
           refused(err.message)
           return vim.schedule(function()
