@@ -8,6 +8,10 @@
 // Nothing typed is lost: Escape keeps the text as a draft for the unit (the change stays
 // pending, and the next explain of that unit starts from the draft); a rationale the server
 // refuses stays in the box with the server's reason under it.
+//
+// One gentle nudge: before recording, the rationale is judged by the server (`dryRun`); one that
+// says little about why stays in the box once, with the server's hint under it, and whatever is
+// sent next is recorded as it is. How long the rationale took to write goes with it (`composeMs`).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, type LanguageClient } from 'vscode-languageclient/node';
@@ -21,6 +25,8 @@ import {
   pendingChangesRequest,
   PendingChangesResult,
   RECORD,
+  RecordArguments,
+  RecordResult,
 } from './protocol';
 import { rationaleLength } from './settings';
 
@@ -74,6 +80,32 @@ class Drafts {
     else delete all[Drafts.key(uri, unit)];
     await this.memento.update(Drafts.KEY, all);
   }
+}
+
+/**
+ * Sends `rationale.record`, nudging once: unless the person was nudged already (`nudged`), the
+ * rationale is judged first, and if the server gives a hint nothing is recorded and the hint is
+ * returned. Throws what the server refuses.
+ */
+async function recordOrNudge(
+  client: LanguageClient,
+  args: RecordArguments,
+  nudged: boolean,
+): Promise<{ recorded: true } | { recorded: false; hint: string }> {
+  if (!nudged) {
+    const judged: RecordResult = await client.sendRequest(ExecuteCommandRequest.type, {
+      command: RECORD,
+      arguments: [{ ...args, dryRun: true }],
+    });
+    if (judged?.hint) return { recorded: false, hint: judged.hint };
+  }
+  await client.sendRequest(ExecuteCommandRequest.type, { command: RECORD, arguments: [args] });
+  return { recorded: true };
+}
+
+/** The hint under a nudged rationale: the server's words, and what Enter does now. */
+function nudgeMessage(hint: string): string {
+  return `${hint} Press Enter to record it as it is, or rewrite it.`;
 }
 
 function errorMessage(err: unknown): string {
@@ -210,6 +242,8 @@ export class Explainer {
 
     let recorded = false;
     let recording = false;
+    let nudged = false;
+    const opened = Date.now();
     const done = new Promise<void>((resolve) => {
       const subscriptions: vscode.Disposable[] = [];
       subscriptions.push(
@@ -238,10 +272,13 @@ export class Explainer {
           box.busy = true;
           box.enabled = false;
           try {
-            await client.sendRequest(ExecuteCommandRequest.type, {
-              command: RECORD,
-              arguments: [{ changeId: change.id, text }],
-            });
+            const args = { changeId: change.id, text, composeMs: Date.now() - opened };
+            const outcome = await recordOrNudge(client, args, nudged);
+            nudged = true;
+            if (!outcome.recorded) {
+              box.validationMessage = { message: nudgeMessage(outcome.hint), severity: vscode.InputBoxValidationSeverity.Warning };
+              return;
+            }
             recorded = true;
             box.hide();
           } catch (err) {
@@ -326,6 +363,8 @@ export class Explainer {
     const tooShort = (text: string) =>
       `${shortBy(text)} more character${shortBy(text) === 1 ? '' : 's'} needed (at least ${min}): say why, not only what.`;
     let recorded = false;
+    let nudged = false;
+    const opened = Date.now();
     await new Promise<void>((resolve) => {
       const subscriptions: vscode.Disposable[] = [
         box.onDidChangeValue((text) => {
@@ -341,10 +380,13 @@ export class Explainer {
           box.busy = true;
           box.enabled = false;
           try {
-            await client.sendRequest(ExecuteCommandRequest.type, {
-              command: RECORD,
-              arguments: [{ changeIds: chosen.map((c) => c.id), text }],
-            });
+            const args = { changeIds: chosen.map((c) => c.id), text, composeMs: Date.now() - opened };
+            const outcome = await recordOrNudge(client, args, nudged);
+            nudged = true;
+            if (!outcome.recorded) {
+              box.validationMessage = { message: nudgeMessage(outcome.hint), severity: vscode.InputBoxValidationSeverity.Warning };
+              return;
+            }
             recorded = true;
             box.hide();
           } catch (err) {

@@ -69,6 +69,38 @@ export interface ExplainArguments {
   prompt?: string;
 }
 
+/** The quality of a pair, as `rationale.record` answers it (see docs/quality.md). */
+export interface Quality {
+  flags: string[];
+  generic: number;
+  no_why: number;
+  restates_diff: number | null;
+  duplicate_of: string | null;
+  typed_share: number | null;
+  largest_insert: number | null;
+  edit_seconds: number | null;
+  compose_ms: number | null;
+}
+
+/** The argument of `rationale.record`: `dryRun` judges the rationale and records nothing. */
+export interface RecordArguments {
+  changeId?: string;
+  changeIds?: string[];
+  text: string;
+  composeMs?: number;
+  dryRun?: boolean;
+}
+
+/** The answer of `rationale.record`: no pairs for a dry run; `hint` is the server's words for the
+ *  nudge, `null` when the rationale does not earn one. */
+export interface RecordResult {
+  pairId?: string;
+  pairIds?: string[];
+  quality: Quality | null;
+  qualities: Quality[];
+  hint: string | null;
+}
+
 export const EXPLAIN = 'rationale.explain';
 export const RECORD = 'rationale.record';
 export const SKIP = 'rationale.skip';

@@ -428,6 +428,17 @@ async function main() {
   const okMessage = await quickInputMessage().innerText().catch(() => '');
   check('a long enough rationale clears the warning', !/more characters needed/.test(okMessage), okMessage);
   await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-explain-prompt.png') });
+  // It says what was done, not why (no_why): one gentle nudge, the text kept, nothing recorded.
+  await page.keyboard.press('Enter');
+  const nudge = await waitOrNull(async () => {
+    const t = await quickInputMessage().innerText();
+    return /Say why: what was wrong, or who needs this\?/.test(t) && t;
+  }, 'the nudge', 5000);
+  check('a rationale that gives no reason is nudged once, with the server\'s hint', nudge, nudge || (await quickInputMessage().innerText().catch(() => '')));
+  check('... the box still open with the text', await quickInput().isVisible() && (await quickInputBox().inputValue()) === RATIONALE_PY, await quickInputBox().inputValue());
+  check('... and nothing recorded yet', recordsOf('rationale', 'helper').length === 0);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'vscode-explain-nudge.png') });
+  // Sent again unchanged: recorded as it is.
   await page.keyboard.press('Enter');
   await quickInput().waitFor({ state: 'hidden' });
 
@@ -439,6 +450,9 @@ async function main() {
     check('... its after', pyRecord.after === 'def helper(x):\n    return x + 1 * 2', JSON.stringify(pyRecord.after));
     check('... the text as typed', pyRecord.text === RATIONALE_PY, JSON.stringify(pyRecord.text));
     check('... recorded through the command', pyRecord.via === 'command' && pyRecord.kind === 'modified');
+    check('... sent again as it was, its quality flagged', pyRecord.quality?.flags?.includes('no_why'), JSON.stringify(pyRecord.quality));
+    check('... with the time it took to write, nudge included', pyRecord.quality?.compose_ms > 300, JSON.stringify(pyRecord.quality));
+    check('... and the change typed a key at a time', pyRecord.quality?.typed_share === 1, JSON.stringify(pyRecord.quality));
   }
   check('the diff closes with the box', await waitOrNull(async () => (await page.locator('.monaco-diff-editor').count()) === 0, 'the diff to close', 5000));
   check('status bar back to 0', await waitOrNull(async () => (await statusCount()) === 0, 'count 0', 10000), await statusItem().innerText());
@@ -482,6 +496,7 @@ async function main() {
   await quickInput().waitFor({ state: 'hidden' });
   const jsRecord = await waitOrNull(() => recordsOf('rationale', 'greet')[0], 'the JS rationale record', 5000);
   check('JS: the rationale is in the journal', jsRecord && jsRecord.text === RATIONALE_JS, jsRecord && JSON.stringify(jsRecord.text));
+  check('JS: a rationale that says why is recorded at once, unflagged', jsRecord && jsRecord.quality?.flags?.length === 0, jsRecord && JSON.stringify(jsRecord.quality));
   if (jsRecord) {
     check('JS: before and after', jsRecord.before.includes('return "hello " + name;') && jsRecord.after.includes('return "hello " + name.trim();'), JSON.stringify(jsRecord.after));
     check('JS: language and path', jsRecord.language === 'javascript' && jsRecord.path === 'util.js', `${jsRecord.language} ${jsRecord.path}`);
@@ -590,7 +605,8 @@ async function main() {
   // heard of the new setting, and the box must allow it too.
   fs.writeFileSync(
     path.join(WORKSPACE, '.vscode', 'settings.json'),
-    JSON.stringify({ 'rationale.settleMs': SETTLE_MS, 'rationale.minRationaleChars': 10, 'rationale.codelens': true }, null, 2),
+    // With the nudge off, a rationale that gives no reason is recorded at once.
+    JSON.stringify({ 'rationale.settleMs': SETTLE_MS, 'rationale.minRationaleChars': 10, 'rationale.codelens': true, 'rationale.nudge': false }, null, 2),
   );
   await sleep(1500); // VS Code notices the file, the extension sends the settings
   await step('change Calc.add again and explain it briefly through the code lens', async () => {
@@ -610,6 +626,7 @@ async function main() {
   await page.keyboard.press('Enter');
   const brief = await waitOrNull(() => recordsOf('rationale', 'Calc.add')[0], 'the brief rationale', 5000);
   check('... and to the server (didChangeConfiguration)', brief && brief.text === 'off by one.', brief ? brief.text : await quickInputMessage().innerText().catch(() => ''));
+  check('... with nudge off, recorded at once though flagged', brief && brief.quality?.flags?.includes('no_why'), brief && JSON.stringify(brief.quality));
   if (!brief) await page.keyboard.press('Escape');
   await quickInput().waitFor({ state: 'hidden' });
 
@@ -627,7 +644,12 @@ async function main() {
     page, check, step, waitFor, waitOrNull, sleep, runCommand, quickInput, quickInputBox, recordsOf, WORKSPACE, ARTIFACTS,
   });
 
-  // ---- one rationale for several changes ----
+  // ---- one rationale for several changes (the nudge back on) ----
+  fs.writeFileSync(
+    path.join(WORKSPACE, '.vscode', 'settings.json'),
+    JSON.stringify({ 'rationale.settleMs': SETTLE_MS, 'rationale.minRationaleChars': 10, 'rationale.codelens': true, 'rationale.nudge': true }, null, 2),
+  );
+  await sleep(1500); // VS Code notices the file, the extension sends the settings
   await step('change helper and Calc.add', async () => {
     await openFile('calc.py', 'def helper');
     await gotoLineEnd(2);
@@ -657,7 +679,14 @@ async function main() {
   await waitForPrompt('Explain 2 changes');
   const severalPrompt = await quickInputMessage().innerText().catch(() => '');
   check('... then one input, with the server\'s minimum', /At least 10 characters/.test(severalPrompt), severalPrompt);
-  const RATIONALE_SEVERAL = 'prices now include the new handling fee';
+  // Nudged (the nudge is on again), then rewritten: the rewrite is recorded without a second nudge.
+  const WHAT_SEVERAL = 'prices now include the new handling fee';
+  await page.keyboard.type(WHAT_SEVERAL, { delay: 5 });
+  await page.keyboard.press('Enter');
+  const severalNudge = await waitOrNull(async () => /Say why/.test(await quickInputMessage().innerText()), 'the nudge', 5000);
+  check('several changes: the nudge comes back with the text', severalNudge && (await quickInputBox().inputValue()) === WHAT_SEVERAL, await quickInputMessage().innerText().catch(() => ''));
+  const RATIONALE_SEVERAL = 'prices now include the handling fee because checkout charges it';
+  await page.keyboard.press('Control+A');
   await page.keyboard.type(RATIONALE_SEVERAL, { delay: 5 });
   await page.keyboard.press('Enter');
   await quickInput().waitFor({ state: 'hidden' });
