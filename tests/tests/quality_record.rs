@@ -107,9 +107,9 @@ fn rationales(server: &Server) -> Vec<Value> {
 fn typed_code_and_pasted_code_are_told_apart_and_the_record_carries_the_answer() {
     let mut server = Server::start(options(json!({})));
     let mut doc = Doc::open(&server, "app.py", APP);
-    // `helper` typed a key at a time (with a line break and its indentation as one key, as an
-    // editor sends Enter), `Session.send` pasted whole.
-    doc.type_after(&mut server, "return 1", " + 2", Duration::from_millis(20));
+    // `helper` typed a key at a time, each key at the end of its unit (a key typed after a
+    // space past the unit's end counts for the file's top-level code), `Session.send` pasted whole.
+    doc.type_after(&mut server, "return 1", "2345", Duration::from_millis(20));
     let pasted_text = "return url.strip().lower() if url else DEFAULT_URL";
     doc.paste(&server, "return url", pasted_text);
 
