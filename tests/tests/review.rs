@@ -177,6 +177,42 @@ fn a_reviewer_lists_steps_replays_and_reviews_the_session_being_recorded() {
 }
 
 #[test]
+fn a_reviewer_sees_which_pairs_are_flagged_and_how_many_in_each_session() {
+    let mut server = server();
+    let uri = server.open("app.py", APP);
+    let first = edit(&server, &uri, 2, APP, "return 1", "return 42");
+    let good = explain(&mut server, &uri, "Callers need the real answer, not a placeholder.");
+    edit(&server, &uri, 3, &first, "return x", "return x * 2");
+    let generic = explain(&mut server, &uri, "updated the code, misc changes");
+    let session = good.split(':').next().unwrap().to_owned();
+
+    let timeline =
+        server.request_ok("rationale/timeline", json!({"session": session, "granularity": "pairs"}));
+    let flags: Vec<(&str, &Value)> = timeline["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| (step["pairId"].as_str().unwrap(), &step["flags"]))
+        .collect();
+    assert_eq!(flags.len(), 2, "{timeline:#}");
+    assert_eq!(flags[0], (good.as_str(), &json!([])));
+    assert_eq!(flags[1].0, generic);
+    assert!(flags[1].1.as_array().unwrap().contains(&json!("generic")), "{timeline:#}");
+
+    // The queue and the timeline agree: both read the flags the record was given.
+    let queue = server.request_ok("rationale/reviewQueue", json!({}));
+    let queued = queue["entries"].as_array().unwrap().iter().find(|e| e["id"] == generic.as_str()).unwrap();
+    assert_eq!(&queued["flags"], flags[1].1);
+
+    let listed = server.request_ok("rationale/sessions", json!({}));
+    assert_eq!(
+        (listed["sessions"][0]["pairs"].as_u64(), listed["sessions"][0]["flagged"].as_u64()),
+        (Some(2), Some(1)),
+        "{listed:#}"
+    );
+}
+
+#[test]
 fn hover_shows_the_rationales_of_the_unit_latest_first_with_the_verdict() {
     let mut server = server();
     let (_, pairs, texts) = record_two(&mut server);

@@ -13,11 +13,10 @@ use std::sync::{Arc, Mutex};
 
 use crate::journal::record::{Explanation, SessionInfo, Unexplained, UnitRef};
 use crate::journal::{journal_files, Journal, JournalError};
-use crate::quality::{signals, Change};
 use crate::reviews::{Comment, Review, Reviews};
 
-/// The quality flags a filter may name, as [`crate::quality::Signals::flags`] names them.
-pub const FLAGS: [&str; 3] = ["generic", "restates_diff", "no_why"];
+/// The quality flags a filter may name.
+pub use crate::quality::FLAGS;
 
 /// Which records a reviewer asked for; every field left out lets all through.
 #[derive(Clone, Debug, Default)]
@@ -223,13 +222,6 @@ fn order(entry: &Entry) -> (bool, bool, &str, &str, u64, &Path) {
     )
 }
 
-/// The quality flags of a pair. Computed from its texts; a record that carries the flags it was
-/// given when recorded would be read here instead.
-fn flags_of(explanation: &Explanation) -> Vec<&'static str> {
-    let text = explanation.text.as_deref().unwrap_or_default();
-    signals(text, Some(Change { before: &explanation.before, after: &explanation.after })).flags()
-}
-
 /// Reads one journal's pairs, skips and unexplained changes.
 fn read_journal(path: &Path) -> Result<Option<Read>, JournalError> {
     let journal = Journal::read(path)?;
@@ -264,10 +256,8 @@ fn read_journal(path: &Path) -> Result<Option<Read>, JournalError> {
             "session" => author = line.fields::<SessionInfo>(path)?.author,
             "rationale" | "skip" => {
                 let explanation: Explanation = line.fields(path)?;
-                let (kind, flags) = match &*record.kind {
-                    "rationale" => (Kind::Pair, flags_of(&explanation)),
-                    _ => (Kind::Skip, Vec::new()),
-                };
+                let kind = if record.kind == "rationale" { Kind::Pair } else { Kind::Skip };
+                let flags = explanation.flags();
                 records.push(recorded(
                     kind,
                     explanation.path,

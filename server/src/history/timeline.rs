@@ -67,6 +67,8 @@ pub struct PairStep {
     pub reviews: Vec<Review>,
     /// Every line comment, by line and then oldest first.
     pub comments: Vec<Comment>,
+    /// Its quality flags ([`Explanation::flags`]).
+    pub flags: Vec<&'static str>,
 }
 
 /// The longest page a client may ask for, and the page it gets when it names none.
@@ -112,7 +114,7 @@ pub fn step(line: &Line<'_>, journal: &Path, session: &str, reviews: &Reviews) -
         let pair = {
             let id = format!("{session}:{}", record.seq);
             let (comments, reviews) = (reviews.comments(&id).to_vec(), reviews.of(&id).to_vec());
-            Some(PairStep { id, rationale: explanation.text, reviews, comments })
+            Some(PairStep { id, flags: explanation.flags(), rationale: explanation.text, reviews, comments })
         };
         step.change = Some(ChangeStep {
             unit: explanation.unit,

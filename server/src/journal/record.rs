@@ -133,6 +133,23 @@ pub struct Explanation {
     pub quality: Option<crate::quality::Quality>,
 }
 
+impl Explanation {
+    /// The quality flags a reviewer sees on this record: those a `rationale` record was given when
+    /// it was recorded, or, for one written before the quality signals existed, those its text
+    /// earns now (never `duplicate`, which needs every other rationale). A skip or an unexplained
+    /// change has none.
+    pub fn flags(&self) -> Vec<&'static str> {
+        use crate::quality::{signals, Change, FLAGS};
+        match (&self.quality, &self.text) {
+            (Some(quality), _) => FLAGS.into_iter().filter(|flag| quality.has_flag(flag)).collect(),
+            (None, Some(text)) => {
+                signals(text, Some(Change { before: &self.before, after: &self.after })).flags()
+            }
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct UnitRef {

@@ -19,6 +19,8 @@ pub struct SessionSummary {
     pub files: Vec<String>,
     /// The number of `rationale` records.
     pub pairs: u64,
+    /// The number of `rationale` records with a quality flag ([`super::record::Explanation::flags`]).
+    pub flagged: u64,
     /// The number of `skip` records.
     pub skips: u64,
     /// The `seq` of each `rationale` record: the pairs are `<id>:<seq>`.
@@ -34,12 +36,16 @@ pub fn summarize(journal: &Journal) -> Result<SessionSummary, JournalError> {
         ended: None,
         files: Vec::new(),
         pairs: 0,
+        flagged: 0,
         skips: 0,
         pair_seqs: Vec::new(),
     };
     let mut files = BTreeSet::new();
     for line in journal.records() {
         let line = line?;
+        // Read before the record's fields are moved out of the line below.
+        let flagged = line.record.kind == "rationale"
+            && !line.fields::<super::record::Explanation>(journal.path())?.flags().is_empty();
         let record = line.record;
         match &*record.kind {
             "session" => {
@@ -64,6 +70,7 @@ pub fn summarize(journal: &Journal) -> Result<SessionSummary, JournalError> {
             "rationale" => {
                 summary.pairs += 1;
                 summary.pair_seqs.push(record.seq);
+                summary.flagged += u64::from(flagged);
             }
             "skip" => summary.skips += 1,
             "end" => summary.ended = Some(record.ts.into_owned()),
@@ -106,7 +113,7 @@ pub(crate) mod tests {
     use crate::text::Encoding;
 
     #[test]
-    fn a_summary_counts_files_pairs_and_skips() {
+    fn a_summary_counts_files_pairs_flagged_pairs_and_skips() {
         let mut text = journal_text(
             Encoding::Utf8,
             vec![
@@ -117,9 +124,9 @@ pub(crate) mod tests {
                 open("a.py", "xa"),
             ],
         );
-        text += r#"{"seq":6,"ts":"2026-11-26T08:31:00.000Z","type":"rationale","pair":"s:6","path":"a.py","edits":1,"text":"a reason long enough"}
+        text += r#"{"seq":6,"ts":"2026-11-26T08:31:00.000Z","type":"rationale","pair":"s:6","path":"a.py","edits":1,"text":"Callers retried forever because the timeout was never set, so it is bounded at five seconds"}
 {"seq":7,"ts":"2026-11-26T08:31:01.000Z","type":"skip","path":"a.py","edits":1}
-{"seq":8,"ts":"2026-11-26T08:31:02.000Z","type":"rationale","pair":"s:8","path":"b.py","edits":1,"text":"another reason"}
+{"seq":8,"ts":"2026-11-26T08:31:02.000Z","type":"rationale","pair":"s:8","path":"b.py","edits":1,"text":"another reason","quality":{"flags":["no_why"],"generic":0.1,"no_why":0.9}}
 {"seq":9,"ts":"2026-11-26T08:31:03.000Z","type":"end","reason":"shutdown"}
 "#;
         let summary = summarize(&Journal::from_bytes("s.jsonl", text.into_bytes())).unwrap();
@@ -132,6 +139,7 @@ pub(crate) mod tests {
                 ended: Some("2026-11-26T08:31:03.000Z".into()),
                 files: vec!["a.py".into(), "b.py".into()],
                 pairs: 2,
+                flagged: 1,
                 skips: 1,
                 pair_seqs: vec![6, 8],
             }

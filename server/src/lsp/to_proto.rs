@@ -277,6 +277,7 @@ pub struct SessionOut<'a> {
     ended: Option<&'a str>,
     files: &'a [String],
     pairs: u64,
+    flagged: u64,
     skips: u64,
 }
 
@@ -289,6 +290,7 @@ impl<'a> SessionOut<'a> {
             ended: summary.ended.as_deref(),
             files: &summary.files,
             pairs: summary.pairs,
+            flagged: summary.flagged,
             skips: summary.skips,
         }
     }
@@ -398,6 +400,9 @@ struct StepOut<'a> {
     /// For a pair: every line comment, by line.
     #[serde(skip_serializing_if = "Option::is_none")]
     comments: Option<Vec<CommentOut<'a>>>,
+    /// For a pair: its quality flags.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    flags: Option<&'a [&'static str]>,
 }
 
 impl<'a> StepOut<'a> {
@@ -424,6 +429,7 @@ impl<'a> StepOut<'a> {
             review: pair.map(|pair| pair.reviews.first().map(ReviewOut::of)),
             reviews: pair.map(|pair| pair.reviews.iter().map(ReviewOut::of).collect()),
             comments: pair.map(|pair| pair.comments.iter().map(CommentOut::of).collect()),
+            flags: pair.map(|pair| pair.flags.as_slice()),
         }
     }
 }
@@ -517,6 +523,7 @@ mod tests {
             ended: ended.map(str::to_owned),
             files: vec!["a.py".into(), "b.py".into()],
             pairs: 2,
+            flagged: 1,
             skips: 1,
             pair_seqs: vec![6, 8],
         }
@@ -528,7 +535,7 @@ mod tests {
             serde_json::to_string(&SessionOut::of(&summary(Some("2026-11-26T08:31:03.000Z")))).unwrap();
         assert_eq!(
             ended,
-            r#"{"id":"20261126T083000Z-7f3a9c","author":"dev@example.com","started":"2026-11-26T08:30:00.000Z","ended":"2026-11-26T08:31:03.000Z","files":["a.py","b.py"],"pairs":2,"skips":1}"#
+            r#"{"id":"20261126T083000Z-7f3a9c","author":"dev@example.com","started":"2026-11-26T08:30:00.000Z","ended":"2026-11-26T08:31:03.000Z","files":["a.py","b.py"],"pairs":2,"flagged":1,"skips":1}"#
         );
         let running = serde_json::to_value(SessionOut::of(&summary(None))).unwrap();
         assert!(running.get("ended").is_none());
