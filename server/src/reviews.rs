@@ -68,6 +68,22 @@ pub struct Comment {
     pub note: String,
 }
 
+/// A comment as it is shown beside its pair, in exports and in the review requests: the pair's id
+/// is where it sits, so it is left out.
+#[derive(Serialize)]
+pub struct CommentBeside<'a> {
+    pub line: u32,
+    pub note: &'a str,
+    pub reviewer: &'a str,
+    pub ts: &'a str,
+}
+
+impl Comment {
+    pub fn beside(&self) -> CommentBeside<'_> {
+        CommentBeside { line: self.line, note: &self.note, reviewer: &self.reviewer, ts: &self.ts }
+    }
+}
+
 /// A line of a reviews file: a comment has a `line`, a verdict has none (files written before
 /// comments existed hold verdicts only, and read as they always did).
 #[derive(Deserialize)]

@@ -18,12 +18,14 @@
 //! What lives here:
 //! - [`server`]: one running server, its temporary workspace, requests, notifications, raw bytes;
 //! - [`journal`]: the tolerant journal reader and the `replay`/`verify`/`sessions` commands;
+//! - [`doc`]: the editor's copy of one document, edited by hand as an editor sends it;
 //! - [`model`]: a deliberately plain reference model of a document and of LSP positions;
 //! - [`gen`]: seeded random edits for the property, order and crash tests;
 //! - [`rng`]: the small seeded generator they share (reproducible from a printed seed);
 //! - [`long_session`]: long journals made up with the text of every document after every record.
 
 pub mod binary;
+pub mod doc;
 pub mod gen;
 pub mod journal;
 pub mod long_session;

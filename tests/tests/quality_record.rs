@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use rationale_tests::model::{Change, Pos};
+use rationale_tests::doc::Doc;
 use rationale_tests::{RpcError, Server, ServerOptions};
 use serde_json::{json, Value};
 
@@ -21,55 +21,6 @@ fn options(settings: Value) -> ServerOptions {
         init[key] = value.clone();
     }
     ServerOptions { initialization_options: Some(init), ..ServerOptions::default() }
-}
-
-/// The editor's copy of a document, edited the way an editor sends it.
-struct Doc {
-    uri: String,
-    version: i64,
-    text: String,
-}
-
-fn pos(text: &str, byte: usize) -> Pos {
-    let before = &text[..byte];
-    let line = before.matches('\n').count();
-    Pos::new(line, byte - before.rfind('\n').map_or(0, |i| i + 1))
-}
-
-impl Doc {
-    fn open(server: &Server, rel: &str, text: &str) -> Self {
-        Doc { uri: server.open(rel, text), version: 1, text: text.to_owned() }
-    }
-
-    /// Replaces the first `from` with `to` in one edit (a paste, a completion).
-    fn paste(&mut self, server: &Server, from: &str, to: &str) {
-        let at = self.text.find(from).unwrap_or_else(|| panic!("{from:?} not in {:?}", self.text));
-        let change = Change::replace(pos(&self.text, at), pos(&self.text, at + from.len()), to);
-        self.text.replace_range(at..at + from.len(), to);
-        self.version += 1;
-        server.did_change(&self.uri, self.version, &[change]);
-    }
-
-    /// Types `text` a character at a time right after the first `after`, `pause` between keys.
-    /// Each key is applied before the pause starts (a request's answer says so), so that the
-    /// server, which times edits as they arrive, sees the pauses whatever the machine's load.
-    fn type_after(&mut self, server: &mut Server, after: &str, text: &str, pause: Duration) {
-        let mut at =
-            self.text.find(after).unwrap_or_else(|| panic!("{after:?} not in {:?}", self.text)) + after.len();
-        for c in text.chars() {
-            let change = Change::insert(pos(&self.text, at), c.to_string());
-            self.text.insert(at, c);
-            at += c.len_utf8();
-            self.version += 1;
-            server.did_change(&self.uri, self.version, &[change]);
-            server.request_ok("rationale/pendingChanges", json!({"uri": self.uri}));
-            std::thread::sleep(pause);
-        }
-    }
-
-    fn save(&self, server: &Server) {
-        server.did_save(&self.uri, &self.text);
-    }
 }
 
 fn pending(server: &mut Server, uri: &str) -> Vec<Value> {
@@ -111,7 +62,7 @@ fn typed_code_and_pasted_code_are_told_apart_and_the_record_carries_the_answer()
     // space past the unit's end counts for the file's top-level code), `Session.send` pasted whole.
     doc.type_after(&mut server, "return 1", "2345", Duration::from_millis(20));
     let pasted_text = "return url.strip().lower() if url else DEFAULT_URL";
-    doc.paste(&server, "return url", pasted_text);
+    doc.replace(&server, "return url", pasted_text);
 
     let helper = change_id(&mut server, &doc.uri, "helper");
     let why = "Callers count from one, so the total must include the header row";
@@ -152,7 +103,7 @@ fn typed_code_and_pasted_code_are_told_apart_and_the_record_carries_the_answer()
 fn each_flag_is_set_or_not_at_record_time_and_a_dry_run_writes_nothing() {
     let mut server = Server::start(options(json!({})));
     let mut doc = Doc::open(&server, "app.py", APP);
-    doc.paste(&server, "return 1", "return 42");
+    doc.replace(&server, "return 1", "return 42");
     let uri = doc.uri.clone();
     let cases: [(&str, &[&str]); 6] = [
         ("minor changes", &["generic", "no_why"]),
@@ -193,7 +144,7 @@ fn each_flag_is_set_or_not_at_record_time_and_a_dry_run_writes_nothing() {
 fn with_nudge_off_nothing_is_hinted_though_the_flags_stay() {
     let mut server = Server::start(options(json!({"nudge": false})));
     let mut doc = Doc::open(&server, "app.py", APP);
-    doc.paste(&server, "return 1", "return 42");
+    doc.replace(&server, "return 1", "return 42");
     let answer = assess(&mut server, &doc.uri, "helper", "minor changes");
     assert_eq!(flags(&answer["quality"]), ["generic", "no_why"]);
     assert!(answer["hint"].is_null(), "{answer}");
@@ -206,8 +157,8 @@ const STALE: &str = "The cache kept stale entries after a reload, so readers saw
 fn a_rationale_that_repeats_an_earlier_one_of_its_author_is_a_duplicate_across_sessions() {
     let mut first = Server::start(options(json!({})));
     let mut doc = Doc::open(&first, "app.py", APP);
-    doc.paste(&first, "return 1", "return 42");
-    doc.paste(&first, "return url", "return url.strip()");
+    doc.replace(&first, "return 1", "return 42");
+    doc.replace(&first, "return url", "return url.strip()");
     let helper = change_id(&mut first, &doc.uri, "helper");
     let earlier = record(&mut first, json!({"changeId": helper, "text": STALE})).unwrap();
     assert!(earlier["quality"]["duplicate_of"].is_null());
@@ -223,8 +174,8 @@ fn a_rationale_that_repeats_an_earlier_one_of_its_author_is_a_duplicate_across_s
     let folders = first.folders.clone();
     let mut second = Server::start_on(folders.clone(), options(json!({})));
     let mut doc = Doc::open(&second, "app.py", &doc.text);
-    doc.paste(&second, "return 42", "return 43");
-    doc.paste(&second, "return self.send(url)", "return self.send(url.strip())");
+    doc.replace(&second, "return 42", "return 43");
+    doc.replace(&second, "return self.send(url)", "return self.send(url.strip())");
     let answer = assess(&mut second, &doc.uri, "helper", &STALE.replace("restart", "restarted"));
     assert_eq!(answer["quality"]["duplicate_of"], earlier["pairId"], "{answer}");
     let answer = assess(&mut second, &doc.uri, "helper", "Off by one: the header row was not counted");
@@ -245,7 +196,7 @@ fn a_rationale_that_repeats_an_earlier_one_of_its_author_is_a_duplicate_across_s
     other.env.push(("RATIONALE_AUTHOR".into(), "someone-else@rationale.invalid".into()));
     let mut third = Server::start_on(folders, other);
     let mut doc = Doc::open(&third, "app.py", &doc.text);
-    doc.paste(&third, "return 43", "return 44");
+    doc.replace(&third, "return 43", "return 44");
     let answer = assess(&mut third, &doc.uri, "helper", STALE);
     assert!(answer["quality"]["duplicate_of"].is_null(), "{answer}");
     third.shutdown_and_exit();
@@ -273,8 +224,8 @@ fn diagnostics(server: &Server, uri: &str, want: impl Fn(&[Value]) -> bool) -> V
 fn a_why_comment_is_timed_and_one_that_says_little_is_recorded_then_hinted_at() {
     let mut server = Server::start(options(json!({})));
     let mut doc = Doc::open(&server, "app.py", APP);
-    doc.paste(&server, "return 1", "return 42");
-    doc.paste(&server, "def helper", "\ndef helper");
+    doc.replace(&server, "return 1", "return 42");
+    doc.replace(&server, "def helper", "\ndef helper");
     doc.type_after(&mut server, "\n\n\n", "# why: tweak", Duration::from_millis(30));
     doc.save(&server);
     let found = diagnostics(&server, &doc.uri, |d| d.iter().any(|d| d["code"] == "why-comment-nudge"));
@@ -291,8 +242,8 @@ fn a_why_comment_is_timed_and_one_that_says_little_is_recorded_then_hinted_at() 
     assert!((330..5000).contains(&compose), "{compose}");
 
     // A why-comment that says why gets no hint; pasted whole, it took no time to write.
-    doc.paste(&server, "return url\n", "return url or ''\n");
-    doc.paste(
+    doc.replace(&server, "return url\n", "return url or ''\n");
+    doc.replace(
         &server,
         "    def send",
         "    # why: an empty URL crashed the proxy, which expects a string\n    def send",
@@ -317,7 +268,7 @@ fn a_why_comment_is_timed_and_one_that_says_little_is_recorded_then_hinted_at() 
 fn bad_input_gets_signals_without_a_panic_and_blank_text_is_still_refused() {
     let mut server = Server::start(options(json!({})));
     let mut doc = Doc::open(&server, "app.py", APP);
-    doc.paste(&server, "return 1", "return 42");
+    doc.replace(&server, "return 1", "return 42");
     let big = "The header row was not counted. ".repeat(3200); // about 100 KB
     let started = Instant::now();
     for text in [

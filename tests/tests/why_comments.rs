@@ -6,8 +6,8 @@
 
 use std::time::Duration;
 
+use rationale_tests::doc::{edits_of, Doc};
 use rationale_tests::journal::Journal;
-use rationale_tests::model::{Change, Pos};
 use rationale_tests::{Server, ServerOptions};
 use serde_json::{json, Value};
 
@@ -22,87 +22,6 @@ fn server() -> Server {
         held_requests: vec!["workspace/applyEdit".into(), "window/showDocument".into()],
         ..ServerOptions::default()
     })
-}
-
-/// The editor's copy of a document: its text and version, edited the way an editor sends it.
-struct Doc {
-    uri: String,
-    version: i64,
-    text: String,
-}
-
-/// The LSP position (UTF-8 columns, as negotiated) of a byte offset.
-fn pos(text: &str, byte: usize) -> Pos {
-    let before = &text[..byte];
-    let line = before.matches('\n').count();
-    let column = byte - before.rfind('\n').map_or(0, |i| i + 1);
-    Pos::new(line, column)
-}
-
-fn offset(text: &str, at: &Value) -> usize {
-    let (line, column) = (at["line"].as_u64().unwrap() as usize, at["character"].as_u64().unwrap() as usize);
-    let start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
-    start + column
-}
-
-impl Doc {
-    fn open(server: &Server, rel: &str, text: &str) -> Self {
-        Doc { uri: server.open(rel, text), version: 1, text: text.to_owned() }
-    }
-
-    /// Replaces the first `from` with `to`.
-    fn replace(&mut self, server: &Server, from: &str, to: &str) {
-        let at = self.text.find(from).unwrap_or_else(|| panic!("{from:?} not in {:?}", self.text));
-        let change = Change::replace(pos(&self.text, at), pos(&self.text, at + from.len()), to);
-        self.text.replace_range(at..at + from.len(), to);
-        self.version += 1;
-        server.did_change(&self.uri, self.version, &[change]);
-    }
-
-    /// Inserts `text` before the first `before`.
-    fn insert_before(&mut self, server: &Server, before: &str, text: &str) {
-        let keep = before.to_owned();
-        self.replace(server, &keep, &format!("{text}{keep}"));
-    }
-
-    fn save(&self, server: &Server) {
-        server.did_save(&self.uri, &self.text);
-    }
-
-    /// Applies a `workspace/applyEdit` request's edit to this document as an editor does,
-    /// sending the `didChange`, then answers `{"applied": true}`.
-    fn apply(&mut self, server: &Server, request: &Value) {
-        let edits = edits_of(request, &self.uri);
-        // Applied from the end, so earlier offsets hold.
-        let mut sorted: Vec<(usize, usize, String)> = edits
-            .iter()
-            .map(|e| {
-                (
-                    offset(&self.text, &e["range"]["start"]),
-                    offset(&self.text, &e["range"]["end"]),
-                    e["newText"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect();
-        sorted.sort_by_key(|e| std::cmp::Reverse(e.0));
-        let mut changes = Vec::new();
-        for (start, end, new) in sorted {
-            changes.push(Change::replace(pos(&self.text, start), pos(&self.text, end), new.clone()));
-            self.text.replace_range(start..end, &new);
-        }
-        self.version += 1;
-        server.did_change(&self.uri, self.version, &changes);
-        server.respond(request, json!({"applied": true}));
-    }
-}
-
-/// The text edits a `workspace/applyEdit` request makes to `uri`, which must name the version
-/// they were computed for (`documentChanges`, since the harness announces it).
-fn edits_of(request: &Value, uri: &str) -> Vec<Value> {
-    let changes = request["params"]["edit"]["documentChanges"].as_array().expect("documentChanges");
-    assert_eq!(changes.len(), 1, "{request}");
-    assert_eq!(changes[0]["textDocument"]["uri"], uri);
-    changes[0]["edits"].as_array().unwrap().clone()
 }
 
 fn apply_edit(server: &Server) -> Value {

@@ -21,7 +21,7 @@ use super::{diff, Pair};
 use crate::journal::record::NameVersion;
 use crate::quality::Quality;
 use crate::redact::{Redactor, Secret};
-use crate::reviews::{Comment, Review};
+use crate::reviews::{Comment, CommentBeside, Review};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -61,21 +61,7 @@ struct ReviewOut<'a> {
     reviewer: Option<&'a str>,
     note: Option<&'a str>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    comments: Vec<CommentOut<'a>>,
-}
-
-#[derive(Serialize)]
-struct CommentOut<'a> {
-    line: u32,
-    note: &'a str,
-    reviewer: &'a str,
-    ts: &'a str,
-}
-
-impl<'a> CommentOut<'a> {
-    fn of(comment: &'a Comment) -> Self {
-        CommentOut { line: comment.line, note: &comment.note, reviewer: &comment.reviewer, ts: &comment.ts }
-    }
+    comments: Vec<CommentBeside<'a>>,
 }
 
 #[derive(Serialize)]
@@ -118,7 +104,7 @@ struct CommitpackRow<'a> {
     new_contents: &'a str,
     subject: &'a str,
     message: &'a str,
-    lang: String,
+    lang: &'a str,
     license: Option<&'a str>,
     repos: &'a str,
     quality: Option<&'a Quality>,
@@ -259,7 +245,7 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, texts:
         kind: &record.unit.kind,
         previous_name: record.unit.previous_name.as_deref(),
     };
-    let comments = || input.comments.iter().map(CommentOut::of).collect::<Vec<_>>();
+    let comments = || input.comments.iter().map(Comment::beside).collect::<Vec<_>>();
     let review = match input.review {
         Some(r) => Some(ReviewOut {
             verdict: Some(r.verdict.as_str()),
@@ -317,7 +303,8 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, texts:
                 new_contents: texts.file_after.as_deref().unwrap_or(&texts.after),
                 subject: texts.rationale.lines().next().unwrap_or_default(),
                 message: &texts.rationale,
-                lang: commitpack_language(&record.language),
+                lang: crate::syntax::language_named(&record.language)
+                    .map_or(record.language.as_str(), |language| language.linguist),
                 license: None,
                 repos: &session.workspace,
                 quality: input.quality,
@@ -359,17 +346,4 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, texts:
     };
     written.expect("writing JSON to memory cannot fail");
     out.push(b'\n');
-}
-
-/// A language as CommitPackFT's `lang` column spells it.
-fn commitpack_language(language: &str) -> String {
-    match language {
-        "python" => "Python".into(),
-        "javascript" => "JavaScript".into(),
-        "typescript" => "TypeScript".into(),
-        other => {
-            let mut chars = other.chars();
-            chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
-        }
-    }
 }

@@ -17,7 +17,7 @@ use crate::history::queue;
 use crate::history::timeline::{Page, Step};
 use crate::journal::summary::SessionSummary;
 use crate::replay::DocumentState;
-use crate::reviews::{Comment, Review, Verdict};
+use crate::reviews::{Comment, CommentBeside, Review, Verdict};
 use crate::session::{DocumentChanges, Explained, PendingView, WhyNote, WHY_NUDGED, WHY_RECORDED};
 use crate::text::{Encoding, Position as TextPosition};
 use crate::units::pending::ChangeKind;
@@ -351,20 +351,6 @@ impl<'a> ReviewOut<'a> {
     }
 }
 
-#[derive(Serialize)]
-struct CommentOut<'a> {
-    line: u32,
-    note: &'a str,
-    reviewer: &'a str,
-    ts: &'a str,
-}
-
-impl<'a> CommentOut<'a> {
-    fn of(comment: &'a Comment) -> Self {
-        CommentOut { line: comment.line, note: &comment.note, reviewer: &comment.reviewer, ts: &comment.ts }
-    }
-}
-
 /// One step of `rationale/timeline`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -399,7 +385,7 @@ struct StepOut<'a> {
     reviews: Option<Vec<ReviewOut<'a>>>,
     /// For a pair: every line comment, by line.
     #[serde(skip_serializing_if = "Option::is_none")]
-    comments: Option<Vec<CommentOut<'a>>>,
+    comments: Option<Vec<CommentBeside<'a>>>,
     /// For a pair: its quality flags.
     #[serde(skip_serializing_if = "Option::is_none")]
     flags: Option<&'a [&'static str]>,
@@ -428,7 +414,7 @@ impl<'a> StepOut<'a> {
             after: change.map(|change| change.after.as_str()),
             review: pair.map(|pair| pair.reviews.first().map(ReviewOut::of)),
             reviews: pair.map(|pair| pair.reviews.iter().map(ReviewOut::of).collect()),
-            comments: pair.map(|pair| pair.comments.iter().map(CommentOut::of).collect()),
+            comments: pair.map(|pair| pair.comments.iter().map(Comment::beside).collect()),
             flags: pair.map(|pair| pair.flags.as_slice()),
         }
     }
@@ -465,7 +451,7 @@ struct QueueEntryOut<'a> {
     flags: &'a [&'static str],
     review: Option<ReviewOut<'a>>,
     reviews: Vec<ReviewOut<'a>>,
-    comments: Vec<CommentOut<'a>>,
+    comments: Vec<CommentBeside<'a>>,
 }
 
 /// `rationale/reviewQueue`: one page of the queue, where the next starts, how many there are,
@@ -499,7 +485,7 @@ pub fn queue(page: &queue::Page) -> Value {
                 flags: &recorded.flags,
                 review: entry.reviews.first().map(ReviewOut::of),
                 reviews: entry.reviews.iter().map(ReviewOut::of).collect(),
-                comments: entry.comments.iter().map(CommentOut::of).collect(),
+                comments: entry.comments.iter().map(Comment::beside).collect(),
             }
         })
         .collect();

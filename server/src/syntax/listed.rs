@@ -102,6 +102,11 @@ fn every_list_of_languages_in_the_export_docs_names_them_all() {
             );
         }
     }
+    // The CommitPack format's `lang` column spells each as the table's `linguist` does.
+    let lang =
+        text.lines().find(|line| line.starts_with("| `lang` |")).expect("docs/export.md: the `lang` row");
+    let spelled: Vec<&str> = LANGUAGES.iter().map(|language| language.linguist).collect();
+    assert_eq!(quoted(lang)[1..], spelled[..], "docs/export.md: the `lang` column's names");
 }
 
 /// A list of languages in prose starts with Python and goes on with JavaScript ("Python,

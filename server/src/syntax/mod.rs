@@ -16,6 +16,8 @@ use tree_sitter::{InputEdit, Parser, Query, Tree};
 pub struct Language {
     /// The name the journal records (`language` fields).
     pub name: &'static str,
+    /// The name GitHub Linguist gives it, which CommitPack's `lang` field uses.
+    pub linguist: &'static str,
     /// File extensions, without the dot.
     pub extensions: &'static [&'static str],
     /// The editors' language ids of its documents (VS Code's and Neovim's agree), for which the
@@ -44,6 +46,7 @@ pub static LANGUAGES: &[Language] = TABLE;
 const TABLE: &[Language] = &[
     Language {
         name: "python",
+        linguist: "Python",
         extensions: &["py", "pyi"],
         editor_languages: &["python"],
         grammar: || tree_sitter_python::LANGUAGE.into(),
@@ -54,6 +57,7 @@ const TABLE: &[Language] = &[
     },
     Language {
         name: "javascript",
+        linguist: "JavaScript",
         extensions: &["js", "mjs", "cjs", "jsx"],
         editor_languages: &["javascript", "javascriptreact"],
         grammar: || tree_sitter_javascript::LANGUAGE.into(),
@@ -64,6 +68,7 @@ const TABLE: &[Language] = &[
     },
     Language {
         name: "typescript",
+        linguist: "TypeScript",
         extensions: &["ts", "mts", "cts"],
         editor_languages: &["typescript"],
         grammar: || tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
@@ -74,6 +79,7 @@ const TABLE: &[Language] = &[
     },
     Language {
         name: "tsx",
+        linguist: "TSX",
         extensions: &["tsx"],
         editor_languages: &["typescriptreact"],
         grammar: || tree_sitter_typescript::LANGUAGE_TSX.into(),
@@ -84,6 +90,7 @@ const TABLE: &[Language] = &[
     },
     Language {
         name: "go",
+        linguist: "Go",
         extensions: &["go"],
         editor_languages: &["go"],
         grammar: || tree_sitter_go::LANGUAGE.into(),
@@ -94,6 +101,7 @@ const TABLE: &[Language] = &[
     },
     Language {
         name: "rust",
+        linguist: "Rust",
         extensions: &["rs"],
         editor_languages: &["rust"],
         grammar: || tree_sitter_rust::LANGUAGE.into(),

@@ -189,7 +189,9 @@ impl Document {
         Some(ParsedEdits { edits: self.edits.take(), tree, previous, rope })
     }
 
-    /// Whether the tree lags behind the text (edits are waiting to be parsed).
+    /// Whether the tree lags behind the text (edits are waiting to be parsed): the tests' view of
+    /// the parse's laziness.
+    #[cfg(test)]
     pub fn needs_reparse(&self) -> bool {
         self.syntax.as_ref().is_some_and(|syntax| syntax.is_fresh() || !self.edits.unparsed().is_empty())
     }
