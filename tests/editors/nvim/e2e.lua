@@ -1082,6 +1082,169 @@ else
     eq(nil, review.current(), 'q closes the review')
   end)
 
+  test('quality flags: the review list, the session list, the queue and the window bar show a generic rationale\'s flags, nothing for a good one', function()
+    -- Recorded as typed, without a nudge: the settings the suite started with, sent again (an
+    -- earlier test sent settings without `nudge`, and the server's default is on).
+    app_client:notify('workspace/didChangeConfiguration', { settings = app_client.config.init_options })
+    write(workspace .. '/quality.py', 'def upload(data):\n    return send(data)\n\n\ndef tidy(rows):\n    return rows\n')
+    vim.bo.bufhidden = 'hide'
+    local buf = open('quality.py')
+    local GOOD = 'Retry the upload because the storage API drops one request in fifty under load.'
+    local GENERIC = 'updated the code, misc changes'
+    change_and_wait(buf, 2, 'A or send(data)<Esc>', 'Explain the change to function `upload`')
+    answers = { GOOD }
+    vim.api.nvim_win_set_cursor(0, { 2, 4 })
+    vim.cmd('Rationale explain')
+    wait_for('the good rationale in the journal', function()
+      return #records_of('rationale', 'upload') == 1
+    end)
+    change_and_wait(buf, 6, 'A[::-1]<Esc>', 'Explain the change to function `tidy`')
+    answers = { GENERIC }
+    vim.api.nvim_win_set_cursor(0, { 6, 4 })
+    vim.cmd('Rationale explain')
+    wait_for('the generic rationale in the journal', function()
+      return #records_of('rationale', 'tidy') == 1
+    end)
+    eq({}, records_of('rationale', 'upload')[1].quality.flags, 'the good one has no flag')
+    eq({ 'generic', 'no_why' }, records_of('rationale', 'tidy')[1].quality.flags, 'the generic one')
+    local flagged = #vim.tbl_filter(function(record)
+      return #record.quality.flags > 0
+    end, records_of('rationale'))
+    vim.wait(400) -- the records reach the disk within 250 ms
+
+    -- The session picker counts the flagged pairs; the pairs list shows each pair's flags.
+    local review = require('rationale.review')
+    local asked = #selections
+    pick, picks = nil, { ['rationale.pair'] = 'function `tidy`' }
+    vim.cmd('Rationale review')
+    wait_for('the review of tidy', function()
+      local state = review.current()
+      return state and state.texts[pair_id('tidy')] ~= nil and state.pairs[state.index].pairId == pair_id('tidy')
+    end)
+    contains(selections[asked + 1].titles[1], (', %d flagged'):format(flagged), 'the session says how many pairs are flagged')
+    local listed = selections[asked + 2]
+    eq('rationale.pair', listed.kind, 'the pairs picker')
+    local function title_of(titles, unit)
+      for _, title in ipairs(titles) do
+        if title:find('function `' .. unit .. '`', 1, true) then
+          return title
+        end
+      end
+      error('no line for ' .. unit .. ' in ' .. vim.inspect(titles))
+    end
+    local tidy_line, upload_line = title_of(listed.titles, 'tidy'), title_of(listed.titles, 'upload')
+    assert(vim.endswith(tidy_line, '  ⚑ generic, no_why'), 'the generic pair\'s line: ' .. tidy_line)
+    eq(nil, upload_line:find('⚑', 1, true), 'nothing on the good pair\'s line: ' .. upload_line)
+
+    -- The window bar: the flags of the pair on screen, none for the good one.
+    local state = review.current()
+    contains(winbar(state.right), '[ ] not reviewed · ⚑ generic, no_why', 'the bar of the generic pair')
+    type_keys('[p')
+    wait_for('the pair of upload', function()
+      return state.pairs[state.index].pairId == pair_id('upload') and state.texts[pair_id('upload')] ~= nil
+    end)
+    contains(winbar(state.right), '[ ] not reviewed', 'the bar of the good pair')
+    eq(nil, winbar(state.right):find('⚑', 1, true), 'no flags in the good pair\'s bar: ' .. winbar(state.right))
+    type_keys('q')
+
+    -- The queue's list, the same (nothing picked: the list is only read).
+    asked = #selections
+    picks = { ['rationale.queue'] = 'no such entry' }
+    vim.cmd('Rationale queue')
+    wait_for('the queue picker', function()
+      return #selections > asked
+    end)
+    local queue = selections[asked + 1].titles
+    assert(vim.endswith(title_of(queue, 'tidy'), '  ⚑ generic, no_why'), 'the generic entry: ' .. title_of(queue, 'tidy'))
+    eq(nil, title_of(queue, 'upload'):find('⚑', 1, true), 'nothing on the good entry: ' .. title_of(queue, 'upload'))
+    picks = {}
+    vim.cmd('silent! bwipeout! ' .. buf)
+  end)
+
+  test(':Rationale queue a page at a time: the list offers more…, ]q loads the next page past the last, each entry once while verdicts reorder the queue', function()
+    local review = require('rationale.review')
+    -- The whole queue, asked for here in one page, to compare with.
+    local whole = assert(app_client:request_sync('rationale/reviewQueue', { limit = 5000 }, 5000)).result
+    local function key_of(folder, id)
+      return folder .. '\n' .. id
+    end
+    local all = {}
+    for _, entry in ipairs(whole.entries) do
+      all[key_of(entry.folder, entry.id)] = true
+    end
+    local size = 2
+    assert(whole.total > 3 * size, 'a queue of more than three pages: ' .. whole.total)
+    vim.g.rationale = vim.tbl_extend('force', vim.g.rationale, { queue_page_size = size })
+
+    -- The list: a page, then `more…` lists the next one too; the first entry picked.
+    local asked = #selections
+    picks = { ['rationale.queue'] = { 'more…' } }
+    vim.cmd('Rationale queue')
+    wait_for('the queue in the review window', function()
+      local state = review.current()
+      return state and state.queue and state.texts[state.pairs[state.index].pairId] ~= nil
+    end)
+    local first, second = selections[asked + 1], selections[asked + 2]
+    eq(size + 1, #first.titles, 'the first page and more…')
+    eq(('more… (%d more of %d)'):format(whole.total - size, whole.total), first.titles[size + 1], 'the last line')
+    eq(2 * size + 1, #second.titles, 'two pages and more…')
+    local state = review.current()
+    eq(2 * size, #state.pairs, 'two pages loaded')
+    for i, entry in ipairs(state.pairs) do
+      eq(whole.entries[i].id, entry.pairId, 'entry ' .. i .. ' in the server\'s order')
+    end
+    contains(winbar(state.right), ('queue 1/%d'):format(whole.total), 'the bar counts the whole queue')
+
+    -- ]q to the end, judging each entry nobody judged yet: that moves it to the end of the
+    -- queue, so the pages not loaded yet start earlier than they did.
+    local seen = {}
+    local judged = 0
+    while true do
+      local entry = state.pairs[state.index]
+      local key = key_of(entry.session.folder, entry.pairId)
+      eq(nil, seen[key], 'each entry once: ' .. entry.pairId)
+      seen[key] = true
+      if entry.review == nil then
+        local done
+        review.verdict('accept', 'read in the paged queue', false, function(ok)
+          done = ok
+        end)
+        wait_for('the verdict', function()
+          return done ~= nil
+        end)
+        eq(true, done, 'the verdict on ' .. entry.pairId)
+        judged = judged + 1
+      end
+      local at, loaded, told = state.index, #state.pairs, #notifications
+      type_keys(']q')
+      local last = false
+      wait_for('the next entry, or the end of the queue', function()
+        for i = told + 1, #notifications do
+          if notifications[i].message:find('this is the last entry of the queue', 1, true) then
+            last = true
+          end
+        end
+        return last or (state.index == at + 1 and state.texts[state.pairs[state.index].pairId] ~= nil)
+      end)
+      if last then
+        break
+      end
+      if at == loaded then
+        assert(#state.pairs > loaded and #state.pairs <= loaded + size, ('one page loaded past the last entry: %d, then %d'):format(loaded, #state.pairs))
+      else
+        eq(loaded, #state.pairs, 'no page loaded within the loaded entries')
+      end
+    end
+    assert(judged >= size, 'verdicts given on the way: ' .. judged)
+    eq(whole.total, #state.pairs, 'every entry loaded in the end')
+    eq(all, seen, 'every entry of the queue walked, none left out')
+    type_keys('q')
+    picks = {}
+    local options = vim.g.rationale
+    options.queue_page_size = nil
+    vim.g.rationale = options
+  end)
+
   test('a rationale that says little about why is nudged once: sent again as is, or rewritten', function()
     -- The suite runs with nudge = false (init.lua): the person turns it on, as a changed setting
     -- reaches a running server.
@@ -1152,7 +1315,8 @@ else
   test(':help rationale', function()
     vim.cmd('helptags ' .. vim.fn.fnameescape(repo .. '/editors/nvim/doc'))
     for _, tag in ipairs({ 'rationale', 'rationale-options', ':Rationale-pending', ':Rationale-explain', 'rationale-explain',
-      ':Rationale-explain-all',
+      ':Rationale-explain-all', ':Rationale-queue', 'rationale-queue', 'rationale-flags', 'rationale-queue_page_size',
+      'rationale-settle_ms', 'rationale-nudge',
       ':Rationale-replay', ':Rationale-review', 'rationale-reviewers', 'rationale-replay', 'rationale-review' }) do
       vim.cmd('help ' .. tag)
       eq('rationale.txt', vim.fn.expand('%:t'), ':help ' .. tag)

@@ -84,6 +84,14 @@ vim.list_extend(schema, {
   },
   { name = 'virtual_text', validator = 'boolean', expected = 'true or false' },
   { name = 'autostart', validator = 'boolean', expected = 'true or false' },
+  {
+    name = 'queue_page_size',
+    -- The server's own bounds on a page of `rationale/reviewQueue`.
+    validator = function(v)
+      return type(v) == 'number' and v == math.floor(v) and v >= 1 and v <= 5000
+    end,
+    expected = 'a whole number from 1 to 5000',
+  },
 })
 
 --- The plugin's own defaults; the server's settings have theirs in the server (or rationale.toml).
@@ -91,6 +99,9 @@ M.defaults = {
   diff = 'float',
   virtual_text = true,
   autostart = true,
+  -- A page a reviewer walks through in one sitting, and small next to a team's queue, which
+  -- may hold tens of thousands of entries.
+  queue_page_size = 200,
 }
 
 --- `vim.validate` as the running Neovim spells it: 0.11 takes (name, value, validator, message),

@@ -8,8 +8,10 @@
 --- `:Rationale queue`: the review queue of every workspace under the servers' folders
 --- (`rationale/reviewQueue`: pairs, skips and unexplained changes, unjudged first) in a picker; the
 --- entry picked opens in the same review window, whose `]q`/`[q` walk the queue across sessions
---- (from any review window). Skips and unexplained changes take verdicts like pairs. The window
---- bar is brought up to date whenever the review window regains focus.
+--- (from any review window). A team's queue is asked for a page at a time (`queue_page_size`):
+--- the picker's `more…` and `]q` past the last entry loaded fetch the next page. Skips and
+--- unexplained changes take verdicts like pairs. The window bar is brought up to date whenever
+--- the review window regains focus. Lists and bars show a pair's quality flags.
 local rationale = require('rationale')
 local sessions = require('rationale.sessions')
 local view = require('rationale.view')
@@ -33,14 +35,22 @@ local function first_line(text, width)
   return line
 end
 
---- One line for a pair in the picker: its verdict, where it is, what it is about, its rationale.
+--- `  ⚑ generic, no_why` after a line of a list, or nothing for a pair without flags.
+local function flags_after(pair)
+  local flags = view.flag_words(pair.flags)
+  return flags and ('  ' .. flags) or ''
+end
+
+--- One line for a pair in the picker: its verdict, where it is, what it is about, its rationale,
+--- its quality flags.
 function M.describe(pair)
   local unit = pair.unit or {}
-  return ('%s %s  %s  %s'):format(
+  return ('%s %s  %s  %s%s'):format(
     view.verdict_mark(pair.review),
     pair.path or '?',
     rationale.described(unit.kind, unit.name),
-    first_line(pair.rationale, 60)
+    first_line(pair.rationale, 60),
+    flags_after(pair)
   )
 end
 
@@ -82,11 +92,12 @@ local function winbars(state)
   view.winbar(state.before, ('before · %s · %s'):format(pair.path, rationale.described(unit.kind, unit.name)))
   -- The note is in the lines above the unit; the bar keeps room for the keys.
   local verdict = view.verdict_words(pair.review, true) or 'not reviewed'
-  local what = state.queue and ('queue %d/%d · %s'):format(state.index, state.total or #state.pairs, pair.type or 'rationale')
+  local what = state.queue and ('queue %d/%d · %s'):format(state.index, state.queue.total or #state.pairs, pair.type or 'rationale')
     or ('pair %d/%d'):format(state.index, #state.pairs)
+  local flags = view.flag_words(pair.flags)
   view.winbar(
     state.after,
-    ('%s · after · %s · %s %s'):format(what, pair.path, view.verdict_mark(pair.review), verdict),
+    ('%s · after · %s · %s %s%s'):format(what, pair.path, view.verdict_mark(pair.review), verdict, flags and (' · ' .. flags) or ''),
     'a accept · r reject · f flag · c comment · ]p [p pair · ]q [q queue · q close'
   )
 end
@@ -245,13 +256,20 @@ function M.close()
   end
 end
 
-local load_queue -- forward: the queue's first page as review entries
+local fetch_queue -- forward: a page of the queue as review entries
+
+--- What tells a pair or queue entry apart from every other: its workspace and id.
+local function key(pair)
+  return (pair.session and pair.session.folder or '') .. '\n' .. pair.pairId
+end
 
 --- Re-reads the verdicts and comments of the review's pairs (the server names the reviewer) and
---- shows them.
+--- shows them. For the queue, its first page: the entries a reviewer is at most of the time.
 local function refresh(state)
   local load = state.queue and function(callback)
-    load_queue(state.session.client, callback)
+    fetch_queue(state.queue.client, 0, function(list)
+      callback(list)
+    end)
   end or function(callback)
     load_pairs(state.session, callback)
   end
@@ -261,11 +279,15 @@ local function refresh(state)
     end
     local by_id = {}
     for _, pair in ipairs(list) do
-      by_id[(pair.session and pair.session.folder or '') .. '\n' .. pair.pairId] = pair
+      by_id[key(pair)] = pair
     end
     for _, pair in ipairs(state.pairs) do
-      local fresh = by_id[(pair.session and pair.session.folder or '') .. '\n' .. pair.pairId]
+      local fresh = by_id[key(pair)]
       if fresh then
+        if state.queue and pair.review == nil and fresh.review ~= nil then
+          -- Judged elsewhere meanwhile: it has moved behind the entries not yet loaded.
+          state.queue.judged = state.queue.judged + 1
+        end
         pair.review, pair.reviews, pair.comments = fresh.review, fresh.reviews, fresh.comments
       end
     end
@@ -299,6 +321,10 @@ function M.verdict(verdict, note, ask, on_done)
     sessions.request(session, 'rationale/review', params, function(result)
       if not result then
         return on_done(false)
+      end
+      if state.queue and pair.review == nil then
+        -- A first verdict moves the entry to the judged end of the queue (see `more`).
+        state.queue.judged = state.queue.judged + 1
       end
       -- Until the server's timeline names the reviewer (`refresh`).
       pair.review, pair.reviews = { verdict = verdict, reviewer = 'you', note = text }, nil
@@ -401,22 +427,60 @@ local function from_entry(entry, client)
   }
 end
 
---- The first page of the queue of the first server, as review entries, and its total.
-load_queue = function(client, callback)
+--- How many entries a page of the queue holds: the `queue_page_size` option.
+local function page_size()
+  return require('rationale.config').get().queue_page_size
+end
+
+--- The page of the queue that starts at `from` (a place in the server's order), from `client`:
+--- calls back with its entries as review entries and the server's answer, or nil after saying why.
+fetch_queue = function(client, from, callback)
+  local params = { from = from, limit = page_size() }
+  rationale.request(client, 'rationale/reviewQueue', params, function(err, result)
+    if err then
+      notify(sessions.error_words('rationale/reviewQueue', err), vim.log.levels.WARN)
+      return callback(nil)
+    end
+    local list = {}
+    for _, entry in ipairs(result.entries or {}) do
+      table.insert(list, from_entry(entry, client))
+    end
+    callback(list, result)
+  end)
+end
+
+--- Adds a page to the queue as far as it is loaded: `entries` (review entries, in the server's
+--- order), `loaded` (their keys), `total`, `next` (where the next page starts in the server's
+--- order; nil after the last page), `client`, and `judged`: how many loaded entries got their
+--- first verdict since the last page came. Each of those moved from before `next` to the judged
+--- end of the queue, so the entries not loaded yet now start that many places earlier.
+local function add_page(queue, list, result)
+  for _, entry in ipairs(list) do
+    -- A page that starts early (see `judged`) repeats entries already loaded.
+    if not queue.loaded[key(entry)] then
+      queue.loaded[key(entry)] = true
+      table.insert(queue.entries, entry)
+    end
+  end
+  queue.total = result.total or queue.total
+  queue.next = result.next ~= vim.NIL and result.next or nil
+  queue.judged = 0
+end
+
+--- The first page of the queue of `client` (nil: of the first server, started when none runs).
+--- Calls back with the queue, or nil after saying why.
+local function load_queue(client, callback)
   local function ask(c)
-    rationale.request(c, 'rationale/reviewQueue', vim.empty_dict(), function(err, result)
-      if err then
-        notify(sessions.error_words('rationale/reviewQueue', err), vim.log.levels.WARN)
+    fetch_queue(c, 0, function(list, result)
+      if not list then
         return callback(nil)
       end
       for _, problem in ipairs(result.errors or {}) do
         notify('left out of the queue: ' .. problem, vim.log.levels.WARN)
       end
-      local list = {}
-      for _, entry in ipairs(result.entries or {}) do
-        table.insert(list, from_entry(entry, c))
-      end
-      callback(list, result.total, c)
+      local queue = { entries = {}, loaded = {}, total = 0, judged = 0, client = c }
+      add_page(queue, list, result)
+      callback(queue)
     end)
   end
   if client then
@@ -430,21 +494,35 @@ load_queue = function(client, callback)
   end)
 end
 
+--- Loads pages of `queue` until it holds `wanted` entries or has no more; calls back with true
+--- (whether or not there were that many), or false after a failed request.
+local function more(queue, wanted, callback)
+  if #queue.entries >= wanted or not queue.next then
+    return callback(true)
+  end
+  fetch_queue(queue.client, math.max(0, queue.next - queue.judged), function(list, result)
+    if not list then
+      return callback(false)
+    end
+    add_page(queue, list, result)
+    more(queue, wanted, callback)
+  end)
+end
+
 --- One line for a queue entry in the picker.
 function M.describe_entry(entry)
   local unit = entry.unit or {}
   local said = entry.type == 'skip' and ('skipped: ' .. (entry.reason or ''))
     or entry.type == 'unexplained' and 'left unexplained'
     or entry.rationale
-  local flags = entry.flags and #entry.flags > 0 and (' {' .. table.concat(entry.flags, ',') .. '}') or ''
-  return ('%s %-11s %s  %s  %s%s  %s'):format(
+  return ('%s %-11s %s  %s  %s  %s%s'):format(
     view.verdict_mark(entry.review),
     entry.type or 'rationale',
     entry.path or '?',
     rationale.described(unit.kind, unit.name),
     entry.session.author or '',
-    flags,
-    first_line(said, 50)
+    first_line(said, 50),
+    flags_after(entry)
   )
 end
 
@@ -458,43 +536,79 @@ function M.queue_move(direction)
   local here = state and state.pairs[state.index]
   if state and state.queue then
     local index = state.index + direction * vim.v.count1
-    if index < 1 or index > #state.pairs then
-      return notify(direction > 0 and 'this is the last entry of the queue' or 'this is the first entry of the queue')
+    if index < 1 then
+      return notify('this is the first entry of the queue')
     end
-    return show(state, index)
+    -- Past the entries loaded: the next pages, as far as the count goes.
+    return more(state.queue, index, function(ok)
+      if not ok or not valid(state) then
+        return
+      end
+      if index > #state.pairs then
+        return notify('this is the last entry of the queue')
+      end
+      show(state, index)
+    end)
   end
-  load_queue(state and state.session.client, function(list, total)
-    if not list or #list == 0 then
+  load_queue(state and state.session.client, function(queue)
+    if not queue or #queue.entries == 0 then
       return notify('the queue is empty')
     end
+    -- Looked for in the first page only: the rest of a team's queue is not loaded for it.
     local index = 1
-    for i, entry in ipairs(list) do
+    for i, entry in ipairs(queue.entries) do
       if here and entry.pairId == here.pairId and entry.session.folder == state.session.folder then
-        index = math.max(1, math.min(#list, i + direction))
+        index = math.max(1, math.min(#queue.entries, i + direction))
       end
     end
-    show_queue(list, total, index)
+    show_queue(queue, index)
   end)
 end
 
---- `:Rationale queue`: the queue in a picker; the entry picked opens in the review window.
+--- The last line of the queue's picker while pages are left: picking it lists the next page too.
+local MORE = { more = true }
+
+--- The loaded entries of `queue` in a picker, and `more…` while there are pages left.
+local function pick_from(queue)
+  local items = vim.list_extend({}, queue.entries)
+  if queue.next then
+    table.insert(items, MORE)
+  end
+  local total = queue.total or #queue.entries
+  vim.ui.select(items, {
+    prompt = ('Review queue (%d%s): '):format(total, total > #queue.entries and (', the first ' .. #queue.entries) or ''),
+    kind = 'rationale.queue',
+    format_item = function(item)
+      if item == MORE then
+        return ('more… (%d more of %d)'):format(total - #queue.entries, total)
+      end
+      return M.describe_entry(item)
+    end,
+  }, function(choice, index)
+    if choice == MORE then
+      return more(queue, #queue.entries + 1, function(ok)
+        if ok then
+          pick_from(queue)
+        end
+      end)
+    end
+    if index then
+      show_queue(queue, index)
+    end
+  end)
+end
+
+--- `:Rationale queue`: the queue's first page in a picker (`more…` lists the next); the entry
+--- picked opens in the review window.
 function M.queue()
-  load_queue(nil, function(list, total)
-    if not list then
+  load_queue(nil, function(queue)
+    if not queue then
       return
     end
-    if #list == 0 then
+    if #queue.entries == 0 then
       return notify('the queue is empty: nothing recorded to review', vim.log.levels.WARN)
     end
-    vim.ui.select(list, {
-      prompt = ('Review queue (%d%s): '):format(total or #list, (total or 0) > #list and (', the first ' .. #list) or ''),
-      kind = 'rationale.queue',
-      format_item = M.describe_entry,
-    }, function(_, index)
-      if index then
-        show_queue(list, total, index)
-      end
-    end)
+    pick_from(queue)
   end)
 end
 
@@ -503,7 +617,7 @@ local function map(buf, lhs, rhs, desc)
 end
 
 --- Opens pair `index` of `list` (the pairs of `session`) in the session's review tab page: the
---- one already open, else a new one.
+--- one already open, else a new one. `queue`: the queue `list` is the loaded part of.
 function M.show_pair(session, list, index, queue)
   local state
   for tab, open in pairs(reviews) do
@@ -562,14 +676,13 @@ function M.show_pair(session, list, index, queue)
       map(buf, 'q', M.close, 'close the review')
     end
   end
-  state.queue, state.total = queue, queue and queue.total
+  state.queue = queue
   show(state, index)
 end
 
---- Opens entry `index` of the queue `list` in the queue's review window.
-show_queue = function(list, total, index)
-  local client = list[1].session.client
-  M.show_pair({ id = 'queue', folder = '', client = client }, list, index, { total = total })
+--- Opens entry `index` of `queue` in the queue's review window, which walks the queue from there.
+show_queue = function(queue, index)
+  M.show_pair({ id = 'queue', folder = '', client = queue.client }, queue.entries, index, queue)
 end
 
 --- Lists the pairs of `session` in a picker and opens the one picked.

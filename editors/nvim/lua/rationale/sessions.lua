@@ -146,7 +146,8 @@ local function date(ts)
   return ((ts or '?'):sub(1, 16):gsub('T', ' '))
 end
 
---- One line for a session in a picker: id, author, date, pairs and how many are reviewed.
+--- One line for a session in a picker: id, author, date, pairs, how many are reviewed and how
+--- many have quality flags (nothing when none has).
 function M.describe(session)
   local words = ('%s  %s  %sZ  %d pair%s, %d reviewed'):format(
     session.id,
@@ -156,6 +157,9 @@ function M.describe(session)
     session.pairs == 1 and '' or 's',
     session.reviewed or 0
   )
+  if (session.flagged or 0) > 0 then
+    words = ('%s, %d flagged'):format(words, session.flagged)
+  end
   if not session.ended then
     words = words .. '  (recording)'
   end

@@ -100,6 +100,15 @@ function M.verdict_mark(review)
   return ({ accept = '[✓]', reject = '[✗]', flag = '[!]' })[review.verdict] or '[?]'
 end
 
+--- A pair's quality flags in lists and window bars (`⚑ generic, no_why`), or nil for a pair
+--- without any (and for a step that is no pair): a pair the server does not flag shows nothing.
+function M.flag_words(flags)
+  if type(flags) ~= 'table' or #flags == 0 then
+    return nil
+  end
+  return '⚑ ' .. table.concat(flags, ', ')
+end
+
 --- The virtual lines of a pair (a `rationale` or `skip` step of the timeline): the rationale,
 --- wrapped, then what it is about and when, then each reviewer's verdict.
 --- `width`: the columns there are for the text, 80 at most.
@@ -229,13 +238,18 @@ function M.close(buf)
   end
 end
 
---- The file a step is about, as the reader knows it: `app.py`.
+--- What a step is, as the reader knows it: `change (1 edit)`, `pair: function `greet``, with a
+--- pair's quality flags.
 function M.step_words(step)
   local words = step.type
   if step.type == 'change' and step.edits then
     words = ('change (%d edit%s)'):format(step.edits, step.edits == 1 and '' or 's')
   elseif (step.type == 'rationale' or step.type == 'skip') and step.unit then
     words = ('%s: %s'):format(step.type == 'rationale' and 'pair' or 'skip', rationale.described(step.unit.kind, step.unit.name))
+    local flags = M.flag_words(step.flags)
+    if flags then
+      words = words .. ' · ' .. flags
+    end
   end
   return words
 end
