@@ -7,6 +7,9 @@
 //! - `editors/vscode/src/generated.ts`: the settings' names and the language ids, for the code;
 //! - `editors/nvim/lua/rationale/generated.lua`: the same for the Neovim plugin, with each
 //!   setting's type and limits, which its validation checks;
+//! - `editors/nvim/doc/rationale.txt`: an entry per setting in `:help rationale-options` (its
+//!   tag, what it does, the values it takes and its default), between the same markers as the
+//!   docs' tables;
 //! - `docs/configuration.md` and `docs/languages.md`: the tables between `<!-- generated -->`
 //!   and `<!-- end generated -->`;
 //! - `README.md`: the extensions column of the table of languages.
@@ -30,6 +33,7 @@ pub const COMMAND: &str = "cargo run --release -p rationale --example generate";
 const PACKAGE_JSON: &str = "editors/vscode/package.json";
 const VSCODE_MODULE: &str = "editors/vscode/src/generated.ts";
 const NVIM_MODULE: &str = "editors/nvim/lua/rationale/generated.lua";
+const NVIM_HELP: &str = "editors/nvim/doc/rationale.txt";
 const CONFIGURATION_DOC: &str = "docs/configuration.md";
 const LANGUAGES_DOC: &str = "docs/languages.md";
 const README: &str = "README.md";
@@ -46,6 +50,7 @@ pub fn files(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
         (PACKAGE_JSON.into(), package_json(&read(PACKAGE_JSON)?)?),
         (VSCODE_MODULE.into(), vscode_module()),
         (NVIM_MODULE.into(), nvim_module()),
+        (NVIM_HELP.into(), splice(NVIM_HELP, &read(NVIM_HELP)?, &nvim_help())?),
         (CONFIGURATION_DOC.into(), splice(CONFIGURATION_DOC, &read(CONFIGURATION_DOC)?, &settings_table())?),
         (LANGUAGES_DOC.into(), splice(LANGUAGES_DOC, &read(LANGUAGES_DOC)?, &languages_table())?),
         (README.into(), readme(&read(README)?)?),
@@ -228,6 +233,55 @@ fn nvim_module() -> String {
     }
     out.push_str("  },\n}\n");
     out
+}
+
+/// The help's entry of each setting, as `:help` formats an option: the name and its tag on one
+/// line, then what it does, the values it takes and its default (as Lua writes it, since that is
+/// how `vim.g.rationale` takes it), indented and wrapped to the help's 78 columns.
+fn nvim_help() -> String {
+    let mut out = String::new();
+    for setting in &SETTINGS {
+        let tag = format!("*rationale-{}*", setting.file_name);
+        let room = 78usize.saturating_sub(setting.file_name.len() + tag.len()).max(1);
+        let _ = writeln!(out, "{}{}{tag}", setting.file_name, " ".repeat(room));
+        let default = match setting.default {
+            DefaultValue::WorkedOut => "blank".to_string(),
+            _ => format!("`{}`", lua_value(&setting.default_json())),
+        };
+        let text = format!("{} Takes {}. Server default: {default}.", setting.description, setting.allowed());
+        for line in help_lines(&text, 74) {
+            let _ = writeln!(out, "    {line}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `text` in lines of at most `width` characters, broken between words but never inside a
+/// `code span` (a longer word or span stands alone on its line).
+fn help_lines(text: &str, width: usize) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match words.last_mut() {
+            // Inside a code span: an odd number of backticks so far.
+            Some(last) if last.matches('`').count() % 2 == 1 => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    for word in words {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(&word);
+            }
+            _ => lines.push(word),
+        }
+    }
+    lines
 }
 
 // ---- Docs ----------------------------------------------------------------------------------
@@ -475,6 +529,12 @@ mod tests {
         assert!(out.ends_with("  \"z\": 1,\n  \"a\": 2\n}\n"), "{out}");
         // Written again, nothing moves.
         assert_eq!(package_json(&out).unwrap(), out);
+    }
+
+    #[test]
+    fn help_lines_break_between_words_and_keep_code_spans_whole() {
+        assert_eq!(help_lines("one two three four", 9), ["one two", "three", "four"]);
+        assert_eq!(help_lines("a `{ 'x', 'y' }` b", 6), ["a", "`{ 'x', 'y' }`", "b"]);
     }
 
     #[test]

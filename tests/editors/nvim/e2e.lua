@@ -1316,7 +1316,7 @@ else
     vim.cmd('helptags ' .. vim.fn.fnameescape(repo .. '/editors/nvim/doc'))
     for _, tag in ipairs({ 'rationale', 'rationale-options', ':Rationale-pending', ':Rationale-explain', 'rationale-explain',
       ':Rationale-explain-all', ':Rationale-queue', 'rationale-queue', 'rationale-flags', 'rationale-queue_page_size',
-      'rationale-settle_ms', 'rationale-nudge',
+      'rationale-max_file_bytes', 'rationale-settle_ms', 'rationale-nudge',
       ':Rationale-replay', ':Rationale-review', 'rationale-reviewers', 'rationale-replay', 'rationale-review' }) do
       vim.cmd('help ' .. tag)
       eq('rationale.txt', vim.fn.expand('%:t'), ':help ' .. tag)
