@@ -105,6 +105,7 @@ fn a_reviewer_lists_steps_replays_and_reviews_the_session_being_recorded() {
     assert_eq!(steps[0]["path"], "app.py");
     assert_eq!(steps[0]["unit"], json!({"name": "helper", "kind": "function"}));
     assert_eq!(steps[0]["change"], "modified");
+    assert_eq!(steps[0]["subject"], "the change to function `helper`", "the prompt's words, after Explain");
     assert_eq!(steps[0]["rationale"], "Callers need the real answer, not a placeholder.");
     assert_eq!(steps[0]["before"], "def helper():\n    return 1");
     assert_eq!(steps[0]["after"], "def helper():\n    return 42");
@@ -203,6 +204,7 @@ fn a_reviewer_sees_which_pairs_are_flagged_and_how_many_in_each_session() {
     let queue = server.request_ok("rationale/reviewQueue", json!({}));
     let queued = queue["entries"].as_array().unwrap().iter().find(|e| e["id"] == generic.as_str()).unwrap();
     assert_eq!(&queued["flags"], flags[1].1);
+    assert_eq!(queued["subject"], "the change to function `other`");
 
     let listed = server.request_ok("rationale/sessions", json!({}));
     assert_eq!(

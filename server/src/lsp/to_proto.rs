@@ -46,21 +46,25 @@ pub fn diagnostics(changes: &DocumentChanges) -> Vec<Diagnostic> {
     prompts.chain(changes.notes.iter().map(why_note)).collect()
 }
 
-/// "method `Session.request`"
-fn described(view: &PendingView) -> String {
-    format!("{} `{}`", view.change.kind.as_str(), view.change.name)
+/// What a change is about, in the product's words: "the change to method `Session.request`",
+/// "the new class `Cart`", "the removal of function `helper`". The prompt says it after
+/// "Explain"; timeline steps and queue entries carry it as `subject`, so that no editor composes
+/// it.
+fn subject(change: &str, unit_kind: &str, name: &str) -> String {
+    let verb = match change {
+        "added" => "the new",
+        "removed" => "the removal of",
+        _ => "the change to",
+    };
+    format!("{verb} {unit_kind} `{name}`")
 }
 
 /// The prompt's words, "Explain the change to method `Session.request`": the diagnostic's
 /// message, and sent as `prompt` with every pending change and in the arguments of
 /// `rationale.explain`, so that an editor asks in the same words without composing them.
 fn prompt(view: &PendingView) -> String {
-    let verb = match view.change.change {
-        ChangeKind::Modified => "the change to",
-        ChangeKind::Added => "the new",
-        ChangeKind::Removed => "the removal of",
-    };
-    format!("Explain {verb} {}", described(view))
+    let change = &view.change;
+    format!("Explain {}", subject(change.change.as_str(), change.kind.as_str(), &change.name))
 }
 
 fn diagnostic(view: &PendingView) -> Diagnostic {
@@ -367,6 +371,9 @@ struct StepOut<'a> {
     unit: Option<UnitOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     change: Option<&'a str>,
+    /// What the change is about ([`subject`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pair_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -407,6 +414,7 @@ impl<'a> StepOut<'a> {
                 previous_name: change.unit.previous_name.as_deref(),
             }),
             change: change.map(|change| change.kind.as_str()),
+            subject: change.map(|change| subject(&change.kind, &change.unit.kind, &change.unit.name)),
             pair_id: pair.map(|pair| pair.id.as_str()),
             rationale: pair.and_then(|pair| pair.rationale.as_deref()),
             reason: change.and_then(|change| change.reason.as_deref()),
@@ -442,6 +450,7 @@ struct QueueEntryOut<'a> {
     path: &'a str,
     unit: UnitOut<'a>,
     change: &'a str,
+    subject: String,
     before: &'a str,
     after: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -478,6 +487,7 @@ pub fn queue(page: &queue::Page) -> Value {
                     previous_name: recorded.unit.previous_name.as_deref(),
                 },
                 change: &recorded.change,
+                subject: subject(&recorded.change, &recorded.unit.kind, &recorded.unit.name),
                 before: &recorded.before,
                 after: &recorded.after,
                 rationale: recorded.rationale.as_deref(),

@@ -39,14 +39,6 @@ function M.described(kind, unit)
   return ('%s `%s`'):format(kind or 'unit', unit or '?')
 end
 
---- What a recorded pair or skip was about, for the replay: "the change to function `helper`",
---- "the new class `Cart`", "the removal of method `Cart.total`". (A pending change comes with
---- the server's own words, `prompt`; a step of `rationale/timeline` has none.)
-function M.subject(change, kind, unit)
-  local verb = ({ added = 'the new', removed = 'the removal of' })[change] or 'the change to'
-  return verb .. ' ' .. M.described(kind, unit)
-end
-
 local warned_missing = false
 
 --- Says once, when a buffer the server would track opens, that the server cannot be started.

@@ -129,7 +129,7 @@ function M.pair_lines(step, indent, width)
   end
   add(said, 'RationaleWhy')
   local when = (step.ts or ''):sub(1, 16):gsub('T', ' ')
-  local about = ('— %s, %s'):format(rationale.subject(step.change, unit.kind, unit.name), when)
+  local about = ('— %s, %s'):format(step.subject or rationale.described(unit.kind, unit.name), when)
   if unit.previousName then
     about = about .. (' (was `%s`)'):format(unit.previousName)
   end
