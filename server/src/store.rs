@@ -155,7 +155,7 @@ impl Store {
     }
 
     /// Creates `sessions/<session>.jsonl`: a new file (never an existing one), 0600, opened for
-    /// appending, never through a symbolic link.
+    /// reading and appending, never through a symbolic link.
     pub fn create_journal(&self, session: &str) -> Result<File, StoreError> {
         check_name(session)?;
         let dir = self.subfolder(&[SESSIONS_DIR])?;
@@ -168,7 +168,9 @@ impl Store {
         }
         // O_EXCL: a file that appeared since the check (even a dangling link) is refused, never
         // opened.
+        // Readable too: the writer copies the journal from it when the file is deleted under it.
         let file = os::private_file_options()
+            .read(true)
             .append(true)
             .create_new(true)
             .open(&path)

@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::journal::chain::ChainCheck;
+use crate::journal::record::Gap;
 use crate::journal::Journal;
 use crate::journal::{journal_files, sessions_dir};
 use crate::replay::Replayer;
@@ -17,10 +18,12 @@ use crate::replay::Replayer;
 #[command(after_help = "\
 Checks, for every journal in DIR/.rationale/sessions/*.jsonl: each line is a journal record, the
 records are numbered 0, 1, 2, ... without gaps, the chain holds (each `save`, `rationale`,
-`skip`, `unexplained` and `end` record's `chain` is the hash of every byte before it, so a line
-edited, removed, inserted or moved is found at the first such record after it), every edit
+`skip`, `unexplained`, `end` and `gap` record's `chain` is the hash of every byte before it, so a
+line edited, removed, inserted or moved is found at the first such record after it), every edit
 applies, and the rebuilt text matches the hash of every `save`. A torn final line (the server
-stopped while writing it) is a warning. A journal written before the chain is reported as
+stopped while writing it) is a warning. A `gap` record (the journal could not be written for a
+while) is reported with what it says: when, why, how many records were written late, lost or
+refused; the documents it re-based replay from their whole text after it. A journal written before the chain is reported as
 unchained and checked as before.
 
 Exit status: 0 if every journal is sound (warnings allowed), 1 if any has a problem or DIR has no
@@ -45,6 +48,8 @@ struct Verdict {
     warnings: Vec<String>,
     /// For a sound journal: what was checked.
     checked: Option<String>,
+    /// The gaps: where the journal could not be written for a while, and what became of it.
+    gaps: Vec<String>,
 }
 
 fn execute(dir: &Path, progress: ProgressDrawTarget, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
@@ -94,6 +99,9 @@ fn execute(dir: &Path, progress: ProgressDrawTarget, out: &mut dyn Write, err: &
             };
             let checked = verdict.checked.as_deref().map(|c| format!(" ({c})")).unwrap_or_default();
             let _ = writeln!(out, "{name}: {status}{checked}");
+            for gap in &verdict.gaps {
+                let _ = writeln!(out, "  gap: {gap}");
+            }
             for warning in &verdict.warnings {
                 let _ = writeln!(out, "  warning: {warning}");
             }
@@ -143,7 +151,13 @@ fn verify(file: &Path, mut progress: impl FnMut(u64)) -> Verdict {
     let mut records = journal.records();
     let mut fatal = None;
     while let Some(line) = records.next() {
-        let checked = line.and_then(|line| chain.line(&journal, &line).and_then(|()| replayer.apply(&line)));
+        let checked = line.and_then(|line| {
+            if line.record.kind == "gap" {
+                let gap: Gap = line.fields(file)?;
+                verdict.gaps.push(describe_gap(line.number, &gap));
+            }
+            chain.line(&journal, &line).and_then(|()| replayer.apply(&line))
+        });
         if let Err(error) = checked {
             fatal = Some(error);
             break;
@@ -163,8 +177,12 @@ fn verify(file: &Path, mut progress: impl FnMut(u64)) -> Verdict {
                     chain.last_chained_line().unwrap_or(0)
                 ),
             };
+            let gaps = match verdict.gaps.len() {
+                0 => String::new(),
+                n => format!(", {}", count(n, "gap")),
+            };
             verdict.checked = Some(format!(
-                "{}, {}, {}, {}; {chained}",
+                "{}, {}, {}, {}{gaps}; {chained}",
                 count(replayed.last_seq as usize + 1, "record"),
                 count(replayed.edits as usize, "edit"),
                 count(replayed.files.len(), "file"),
@@ -174,6 +192,29 @@ fn verify(file: &Path, mut progress: impl FnMut(u64)) -> Verdict {
         Err(error) => verdict.errors.push(error.to_string()),
     }
     verdict
+}
+
+/// What a `gap` record says, in a sentence.
+fn describe_gap(line: usize, gap: &Gap) -> String {
+    let mut said = format!(
+        "line {line}: the journal could not be written from {} to {} ({}); {} made meanwhile written late",
+        gap.from,
+        gap.to,
+        gap.error,
+        count(gap.late as usize, "record")
+    );
+    if gap.lost > 0 {
+        said += &format!(
+            ", {} lost ({}), {} re-based by their whole text",
+            count(gap.lost as usize, "record"),
+            count(gap.lost_edits as usize, "edit"),
+            gap.rebased.join(", ")
+        );
+    }
+    if gap.refused > 0 {
+        said += &format!(", {} refused", count(gap.refused as usize, "rationale or skip"));
+    }
+    said
 }
 
 #[cfg(test)]

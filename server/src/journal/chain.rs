@@ -1,6 +1,6 @@
 //! The journal's chain: tamper evidence. The writer keeps a running SHA-256 over every byte it
 //! has written to a journal; the records a lab pays for or relies on (`save`, `rationale`,
-//! `skip`, `unexplained`, `end`: [`CHAINED`]) carry `chain`, the first [`DIGITS`] hex digits of
+//! `skip`, `unexplained`, `end`, `gap`: [`CHAINED`]) carry `chain`, the first [`DIGITS`] hex digits of
 //! the hash of every byte before their own line. A line edited, removed, inserted or moved
 //! before such a record changes those bytes, and the record's `chain` no longer matches.
 //! Keystroke records carry none, so typing costs no more bytes.
@@ -21,7 +21,7 @@ use super::error::{JournalError, JournalErrorKind};
 use super::reader::{Journal, Line};
 
 /// The record types that carry `chain`.
-pub const CHAINED: [&str; 5] = ["save", "rationale", "skip", "unexplained", "end"];
+pub const CHAINED: [&str; 6] = ["save", "rationale", "skip", "unexplained", "end", "gap"];
 
 /// Hex digits of the hash a `chain` holds: 128 bits, more than anyone can find a collision for,
 /// at half the bytes.

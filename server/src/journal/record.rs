@@ -71,6 +71,44 @@ pub enum Body {
     /// just before `end`): it was left unexplained. Added after schema 1 was fixed; readers that
     /// do not know it pass over it, as they do any record type they do not know.
     Unexplained(Unexplained),
+    /// The journal could not be written for a while (a full disk, a failing one, a file system
+    /// made read-only, the journal deleted): what became of the records made meanwhile. Added
+    /// after schema 1 was fixed; readers that do not know it pass over it.
+    Gap(Gap),
+}
+
+/// What a `gap` record holds. The records made while the journal could not be written follow it
+/// (`late` of them, each with the time it was made); any the server could not keep are `lost`,
+/// and the documents they touched are re-based by an `open` or `resync` with their whole text
+/// (`rebased`), so replay stays exact across the gap.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct Gap {
+    /// When the first record that could not be written was made.
+    #[serde(deserialize_with = "null_as_default")]
+    pub from: String,
+    /// When the journal could be written again.
+    #[serde(deserialize_with = "null_as_default")]
+    pub to: String,
+    /// The first error, as the system gave it.
+    #[serde(deserialize_with = "null_as_default")]
+    pub error: String,
+    /// How many records after this one were made during the gap and written late.
+    #[serde(deserialize_with = "lenient")]
+    pub late: u64,
+    /// How many records made during the gap were not kept.
+    #[serde(deserialize_with = "lenient")]
+    pub lost: u64,
+    /// How many edits those `change` records held.
+    #[serde(deserialize_with = "lenient")]
+    pub lost_edits: u64,
+    /// The documents the lost records touched: each has an `open` or `resync` with its whole
+    /// text among the late records, before any other record of it.
+    #[serde(deserialize_with = "null_as_default")]
+    pub rebased: Vec<String>,
+    /// How many `rationale` and `skip` records were refused (their changes stayed pending).
+    #[serde(deserialize_with = "lenient")]
+    pub refused: u64,
 }
 
 /// What an `unexplained` record holds: which change, of which unit, and when it was edited.
@@ -170,7 +208,7 @@ impl Body {
             | Body::Close { path } => Some(path),
             Body::Rationale(e) | Body::Skip(e) => Some(&e.path),
             Body::Unexplained(u) => Some(&u.path),
-            Body::Session(_) | Body::End { .. } => None,
+            Body::Session(_) | Body::End { .. } | Body::Gap(_) => None,
         }
     }
 }

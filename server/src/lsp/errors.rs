@@ -23,10 +23,10 @@ pub fn request_failed(message: impl Into<String>) -> Error {
 }
 
 /// A pending change that could not be explained or skipped: the request's fault (-32602), unless
-/// the journal refused the record (-32603).
+/// the record could not be put on disk (RequestFailed, naming the journal and the error).
 pub fn refused(refusal: Refusal) -> Error {
     match refusal {
-        Refusal::NotRecorded(_) => error(ErrorCode::InternalError, refusal.to_string()),
+        Refusal::NotRecorded(_) => request_failed(refusal.to_string()),
         _ => invalid_params(refusal.to_string()),
     }
 }

@@ -28,6 +28,7 @@ use crate::config::Config;
 use crate::exclusions::{relative_path, Exclusions};
 use crate::git::resolve_author;
 use crate::journal::record::{Body, Edit, EndReason, NameVersion, SessionInfo, SCHEMA};
+use crate::journal::writer::{JournalFile, Report};
 use crate::journal::JournalWriter;
 use crate::store::Store;
 use crate::syntax::language_for_path;
@@ -287,7 +288,7 @@ impl Session {
         for record in records {
             folder.append(&self.identity, &self.notices, record);
         }
-        folder.append_durable(&self.identity, &self.notices, save);
+        folder.append_synced(&self.identity, &self.notices, save);
         Ok(self.why_comments(key))
     }
 
@@ -480,9 +481,10 @@ impl Folder {
         self.with_journal(identity, notices, |writer| writer.append(body));
     }
 
-    fn append_durable(&self, identity: &Identity, notices: &Notices, body: Body) {
-        // A failure was already reported by the writer; the editor is not held up by it.
-        let _ = self.append_durable_with(identity, notices, move |_| body);
+    /// Appends a record that is on disk when this returns, or kept to be written late when the
+    /// journal cannot be written (the writer has told the person).
+    fn append_synced(&self, identity: &Identity, notices: &Notices, body: Body) {
+        self.with_journal(identity, notices, |writer| writer.append_synced(body));
     }
 
     /// Appends a record built from its `seq` and returns the `seq` once the record is on disk.
@@ -494,13 +496,16 @@ impl Folder {
     ) -> Result<u64, String> {
         self.with_journal(identity, notices, |writer| writer.append_durable(make))
             .ok_or_else(|| format!("the journal of {} cannot be written", self.root.display()))?
-            .map_err(|err| format!("writing the journal failed: {err}"))
+            .map_err(|err| err.to_string())
     }
 
     fn start_journal(&self, identity: &Identity, notices: &Notices) -> Journal {
-        let opened = Store::open(&self.root).and_then(|store| store.create_journal(&identity.id));
-        let file = match opened {
-            Ok(file) => file,
+        let opened = Store::open(&self.root).and_then(|store| {
+            let file = store.create_journal(&identity.id)?;
+            Ok((file, store.journal_path(&identity.id)))
+        });
+        let (file, path) = match opened {
+            Ok(opened) => opened,
             Err(err) => {
                 notices(Notice {
                     level: Level::Error,
@@ -513,6 +518,7 @@ impl Folder {
         let name = self.name();
         let author = self.config().author;
         let author_cell = self.author.clone();
+        let session_id = identity.id.clone();
         let identity = identity.clone();
         let session = move || SessionInfo {
             schema: SCHEMA,
@@ -525,10 +531,23 @@ impl Folder {
             git: crate::git::state(&root),
         };
         let notices = notices.clone();
-        let on_error = Box::new(move |message: String| {
-            notices(Notice { level: Level::Error, message: format!("Rationale: {message}") })
+        let reports = Box::new(move |report: Report| {
+            let (level, message) = match report {
+                Report::Stopped(message) => (Level::Error, message),
+                Report::Resumed(message) => (Level::Info, message),
+            };
+            notices(Notice { level, message: format!("Rationale: {message}") })
         });
-        Journal::Open(JournalWriter::start(file, session, on_error))
+        // A journal deleted under the server is made again where it was, through the store's
+        // checks (the folders made again too, never through a link).
+        let root = self.root.clone();
+        let reopen = Box::new(move || {
+            Store::open(&root)
+                .and_then(|store| store.create_journal(&session_id))
+                .map_err(std::io::Error::other)
+        });
+        let journal = JournalFile::new(file, path).reopening_with(reopen);
+        Journal::Open(JournalWriter::start(journal, session, reports))
     }
 
     fn end(&self, reason: EndReason) {

@@ -1,0 +1,453 @@
+//! A full or vanished disk, for real: the workspace's `.rationale/` is a small tmpfs filled up
+//! during a session, an ext4 image the kernel turns read-only under the server, or a folder
+//! deleted while the server writes into it. Editing must go on answering promptly; the person is
+//! told once, with the journal's path and the error; a rationale that cannot be put on disk is
+//! refused with -32803 and its change stays pending; when the journal can be written again it goes
+//! on with a `gap` record, and `verify`, `replay`, `rationale/replay`, `export` and `stats` read it.
+//!
+//! Mounting needs root (or the capability to mount): where it is not allowed, the tests that mount
+//! say so on stderr and pass without running; anything else that goes wrong with a mount fails.
+
+use std::ffi::{CString, OsStr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use rationale_tests::journal::{self, Journal};
+use rationale_tests::model::{Change, Pos};
+use rationale_tests::samples::APP;
+use rationale_tests::server::RpcError;
+use rationale_tests::{Server, ServerOptions};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The longest an answer may take while the journal cannot be written (the machine the tests run
+/// on is loaded; a blocked server would never answer at all).
+const PROMPT: Duration = Duration::from_secs(2);
+
+/// A file system mounted for one test, unmounted (and its image removed) when dropped.
+struct Mounted {
+    dir: PathBuf,
+    image: Option<PathBuf>,
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let status = Command::new("umount").arg(&self.dir).status();
+        if !status.is_ok_and(|s| s.success()) {
+            // Still busy (a test failed with the server alive): detach it all the same.
+            let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+        }
+        if let Some(image) = &self.image {
+            let _ = std::fs::remove_file(image);
+        }
+    }
+}
+
+/// Mounts a tmpfs of `bytes` at `dir`; `None` (with a message) where mounting is not allowed.
+fn mount_tmpfs(dir: &Path, bytes: usize) -> Option<Mounted> {
+    std::fs::create_dir_all(dir).unwrap();
+    let c = |s: &str| CString::new(s).unwrap();
+    let target = c(dir.to_str().unwrap());
+    let options = c(&format!("size={bytes},mode=0700"));
+    let done = unsafe {
+        libc::mount(c("tmpfs").as_ptr(), target.as_ptr(), c("tmpfs").as_ptr(), 0, options.as_ptr().cast())
+    };
+    if done != 0 {
+        let error = std::io::Error::last_os_error();
+        if error.raw_os_error() == Some(libc::EPERM) {
+            eprintln!(
+                "skipping: mounting a tmpfs is not allowed here ({error}); run the tests as root to run it"
+            );
+            return None;
+        }
+        panic!("mounting a tmpfs at {}: {error}", dir.display());
+    }
+    Some(Mounted { dir: dir.to_owned(), image: None })
+}
+
+/// Mounts a fresh 8 MiB ext4 image at `dir` with `errors=remount-ro`, as a loop device; `None`
+/// (with a message) where mounting is not allowed.
+fn mount_ext4(dir: &Path, image: &Path) -> Option<Mounted> {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::File::create(image).unwrap().set_len(8 << 20).unwrap();
+    let made = Command::new("mkfs.ext4").args(["-q", "-F"]).arg(image).output();
+    let made = made.unwrap_or_else(|e| panic!("mkfs.ext4 (apt-get install e2fsprogs): {e}"));
+    assert!(made.status.success(), "mkfs.ext4: {}", String::from_utf8_lossy(&made.stderr));
+    let mounted =
+        Command::new("mount").args(["-o", "loop,errors=remount-ro"]).arg(image).arg(dir).output().unwrap();
+    if !mounted.status.success() {
+        let said = String::from_utf8_lossy(&mounted.stderr).into_owned();
+        let _ = std::fs::remove_file(image);
+        if unsafe { libc::geteuid() } != 0 || said.contains("permission denied") || said.contains("superuser")
+        {
+            eprintln!(
+                "skipping: mounting a loop device is not allowed here ({}); run the tests as root",
+                said.trim()
+            );
+            return None;
+        }
+        panic!("mounting {} at {}: {said}", image.display(), dir.display());
+    }
+    Some(Mounted { dir: dir.to_owned(), image: Some(image.to_owned()) })
+}
+
+/// Makes the ext4 file system mounted at `dir` fail the way a failing disk makes it fail: the
+/// kernel records an error and, as `errors=remount-ro` asks, turns it read-only under every
+/// file open on it.
+fn turn_read_only(dir: &Path) {
+    let source = Command::new("findmnt").args(["-n", "-o", "SOURCE"]).arg(dir).output().unwrap();
+    let device = String::from_utf8(source.stdout).unwrap();
+    let device = device.trim().rsplit('/').next().unwrap().to_owned();
+    let trigger = format!("/sys/fs/ext4/{device}/trigger_fs_error");
+    std::fs::write(&trigger, "rationale disk_full test\n").unwrap_or_else(|e| panic!("{trigger}: {e}"));
+}
+
+/// Fills the file system of `dir` with a filler file until it has no room left.
+fn fill(dir: &Path) -> PathBuf {
+    let filler = dir.join("filler");
+    let mut file = std::fs::File::create(&filler).unwrap();
+    let block = vec![b'x'; 4096];
+    loop {
+        use std::io::Write;
+        match file.write(&block) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) if e.raw_os_error() == Some(libc::ENOSPC) => break,
+            Err(e) => panic!("filling {}: {e}", dir.display()),
+        }
+    }
+    filler
+}
+
+/// The editor's copy of a document, edited the way an editor sends it.
+struct Doc {
+    uri: String,
+    version: i64,
+    text: String,
+}
+
+impl Doc {
+    fn open(server: &Server, rel: &str, text: &str) -> Self {
+        Doc { uri: server.open(rel, text), version: 1, text: text.to_owned() }
+    }
+
+    /// Types `text` a character at a time right after the first `after`.
+    fn type_after(&mut self, server: &Server, after: &str, text: &str) {
+        let mut at = self.text.find(after).unwrap() + after.len();
+        for ch in text.chars() {
+            let before = &self.text[..at];
+            let line = before.matches('\n').count();
+            let column = at - before.rfind('\n').map_or(0, |i| i + 1);
+            let pos = Pos::new(line, column);
+            self.text.insert(at, ch);
+            at += ch.len_utf8();
+            self.version += 1;
+            server.did_change(&self.uri, self.version, &[Change::replace(pos, pos, ch.to_string())]);
+        }
+    }
+
+    fn save(&self, server: &Server) {
+        server.did_save(&self.uri, &self.text);
+    }
+}
+
+fn server_on(folder: &Path) -> Server {
+    Server::start_on(
+        vec![folder.to_owned()],
+        ServerOptions { initialization_options: Some(json!({"settleMs": 0})), ..ServerOptions::default() },
+    )
+}
+
+/// The ids of the pending changes of a document, answered within [`PROMPT`].
+fn pending(server: &mut Server, uri: &str) -> Vec<String> {
+    let asked = Instant::now();
+    let answer = server.request_ok("rationale/pendingChanges", json!({"uri": uri}));
+    assert!(asked.elapsed() < PROMPT, "pendingChanges took {:?}", asked.elapsed());
+    let changes = answer["changes"].as_array().expect("a list of changes");
+    changes.iter().map(|change| change["id"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Waits for the document to have a pending change, and returns its id.
+fn one_pending(server: &mut Server, uri: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let ids = pending(server, uri);
+        if let [id] = &ids[..] {
+            return id.clone();
+        }
+        assert!(Instant::now() < deadline, "no single pending change: {ids:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn record(server: &mut Server, id: &str, text: &str) -> Result<Value, RpcError> {
+    let asked = Instant::now();
+    let answer = server.request(
+        "workspace/executeCommand",
+        json!({"command": "rationale.record", "arguments": [{"changeId": id, "text": text}]}),
+    );
+    assert!(asked.elapsed() < PROMPT, "rationale.record took {:?}", asked.elapsed());
+    answer
+}
+
+/// The `window/showMessage` notifications so far, as (type, message).
+fn messages(server: &Server) -> Vec<(i64, String)> {
+    server
+        .notifications()
+        .iter()
+        .filter(|note| note["method"] == "window/showMessage")
+        .map(|note| {
+            (note["params"]["type"].as_i64().unwrap(), note["params"]["message"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+/// Waits for a `window/showMessage` of `kind` (1 error, 3 info) containing `needle`.
+fn wait_message(server: &Server, kind: i64, needle: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some((_, message)) =
+            messages(server).into_iter().find(|(k, m)| *k == kind && m.contains(needle))
+        {
+            return message;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no message of type {kind} with {needle:?}: {:?}",
+            messages(server)
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The errors shown about the journal: exactly one, naming its path and `error`.
+fn told_once(server: &Server, journal: &Path, error: &str) {
+    let errors: Vec<String> =
+        messages(server).into_iter().filter(|(kind, _)| *kind == 1).map(|(_, message)| message).collect();
+    assert_eq!(errors.len(), 1, "exactly one error message: {errors:#?}");
+    assert!(
+        errors[0].contains(&journal.display().to_string()),
+        "the message names the journal: {}",
+        errors[0]
+    );
+    assert!(errors[0].contains(error), "the message says {error:?}: {}", errors[0]);
+}
+
+/// The one journal of a folder.
+fn journal_path(folder: &Path) -> PathBuf {
+    let paths = Server::journal_paths_of(folder);
+    assert_eq!(paths.len(), 1, "{paths:?}");
+    paths[0].clone()
+}
+
+/// Edits `helper` (typing), records its rationale while the journal can be written: the session
+/// before the disk fails.
+fn a_first_pair(server: &mut Server, doc: &mut Doc) {
+    doc.type_after(server, "return 1", "0");
+    doc.save(server);
+    let id = one_pending(server, &doc.uri);
+    record(server, &id, "Ten is the retry budget the proxy allows.")
+        .expect("recorded while the disk has room");
+}
+
+/// Checks what every reader makes of a journal with a gap: well formed, `verify` passes and
+/// reports the gap, `replay` rebuilds the editor's text, `export` and `stats` read it, and a
+/// reviewer's server replays the document at every save across it.
+fn readers_accept(folder: &Path, doc: &Doc, pairs: usize) -> Journal {
+    let path = journal_path(folder);
+    let journal = Journal::read(&path).unwrap();
+    journal.assert_well_formed();
+    assert!(journal.torn.is_none(), "{:?}", journal.torn);
+
+    let verified = journal::verify(folder);
+    assert!(verified.success(), "verify must pass:\n{}", verified.describe());
+    assert!(verified.stdout.contains("gap"), "verify reports the gap:\n{}", verified.describe());
+
+    let replayed = journal::replayed_file(&path, None, "app.py");
+    journal::assert_same_text(&replayed, &doc.text, "the replay across the gap");
+
+    let out = tempfile::tempdir().unwrap();
+    for format in ["jsonl", "edits", "commitpack"] {
+        let file = out.path().join(format!("{format}.jsonl"));
+        let args = [
+            OsStr::new("export"),
+            folder.as_os_str(),
+            "--format".as_ref(),
+            format.as_ref(),
+            "--out".as_ref(),
+        ];
+        let export = journal::run_cli(&[&args[..], &[file.as_os_str()]].concat());
+        assert!(export.success(), "export --format {format}:\n{}", export.describe());
+        let rows = std::fs::read_to_string(&file).unwrap();
+        assert_eq!(rows.lines().count(), pairs, "{format}: {rows}");
+    }
+    let stats = journal::run_cli(&[OsStr::new("stats"), folder.as_os_str(), "--json".as_ref()]);
+    assert!(stats.success(), "stats:\n{}", stats.describe());
+
+    // A reviewer's server, through the journal's index: every save across the gap replays to
+    // the text its hash says.
+    let mut reviewer = server_on(folder);
+    let session = journal.session()["session"].as_str().unwrap().to_owned();
+    for save in journal.saves_for("app.py") {
+        let answer = reviewer.request_ok(
+            "rationale/replay",
+            json!({"session": session, "path": "app.py", "seq": save["seq"]}),
+        );
+        let text = answer["text"].as_str().unwrap();
+        assert_eq!(sha256(text), save["sha256"].as_str().unwrap(), "rationale/replay at seq {}", save["seq"]);
+    }
+    reviewer.shutdown_and_exit();
+    journal
+}
+
+fn sha256(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn the_gap(journal: &Journal) -> Value {
+    let gaps = journal.of_type("gap");
+    assert_eq!(gaps.len(), 1, "one gap:\n{}", journal.summary());
+    gaps[0].clone()
+}
+
+#[test]
+fn a_full_disk_refuses_rationales_keeps_editing_and_resumes_with_a_gap() {
+    let workspace = tempfile::tempdir().unwrap();
+    let folder = workspace.path().to_owned();
+    let Some(_store) = mount_tmpfs(&folder.join(".rationale"), 256 << 10) else { return };
+    let mut server = server_on(&folder);
+    let mut doc = Doc::open(&server, "app.py", APP);
+    a_first_pair(&mut server, &mut doc);
+    let path = journal_path(&folder);
+
+    let filler = fill(&folder.join(".rationale"));
+    // Typing, saving and asking go on while the disk is full. The journal's last page still has
+    // room for a few records: the comment goes on until one does not fit.
+    doc.type_after(&server, "return self.send(url", ", retries=3");
+    doc.save(&server);
+    let typed = Instant::now();
+    doc.type_after(&server, "def helper():\n", "    #\n");
+    for _ in 0..2000 {
+        if messages(&server).iter().any(|(kind, _)| *kind == 1) {
+            break;
+        }
+        doc.type_after(&server, "    #", "x");
+        doc.save(&server);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let message = wait_message(&server, 1, "No space left on device");
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    let ids = pending(&mut server, &doc.uri);
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let id = ids.iter().find(|id| **id != ids[1]).unwrap().clone();
+    let refused = record(&mut server, &id, "The proxy drops the first request after idle.").unwrap_err();
+    assert_eq!(refused.code, -32803, "{refused:?}");
+    assert!(refused.message.contains(&path.display().to_string()), "{refused:?}");
+    assert!(refused.message.contains("No space left on device"), "{refused:?}");
+    assert_eq!(pending(&mut server, &doc.uri), ids, "the change stays pending");
+    doc.type_after(&server, "    #", " counted by the caller");
+    doc.save(&server);
+    assert_eq!(pending(&mut server, &doc.uri), ids);
+    assert!(typed.elapsed() < WAIT, "typing while the disk is full took {:?}", typed.elapsed());
+    told_once(&server, &path, "No space left on device");
+
+    // Room again: the journal goes on, the rationale is taken, and editing goes on.
+    std::fs::remove_file(&filler).unwrap();
+    let resumed = wait_message(&server, 3, "written again");
+    assert!(resumed.contains(&path.display().to_string()), "{resumed}");
+    record(&mut server, &id, "The proxy drops the first request after idle.")
+        .expect("recorded once there is room");
+    doc.type_after(&server, "return url", "  # as given");
+    doc.save(&server);
+    server.shutdown_and_exit();
+    told_once(&server, &path, "No space left on device");
+
+    let journal = readers_accept(&folder, &doc, 2);
+    let gap = the_gap(&journal);
+    assert!(gap["error"].as_str().unwrap().contains("No space left on device"), "{gap}");
+    assert_eq!((gap["lost"].as_u64(), gap["refused"].as_u64()), (Some(0), Some(1)), "{gap}");
+    assert!(gap["late"].as_u64().unwrap() >= 3, "the edits and saves made meanwhile: {gap}");
+    assert!(gap["from"].as_str() <= gap["to"].as_str(), "{gap}");
+    assert!(gap["chain"].is_string(), "the gap is chained: {gap}");
+    assert_eq!(journal.last().unwrap()["type"], "end");
+}
+
+#[test]
+fn a_store_deleted_while_recording_is_made_again_with_the_whole_journal() {
+    let workspace = tempfile::tempdir().unwrap();
+    let folder = workspace.path().to_owned();
+    let mut server = server_on(&folder);
+    let mut doc = Doc::open(&server, "app.py", APP);
+    a_first_pair(&mut server, &mut doc);
+    let path = journal_path(&folder);
+    let store = folder.join(".rationale");
+
+    // Deleted, and a file put where the folder was: the journal cannot be made again yet.
+    std::fs::remove_dir_all(&store).unwrap();
+    std::fs::write(&store, "not a folder").unwrap();
+    doc.type_after(&server, "return self.send(url", ", retries=3");
+    doc.save(&server);
+    wait_message(&server, 1, "deleted");
+    let id = one_pending(&mut server, &doc.uri);
+    let refused = record(&mut server, &id, "The proxy drops the first request after idle.").unwrap_err();
+    assert_eq!(refused.code, -32803, "{refused:?}");
+    assert!(refused.message.contains(&path.display().to_string()), "{refused:?}");
+    assert_eq!(pending(&mut server, &doc.uri), std::slice::from_ref(&id));
+
+    // The file gone: the store and the journal are made again, with everything before.
+    std::fs::remove_file(&store).unwrap();
+    wait_message(&server, 3, "written again");
+    assert_eq!(std::fs::read_to_string(store.join(".gitignore")).unwrap().trim(), "*");
+    record(&mut server, &id, "The proxy drops the first request after idle.")
+        .expect("recorded once it is back");
+    doc.type_after(&server, "return url", "  # as given");
+    doc.save(&server);
+    server.shutdown_and_exit();
+    told_once(&server, &path, "deleted");
+
+    let journal = readers_accept(&folder, &doc, 2);
+    assert_eq!(journal.session()["seq"], 0);
+    let gap = the_gap(&journal);
+    assert_eq!((gap["lost"].as_u64(), gap["refused"].as_u64()), (Some(0), Some(1)), "{gap}");
+}
+
+#[test]
+fn a_store_turned_read_only_under_the_server_refuses_rationales_and_editing_goes_on() {
+    let workspace = tempfile::tempdir().unwrap();
+    let folder = workspace.path().join("app");
+    let image = workspace.path().join("store.img");
+    let Some(mounted) = mount_ext4(&folder.join(".rationale"), &image) else { return };
+    let mut server = server_on(&folder);
+    let mut doc = Doc::open(&server, "app.py", APP);
+    a_first_pair(&mut server, &mut doc);
+    let path = journal_path(&folder);
+    let before = std::fs::read(&path).unwrap();
+
+    turn_read_only(&mounted.dir);
+    doc.type_after(&server, "return self.send(url", ", retries=3");
+    doc.save(&server);
+    wait_message(&server, 1, "Read-only file system");
+    let id = one_pending(&mut server, &doc.uri);
+    let refused = record(&mut server, &id, "The proxy drops the first request after idle.").unwrap_err();
+    assert_eq!(refused.code, -32803, "{refused:?}");
+    assert!(refused.message.contains("Read-only file system"), "{refused:?}");
+    doc.type_after(&server, "return url", "  # as given");
+    doc.save(&server);
+    let ids = pending(&mut server, &doc.uri);
+    assert!(ids.len() == 2 && ids.contains(&id), "the change stays pending, another joins it: {ids:?}");
+
+    // The end cannot be written either: the server still stops at once, and the journal is as it
+    // was when the file system turned, every line whole.
+    let asked = Instant::now();
+    server.shutdown_and_exit();
+    assert!(asked.elapsed() < PROMPT * 2, "shutdown took {:?}", asked.elapsed());
+    told_once(&server, &path, "Read-only file system");
+    assert!(server.stderr().contains("ends without the records kept"), "{}", server.stderr());
+    let after = std::fs::read(&path).unwrap();
+    assert_eq!(after, before);
+    let verified = journal::verify(&folder);
+    assert!(verified.success(), "verify must pass:\n{}", verified.describe());
+}
