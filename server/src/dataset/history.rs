@@ -16,11 +16,12 @@
 //! baseline not found, starts empty where the first edit lands. Edits to other parts of the
 //! document only move the unit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ropey::Rope;
 
 use super::Pair;
+use crate::journal::record::Gap;
 use crate::journal::{Edits, Line};
 use crate::journal::{Journal, JournalError};
 use crate::replay::Replayer;
@@ -49,6 +50,9 @@ pub struct Step {
     pub ts: String,
     pub version: Option<i64>,
     pub text: String,
+    /// The step re-bases the document after a gap whose records of it were lost (`gap` in
+    /// journal.md): it holds everything those lost edits did to the unit, at once.
+    pub gap: bool,
 }
 
 /// Replays `journal` (whose pairs, in journal order, are `pairs`) and returns each pair's history.
@@ -71,9 +75,17 @@ pub fn replay_pairs(
     let mut trails: Vec<Trail> = Vec::new();
     let mut replayer = Replayer::new(journal.path());
     let mut records = journal.records();
+    // The documents the last gap re-based, until their re-basing `open` or `resync` is read.
+    let mut rebasing: HashSet<String> = HashSet::new();
     while let Some(line) = records.next() {
         let line = line?;
         let record = &line.record;
+        if record.kind == "gap" {
+            let gap: Gap = line.fields(journal.path())?;
+            rebasing.extend(gap.rebased);
+        }
+        let rebases = record.path.as_deref().is_some_and(|path| rebasing.remove(path))
+            && matches!(&*record.kind, "open" | "resync");
         if let Some(path) = record.path.as_deref() {
             if let Some(list) = waiting.get_mut(path) {
                 let mut i = 0;
@@ -103,7 +115,7 @@ pub fn replay_pairs(
         if let Some(path) = record.path.as_deref() {
             for trail in trails.iter_mut() {
                 if pairs[trail.pair].record.path == path && record.seq < pairs[trail.pair].seq {
-                    trail.feed(&line);
+                    trail.feed(&line, rebases);
                 }
             }
         }
@@ -157,7 +169,7 @@ impl Trail {
         }
     }
 
-    fn feed(&mut self, line: &Line<'_>) {
+    fn feed(&mut self, line: &Line<'_>, rebases: bool) {
         if self.lost {
             return;
         }
@@ -189,6 +201,7 @@ impl Trail {
                 ts: record.ts.to_string(),
                 version: record.version,
                 text: self.rope.slice(start..end).to_string(),
+                gap: rebases,
             });
         }
     }

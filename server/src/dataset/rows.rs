@@ -115,6 +115,9 @@ struct EditOut<'a> {
     ts: &'a str,
     version: Option<i64>,
     diff: String,
+    /// Only on the step that re-bases the document after a gap whose edits of it were lost.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    gap: bool,
 }
 
 #[derive(Serialize)]
@@ -315,7 +318,12 @@ pub fn write_row(out: &mut Vec<u8>, format: Format, input: &RowInput<'_>, texts:
             if let Some(h) = input.history {
                 for (step, diff) in h.steps.iter().zip(&texts.steps) {
                     if !diff.is_empty() {
-                        history.push(EditOut { ts: &step.ts, version: step.version, diff: diff.clone() });
+                        history.push(EditOut {
+                            ts: &step.ts,
+                            version: step.version,
+                            diff: diff.clone(),
+                            gap: step.gap,
+                        });
                     }
                 }
             }

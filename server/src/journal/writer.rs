@@ -19,7 +19,9 @@
 //! read-only, the file deleted), the writer goes back to the last point it knows is on disk (it
 //! truncates whatever a failed write left after it, and takes back the records written since the
 //! last sync, which a failed sync leaves in doubt), reports the outage once ([`Report::Stopped`])
-//! and keeps the records made meanwhile in memory, in order. A
+//! and keeps the records made meanwhile in memory, in order, up to [`BACKLOG_LIMIT`] bytes (past
+//! that, it lets go of the document records it holds and keeps instead, for each document they
+//! touched, a record with its whole text: [`JournalFile::rebase`]). A
 //! rationale or skip is refused instead (its change stays pending: nothing is acknowledged that is
 //! not on disk); a `save` or `end` is kept, and its caller told it is not on disk. The writer tries
 //! again every [`RETRY_EVERY`], and at once for a rationale or a skip. When a try succeeds, the
@@ -28,7 +30,7 @@
 //! its path ([`JournalFile::reopen`]) with the bytes the writer still holds open. Nothing of this
 //! breaks the chain: it covers exactly the bytes in the file.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::{FileExt, MetadataExt};
@@ -46,6 +48,16 @@ pub const SYNC_WITHIN: Duration = Duration::from_millis(200);
 
 /// How often a journal that cannot be written is tried again.
 pub const RETRY_EVERY: Duration = Duration::from_secs(1);
+
+/// How many bytes of records the writer keeps in memory while the journal cannot be written
+/// before it lets go of them for the documents' whole texts (64 MiB: days of typing).
+/// `RATIONALE_JOURNAL_BACKLOG` (bytes) changes it, for tests.
+pub const BACKLOG_LIMIT: usize = 64 << 20;
+
+/// Works out the records that re-base the documents touched by records let go of
+/// ([`crate::replay::rebase`]): given the journal's lines on disk followed by those records (the
+/// length of the first part), the language of each document they open, and the reason to give.
+pub type Rebase = fn(Vec<u8>, usize, &BTreeMap<String, String>, &str) -> Result<Vec<Body>, String>;
 
 type MakeBody = Box<dyn FnOnce(u64) -> Body + Send>;
 
@@ -88,11 +100,19 @@ pub struct JournalFile {
     /// Makes it again when it is deleted while being written; without it, a deleted journal
     /// stays an outage until the server ends.
     pub reopen: Option<Reopen>,
+    /// Re-bases documents when the records kept through an outage grow past [`BACKLOG_LIMIT`];
+    /// without it, every record is kept, however many.
+    pub rebase: Option<Rebase>,
 }
 
 impl JournalFile {
     pub fn new(file: File, path: impl Into<PathBuf>) -> Self {
-        Self { file, path: path.into(), reopen: None }
+        Self { file, path: path.into(), reopen: None, rebase: None }
+    }
+
+    pub fn rebasing_with(mut self, rebase: Rebase) -> Self {
+        self.rebase = Some(rebase);
+        self
     }
 
     pub fn reopening_with(mut self, reopen: Reopen) -> Self {
@@ -370,6 +390,14 @@ struct Mark {
 struct Kept {
     ts: String,
     body: Body,
+    /// Made by re-basing, not by the editor's side: not counted as lost when let go of again.
+    rebasing: bool,
+}
+
+impl Kept {
+    fn new(ts: String, body: Body) -> Self {
+        Self { ts, body, rebasing: false }
+    }
 }
 
 /// The journal cannot be written: since when, why, and what waits.
@@ -384,6 +412,12 @@ struct Outage {
     backlog_bytes: usize,
     /// Rationales and skips refused.
     refused: u64,
+    /// Records let go of, the edits they held, and the documents they touched.
+    lost: u64,
+    lost_edits: u64,
+    rebased: BTreeSet<String>,
+    /// Past how many bytes of backlog the next re-basing is made.
+    rebase_past: usize,
     last_try: Instant,
 }
 
@@ -402,6 +436,8 @@ struct Sink {
     line: Vec<u8>,
     reports: Reports,
     outage: Option<Outage>,
+    rebase: Option<Rebase>,
+    backlog_limit: usize,
 }
 
 impl Sink {
@@ -416,6 +452,11 @@ impl Sink {
             line: Vec::new(),
             reports,
             outage: None,
+            rebase: journal.rebase,
+            backlog_limit: std::env::var("RATIONALE_JOURNAL_BACKLOG")
+                .ok()
+                .and_then(|limit| limit.parse().ok())
+                .unwrap_or(BACKLOG_LIMIT),
         }
     }
 
@@ -441,7 +482,7 @@ impl Sink {
     /// While the journal cannot be written the record waits (when `kept`) or is refused.
     fn write(&mut self, ts: String, body: Body, kept: bool) -> io::Result<()> {
         if self.outage.is_some() {
-            return Err(self.keep(Kept { ts, body }, kept));
+            return Err(self.keep(Kept::new(ts, body), kept));
         }
         let mut line = std::mem::take(&mut self.line);
         line.clear();
@@ -452,12 +493,12 @@ impl Sink {
                 self.at.len += line.len() as u64;
                 self.at.chain.update(&line);
                 self.at.next_seq += 1;
-                self.unsynced.push((Kept { ts, body }, kept));
+                self.unsynced.push((Kept::new(ts, body), kept));
             }
             Err(error) => {
                 self.fail(&error);
                 self.line = line;
-                return Err(self.keep(Kept { ts, body }, kept));
+                return Err(self.keep(Kept::new(ts, body), kept));
             }
         }
         self.line = line;
@@ -500,6 +541,9 @@ impl Sink {
         } else {
             outage.refused += 1;
         }
+        if outage.backlog_bytes > outage.rebase_past {
+            self.let_go();
+        }
         self.outage_error(self.outage.as_ref().expect("an outage"))
     }
 
@@ -534,8 +578,93 @@ impl Sink {
             backlog,
             backlog_bytes,
             refused,
+            lost: 0,
+            lost_edits: 0,
+            rebased: BTreeSet::new(),
+            rebase_past: self.backlog_limit,
             last_try: Instant::now(),
         });
+    }
+
+    /// The backlog grew past its limit: lets go of its document records (`open`, `change`,
+    /// `save`, `resync`, `close`) and keeps instead, for every document they touched, its whole
+    /// text as they left it (see [`crate::replay::rebase`]), worked out from the journal on disk
+    /// and those records. Other records (`session`, `unexplained`) are kept as they are, after
+    /// the documents' (but for the `session` record, always first).
+    fn let_go(&mut self) {
+        let Some(rebase) = self.rebase else { return };
+        let outage = self.outage.as_mut().expect("an outage");
+        let mut bytes = vec![0; self.at.len as usize];
+        if let Err(error) = self.file.read_exact_at(&mut bytes, 0) {
+            tracing::error!("cannot read the journal {} back to re-base it: {error}", self.path.display());
+            outage.rebase_past = outage.backlog_bytes + self.backlog_limit;
+            return;
+        }
+        let base_len = bytes.len();
+        let mut mark = self.at.clone();
+        let mut languages = BTreeMap::new();
+        for kept in &outage.backlog {
+            if Sink::serialise(&mut bytes, &mark, &kept.ts, &kept.body).is_err() {
+                return;
+            }
+            mark.next_seq += 1;
+            if let Body::Open { path, language, .. } = &kept.body {
+                languages.insert(path.clone(), language.clone());
+            }
+        }
+        let from = outage.from.clone().unwrap_or_default();
+        let reason = format!(
+            "the journal could not be written from {from} ({}), and the records of this document \
+             made since were lost: this is its whole text after them",
+            outage.error
+        );
+        let rebased = match rebase(bytes, base_len, &languages, &reason) {
+            Ok(rebased) => rebased,
+            Err(error) => {
+                tracing::error!("cannot re-base the documents of {}: {error}", self.path.display());
+                outage.rebase_past = outage.backlog_bytes + self.backlog_limit;
+                return;
+            }
+        };
+        let now = timestamp();
+        let mut backlog = Vec::with_capacity(outage.backlog.len());
+        for kept in outage.backlog.drain(..) {
+            let document = matches!(
+                kept.body,
+                Body::Open { .. }
+                    | Body::Change { .. }
+                    | Body::Save { .. }
+                    | Body::Resync { .. }
+                    | Body::Close { .. }
+            );
+            if !document {
+                backlog.push(kept);
+            } else if !kept.rebasing {
+                outage.lost += 1;
+                if let Body::Change { edits, .. } = &kept.body {
+                    outage.lost_edits += edits.len() as u64;
+                }
+            }
+        }
+        // The documents come back first (after the `session` record, when it waits too), so that
+        // the records kept (an `unexplained` change of a document closed in the gap) find them.
+        let others = backlog
+            .split_off(usize::from(matches!(backlog.first(), Some(Kept { body: Body::Session(_), .. }))));
+        for body in rebased {
+            if let Some(path) = body.path() {
+                outage.rebased.insert(path.to_owned());
+            }
+            backlog.push(Kept { ts: now.clone(), body, rebasing: true });
+        }
+        backlog.extend(others);
+        outage.backlog_bytes = backlog.iter().map(|kept| record_size(&kept.body)).sum();
+        outage.backlog = backlog;
+        outage.rebase_past = outage.backlog_bytes + self.backlog_limit;
+        tracing::warn!(
+            "the journal {} cannot be written: {} records let go of, their documents kept whole",
+            self.path.display(),
+            outage.lost
+        );
     }
 
     /// When to try the journal again, while it cannot be written.
@@ -585,14 +714,14 @@ impl Sink {
             error: outage.error.clone(),
             late: outage.backlog.len() as u64
                 - u64::from(self.at.next_seq == 0 && !outage.backlog.is_empty()),
-            lost: 0,
-            lost_edits: 0,
-            rebased: Vec::new(),
+            lost: outage.lost,
+            lost_edits: outage.lost_edits,
+            rebased: outage.rebased.iter().cloned().collect(),
             refused: outage.refused,
         };
         let mut mark = self.at.clone();
         let mut bytes = Vec::with_capacity(outage.backlog_bytes + 512);
-        let gap = Kept { ts: gap.to.clone(), body: Body::Gap(gap) };
+        let gap = Kept::new(gap.to.clone(), Body::Gap(gap));
         // A journal whose `session` record waits too starts with it: `seq` 0 is always the
         // session.
         let first = usize::from(self.at.next_seq == 0 && !outage.backlog.is_empty());
@@ -617,10 +746,18 @@ impl Sink {
         self.outage = None;
         let message = format!(
             "the journal {} is written again. {} records made while it could not be written ({}) \
-             were written late{}.",
+             were written late{}{}.",
             self.path.display(),
             gap.late,
             gap.error,
+            match gap.lost {
+                0 => String::new(),
+                n => format!(
+                    "; {n} were lost ({} edits), and {} written again whole after them",
+                    gap.lost_edits,
+                    gap.rebased.join(", ")
+                ),
+            },
             match gap.refused {
                 0 => String::new(),
                 1 => "; 1 rationale or skip was refused and is still to be given".to_owned(),

@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod rebase;
 mod replayer;
 #[cfg(test)]
 mod tests;
@@ -32,6 +33,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 
+pub use rebase::rebase;
 pub use replayer::{Checkpoint, Replayer, SavedDocument};
 
 use crate::journal::JournalErrorKind;

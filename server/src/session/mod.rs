@@ -546,7 +546,8 @@ impl Folder {
                 .and_then(|store| store.create_journal(&session_id))
                 .map_err(std::io::Error::other)
         });
-        let journal = JournalFile::new(file, path).reopening_with(reopen);
+        let journal =
+            JournalFile::new(file, path).reopening_with(reopen).rebasing_with(crate::replay::rebase);
         Journal::Open(JournalWriter::start(journal, session, reports))
     }
 
