@@ -298,6 +298,11 @@ fn readers_accept(folder: &Path, doc: &Doc, pairs: usize) -> Journal {
         let text = answer["text"].as_str().unwrap();
         assert_eq!(sha256(text), save["sha256"].as_str().unwrap(), "rationale/replay at seq {}", save["seq"]);
     }
+    for granularity in ["pairs", "edits"] {
+        let timeline = reviewer
+            .request_ok("rationale/timeline", json!({"session": session, "granularity": granularity}));
+        assert!(timeline["steps"].as_array().is_some_and(|steps| !steps.is_empty()), "{timeline}");
+    }
     reviewer.shutdown_and_exit();
     journal
 }
