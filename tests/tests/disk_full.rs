@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use rationale_tests::doc::Doc;
 use rationale_tests::journal::{self, Journal};
-use rationale_tests::model::{Change, Pos};
 use rationale_tests::samples::APP;
 use rationale_tests::server::RpcError;
 use rationale_tests::{Server, ServerOptions};
@@ -121,38 +121,6 @@ fn fill(dir: &Path) -> PathBuf {
     filler
 }
 
-/// The editor's copy of a document, edited the way an editor sends it.
-struct Doc {
-    uri: String,
-    version: i64,
-    text: String,
-}
-
-impl Doc {
-    fn open(server: &Server, rel: &str, text: &str) -> Self {
-        Doc { uri: server.open(rel, text), version: 1, text: text.to_owned() }
-    }
-
-    /// Types `text` a character at a time right after the first `after`.
-    fn type_after(&mut self, server: &Server, after: &str, text: &str) {
-        let mut at = self.text.find(after).unwrap() + after.len();
-        for ch in text.chars() {
-            let before = &self.text[..at];
-            let line = before.matches('\n').count();
-            let column = at - before.rfind('\n').map_or(0, |i| i + 1);
-            let pos = Pos::new(line, column);
-            self.text.insert(at, ch);
-            at += ch.len_utf8();
-            self.version += 1;
-            server.did_change(&self.uri, self.version, &[Change::replace(pos, pos, ch.to_string())]);
-        }
-    }
-
-    fn save(&self, server: &Server) {
-        server.did_save(&self.uri, &self.text);
-    }
-}
-
 fn server_on(folder: &Path) -> Server {
     Server::start_on(
         vec![folder.to_owned()],
@@ -245,7 +213,7 @@ fn journal_path(folder: &Path) -> PathBuf {
 /// Edits `helper` (typing), records its rationale while the journal can be written: the session
 /// before the disk fails.
 fn a_first_pair(server: &mut Server, doc: &mut Doc) {
-    doc.type_after(server, "return 1", "0");
+    doc.type_after(server, "return 1", "0", Duration::ZERO);
     doc.save(server);
     let id = one_pending(server, &doc.uri);
     record(server, &id, "Ten is the retry budget the proxy allows.")
@@ -331,15 +299,15 @@ fn a_full_disk_refuses_rationales_keeps_editing_and_resumes_with_a_gap() {
     let filler = fill(&folder.join(".rationale"));
     // Typing, saving and asking go on while the disk is full. The journal's last page still has
     // room for a few records: the comment goes on until one does not fit.
-    doc.type_after(&server, "return self.send(url", ", retries=3");
+    doc.type_after(&mut server, "return self.send(url", ", retries=3", Duration::ZERO);
     doc.save(&server);
     let typed = Instant::now();
-    doc.type_after(&server, "def helper():\n", "    #\n");
+    doc.type_after(&mut server, "def helper():\n", "    #\n", Duration::ZERO);
     for _ in 0..2000 {
         if messages(&server).iter().any(|(kind, _)| *kind == 1) {
             break;
         }
-        doc.type_after(&server, "    #", "x");
+        doc.type_after(&mut server, "    #", "x", Duration::ZERO);
         doc.save(&server);
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -353,7 +321,7 @@ fn a_full_disk_refuses_rationales_keeps_editing_and_resumes_with_a_gap() {
     assert!(refused.message.contains(&path.display().to_string()), "{refused:?}");
     assert!(refused.message.contains("No space left on device"), "{refused:?}");
     assert_eq!(pending(&mut server, &doc.uri), ids, "the change stays pending");
-    doc.type_after(&server, "    #", " counted by the caller");
+    doc.type_after(&mut server, "    #", " counted by the caller", Duration::ZERO);
     doc.save(&server);
     assert_eq!(pending(&mut server, &doc.uri), ids);
     assert!(typed.elapsed() < WAIT, "typing while the disk is full took {:?}", typed.elapsed());
@@ -365,7 +333,7 @@ fn a_full_disk_refuses_rationales_keeps_editing_and_resumes_with_a_gap() {
     assert!(resumed.contains(&path.display().to_string()), "{resumed}");
     record(&mut server, &id, "The proxy drops the first request after idle.")
         .expect("recorded once there is room");
-    doc.type_after(&server, "return url", "  # as given");
+    doc.type_after(&mut server, "return url", "  # as given", Duration::ZERO);
     doc.save(&server);
     server.shutdown_and_exit();
     told_once(&server, &path, "No space left on device");
@@ -393,7 +361,7 @@ fn a_store_deleted_while_recording_is_made_again_with_the_whole_journal() {
     // Deleted, and a file put where the folder was: the journal cannot be made again yet.
     std::fs::remove_dir_all(&store).unwrap();
     std::fs::write(&store, "not a folder").unwrap();
-    doc.type_after(&server, "return self.send(url", ", retries=3");
+    doc.type_after(&mut server, "return self.send(url", ", retries=3", Duration::ZERO);
     doc.save(&server);
     wait_message(&server, 1, "deleted");
     let id = one_pending(&mut server, &doc.uri);
@@ -408,7 +376,7 @@ fn a_store_deleted_while_recording_is_made_again_with_the_whole_journal() {
     assert_eq!(std::fs::read_to_string(store.join(".gitignore")).unwrap().trim(), "*");
     record(&mut server, &id, "The proxy drops the first request after idle.")
         .expect("recorded once it is back");
-    doc.type_after(&server, "return url", "  # as given");
+    doc.type_after(&mut server, "return url", "  # as given", Duration::ZERO);
     doc.save(&server);
     server.shutdown_and_exit();
     told_once(&server, &path, "deleted");
@@ -432,14 +400,14 @@ fn a_store_turned_read_only_under_the_server_refuses_rationales_and_editing_goes
     let before = std::fs::read(&path).unwrap();
 
     turn_read_only(&mounted.dir);
-    doc.type_after(&server, "return self.send(url", ", retries=3");
+    doc.type_after(&mut server, "return self.send(url", ", retries=3", Duration::ZERO);
     doc.save(&server);
     wait_message(&server, 1, "Read-only file system");
     let id = one_pending(&mut server, &doc.uri);
     let refused = record(&mut server, &id, "The proxy drops the first request after idle.").unwrap_err();
     assert_eq!(refused.code, -32803, "{refused:?}");
     assert!(refused.message.contains("Read-only file system"), "{refused:?}");
-    doc.type_after(&server, "return url", "  # as given");
+    doc.type_after(&mut server, "return url", "  # as given", Duration::ZERO);
     doc.save(&server);
     let ids = pending(&mut server, &doc.uri);
     assert!(ids.len() == 2 && ids.contains(&id), "the change stays pending, another joins it: {ids:?}");
@@ -476,12 +444,12 @@ fn past_the_backlog_limit_edits_are_let_go_of_and_the_documents_re_based_by_thei
     let path = journal_path(&folder);
 
     let filler = fill(&folder.join(".rationale"));
-    doc.type_after(&server, "def helper():\n", "    #\n");
+    doc.type_after(&mut server, "def helper():\n", "    #\n", Duration::ZERO);
     for _ in 0..2000 {
         if messages(&server).iter().any(|(kind, _)| *kind == 1) {
             break;
         }
-        doc.type_after(&server, "    #", "x");
+        doc.type_after(&mut server, "    #", "x", Duration::ZERO);
         doc.save(&server);
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -489,13 +457,13 @@ fn past_the_backlog_limit_edits_are_let_go_of_and_the_documents_re_based_by_thei
     // A document opened, edited and closed within the gap, and one opened in it and left open;
     // then typing and saving well past the backlog's limit.
     let mut closed = Doc::open(&server, "closed.py", "def gone():\n    return 0\n");
-    closed.type_after(&server, "return 0", "  # briefly");
+    closed.type_after(&mut server, "return 0", "  # briefly", Duration::ZERO);
     server.did_close(&closed.uri);
     let mut other = Doc::open(&server, "other.py", "def kept():\n    return 0\n");
-    other.type_after(&server, "return 0", " + 1");
+    other.type_after(&mut server, "return 0", " + 1", Duration::ZERO);
     other.save(&server);
     for round in 0..20 {
-        doc.type_after(&server, "    #", &format!(" step {round} of the retry budget;"));
+        doc.type_after(&mut server, "    #", &format!(" step {round} of the retry budget;"), Duration::ZERO);
         doc.save(&server);
         std::thread::sleep(Duration::from_millis(30));
     }
@@ -506,9 +474,9 @@ fn past_the_backlog_limit_edits_are_let_go_of_and_the_documents_re_based_by_thei
     // The change to `helper`, whose edits straddle the gap, explained after it.
     let id = one_pending(&mut server, &doc.uri);
     record(&mut server, &id, "The caller counts the retries, so the budget shows here.").expect("recorded");
-    doc.type_after(&server, "return url", "  # as given");
+    doc.type_after(&mut server, "return url", "  # as given", Duration::ZERO);
     doc.save(&server);
-    other.type_after(&server, "+ 1", " + 1");
+    other.type_after(&mut server, "+ 1", " + 1", Duration::ZERO);
     other.save(&server);
     server.shutdown_and_exit();
     told_once(&server, &path, "No space left on device");
