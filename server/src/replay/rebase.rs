@@ -58,3 +58,50 @@ pub fn rebase(
     }
     Ok(records)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::samples::{change, journal_text, open, sha};
+    use crate::text::Encoding;
+
+    #[test]
+    fn each_document_the_records_let_go_of_touched_comes_back_whole() {
+        let on_disk = vec![open("a.py", "a\n"), open("b.py", "b\n")];
+        let let_go = vec![
+            change("a.py", 2, &[((0, 1, 0, 1), "x")]),
+            open("c.py", "c\n"),
+            change("c.py", 2, &[((0, 0, 0, 0), "y")]),
+            Body::Close { path: "c.py".into() },
+            Body::Close { path: "b.py".into() },
+        ];
+        let base_len = journal_text(Encoding::Utf8, on_disk.clone()).len();
+        let whole = journal_text(Encoding::Utf8, on_disk.into_iter().chain(let_go).collect());
+        let languages = BTreeMap::from([("c.py".to_owned(), "python".to_owned())]);
+        let records = rebase(whole.into_bytes(), base_len, &languages, "lost").unwrap();
+        let resync = |path: &str, version, text: &str| Body::Resync {
+            path: path.into(),
+            version,
+            text: text.into(),
+            sha256: sha(text),
+            reason: "lost".into(),
+        };
+        let opened = Body::Open {
+            path: "c.py".into(),
+            language: "python".into(),
+            version: 2,
+            text: "yc\n".into(),
+            sha256: sha("yc\n"),
+        };
+        assert_eq!(
+            records,
+            [
+                resync("a.py", 2, "ax\n"),
+                resync("b.py", 1, "b\n"),
+                Body::Close { path: "b.py".into() },
+                opened,
+                Body::Close { path: "c.py".into() },
+            ]
+        );
+    }
+}
