@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure this machine has everything `bash tests/run.sh` runs, installing what is missing:
 #
-#   - Debian's packages: git; Go (`golang-go`, the judge's reference for Go units); Emacs with
+#   - Debian's packages: git; e2fsprogs (the disk-full test's ext4 image); Go (`golang-go`, the judge's reference for Go units); Emacs with
 #     eglot (`emacs-nox`, `elpa-eglot`, the Emacs end-to-end suite); Node.js and npm when there is
 #     no `node` (the judge's JavaScript side, the VS Code suite's tools); and what the VS Code
 #     suite's tools are built with (tests/editors/vscode/install-tools.sh lists them). Installed
@@ -36,6 +36,8 @@ missing=()
 have() { command -v "$1" >/dev/null 2>&1; }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 have git || missing+=(git)
+# mkfs.ext4, for the disk-full test's loop-mounted file system (Debian installs it by default).
+have mkfs.ext4 || PATH="$PATH:/sbin:/usr/sbin" have mkfs.ext4 || missing+=(e2fsprogs)
 have go || missing+=(golang-go)
 have emacs || missing+=(emacs-nox)
 # eglot is built into Emacs 29 and later; Debian 12's Emacs 28 needs the package.
