@@ -3,7 +3,10 @@
 // server executes. The names are the spec's; see "The language server" in the spec.
 import { RequestType } from 'vscode-languageclient/node';
 
-export type UnitKind = 'function' | 'method' | 'class' | 'module';
+/** A unit's kind as the server names it: `function`, `method`, `class`, and whatever else a
+ *  language's `units.scm` captures (`interface`, `struct`, `impl`, ...; docs/languages.md). The
+ *  server decides, and the extension only shows it, so any string is taken. */
+export type UnitKind = string;
 export type ChangeKind = 'modified' | 'added' | 'removed';
 
 export interface LspPosition {
