@@ -2,8 +2,9 @@
 // End-to-end test of the Rationale extension in a real VS Code (code-server 4.100.3 = VS Code
 // 1.100.3) driven through headless Chromium with playwright-core, the way a person uses it:
 // typing, Ctrl+. for the quick fix, the input box, the status bar; then, as a reviewer, the
-// Rationale view, pair diffs, verdicts and a replay (review.mjs). Assertions are on what the
-// screen shows and on the journal the server writes to disk.
+// Rationale view, pair diffs, verdicts and a replay (review.mjs), a working day's session
+// (long_session.mjs), and a team's review in a workspace of two folders (multi_root.mjs).
+// Assertions are on what the screen shows and on the journal the server writes to disk.
 //
 //   bash tests/editors/vscode/run.sh          installs what it needs, packages, runs this
 //   node tests/editors/vscode/e2e.mjs         after run.sh has run once (VSIX must exist)
@@ -11,7 +12,8 @@
 // Environment: E2E_ROOT (default /tmp/vscode-e2e: code-server, playwright-core; see
 // install-tools.sh), VSIX (default editors/vscode/rationale.vsix), CHROMIUM (default
 // /usr/bin/chromium), E2E_TIMEOUT_MS (per wait, default 30000), E2E_KEEP=1 (leave code-server
-// running and print its URL). Screenshots go to tests/artifacts/.
+// running and print its URL), E2E_ONLY=multi_root (only the two-folder scenario, for working on
+// it). Screenshots go to tests/artifacts/.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -20,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reviewScenario } from './review.mjs';
 import { longSessionScenario } from './long_session.mjs';
+import { multiRootScenario } from './multi_root.mjs';
 
 const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const E2E_ROOT = process.env.E2E_ROOT || '/tmp/vscode-e2e';
@@ -359,6 +362,16 @@ async function main() {
     await page.locator('.monaco-workbench').waitFor();
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'calc.py' }).waitFor();
   });
+
+  const multiRoot = () =>
+    multiRootScenario({
+      page, check, step, waitFor, waitOrNull, sleep, runCommand, quickInput, quickInputBox, openFile, gotoLineEnd, quickFix, waitForPrompt,
+      statusCount, statusItem, baseUrl: `http://127.0.0.1:${port}`, RUN, ARTIFACTS,
+    });
+  if (process.env.E2E_ONLY === 'multi_root') {
+    await multiRoot();
+    return url;
+  }
 
   // ---- Python: change a function, explain it with the keyboard ----
   await step('open calc.py; the server starts', async () => {
@@ -701,6 +714,9 @@ async function main() {
 
   // ---- a working day's session, opened and stepped (long_session.mjs) ----
   await longSessionScenario({ page, check, waitOrNull, sleep, runCommand, quickInput, quickInputBox, WORKSPACE });
+
+  // ---- a team's review in a workspace of two folders: flags, folders, queue pages (multi_root.mjs) ----
+  await multiRoot();
 
   // ---- a server path that does not work: a clear error, and the status bar says so ----
   // rationale.server.path is machine-scoped: with code-server's extension host on the "remote"

@@ -59,12 +59,14 @@ export async function reviewScenario(t) {
   check('the Rationale view lists the pairs of both sessions', listed, text(await sidebar.innerText().catch(() => '')).replace(/\s+/g, ' '));
   const sessionRows = (await sidebar.locator('.monaco-list-row', { hasText: 'e2e@example.invalid' }).allInnerTexts()).map((s) => text(s).replace(/\s+/g, ' '));
   check(
-    '... each session with its author, date, pairs and how many are reviewed',
-    sessionRows.length === 2 && sessionRows.some((s) => /2 pairs · 0 reviewed/.test(s)) && sessionRows.some((s) => /1 pair · 0 reviewed · recording/.test(s)),
+    '... each session with its author, date, pairs, how many are flagged and how many reviewed',
+    sessionRows.length === 2 && sessionRows.some((s) => /2 pairs · 1 flagged · 0 reviewed/.test(s)) && sessionRows.some((s) => /1 pair · 1 flagged · 0 reviewed · recording/.test(s)),
     sessionRows.join(' | '),
   );
   check('... unreviewed pairs have the unreviewed icon', (await row('helper').locator('.codicon-circle-large-outline').count()) === 1);
   check('... and show their rationale', /double it: callers expect/.test(text(await row('helper').innerText())), text(await row('helper').innerText()));
+  // helper's rationale says what, not why (no_why, sent as is after the nudge); greet's says why.
+  check('... and their quality flags: helper flagged no_why, greet nothing', /⚑ no_why/.test(text(await row('helper').innerText())) && !/⚑/.test(text(await row('greet').innerText())), `${text(await row('helper').innerText())} | ${text(await row('greet').innerText())}`);
 
   // ---- a pair as a diff, with its rationale beside the unit ----
   await step('click the pair `helper`', () => row('helper').click());
@@ -102,7 +104,7 @@ export async function reviewScenario(t) {
   check('`a` accepts the pair: the verdict is in .rationale/reviews/*.jsonl', accepted && accepted.verdict === 'accept', JSON.stringify(accepted));
   check('... with the pair id, the reviewer and no note', accepted && accepted.pair === helper.pair && accepted.reviewer === 'e2e@example.invalid' && !('note' in accepted) && accepted.ts, JSON.stringify(accepted));
   check('the view shows it accepted', await waitOrNull(async () => (await row('helper').locator('.codicon-pass').count()) === 1, 'the pass icon', 10000));
-  check('... and counts it', await waitOrNull(async () => (await sidebar.locator('.monaco-list-row', { hasText: /2 pairs · 1 reviewed/ }).count()) === 1, '1 reviewed', 10000));
+  check('... and counts it', await waitOrNull(async () => (await sidebar.locator('.monaco-list-row', { hasText: /2 pairs · 1 flagged · 1 reviewed/ }).count()) === 1, '1 reviewed', 10000));
   check('the thread shows the verdict', await waitOrNull(async () => /Accepted/.test(text(await thread.innerText().catch(() => ''))), 'Accepted in the thread', 5000));
 
   // ---- next pair with one key; flag it with a note ----

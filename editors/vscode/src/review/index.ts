@@ -35,6 +35,7 @@ function entryStep(entry: QueueEntry): Step {
     review: entry.review,
     reviews: entry.reviews,
     comments: entry.comments,
+    flags: entry.flags,
   };
 }
 
@@ -95,7 +96,8 @@ export function registerReview(
     // Opening the view shows the journals as they are now (the session being recorded grows).
     view.onDidChangeVisibility((event) => event.visible && journals.refresh()),
     queueView.onDidChangeVisibility((event) => event.visible && journals.refresh()),
-    vscode.commands.registerCommand('rationale.openQueueEntry', (entry?: QueueEntry) => reviewer.openEntry(entry)),
+    vscode.commands.registerCommand('rationale.openQueueEntry', (entry?: QueueEntry, index?: number) => reviewer.openEntry(entry, index)),
+    vscode.commands.registerCommand('rationale.queueMore', () => queue.showMore()),
     vscode.commands.registerCommand('rationale.nextInQueue', () => reviewer.nextInQueue()),
     vscode.commands.registerCommand('rationale.commentLine', () => reviewer.commentLine()),
     vscode.commands.registerCommand('rationale.refreshSessions', () => journals.refresh()),

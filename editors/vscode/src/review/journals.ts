@@ -1,12 +1,12 @@
 // What the reviewer's views know about the recorded sessions: the server's answers to
-// `rationale/sessions`, `rationale/timeline` (the pairs, every page) and `rationale/reviewQueue`,
-// cached until something changes them (a verdict, *Refresh*, a journal or reviews file changed on
+// `rationale/sessions`, `rationale/timeline` (the pairs, every page) and `rationale/reviewQueue`
+// (a page of `QUEUE_PAGE` entries at a time, as the views and *Next in Queue* reach it), cached until something changes them (a verdict, *Refresh*, a journal or reviews file changed on
 // disk, a restarted server), and the requests that read or write one thing (a page of a timeline,
 // one record of it, `rationale/replay`, `rationale/review`).
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import {
-  QueueParams,
+  QueueEntry,
   QueueResult,
   queueRequest,
   replayRequest,
@@ -19,6 +19,10 @@ import {
   timelineRequest,
   Verdict,
 } from './protocol';
+
+/** Entries a page of the review queue holds: a team's folder may queue tens of thousands, and the
+ *  Queue view and *Next in Queue* ask for one page at a time as the reviewer gets to it. */
+export const QUEUE_PAGE = 200;
 
 /** The server is not running: the views say so instead of failing one request at a time. */
 export class NotRunning extends Error {
@@ -41,7 +45,8 @@ export function errorText(err: unknown): string {
 export class Journals implements vscode.Disposable {
   private sessionList: Promise<{ sessions: SessionInfo[]; errors: string[] }> | undefined;
   private readonly pairLists = new Map<string, Promise<Step[]>>();
-  private queuePage: Promise<QueueResult> | undefined;
+  /** Pages of the whole queue (no filter), by where they start: 0, QUEUE_PAGE, 2 × QUEUE_PAGE... */
+  private readonly queuePages = new Map<number, Promise<QueueResult>>();
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when cached answers were dropped: whoever shows them asks again. */
   readonly onDidChange = this.changed.event;
@@ -61,7 +66,7 @@ export class Journals implements vscode.Disposable {
   /** Forgets every answer (the journals may have grown: the session being recorded does). */
   refresh(): void {
     this.sessionList = undefined;
-    this.queuePage = undefined;
+    this.queuePages.clear();
     this.pairLists.clear();
     this.changed.fire();
   }
@@ -70,25 +75,43 @@ export class Journals implements vscode.Disposable {
    *  only if the answers differ. A session being recorded changes its journal at every edit, and
    *  redrawing the views each time would take a click on a row away from under the pointer. */
   async refreshIfChanged(): Promise<void> {
-    const before = JSON.stringify([await this.sessionList?.catch(() => undefined), await this.queuePage?.catch(() => undefined)]);
+    // The pages asked for so far, asked again (only the first when none was).
+    const froms = [...this.queuePages.keys()].sort((a, b) => a - b);
+    if (!froms.length) froms.push(0);
+    const before = JSON.stringify([
+      await this.sessionList?.catch(() => undefined),
+      ...(await Promise.all(froms.map((from) => this.queuePages.get(from)?.catch(() => undefined)))),
+    ]);
     const fresh = this.request((client) => client.sendRequest(sessionsRequest, {})).then((r) => ({ sessions: r.sessions, errors: r.errors ?? [] }));
-    const queue = this.request((client) => client.sendRequest(queueRequest, {}));
-    const after = JSON.stringify([await fresh.catch(() => undefined), await queue.catch(() => undefined)]);
+    const pages = froms.map((from) => this.request((client) => client.sendRequest(queueRequest, { from, limit: QUEUE_PAGE })).catch(() => undefined));
+    const after = JSON.stringify([await fresh.catch(() => undefined), ...(await Promise.all(pages))]);
     if (after !== before) this.refresh();
   }
 
-  /** The first page of the review queue across every workspace (the view's); other pages and
-   *  filters are asked each time. */
-  queue(params: QueueParams = {}): Promise<QueueResult> {
-    const ask = () => this.request((client) => client.sendRequest(queueRequest, params));
-    if (Object.keys(params).length > 0) return ask();
-    if (!this.queuePage) {
-      const asked = ask();
-      this.queuePage = asked;
-      asked.catch(() => this.queuePage === asked && (this.queuePage = undefined));
+  /** The page of the whole review queue, across every workspace, that starts at `from` (a multiple
+   *  of QUEUE_PAGE): kept until something changes, so that the view and *Next in Queue* share it. */
+  queuePage(from: number): Promise<QueueResult> {
+    let page = this.queuePages.get(from);
+    if (!page) {
+      const asked = this.request((client) => client.sendRequest(queueRequest, { from, limit: QUEUE_PAGE }));
+      page = asked;
+      this.queuePages.set(from, asked);
+      asked.catch(() => this.queuePages.get(from) === asked && this.queuePages.delete(from));
     }
-    return this.queuePage;
+    return page;
   }
+
+  /** The entries of the whole queue from place `start` on, with their places, a page at a time as
+   *  the caller reads on (it stops reading when it has found what it wanted). */
+  async *queueFrom(start: number): AsyncGenerator<{ entry: QueueEntry; index: number }> {
+    const { total } = await this.queuePage(0);
+    for (let from = start - (start % QUEUE_PAGE); from < total; from += QUEUE_PAGE) {
+      const page = await this.queuePage(from);
+      for (let i = Math.max(0, start - from); i < page.entries.length; i++) yield { entry: page.entries[i], index: from + i };
+      if (page.next === null) return;
+    }
+  }
+
 
   /** Every session of every workspace folder, oldest first, and the journals that could not be read. */
   sessions(): Promise<{ sessions: SessionInfo[]; errors: string[] }> {
@@ -156,7 +179,7 @@ export class Journals implements vscode.Disposable {
 
   private forget(session: SessionInfo): void {
     this.sessionList = undefined;
-    this.queuePage = undefined;
+    this.queuePages.clear();
     this.pairLists.delete(sessionKey(session));
     this.changed.fire();
   }

@@ -16,6 +16,8 @@ export interface SessionInfo {
   files: string[];
   /** Explained pairs. */
   pairs: number;
+  /** Pairs with at least one quality flag (absent from a server older than the flags). */
+  flagged?: number;
   skips: number;
   /** Pairs with at least one verdict. */
   reviewed: number;
@@ -72,6 +74,9 @@ export interface Step {
   reviews?: Review[];
   /** Every line comment, by line. */
   comments?: LineComment[];
+  /** A pair's quality flags (`generic`, `restates_diff`, `no_why`, `duplicate`); empty for a
+   *  skip, an unexplained change and a pair without a flag. */
+  flags?: string[];
 }
 
 export interface TimelineParams {

@@ -4,10 +4,12 @@
 // next/previous pair move through the session's pairs, then on to the next session's. Skips and
 // unexplained changes open the same way (from the queue or a replay) and take verdicts too; a
 // comment on a line of the after side goes to the server with the line (`Comment on Line`).
-// *Next in Queue* opens the first unjudged entry of the review queue, whichever workspace it is in.
+// *Next in Queue* opens the next unjudged entry of the review queue after the one on screen (the
+// first when none is), whichever workspace it is in, reading the queue a page at a time.
 import * as vscode from 'vscode';
 import { errorText, Journals, sessionKey } from './journals';
 import { PAIR_SCHEME, pairSideUri, parsePairSide } from './documents';
+import { flagsShort } from './flags';
 import { QueueEntry, SessionInfo, Step, Verdict } from './protocol';
 import { RationaleThreads, unitRange, VERDICT_CODICONS, VERDICT_WORDS, verdictIcon } from './threads';
 import { PairNode, SessionsTree, sessionSummary, when } from './tree';
@@ -38,6 +40,8 @@ export class Reviewer {
   /** Sessions opened from the queue, which may be in workspaces under a workspace folder that
    *  `rationale/sessions` does not list. */
   private readonly queued = new Map<string, SessionInfo>();
+  /** The entry last opened from the queue and its place in it: where *Next in Queue* goes on from. */
+  private walk: { id: string; folder: string; index: number } | undefined;
 
   constructor(
     private readonly journals: Journals,
@@ -68,9 +72,10 @@ export class Reviewer {
     return step?.pairId ? step : undefined;
   }
 
-  /** Opens a queue entry's review, whichever workspace it is in. */
-  async openEntry(entry: QueueEntry | undefined): Promise<void> {
+  /** Opens a queue entry's review, whichever workspace it is in; `index` is its place in the queue. */
+  async openEntry(entry: QueueEntry | undefined, index?: number): Promise<void> {
     if (!entry) return;
+    this.walk = index === undefined ? undefined : { id: entry.id, folder: entry.folder, index };
     const { sessions } = await this.journals.sessions().catch(() => ({ sessions: [] as SessionInfo[] }));
     const session = sessions.find((s) => s.id === entry.session && s.folder === entry.folder) ?? entrySession(entry);
     this.queued.set(sessionKey(session), session);
@@ -83,17 +88,41 @@ export class Reviewer {
     }
   }
 
-  /** *Next in Queue*: the first entry nobody has judged, other than the one on screen. */
+  /**
+   * *Next in Queue*: the next entry nobody has judged after the one on screen, when that one was
+   * opened from the queue; else, or past the last, the first entry nobody has judged, other than
+   * the one on screen. The queue puts every unjudged entry before the judged ones, so the search
+   * stops at the first judged entry; it reads the queue a page at a time from the place it starts.
+   */
   async nextInQueue(): Promise<void> {
     try {
       const current = await this.current().catch(() => undefined);
-      const { entries, total } = await this.journals.queue({ filter: { unreviewed: true }, limit: 2 });
-      const next = entries.find((e) => !(current && e.id === current.step.pairId && e.folder === current.session.folder));
+      const onScreen = (e: QueueEntry) => Boolean(current && e.id === current.step.pairId && e.folder === current.session.folder);
+      const walk = this.walk;
+      let start = 0;
+      if (walk && current && walk.id === current.step.pairId && walk.folder === current.session.folder) {
+        // Still at its place: on from the one after it. Moved (judged since, it went to the judged
+        // end of the queue): the entry now at its place is the one that came after it.
+        let there: QueueEntry | undefined;
+        for await (const { entry } of this.journals.queueFrom(walk.index)) {
+          there = entry;
+          break;
+        }
+        start = there && there.id === walk.id && there.folder === walk.folder ? walk.index + 1 : walk.index;
+      }
+      const find = async (from: number) => {
+        for await (const { entry, index } of this.journals.queueFrom(from)) {
+          if (entry.review) return undefined;
+          if (!onScreen(entry)) return { entry, index };
+        }
+        return undefined;
+      };
+      const next = (await find(start)) ?? (start > 0 ? await find(0) : undefined);
       if (!next) {
-        vscode.window.setStatusBarMessage(`Rationale: the queue is empty${total ? '' : ': everything has a verdict'}`, 4000);
+        vscode.window.setStatusBarMessage('Rationale: nothing left in the queue without a verdict', 4000);
         return;
       }
-      await this.openEntry(next);
+      await this.openEntry(next.entry, next.index);
     } catch (err) {
       void vscode.window.showErrorMessage(`Rationale: ${errorText(err)}`);
     }
@@ -235,7 +264,7 @@ export class Reviewer {
       const item = (pair: Pair): Item => ({
         pair,
         label: `$(${verdictIcon(pair.step.review).id}) ${pair.step.unit?.name ?? `record ${pair.step.seq}`}`,
-        description: `${pair.step.path} · ${pair.session.author} · ${when(pair.step.ts)}`,
+        description: `${pair.step.path} · ${pair.session.author} · ${when(pair.step.ts)}${pair.step.flags?.length ? ` · ${flagsShort(pair.step.flags)}` : ''}`,
         detail: pair.step.rationale,
       });
       const unreviewed = all.filter((p) => !p.step.review).map(item);

@@ -1,8 +1,10 @@
 // The rationale beside its unit: a read-only comment thread (VS Code's Comments API) on the
-// unit's lines, with the rationale (or a skip's reason) as its first comment and each reviewer's
-// standing verdict after it; and a thread on each line reviewers commented on, their comments in
+// unit's lines, with the rationale (or a skip's reason) as its first comment, the pair's quality
+// flags with what each means after it (none for a pair without flags; the thread's title names
+// them too), then each reviewer's standing verdict; and a thread on each line reviewers commented on, their comments in
 // it. One pair per document at most; its threads are replaced when the document shows another.
 import * as vscode from 'vscode';
+import { FLAG_MEANINGS, flagsShort } from './flags';
 import { LineComment, Review, Step, Verdict } from './protocol';
 
 export const VERDICT_WORDS: Record<Verdict, string> = { accept: 'Accepted', reject: 'Rejected', flag: 'Flagged' };
@@ -111,7 +113,9 @@ function label(step: Step): string {
   const name = step.unit ? `\`${step.unit.name}\`` : 'the unit';
   const review = step.review;
   const what = step.type === 'skip' ? `${name} skipped` : step.type === 'unexplained' ? `${name} left unexplained` : `Why ${name} changed`;
-  return review ? `${what} · ${VERDICT_WORDS[review.verdict].toLowerCase()}` : `${what} · not reviewed yet`;
+  const flags = flagsShort(step.flags);
+  const verdict = review ? VERDICT_WORDS[review.verdict].toLowerCase() : 'not reviewed yet';
+  return `${what}${flags ? ` · ${flags}` : ''} · ${verdict}`;
 }
 
 function byLine(remarks: LineComment[]): Map<number, LineComment[]> {
@@ -135,6 +139,17 @@ function comments(step: Step, author: string): vscode.Comment[] {
   const list: vscode.Comment[] = [
     { body: rationale, mode: vscode.CommentMode.Preview, author: { name: author }, label: what, timestamp: new Date(step.ts) },
   ];
+  if (step.flags?.length) {
+    // The server's judgement of the text, not the author's words: a comment of its own, right
+    // under the rationale, so that a reviewer reads both before judging.
+    const body = new vscode.MarkdownString();
+    step.flags.forEach((flag, i) => {
+      if (i > 0) body.appendMarkdown('\n\n');
+      body.appendMarkdown(`⚑ **${flag}**`);
+      if (FLAG_MEANINGS[flag]) body.appendText(`: ${FLAG_MEANINGS[flag]}`);
+    });
+    list.push({ body, mode: vscode.CommentMode.Preview, author: { name: 'Quality flags' }, label: 'the server\'s reading of the rationale' });
+  }
   for (const review of step.reviews ?? (step.review ? [step.review] : [])) {
     const body = new vscode.MarkdownString();
     body.appendMarkdown(`**${VERDICT_WORDS[review.verdict]}**`);

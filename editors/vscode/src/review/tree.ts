@@ -1,9 +1,11 @@
 // The *Sessions* view of the Rationale view container: every recorded session (who, when, how
-// many pairs, how many reviewed), newest first, and under each its pairs with their verdicts.
-// Selecting a pair opens its diff (`rationale.openPair`); the inline actions record verdicts.
+// many pairs, how many flagged, how many reviewed), newest first, and under each its pairs with
+// their verdicts and quality flags. Selecting a pair opens its diff (`rationale.openPair`); the
+// inline actions record verdicts.
 import * as vscode from 'vscode';
 import { errorText, Journals, NotRunning, sessionKey } from './journals';
 import { SessionInfo, Step } from './protocol';
+import { appendFlags, flagsShort } from './flags';
 import { VERDICT_WORDS, verdictIcon } from './threads';
 
 export interface SessionNode {
@@ -34,9 +36,12 @@ export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** "2 pairs · 1 reviewed", "recording", as the view and the quick picks say it. */
+/** "2 pairs · 1 flagged · 1 reviewed", "recording", as the view and the quick picks say it; no
+ *  "flagged" when no pair is. */
 export function sessionSummary(session: SessionInfo): string {
-  const parts = [plural(session.pairs, 'pair'), `${session.reviewed} reviewed`];
+  const parts = [plural(session.pairs, 'pair')];
+  if (session.flagged) parts.push(`${session.flagged} flagged`);
+  parts.push(`${session.reviewed} reviewed`);
   if (!session.ended) parts.push('recording');
   return parts.join(' · ');
 }
@@ -76,7 +81,8 @@ export class SessionsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
       const tooltip = new vscode.MarkdownString();
       tooltip.appendMarkdown(`**Session** \`${session.id}\`\n\n`);
       tooltip.appendText(`by ${session.author}, ${when(session.started)}${session.ended ? ` to ${when(session.ended)}` : ' (still being recorded)'}\n`);
-      tooltip.appendText(`${plural(session.pairs, 'pair')}, ${session.reviewed} reviewed, ${plural(session.skips, 'skip')}\n`);
+      const flagged = session.flagged ? ` (${session.flagged} with a quality flag)` : '';
+      tooltip.appendText(`${plural(session.pairs, 'pair')}${flagged}, ${session.reviewed} reviewed, ${plural(session.skips, 'skip')}\n`);
       tooltip.appendText(`${session.workspace}: ${session.files.join(', ') || 'no files'}`);
       item.tooltip = tooltip;
       return item;
@@ -85,12 +91,15 @@ export class SessionsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
     const item = new vscode.TreeItem(step.unit?.name ?? `record ${step.seq}`, vscode.TreeItemCollapsibleState.None);
     item.id = `pair\u0000${sessionKey(node.session)}\u0000${step.seq}`;
     item.iconPath = verdictIcon(step.review);
-    item.description = `${step.path ?? ''} · ${oneLine(step.rationale ?? '')}`;
+    const flags = flagsShort(step.flags);
+    // The flags first: the view is narrow, and they are what a reviewer should not miss.
+    item.description = `${flags ? `${flags} · ` : ''}${step.path ?? ''} · ${oneLine(step.rationale ?? '')}`;
     item.contextValue = `pair.${step.review?.verdict ?? 'unreviewed'}`;
     item.command = { command: 'rationale.openPair', title: 'Open Pair', arguments: [node] };
     const tooltip = new vscode.MarkdownString();
     tooltip.appendMarkdown(`**${step.unit?.name ?? ''}** (${step.change ?? ''} ${step.unit?.kind ?? ''}, ${step.path ?? ''}, record ${step.seq})\n\n`);
     tooltip.appendText(step.rationale ?? '');
+    appendFlags(tooltip, step.flags);
     tooltip.appendMarkdown('\n\n');
     tooltip.appendText(
       step.review
@@ -99,7 +108,7 @@ export class SessionsTree implements vscode.TreeDataProvider<Node>, vscode.Dispo
     );
     item.tooltip = tooltip;
     item.accessibilityInformation = {
-      label: `${step.unit?.name ?? ''}, ${step.review ? VERDICT_WORDS[step.review.verdict] : 'not reviewed'}: ${step.rationale ?? ''}`,
+      label: `${step.unit?.name ?? ''}, ${step.review ? VERDICT_WORDS[step.review.verdict] : 'not reviewed'}${step.flags?.length ? `, flagged ${step.flags.join(', ')}` : ''}: ${step.rationale ?? ''}`,
     };
     return item;
   }
