@@ -25,21 +25,21 @@ const GOOD = 'rounding drifted by a cent, so the total now sums whole cents beca
 const GENERIC = 'updated the code, misc changes';
 const DISCOUNT = 'members get a larger discount because the loyalty plan changed in March';
 
-/** A session of `pairs` pairs in beta, all before the pairs recorded here and with no flag, so
- *  that the queue holds them in their order: gen_0001, gen_0002, ... */
+/** A session of `pairs` pairs, all before the pairs recorded here and with no flag, so that the
+ *  queue holds them in their order: gen_0001, gen_0002, ... */
 const GEN_ID = '20200101T000000Z-gen000';
 const GEN_TEXT = 'def gen():\n    return 0\n';
-function generatedSession(pairs) {
+function generatedSession(pairs, { id = GEN_ID, author = 'gen@example.invalid', workspace = 'beta' } = {}) {
   const ts = (seq) => new Date(Date.UTC(2020, 0, 1, 0, 0, seq)).toISOString();
   const lines = [
-    { seq: 0, ts: ts(0), type: 'session', schema: 1, session: GEN_ID, server: { name: 'rationale', version: '0.1.0' }, client: { name: 'e2e', version: null }, author: 'gen@example.invalid', workspace: 'beta', positionEncoding: 'utf-16' },
+    { seq: 0, ts: ts(0), type: 'session', schema: 1, session: id, server: { name: 'rationale', version: '0.1.0' }, client: { name: 'e2e', version: null }, author, workspace, positionEncoding: 'utf-16' },
     { seq: 1, ts: ts(1), type: 'open', path: 'gen.py', language: 'python', version: 1, text: GEN_TEXT, sha256: crypto.createHash('sha256').update(GEN_TEXT).digest('hex') },
   ];
   for (let i = 1; i <= pairs; i++) {
     const seq = i + 1;
     const name = `gen_${String(i).padStart(4, '0')}`;
     lines.push({
-      seq, ts: ts(seq), type: 'rationale', pair: `${GEN_ID}:${seq}`, change: `c.${seq}`, path: 'gen.py', language: 'python',
+      seq, ts: ts(seq), type: 'rationale', pair: `${id}:${seq}`, change: `c.${seq}`, path: 'gen.py', language: 'python',
       unit: { name, kind: 'function' }, kind: 'modified', before: GEN_TEXT, after: GEN_TEXT,
       text: `Step ${i} of the migration: the old reader failed on empty rows, so ${name} skips them`,
       editsFrom: null, editsTo: null, edits: 1, promptedAt: null, version: 1, via: 'command', group: null,
@@ -254,4 +254,22 @@ export async function multiRootScenario(t) {
   check('"more…" shows the next page: the whole queue now, the judged pair last', all, flat(await queueRows.last().innerText().catch(() => '')));
   check('... gen_0250 and alpha\'s pair that says why before it', (await queuePane.locator('.monaco-list-row', { hasText: 'gen_0250' }).count()) === 1 && (await queuePane.locator('.monaco-list-row', { hasText: 'total' }).count()) === 1);
   await shot('vscode-queue-all.png');
+
+  // ---- a third folder added to the workspace (its file edited on disk): its sessions come in ----
+  const gamma = path.join(root, 'gamma');
+  fs.mkdirSync(path.join(gamma, '.rationale', 'sessions'), { recursive: true });
+  fs.writeFileSync(path.join(gamma, '.rationale', 'sessions', '20200102T000000Z-gam000.jsonl'), generatedSession(1, { id: '20200102T000000Z-gam000', author: 'gamma@example.invalid', workspace: 'gamma' }).text);
+  const added = Date.now();
+  fs.writeFileSync(
+    workspaceFile,
+    JSON.stringify({ folders: [{ path: 'alpha' }, { path: 'beta' }, { path: 'gamma' }], settings: { 'rationale.settleMs': 400, 'rationale.nudge': false } }, null, 2),
+  );
+  // The Sessions view was scrolled to gen_0199 when it opened from the queue: back to its top.
+  await runCommand('Focus on Sessions View');
+  await page.keyboard.press('Home');
+  const gammaRow = await waitOrNull(async () => {
+    const row = sessionsPane.locator('.monaco-list-row', { hasText: 'gamma@example.invalid' }).first();
+    return (await row.isVisible()) ? flat(await row.innerText()) : null;
+  }, 'the third folder\'s session', 15000);
+  check(`a folder added to the workspace: its sessions are listed without a refresh (${Date.now() - added} ms)`, gammaRow && /1 pair · 0 reviewed · gamma/.test(gammaRow), gammaRow ?? flat(await sessionsPane.innerText().catch(() => '')).slice(0, 300));
 }

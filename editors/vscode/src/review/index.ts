@@ -1,7 +1,8 @@
 // The reviewer's side of the extension: the Rationale view (Sessions and Queue), pair diffs,
 // verdicts, line comments and replays, with their commands. `registerReview` wires them up; the
 // rest of the extension only tells it when the server (re)starts. A watcher on the journals and
-// review files keeps the views true when another reviewer or editor writes them.
+// review files keeps the views true when another reviewer or editor writes them, and so does a
+// folder added to or removed from the workspace.
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import type { VirtualDocuments } from '../documents';
@@ -91,6 +92,16 @@ export function registerReview(
     watcher.onDidCreate(changedOnDisk),
     watcher.onDidDelete(changedOnDisk),
     { dispose: () => settling && clearTimeout(settling) },
+    // A folder added to the workspace (or removed) brings its sessions (or takes them away), and
+    // the rows name their folder only while there are several: asked again and redrawn, once the
+    // server has heard of the change (the language client tells it on the same event).
+    vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      if (settling) clearTimeout(settling);
+      settling = setTimeout(() => {
+        settling = undefined;
+        journals.refresh();
+      }, SETTLE_MS);
+    }),
     documents.register(PAIR_SCHEME, pairSideText(journals)),
     documents.register(REPLAY_SCHEME),
     // Opening the view shows the journals as they are now (the session being recorded grows).
