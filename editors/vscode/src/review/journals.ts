@@ -75,9 +75,8 @@ export class Journals implements vscode.Disposable {
    *  only if the answers differ. A session being recorded changes its journal at every edit, and
    *  redrawing the views each time would take a click on a row away from under the pointer. */
   async refreshIfChanged(): Promise<void> {
-    // The pages asked for so far, asked again (only the first when none was).
+    // The pages asked for so far, asked again; none while the Queue was never opened.
     const froms = [...this.queuePages.keys()].sort((a, b) => a - b);
-    if (!froms.length) froms.push(0);
     const before = JSON.stringify([
       await this.sessionList?.catch(() => undefined),
       ...(await Promise.all(froms.map((from) => this.queuePages.get(from)?.catch(() => undefined)))),
