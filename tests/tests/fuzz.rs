@@ -15,7 +15,7 @@
 //!   `stats` and `export`. Each must answer within ten seconds with exit code 0 or 1 and no panic.
 //!
 //! A case that breaks a promise fails the test with its seed; it is kept as a test of its own once
-//! fixed. Reproduce one: `RATIONALE_TEST_SEED=<seed> RATIONALE_FUZZ_SECONDS=1 cargo test --release
+//! fixed (the server's in `sessions_that_once_left_units_unlike_a_fresh_extraction`). Reproduce one: `RATIONALE_TEST_SEED=<seed> RATIONALE_FUZZ_SECONDS=1 cargo test --release
 //! -p rationale-tests --test fuzz`, which runs that seed first.
 
 use std::process::{Command, Stdio};
@@ -354,6 +354,19 @@ fn random_sessions_never_crash_hang_or_break_the_journal() {
     }
     eprintln!("server fuzz: {cases} sessions in {:?}, {} failed", started.elapsed(), failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Sessions the fuzzer once failed, run every time: each left the server's units other than a
+/// fresh extraction of the same text finds (the server checks after every update under the
+/// harness, and panicked), in a small document broken enough that tree-sitter's error recovery,
+/// swayed by an edit inside one function, parsed text outside it otherwise.
+#[test]
+fn sessions_that_once_left_units_unlike_a_fresh_extraction() {
+    for seed in [1592655126, 1592657542, 1592663935] {
+        if let Err(problem) = server_case(seed) {
+            panic!("seed {seed}: {problem}");
+        }
+    }
 }
 
 /// A journal to damage: a real session of edits, saves and a rationale in each of two documents.

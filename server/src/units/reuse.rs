@@ -34,7 +34,9 @@ pub struct Written {
 /// What a walk may copy from the last walk of its unit.
 pub struct Reuse<'a> {
     pub last: &'a Walked,
-    /// The bytes the edits since touched, in the current text.
+    /// The bytes whose nodes are walked again, in the current text: those the edits since
+    /// touched, or, in a unit that holds a syntax error, all that the error's recovery may have
+    /// swayed (see `extraction.rs`).
     pub region: Range<usize>,
     /// How much longer the unit is now than in the last walk's text.
     pub grown: isize,
