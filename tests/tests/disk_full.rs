@@ -286,6 +286,21 @@ fn the_gap(journal: &Journal) -> Value {
     gaps[0].clone()
 }
 
+/// Types into a comment in `helper` and saves after each key until the server says the journal
+/// cannot be written: the journal's last page still has room for a few records, so the first
+/// keys may go through.
+fn type_until_the_journal_fails(server: &mut Server, doc: &mut Doc) {
+    doc.type_after(server, "def helper():\n", "    #\n", Duration::ZERO);
+    for _ in 0..2000 {
+        if messages(server).iter().any(|(kind, _)| *kind == 1) {
+            break;
+        }
+        doc.type_after(server, "    #", "x", Duration::ZERO);
+        doc.save(server);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn a_full_disk_refuses_rationales_keeps_editing_and_resumes_with_a_gap() {
     let workspace = tempfile::tempdir().unwrap();
@@ -302,15 +317,7 @@ fn a_full_disk_refuses_rationales_keeps_editing_and_resumes_with_a_gap() {
     doc.type_after(&mut server, "return self.send(url", ", retries=3", Duration::ZERO);
     doc.save(&server);
     let typed = Instant::now();
-    doc.type_after(&mut server, "def helper():\n", "    #\n", Duration::ZERO);
-    for _ in 0..2000 {
-        if messages(&server).iter().any(|(kind, _)| *kind == 1) {
-            break;
-        }
-        doc.type_after(&mut server, "    #", "x", Duration::ZERO);
-        doc.save(&server);
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    type_until_the_journal_fails(&mut server, &mut doc);
     let message = wait_message(&server, 1, "No space left on device");
     assert!(message.contains(&path.display().to_string()), "{message}");
     let ids = pending(&mut server, &doc.uri);
@@ -444,15 +451,7 @@ fn past_the_backlog_limit_edits_are_let_go_of_and_the_documents_re_based_by_thei
     let path = journal_path(&folder);
 
     let filler = fill(&folder.join(".rationale"));
-    doc.type_after(&mut server, "def helper():\n", "    #\n", Duration::ZERO);
-    for _ in 0..2000 {
-        if messages(&server).iter().any(|(kind, _)| *kind == 1) {
-            break;
-        }
-        doc.type_after(&mut server, "    #", "x", Duration::ZERO);
-        doc.save(&server);
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    type_until_the_journal_fails(&mut server, &mut doc);
     wait_message(&server, 1, "No space left on device");
     // A document opened, edited and closed within the gap, and one opened in it and left open;
     // then typing and saving well past the backlog's limit.
