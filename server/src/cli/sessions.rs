@@ -14,7 +14,7 @@ use crate::lsp::SessionOut;
 Each session is one run of the language server on the workspace; its journal is
 DIR/.rationale/sessions/<SESSION>.jsonl (replay it with `rationale replay`). ENDED is empty for a
 session whose server is still running or stopped without saying so. PAIRS counts the changes
-explained, SKIPS the changes skipped.")]
+explained, FLAGGED those of them with a quality flag (docs/quality.md), SKIPS the changes skipped.")]
 pub struct Args {
     /// The workspace folder whose sessions are listed.
     #[arg(value_name = "DIR", default_value = ".")]
@@ -63,8 +63,8 @@ fn execute(args: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
 
 /// The sessions as a table with a header, columns aligned, counts right-aligned.
 fn table(sessions: &[SessionSummary]) -> String {
-    let header = ["SESSION", "AUTHOR", "STARTED (UTC)", "ENDED (UTC)", "FILES", "PAIRS", "SKIPS"];
-    let rows: Vec<[String; 7]> = sessions
+    let header = ["SESSION", "AUTHOR", "STARTED (UTC)", "ENDED (UTC)", "FILES", "PAIRS", "FLAGGED", "SKIPS"];
+    let rows: Vec<[String; 8]> = sessions
         .iter()
         .map(|s| {
             [
@@ -74,6 +74,7 @@ fn table(sessions: &[SessionSummary]) -> String {
                 s.ended.as_deref().map(readable_time).unwrap_or_default(),
                 s.files.len().to_string(),
                 s.pairs.to_string(),
+                s.flagged.to_string(),
                 s.skips.to_string(),
             ]
         })
@@ -152,9 +153,9 @@ mod tests {
         assert_eq!(
             lines,
             [
-                "SESSION                  AUTHOR           STARTED (UTC)        ENDED (UTC)          FILES  PAIRS  SKIPS",
-                "20261126T083000Z-7f3a9c  dev@example.com  2026-11-26 08:30:00  2026-11-26 08:30:03      2      0      0",
-                "20261127T090000Z-0b0b0b  x@y.z            2026-11-27 09:00:00                           1      0      0",
+                "SESSION                  AUTHOR           STARTED (UTC)        ENDED (UTC)          FILES  PAIRS  FLAGGED  SKIPS",
+                "20261126T083000Z-7f3a9c  dev@example.com  2026-11-26 08:30:00  2026-11-26 08:30:03      2      0        0      0",
+                "20261127T090000Z-0b0b0b  x@y.z            2026-11-27 09:00:00                           1      0        0      0",
             ]
         );
 
