@@ -470,6 +470,32 @@ impl Server {
         })
     }
 
+    /// The diagnostics of the first `publishDiagnostics` for `uri` that satisfy `want`, waiting up
+    /// to `timeout` (those for other documents, and those that do not satisfy it, are taken and
+    /// passed over); panics, with the server's stderr, when none comes.
+    pub fn wait_diagnostics(
+        &self,
+        uri: &str,
+        timeout: Duration,
+        want: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + timeout;
+        while std::time::Instant::now() < deadline {
+            let Some(note) =
+                self.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(200))
+            else {
+                continue;
+            };
+            if note["params"]["uri"] == uri {
+                let list = note["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+                if want(&list) {
+                    return list;
+                }
+            }
+        }
+        panic!("no diagnostics as wanted for {uri} within {timeout:?}{}", self.stderr_note());
+    }
+
     /// Notifications received so far and not taken.
     pub fn notifications(&self) -> Vec<Value> {
         self.shared.inbox.lock().unwrap().notifications.clone()

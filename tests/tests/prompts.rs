@@ -31,25 +31,6 @@ fn pending(server: &mut Server, uri: &str) -> Vec<Value> {
     answer["changes"].as_array().expect("a list of changes").clone()
 }
 
-/// Waits for diagnostics of `uri` that satisfy `want`, and returns them.
-fn diagnostics(server: &Server, uri: &str, want: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + WAIT;
-    while std::time::Instant::now() < deadline {
-        if let Some(note) =
-            server.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(200))
-        {
-            let params = &note["params"];
-            if params["uri"] == uri {
-                let list = params["diagnostics"].as_array().unwrap().clone();
-                if want(&list) {
-                    return list;
-                }
-            }
-        }
-    }
-    panic!("no diagnostics as wanted for {uri} within {WAIT:?}; stderr:\n{}", server.stderr());
-}
-
 fn code_actions(server: &mut Server, uri: &str, line: usize, column: usize) -> Vec<Value> {
     let at = json!({"line": line, "character": column});
     let answer = server.request_ok(
@@ -77,7 +58,7 @@ fn a_changed_function_is_prompted_and_its_rationale_lands_in_the_journal() {
     let uri = server.open("app.py", APP);
     replace(&server, &uri, 2, APP, 9, "return 1", "return 42");
 
-    let shown = diagnostics(&server, &uri, |d| !d.is_empty());
+    let shown = server.wait_diagnostics(&uri, WAIT, |d| !d.is_empty());
     assert_eq!(shown.len(), 1, "{shown:?}");
     let diagnostic = &shown[0];
     assert_eq!(diagnostic["source"], "rationale");
@@ -136,7 +117,7 @@ fn a_changed_function_is_prompted_and_its_rationale_lands_in_the_journal() {
     }
 
     // The prompt goes, and the change is no longer pending.
-    diagnostics(&server, &uri, |d| d.is_empty());
+    server.wait_diagnostics(&uri, WAIT, |d| d.is_empty());
     assert_eq!(pending(&mut server, &uri), Vec::<Value>::new());
     assert!(code_actions(&mut server, &uri, 9, 5).is_empty());
     server.shutdown_and_exit();
@@ -147,7 +128,7 @@ fn a_skipped_change_is_recorded_as_a_skip() {
     let mut server = server(100);
     let uri = server.open("app.py", APP);
     replace(&server, &uri, 2, APP, 5, "return url", "return url.strip()");
-    let shown = diagnostics(&server, &uri, |d| !d.is_empty());
+    let shown = server.wait_diagnostics(&uri, WAIT, |d| !d.is_empty());
     assert_eq!(shown[0]["message"], "Explain the change to method `Session.send`");
     let id = shown[0]["data"]["changeId"].clone();
     assert_eq!(
@@ -161,7 +142,7 @@ fn a_skipped_change_is_recorded_as_a_skip() {
     assert_eq!(skips[0]["unit"], json!({"name": "Session.send", "kind": "method"}));
     assert_eq!(skips[0]["after"], "def send(self, url):\n        return url.strip()");
     assert!(records(&journal, "rationale").is_empty());
-    diagnostics(&server, &uri, |d| d.is_empty());
+    server.wait_diagnostics(&uri, WAIT, |d| d.is_empty());
     server.shutdown_and_exit();
 }
 
@@ -354,7 +335,7 @@ fn a_code_lens_stands_above_each_ready_change_unless_turned_off() {
         });
         let uri = server.open("app.py", APP);
         replace(&server, &uri, 2, APP, 9, "return 1", "return 3");
-        diagnostics(&server, &uri, |d| !d.is_empty());
+        server.wait_diagnostics(&uri, WAIT, |d| !d.is_empty());
         let lenses = server.request_ok("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
         let lenses = lenses.as_array().cloned().unwrap_or_default();
         assert_eq!(lenses.len(), expected, "codelens {codelens}: {lenses:#?}");
@@ -371,7 +352,7 @@ fn no_code_lens_unless_a_setting_asks_for_one() {
     let mut server = server(0);
     let uri = server.open("app.py", APP);
     replace(&server, &uri, 2, APP, 9, "return 1", "return 3");
-    diagnostics(&server, &uri, |d| !d.is_empty());
+    server.wait_diagnostics(&uri, WAIT, |d| !d.is_empty());
     let lenses = server.request_ok("textDocument/codeLens", json!({"textDocument": {"uri": uri}}));
     assert!(lenses.as_array().is_none_or(Vec::is_empty), "{lenses:#?}");
     // The editor's settings replace the earlier ones whole: `settleMs` stays 0.
@@ -393,7 +374,7 @@ fn the_prompt_comes_in_the_servers_words() {
         3,
         &[Change::replace(Pos::new(4, 0), Pos::new(6, 0), "    def close(self):\n        pass\n")],
     );
-    let shown = diagnostics(&server, &uri, |d| d.len() == 3);
+    let shown = server.wait_diagnostics(&uri, WAIT, |d| d.len() == 3);
     let mut messages: Vec<&str> = shown.iter().map(|d| d["message"].as_str().unwrap()).collect();
     messages.sort();
     assert_eq!(
@@ -427,7 +408,7 @@ fn clients_that_can_are_asked_to_refresh_code_lenses_when_prompts_change() {
         server.notify("initialized", json!({}));
         let uri = server.open("app.py", APP);
         replace(&server, &uri, 2, APP, 9, "return 1", "return 3");
-        diagnostics(&server, &uri, |d| !d.is_empty());
+        server.wait_diagnostics(&uri, WAIT, |d| !d.is_empty());
         let asked = |server: &Server| {
             server.server_requests().iter().filter(|r| r["method"] == "workspace/codeLens/refresh").count()
         };
@@ -556,7 +537,7 @@ impl std::fmt::Display for Cart {
     for (file, text, line, from, to, kind, name, (name_line, start, end), language) in cases {
         let uri = server.open(file, text);
         replace(&server, &uri, 2, text, line, from, to);
-        let shown = diagnostics(&server, &uri, |d| !d.is_empty());
+        let shown = server.wait_diagnostics(&uri, WAIT, |d| !d.is_empty());
         assert_eq!(shown.len(), 1, "{file}: {shown:?}");
         assert_eq!(shown[0]["message"], format!("Explain the change to {kind} `{name}`"), "{file}");
         assert_eq!(

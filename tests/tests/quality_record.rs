@@ -202,24 +202,6 @@ fn a_rationale_that_repeats_an_earlier_one_of_its_author_is_a_duplicate_across_s
     third.shutdown_and_exit();
 }
 
-/// Waits for diagnostics of `uri` that satisfy `want`.
-fn diagnostics(server: &Server, uri: &str, want: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = Instant::now() + WAIT;
-    while Instant::now() < deadline {
-        if let Some(note) =
-            server.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(200))
-        {
-            if note["params"]["uri"] == uri {
-                let list = note["params"]["diagnostics"].as_array().unwrap().clone();
-                if want(&list) {
-                    return list;
-                }
-            }
-        }
-    }
-    panic!("no diagnostics as wanted for {uri} within {WAIT:?}{}", server.stderr_note());
-}
-
 #[test]
 fn a_why_comment_is_timed_and_one_that_says_little_is_recorded_then_hinted_at() {
     let mut server = Server::start(options(json!({})));
@@ -228,7 +210,8 @@ fn a_why_comment_is_timed_and_one_that_says_little_is_recorded_then_hinted_at() 
     doc.replace(&server, "def helper", "\ndef helper");
     doc.type_after(&mut server, "\n\n\n", "# why: tweak", Duration::from_millis(30));
     doc.save(&server);
-    let found = diagnostics(&server, &doc.uri, |d| d.iter().any(|d| d["code"] == "why-comment-nudge"));
+    let found =
+        server.wait_diagnostics(&doc.uri, WAIT, |d| d.iter().any(|d| d["code"] == "why-comment-nudge"));
     let hint = found.iter().find(|d| d["code"] == "why-comment-nudge").unwrap();
     assert_eq!(hint["severity"], 3, "Information: {hint}");
     assert!(hint["message"].as_str().unwrap().ends_with(HINT), "{hint}");
@@ -259,7 +242,8 @@ fn a_why_comment_is_timed_and_one_that_says_little_is_recorded_then_hinted_at() 
     assert_eq!(second["quality"]["compose_ms"], 0);
     // The first comment is still there (this harness does not apply the removal), so the
     // second save's notes say so, and no longer hint.
-    let found = diagnostics(&server, &doc.uri, |d| d.iter().any(|d| d["code"] == "why-comment-recorded"));
+    let found =
+        server.wait_diagnostics(&doc.uri, WAIT, |d| d.iter().any(|d| d["code"] == "why-comment-recorded"));
     assert!(found.iter().all(|d| d["code"] != "why-comment-nudge"), "{found:?}");
     server.shutdown_and_exit();
 }

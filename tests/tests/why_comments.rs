@@ -38,24 +38,6 @@ fn pending(server: &mut Server, uri: &str) -> Vec<Value> {
     server.request_ok("rationale/pendingChanges", json!({"uri": uri}))["changes"].as_array().unwrap().clone()
 }
 
-/// Waits for diagnostics of `uri` that satisfy `want`.
-fn diagnostics(server: &Server, uri: &str, want: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + WAIT;
-    while std::time::Instant::now() < deadline {
-        if let Some(note) =
-            server.wait_for_notification("textDocument/publishDiagnostics", Duration::from_millis(200))
-        {
-            if note["params"]["uri"] == uri {
-                let list = note["params"]["diagnostics"].as_array().unwrap().clone();
-                if want(&list) {
-                    return list;
-                }
-            }
-        }
-    }
-    panic!("no diagnostics as wanted for {uri} within {WAIT:?}{}", server.stderr_note());
-}
-
 /// The last diagnostics published for `uri` once the server has had time to publish them all.
 fn last_diagnostics(server: &mut Server, uri: &str) -> Vec<Value> {
     // A request round trip, then a pause for the tasks that publish after a save.
@@ -117,7 +99,7 @@ fn a_why_comment_above_a_changed_function_is_its_rationale_and_the_editor_remove
     // the file's top-level code, and saving again records nothing more.
     assert_eq!(pending(&mut server, &doc.uri), Vec::<Value>::new());
     doc.save(&server);
-    diagnostics(&server, &doc.uri, |d| d.is_empty());
+    server.wait_diagnostics(&doc.uri, WAIT, |d| d.is_empty());
     assert_eq!(rationales(&server.journal()).len(), 1);
 
     // Hover over the function shows the rationale (the index catches up in the background).
@@ -184,7 +166,7 @@ fn a_refused_removal_keeps_the_comment_recorded_once_and_out_of_every_later_pair
     // `before` nor `after` of the new change; a hint says it can go.
     doc.replace(&server, "return 42", "return 43");
     doc.save(&server);
-    let shown = diagnostics(&server, &doc.uri, |d| !with_code(d, "why-comment-recorded").is_empty());
+    let shown = server.wait_diagnostics(&doc.uri, WAIT, |d| !with_code(d, "why-comment-recorded").is_empty());
     let hint = with_code(&shown, "why-comment-recorded")[0];
     assert_eq!(hint["severity"], 4, "Hint: {hint}");
     assert_eq!(hint["range"]["start"]["line"], 8);
@@ -306,7 +288,7 @@ fn a_short_why_comment_or_one_by_an_unchanged_unit_is_not_recorded_and_says_why(
     doc.insert_before(&server, "    def send", "    # why: this method is unchanged though\n");
     doc.save(&server);
 
-    let shown = diagnostics(&server, &doc.uri, |d| with_code(d, "why-comment-refused").len() == 2);
+    let shown = server.wait_diagnostics(&doc.uri, WAIT, |d| with_code(d, "why-comment-refused").len() == 2);
     let refused = with_code(&shown, "why-comment-refused");
     let short = refused.iter().find(|d| d["range"]["start"]["line"] == 9).expect("on the short comment");
     assert_eq!(short["severity"], 2, "Warning");
