@@ -169,7 +169,13 @@ impl UnitText {
     pub fn new(source: Arc<Rope>, range: Range<usize>) -> Self {
         let len = source.len_bytes();
         let mut range = range.start.min(len)..range.end.min(len).max(range.start.min(len));
-        if source.get_byte_slice(range.clone()).is_none() {
+        // Checked at each end alone: making a slice to check them counts its lines and
+        // characters, a good part of redoing a small piece of a unit.
+        let on_boundary = |byte: usize| {
+            let (chunk, start, _, _) = source.chunk_at_byte(byte);
+            byte == len || chunk.is_char_boundary(byte - start)
+        };
+        if !(on_boundary(range.start) && on_boundary(range.end)) {
             let start = source.char_to_byte(source.byte_to_char(range.start));
             let end = source.char_to_byte(source.byte_to_char(range.end));
             range =

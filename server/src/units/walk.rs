@@ -2,7 +2,6 @@
 //! them, and writes each one's signature as it goes (what a signature counts is told at
 //! [`extract`](fn@super::extract)). It does not enter the intact units it is told of.
 
-use std::hash::Hasher;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -267,9 +266,7 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         if top {
             stream.extend_from_slice(self.after);
         }
-        let mut hasher = std::hash::DefaultHasher::new();
-        hasher.write(stream);
-        self.found[frame.found].signature = hasher.finish();
+        self.found[frame.found].signature = xxhash_rust::xxh3::xxh3_64(stream);
         match &mut self.record {
             // The record takes the stream: the top unit's frame is the last but the module's.
             Some(record) if top => std::mem::swap(&mut record.stream, stream),

@@ -24,7 +24,6 @@ use super::Extraction;
 use crate::syntax::Language;
 use crate::units::matcher::Plan;
 use crate::units::pending::shift;
-use crate::units::reuse::Written;
 use crate::units::{extract_within, Below, Part, Reuse, Source, Unchanged, Unit, UnitKind, UnitText, Walked};
 
 /// The unit an update redoes.
@@ -64,30 +63,25 @@ impl Extraction {
         marker: &str,
         redone: Redone<'_>,
     ) -> bool {
-        let Some(last) = self.last_walk.take() else { return false };
-        match self.narrow_with(&last, language, tree, rope, edits, marker, redone) {
-            Some(walked) => {
-                self.last_walk = Some(walked);
-                true
-            }
-            None => {
-                self.last_walk = Some(last);
-                false
-            }
-        }
+        let Some(mut last) = self.last_walk.take() else { return false };
+        let redid = self.narrow_with(&mut last, language, tree, rope, edits, marker, redone).is_some();
+        self.last_walk = Some(last);
+        redid
     }
 
     #[allow(clippy::too_many_arguments)]
+    /// Does [`Extraction::narrow`]'s work, bringing `last`, the last walk of the unit, up to
+    /// date in place; `None`, with `last` as it was, when it cannot.
     fn narrow_with(
         &mut self,
-        last: &Walked,
+        last: &mut Walked,
         language: &Language,
         tree: &Tree,
         rope: &Rope,
         edits: &[(usize, usize, usize)],
         marker: &str,
         redone: Redone<'_>,
-    ) -> Option<Walked> {
+    ) -> Option<()> {
         let Redone { index, end, range, was, node, region } = redone;
         let old = &self.units[index];
         if last.range != old.range || last.kind != old.node_kind {
@@ -141,7 +135,7 @@ impl Extraction {
         self.copy_lines(rope, at);
         let source = Source::part(&self.source, self.source_start);
         let rope = Arc::new(rope.clone());
-        let reuse = Reuse { last, region: region.clone(), grown, nested: &nested };
+        let reuse = Reuse { last: &*last, region: region.clone(), grown, nested: &nested };
         let stream = &last.stream;
         let (before, after) = (&stream[..written.stretch.start], &stream[written.stretch.end..]);
         let part = Part { top: node, below, in_string, before, after };
@@ -172,10 +166,10 @@ impl Extraction {
         own.push_str(part);
         own.push_str(&old_own[own_end..]);
         let Below { units: found, stand_ins, walked: inner, .. } = within;
-        let walked = record(last, i, written, inner, range.clone(), grown);
+        record(last, i, inner, range.clone(), grown);
         let named = (found, &stand_ins[..], language.separator);
         self.put_back(index, &range, inside, named, &intact, &moved, &rope, own, grown);
-        Some(walked)
+        Some(())
     }
 
     /// Where byte `at.start` (of the last text) falls in the own text of unit `index`, whose
@@ -326,37 +320,35 @@ fn narrowest<'t>(plan: &Plan, was: Node<'t>, node: Node<'t>, region: &Range<usiz
     (below > 0).then_some(Narrowest { was: was_at, node: at, below, in_string })
 }
 
-/// The record of the redone unit's walk after the node recorded at `i` in the `last` one was
-/// walked again, as `inner` (whose nodes are the node's, and whose stream is the unit's): the
-/// nodes before it and after it as they were (after it moved by `grown` bytes), those around it
-/// stretched.
-fn record(
-    last: &Walked,
-    i: usize,
-    written: &Written,
-    inner: Walked,
-    range: Range<usize>,
-    grown: isize,
-) -> Walked {
-    let j = i + 1 + written.descendants;
+/// Brings `last`, the record of the redone unit's walk, up to date after the node recorded at
+/// `i` was walked again, as `inner` (whose nodes are the node's, and whose stream is the unit's):
+/// the nodes before it and after it stay (after it moved by `grown` bytes), those around it
+/// stretch. In place, and of the nodes before it only those around it are visited: the work
+/// follows the node and its depth, and the nodes after it are moved, not copied.
+fn record(last: &mut Walked, i: usize, inner: Walked, range: Range<usize>, grown: isize) {
+    let j = i + 1 + last.nodes[i].descendants;
     let stretched = inner.stream.len() as isize - last.stream.len() as isize;
     let more = inner.nodes.len() as isize - (j - i) as isize;
     let by = |at: usize, by: isize| (at as isize + by) as usize;
-    let mut nodes = Vec::with_capacity(last.nodes.len() + inner.nodes.len() + 1 - (j - i));
-    for (x, written) in last.nodes[..i].iter().enumerate() {
-        let mut written = written.clone();
-        if x + written.descendants >= i {
-            written.range.end = by(written.range.end, grown);
-            written.stretch.end = by(written.stretch.end, stretched);
-            written.descendants = by(written.descendants, more);
+    // Down the nodes around it (in preorder, a node is followed by its descendants): the next
+    // node is the first child of one that holds node `i`, else the sibling after it.
+    let mut x = 0;
+    while x < i {
+        let written = &mut last.nodes[x];
+        if x + written.descendants < i {
+            x += written.descendants + 1;
+            continue;
         }
-        nodes.push(written);
+        written.range.end = by(written.range.end, grown);
+        written.stretch.end = by(written.stretch.end, stretched);
+        written.descendants = by(written.descendants, more);
+        x += 1;
     }
-    nodes.extend(inner.nodes);
-    nodes.extend(last.nodes[j..].iter().map(|written| Written {
-        range: by(written.range.start, grown)..by(written.range.end, grown),
-        stretch: by(written.stretch.start, stretched)..by(written.stretch.end, stretched),
-        ..written.clone()
-    }));
-    Walked { range, kind: last.kind, nodes, stream: inner.stream }
+    for written in &mut last.nodes[j..] {
+        written.range = by(written.range.start, grown)..by(written.range.end, grown);
+        written.stretch = by(written.stretch.start, stretched)..by(written.stretch.end, stretched);
+    }
+    last.nodes.splice(i..j, inner.nodes);
+    last.range = range;
+    last.stream = inner.stream;
 }
