@@ -253,6 +253,19 @@ fn readers_accept(folder: &Path, doc: &Doc, pairs: usize) -> Journal {
     }
     let stats = journal::run_cli(&[OsStr::new("stats"), folder.as_os_str(), "--json".as_ref()]);
     assert!(stats.success(), "stats:\n{}", stats.describe());
+    let counted: serde_json::Value = serde_json::from_str(&stats.stdout).unwrap();
+    let gaps: Vec<serde_json::Value> = journal.of_type("gap").into_iter().cloned().collect();
+    assert!(!gaps.is_empty(), "the journal has its gap");
+    let sum = |field: &str| gaps.iter().map(|gap| gap[field].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(counted["gaps"]["gaps"], gaps.len(), "stats counts the gaps:\n{}", stats.stdout);
+    for (figure, field) in
+        [("late", "late"), ("lost", "lost"), ("lost_edits", "lostEdits"), ("refused", "refused")]
+    {
+        assert_eq!(counted["gaps"][figure], sum(field), "{figure}:\n{}", stats.stdout);
+    }
+    let table = journal::run_cli(&[OsStr::new("stats"), folder.as_os_str()]);
+    let line = format!("journal gaps (the disk could not be written): {};", gaps.len());
+    assert!(table.stdout.contains(&line), "the table names the gaps:\n{}", table.describe());
 
     // A reviewer's server, through the journal's index: every save across the gap replays to
     // the text its hash says.

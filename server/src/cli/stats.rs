@@ -29,7 +29,8 @@ all the pairs, in export order), the medians of typed_share, compose_ms and edit
 only for pairs recorded with them); and the same per author and per language. Reviewer
 agreement, over the pairs with standing verdicts from two or more reviewers: the percent of
 pairs on which all agree and Krippendorff's alpha (nominal), overall and per two reviewers.
-With --json, each journal's chain head (`chains`), which a lab keeps at each hand-in.
+Journal gaps (where the disk could not be written): how many, and the records written late,
+lost and refused. With --json, each journal's chain head (`chains`), which a lab keeps at each hand-in.
 
 --by-author prints one line per author instead, most flagged first.
 
@@ -181,6 +182,8 @@ pub struct Stats {
     pub reviews: ReviewCounts,
     /// Skips whose standing verdict is `reject`: changes a reviewer says needed an explanation.
     pub skips_rejected: usize,
+    /// Where journals could not be written for a while (a full disk): their `gap` records.
+    pub gaps: GapCounts,
     pub by_author: BTreeMap<String, Figures>,
     pub by_language: BTreeMap<String, Figures>,
     /// Reviewer agreement over the pairs judged by two or more reviewers.
@@ -195,6 +198,22 @@ pub struct Stats {
     /// The standing verdicts of each pair judged by two or more reviewers.
     #[serde(skip)]
     judged: Vec<Vec<Review>>,
+}
+
+/// The `gap` records of the journals read, summed: how often the journal could not be written,
+/// and what that cost.
+#[derive(Debug, Default, Serialize)]
+pub struct GapCounts {
+    pub gaps: usize,
+    /// Records made during a gap and written when writing worked again.
+    pub late: u64,
+    /// Records made during a gap and not kept, and the edits they held: their documents were
+    /// re-based with their whole text, so the keystrokes are lost, never the text.
+    pub lost: u64,
+    pub lost_edits: u64,
+    /// Rationales and skips refused while the journal could not be written (their changes stayed
+    /// pending).
+    pub refused: u64,
 }
 
 /// Where a journal's chain stands: what a lab keeps at each hand-in, to tell later that the
@@ -369,6 +388,14 @@ fn count_journal(stats: &mut Stats, content: &JournalContent, reviews: &Reviews)
         reviews.latest(&skip.pair).is_some_and(|r| r.verdict == Verdict::Reject)
     };
     stats.skips_rejected += content.skips.iter().filter(rejected).count();
+    for gap in &content.gaps {
+        let counts = &mut stats.gaps;
+        counts.gaps += 1;
+        counts.late += gap.late;
+        counts.lost += gap.lost;
+        counts.lost_edits += gap.lost_edits;
+        counts.refused += gap.refused;
+    }
 }
 
 fn percent(value: Option<f64>) -> String {
@@ -460,6 +487,18 @@ fn write_table(out: &mut dyn Write, stats: &Stats) -> io::Result<()> {
         r.unreviewed,
         super::count(stats.skips_rejected, "skip")
     )?;
+    let g = &stats.gaps;
+    if g.gaps > 0 {
+        writeln!(
+            out,
+            "journal gaps (the disk could not be written): {}; {} written late, {} lost ({} edits); rationales and skips refused: {}",
+            g.gaps,
+            super::count(g.late as usize, "record"),
+            g.lost,
+            g.lost_edits,
+            g.refused,
+        )?;
+    }
     let a = &stats.agreement;
     writeln!(
         out,

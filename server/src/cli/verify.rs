@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::count;
 use crate::journal::chain::ChainCheck;
 use crate::journal::record::Gap;
 use crate::journal::Journal;
@@ -121,10 +122,6 @@ fn execute(dir: &Path, progress: ProgressDrawTarget, out: &mut dyn Write, err: &
         count(warnings, "warning"),
     );
     u8::from(failed > 0)
-}
-
-fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Checks one journal; `progress` hears how many of its bytes have been read.

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::journal::chain::ChainCheck;
-use crate::journal::record::{Explanation, NameVersion, SessionInfo, Unexplained};
+use crate::journal::record::{Explanation, Gap, NameVersion, SessionInfo, Unexplained};
 use crate::journal::{journal_files, sessions_dir, TornLine};
 use crate::journal::{Journal, JournalError};
 use crate::quality::Quality;
@@ -114,6 +114,8 @@ pub struct JournalContent {
     pub unexplained: Vec<Unexplained>,
     /// Whether the journal has its `end` record.
     pub ended: bool,
+    /// `gap` records: where the journal could not be written for a while.
+    pub gaps: Vec<Gap>,
     pub torn: Option<TornLine>,
     /// The journal's chain, checked to its end: how many records carried one that held (none
     /// for a journal written before the chain), and its head for whoever needs it.
@@ -186,6 +188,7 @@ pub fn read_journal(
             "skip" => content.skips.push(line.fields(journal.path())?),
             "unexplained" => content.unexplained.push(line.fields(journal.path())?),
             "end" => content.ended = true,
+            "gap" => content.gaps.push(line.fields(journal.path())?),
             _ => {}
         }
         if records.line_number().is_multiple_of(4096) {
