@@ -1,6 +1,6 @@
 //! A full or vanished disk, for real: the workspace's `.rationale/` is a small tmpfs filled up
-//! during a session, an ext4 image the kernel turns read-only under the server, or a folder
-//! deleted while the server writes into it. Editing must go on answering promptly; the person is
+//! during a session, an ext4 image the kernel turns read-only under the server or shuts down (every
+//! write then fails with EIO), or a folder deleted while the server writes into it. Editing must go on answering promptly; the person is
 //! told once, with the journal's path and the error; a rationale that cannot be put on disk is
 //! refused with -32803 and its change stays pending; when the journal can be written again it goes
 //! on with a `gap` record, and `verify`, `replay`, `rationale/replay`, `export` and `stats` read it.
@@ -30,6 +30,24 @@ const PROMPT: Duration = Duration::from_secs(2);
 struct Mounted {
     dir: PathBuf,
     image: Option<PathBuf>,
+}
+
+impl Mounted {
+    /// Unmounts the image and mounts it again (the file system's own journal recovered): what a
+    /// failed disk held, as the next boot would find it.
+    fn mount_again(mut self) -> Mounted {
+        let image = self.image.take().expect("an image is mounted again");
+        let dir = self.dir.clone();
+        drop(self);
+        let mounted = Command::new("mount").args(["-o", "loop"]).arg(&image).arg(&dir).output().unwrap();
+        assert!(
+            mounted.status.success(),
+            "mounting {} again: {}",
+            image.display(),
+            String::from_utf8_lossy(&mounted.stderr)
+        );
+        Mounted { dir, image: Some(image) }
+    }
 }
 
 impl Drop for Mounted {
@@ -102,6 +120,19 @@ fn turn_read_only(dir: &Path) {
     let device = device.trim().rsplit('/').next().unwrap().to_owned();
     let trigger = format!("/sys/fs/ext4/{device}/trigger_fs_error");
     std::fs::write(&trigger, "rationale disk_full test\n").unwrap_or_else(|e| panic!("{trigger}: {e}"));
+}
+
+/// Makes the ext4 file system mounted at `dir` fail as a disk that stopped answering makes it:
+/// ext4's shutdown (`EXT4_IOC_SHUTDOWN`, without flushing its log), after which every write and
+/// sync on it fails with EIO.
+fn shut_down(dir: &Path) {
+    const EXT4_IOC_SHUTDOWN: libc::c_ulong = 0x8004_587d;
+    const EXT4_GOING_FLAGS_NOLOGFLUSH: u32 = 2;
+    let root = std::fs::File::open(dir).unwrap();
+    let flags = EXT4_GOING_FLAGS_NOLOGFLUSH;
+    // SAFETY: the ioctl reads one u32 from a live local; `root` is an open descriptor.
+    let done = unsafe { libc::ioctl(std::os::fd::AsRawFd::as_raw_fd(&root), EXT4_IOC_SHUTDOWN, &flags) };
+    assert_eq!(done, 0, "EXT4_IOC_SHUTDOWN: {}", std::io::Error::last_os_error());
 }
 
 /// Fills the file system of `dir` with a filler file until it has no room left.
@@ -409,6 +440,18 @@ fn a_store_deleted_while_recording_is_made_again_with_the_whole_journal() {
 
 #[test]
 fn a_store_turned_read_only_under_the_server_refuses_rationales_and_editing_goes_on() {
+    a_store_failing_under_the_server(turn_read_only, "Read-only file system");
+}
+
+#[test]
+fn a_store_whose_disk_fails_with_eio_refuses_rationales_and_editing_goes_on() {
+    a_store_failing_under_the_server(shut_down, "Input/output error");
+}
+
+/// A loop-mounted ext4 store that `fail` makes fail under a running server, every write and sync
+/// then failing with `error`: rationales are refused and stay pending, editing goes on, the server
+/// stops at once, and the journal, on the disk mounted again, is as it was, every line whole.
+fn a_store_failing_under_the_server(fail: fn(&Path), error: &str) {
     let workspace = tempfile::tempdir().unwrap();
     let folder = workspace.path().join("app");
     let image = workspace.path().join("store.img");
@@ -419,14 +462,14 @@ fn a_store_turned_read_only_under_the_server_refuses_rationales_and_editing_goes
     let path = journal_path(&folder);
     let before = std::fs::read(&path).unwrap();
 
-    turn_read_only(&mounted.dir);
+    fail(&mounted.dir);
     doc.type_after(&mut server, "return self.send(url", ", retries=3", Duration::ZERO);
     doc.save(&server);
-    wait_message(&server, 1, "Read-only file system");
+    wait_message(&server, 1, error);
     let id = one_pending(&mut server, &doc.uri);
     let refused = record(&mut server, &id, "The proxy drops the first request after idle.").unwrap_err();
     assert_eq!(refused.code, -32803, "{refused:?}");
-    assert!(refused.message.contains("Read-only file system"), "{refused:?}");
+    assert!(refused.message.contains(error), "{refused:?}");
     doc.type_after(&mut server, "return url", "  # as given", Duration::ZERO);
     doc.save(&server);
     let ids = pending(&mut server, &doc.uri);
@@ -437,8 +480,9 @@ fn a_store_turned_read_only_under_the_server_refuses_rationales_and_editing_goes
     let asked = Instant::now();
     server.shutdown_and_exit();
     assert!(asked.elapsed() < PROMPT * 2, "shutdown took {:?}", asked.elapsed());
-    told_once(&server, &path, "Read-only file system");
+    told_once(&server, &path, error);
     assert!(server.stderr().contains("ends without the records kept"), "{}", server.stderr());
+    let _mounted = mounted.mount_again();
     let after = std::fs::read(&path).unwrap();
     assert_eq!(after, before);
     let verified = journal::verify(&folder);
