@@ -69,9 +69,9 @@ impl Extraction {
         redid
     }
 
-    #[allow(clippy::too_many_arguments)]
     /// Does [`Extraction::narrow`]'s work, bringing `last`, the last walk of the unit, up to
     /// date in place; `None`, with `last` as it was, when it cannot.
+    #[allow(clippy::too_many_arguments)]
     fn narrow_with(
         &mut self,
         last: &mut Walked,
