@@ -1,4 +1,4 @@
-//! Units from what the walk found: their names and qualified names, ranges, text and own text.
+//! Units from what the walk found: their names and qualified names, ranges and text.
 //! Every text is a stretch of the document's one rope, unless why-comments are left out of it.
 
 use std::ops::Range;
@@ -12,16 +12,15 @@ use super::unit::{Unit, UnitKind, UnitText, MODULE_NAME};
 use super::walk::{Found, Intact};
 use super::why::push_without;
 
-/// Turns the walk's findings into units: names, ranges, text and own text. `source` is the text
+/// Turns the walk's findings into units: names, ranges and text. `source` is the text
 /// of `rope`, which the units' texts share. `hidden`: bytes left out of every text
 /// (why-comments), in order; `separator`: what joins the names of nested units (the language
 /// table's). `below`: the walk was [`extract_below`](super::extract_below)'s or
 /// [`extract_within`](super::extract_within)'s, with its `intact` units: the first unit is a
-/// stand-in for the module, whose own text no one reads, and an intact unit's stand-in gets its
+/// stand-in for the module, whose text no one reads, and an intact unit's stand-in gets its
 /// range and kind alone. `part`: the walk was [`extract_within`](super::extract_within)'s, of the
 /// node with these bytes: the second unit stands for the unit the node is in, with its signature
-/// and, for own text, the part of it over the node (its nested units are named as if it were the
-/// module).
+/// (its nested units are named as if it were the module).
 pub(super) fn assemble(
     found: Vec<Found<'_>>,
     source: Source<'_>,
@@ -34,13 +33,7 @@ pub(super) fn assemble(
     let len = source.end();
     let clamp = |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
     let mut units: Vec<Unit> = Vec::with_capacity(found.len());
-    // Every unit's text is set below; a stand-in keeps this empty one.
-    let unset = UnitText::new(rope.clone(), 0..0);
-    let mut children: Vec<Vec<usize>> = vec![Vec::new(); found.len()];
     for (index, found) in found.iter().enumerate() {
-        if let Some(parent) = found.parent {
-            children[parent].push(index);
-        }
         let (name, kind, range, name_range, node_kind) = match (found.captured.as_ref(), found.intact) {
             (_, Some(i)) => {
                 let intact = &below.unwrap_or_default()[i];
@@ -73,6 +66,17 @@ pub(super) fn assemble(
             Some(parent) if !parent.is_module() => format!("{}{separator}{}", parent.qualified, name),
             _ => name.clone(),
         };
+        // A stand-in (for an intact unit, or for the module above a redone one) keeps no text.
+        let stand_in = found.intact.is_some() || (index == 0 && below.is_some());
+        let text = if stand_in {
+            UnitText::new(rope.clone(), 0..0)
+        } else if hidden.is_empty() {
+            UnitText::new(rope.clone(), range.clone())
+        } else {
+            let mut text = String::with_capacity(range.len());
+            push_without(&mut text, source, range.clone(), hidden);
+            UnitText::owned(&text)
+        };
         units.push(Unit {
             name,
             qualified,
@@ -80,43 +84,10 @@ pub(super) fn assemble(
             range,
             name_range,
             parent: found.parent,
-            text: unset.clone(),
-            own_text: Arc::from(""),
+            text,
             signature: found.signature,
             node_kind,
         });
-    }
-    let stand_in = |index: usize| found[index].intact.is_some() || (index == 0 && below.is_some());
-    for index in 0..units.len() {
-        if stand_in(index) {
-            continue;
-        }
-        let range = units[index].range.clone();
-        let mut own = String::with_capacity(range.len());
-        let mut at = range.start;
-        let push = |own: &mut String, range: Range<usize>| {
-            if hidden.is_empty() {
-                own.push_str(&source.text(range));
-            } else {
-                push_without(own, source, range, hidden);
-            }
-        };
-        for &child in &children[index] {
-            let child = &units[child];
-            let start = child.range.start.max(at);
-            push(&mut own, at..start);
-            own.push_str(child.kind.placeholder());
-            at = child.range.end.max(start);
-        }
-        push(&mut own, at..range.end.max(at));
-        units[index].own_text = own.into();
-        units[index].text = if hidden.is_empty() {
-            UnitText::new(rope.clone(), range)
-        } else {
-            let mut text = String::with_capacity(range.len());
-            push(&mut text, range);
-            UnitText::owned(&text)
-        };
     }
     units
 }

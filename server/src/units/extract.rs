@@ -1,9 +1,9 @@
-//! Finding a document's units in its syntax tree: names, nesting, text, own text and signature.
+//! Finding a document's units in its syntax tree: names, nesting, text and signature.
 //!
 //! [`extract`] walks the tree once, in preorder: it runs the language's `units.scm` at the nodes
 //! where its patterns start, nests the units the query captures, and writes each unit's
 //! signature as it goes. It runs on every reparse, so it is linear in the size of the document:
-//! the rope is copied into one string once, and every unit's text and own text are slices of it.
+//! the rope is copied into one string once, and every unit's text is a slice of the rope.
 //!
 //! This file holds the entry points; the work is done by the walk (`walk.rs`, with the query's
 //! matcher in `matcher.rs`), and the units are put together from what it found in `assemble.rs`.
@@ -37,7 +37,7 @@ use crate::syntax::Language;
 ///   implicitly concatenated strings excepted); elsewhere with whitespace runs collapsed, and
 ///   whitespace alone counting for nothing;
 /// - nothing of a nested unit: adding, removing or changing one is that unit's own change (the
-///   parent's own text shows a placeholder where it stands, but its signature ignores it);
+///   parent's signature ignores it);
 /// - every line break, wherever text counts, as `\n` (`\r\n` and a lone `\r` alike), and nothing
 ///   of a token outside strings that is whitespace holding a line break (JSX text between tags,
 ///   which tree-sitter makes a token of when the line ends with `\r\n` but not with `\n`): line
@@ -47,7 +47,7 @@ pub fn extract(language: &Language, tree: &Tree, rope: &Rope) -> Vec<Unit> {
 }
 
 /// [`extract`], with every why-comment marked by `marker` left out of the units (of their
-/// signatures, texts and own texts: see [`super::why`]); an empty marker hides nothing. Also
+/// signatures and texts: see [`super::why`]); an empty marker hides nothing. Also
 /// returns the bytes it left out, in order.
 pub fn extract_hiding(
     language: &Language,
@@ -81,7 +81,7 @@ pub struct Below {
 /// What the walk of a redone unit need not do again.
 pub struct Unchanged<'a> {
     /// Nested units (in source order) not to walk: what they hold adds nothing to the units
-    /// around them but a placeholder in their own text, so only a stand-in is returned for each.
+    /// around them, so only a stand-in is returned for each.
     /// This keeps the cost of an edit to a large unit's own text (a comment between the
     /// declarations of a namespace) proportional to that own text, not to everything nested in it.
     pub intact: &'a [Intact],
@@ -137,8 +137,7 @@ pub struct Part<'a, 'tree> {
 /// The units inside `node` alone, and what changes of the unit it is in, when nothing of that
 /// unit but `node` changed and no pattern starts between the unit's node and `node` (see
 /// [`Part`]): the first unit is a module stand-in; the second stands for the unit `node` is in,
-/// with its new signature, and for own text the part of its own text over `node`, bytes
-/// `node`'s; then the units inside `node`, named as if that unit were the module. `None` when the
+/// with its new signature and, for range, `node`'s bytes; then the units inside `node`, named as if that unit were the module. `None` when the
 /// patterns that start at the unit's node no longer capture it, or capture anything but it and
 /// units inside `node`. `source` holds (at least) the lines of `node`; what is `unchanged` is not
 /// walked again, as with [`extract_below`], whose record the walk's record goes on (its nodes are

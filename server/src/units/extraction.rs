@@ -116,15 +116,7 @@ impl Extraction {
             {
                 let brief = |u: Option<&Unit>| {
                     u.map(|u| {
-                        (
-                            u.qualified.clone(),
-                            u.kind,
-                            u.range.clone(),
-                            u.parent,
-                            u.signature,
-                            u.text.len(),
-                            u.own_text.len(),
-                        )
+                        (u.qualified.clone(), u.kind, u.range.clone(), u.parent, u.signature, u.text.len())
                     })
                 };
                 panic!(
@@ -695,9 +687,7 @@ mod tests {
     fn first_difference(units: &[Unit], fresh: &[Unit]) -> Option<String> {
         let i = (0..units.len().max(fresh.len())).find(|&i| units.get(i) != fresh.get(i))?;
         let brief = |unit: Option<&Unit>| {
-            unit.map(|u| {
-                (u.qualified.clone(), u.kind, u.range.clone(), u.parent, u.signature, u.own_text.len())
-            })
+            unit.map(|u| (u.qualified.clone(), u.kind, u.range.clone(), u.parent, u.signature, u.text.len()))
         };
         Some(format!("at unit {i}: {:?}, fresh {:?}", brief(units.get(i)), brief(fresh.get(i))))
     }
@@ -747,7 +737,7 @@ mod tests {
     /// Random bursts of typing, backspacing, pasting and deleting lines in `files` (indices in
     /// [`BURST_FILES`]; each file's bursts depend on the seed and its index alone), each burst
     /// taken in at once, as the answer after it takes it in, and the units compared with a fresh
-    /// extraction: names, nesting, ranges, texts, own texts and signatures. Most bursts go on
+    /// extraction: names, nesting, ranges, texts and signatures. Most bursts go on
     /// where the last one stopped, as typing does, so that one unit is redone again and again,
     /// and in part where it can be. Returns how many updates redid part of a unit alone.
     fn random_bursts(seed: u64, files: Range<usize>) -> usize {

@@ -1,9 +1,8 @@
 //! Units: the functions, methods and classes a rationale can be about.
 //!
 //! A unit is found by its language's `grammars/<language>/units.scm`; [`extract`](fn@extract) lists
-//! the units of a syntax tree with their qualified names, text, own text (nested units replaced by
-//! a placeholder) and signature (what is left of the own text when whitespace between tokens is
-//! ignored).
+//! the units of a syntax tree with their qualified names, text and signature (a hash of the own
+//! text, the text without the units nested in it, that ignores whitespace between tokens).
 //!
 //! Extraction, from the entry points down: `extract.rs` (the entry points, and what a signature
 //! counts), `assemble.rs` (units put together from what the walk found), `walk.rs` (the preorder

@@ -266,8 +266,9 @@ impl PendingChanges {
         }
         for name_of in [baseline_name as NameOf, current_name] {
             let mut groups: Groups = HashMap::new();
-            for (e, entry) in self.entries.iter().enumerate() {
-                if let (false, Some(key)) = (taken[e], name_of(entry)) {
+            // Most entries were taken in step 0: their names are not looked at.
+            for (e, entry) in self.entries.iter().enumerate().filter(|&(e, _)| !taken[e]) {
+                if let Some(key) = name_of(entry) {
                     groups.entry(key).or_default().0.push(e);
                 }
             }

@@ -45,6 +45,22 @@ fn signature(language: &str, source: &str, qualified: &str) -> u64 {
     named(&units(language, source), qualified).signature
 }
 
+/// A unit's own text, as the tests spell it out to show what is the unit's own: its text with
+/// each directly nested unit's replaced by `⟨kind⟩`. The server keeps only its signature.
+fn own_text(units: &[Unit], unit: &Unit) -> String {
+    let index = units.iter().position(|u| std::ptr::eq(u, unit)).expect("a unit of `units`");
+    let text = unit.text.to_string();
+    let local = |at: usize| at - unit.range.start;
+    let (mut own, mut at) = (String::new(), unit.range.start);
+    for child in units.iter().filter(|u| u.parent == Some(index)) {
+        own.push_str(&text[local(at)..local(child.range.start.max(at))]);
+        own.push_str(&format!("⟨{}⟩", child.kind));
+        at = child.range.end.max(at);
+    }
+    own.push_str(&text[local(at)..]);
+    own
+}
+
 #[test]
 fn why_comments_are_no_part_of_any_unit() {
     let language = language_named("python").unwrap();
@@ -59,10 +75,7 @@ fn why_comments_are_no_part_of_any_unit() {
     let (expected, none) = hiding(plain, "why:");
     assert!(none.is_empty());
     let seen = |units: &[Unit]| {
-        units
-            .iter()
-            .map(|u| (u.qualified.clone(), u.signature, u.text.to_string(), u.own_text.to_string()))
-            .collect::<Vec<_>>()
+        units.iter().map(|u| (u.qualified.clone(), u.signature, u.text.to_string())).collect::<Vec<_>>()
     };
     assert_eq!(seen(&units), seen(&expected));
     // Without a marker they are comments like any other, and part of their units.
@@ -167,15 +180,18 @@ fn own_text_replaces_nested_units_with_a_placeholder() {
     let units = python(PYTHON);
     let session = named(&units, "Session");
     assert_eq!(
-        &*session.own_text,
+        own_text(&units, session),
         "class Session(Base):\n    \"\"\"Doc.\"\"\"\n    x = 1\n\n    ⟨method⟩\n\n    ⟨method⟩\n\n    \
              ⟨method⟩\n\n    ⟨class⟩\n\n    if DEBUG:\n        ⟨function⟩"
     );
-    assert_eq!(&*named(&units, "top").own_text, "@decorator\ndef top(a):\n    ⟨function⟩\n    return inner");
+    assert_eq!(
+        own_text(&units, named(&units, "top")),
+        "@decorator\ndef top(a):\n    ⟨function⟩\n    return inner"
+    );
     let module = &units[0];
-    assert_eq!(&*module.own_text, "import os\n\n⟨function⟩\n\n⟨class⟩\n\n⟨class⟩\n");
+    assert_eq!(own_text(&units, module), "import os\n\n⟨function⟩\n\n⟨class⟩\n\n⟨class⟩\n");
     let m = named(&units, "top.inner.Local.m");
-    assert_eq!(*m.own_text, m.text.to_string());
+    assert_eq!(own_text(&units, m), m.text.to_string());
 }
 
 #[test]
@@ -186,11 +202,14 @@ fn editing_or_renaming_a_nested_unit_leaves_the_parent_alone() {
     );
     let renamed = python(&PYTHON.replace("def __init__(self)", "def __new__(cls)"));
     for after in [&edited, &renamed] {
-        assert_eq!(named(after, "Session").own_text, named(&before, "Session").own_text);
+        assert_eq!(own_text(after, named(after, "Session")), own_text(&before, named(&before, "Session")));
         assert_eq!(named(after, "Session").signature, named(&before, "Session").signature);
-        assert_eq!(after[0].own_text, before[0].own_text);
+        assert_eq!(own_text(after, &after[0]), own_text(&before, &before[0]));
     }
-    assert_ne!(named(&edited, "Session.__init__").own_text, named(&before, "Session.__init__").own_text);
+    assert_ne!(
+        own_text(&edited, named(&edited, "Session.__init__")),
+        own_text(&before, named(&before, "Session.__init__"))
+    );
 }
 
 const JAVASCRIPT: &str = r#"function plain(a) { return a; }
@@ -314,8 +333,8 @@ const twice = <T,>(a: T): T => a;
     );
     // Decorators written before `export` are the class's.
     assert!(named(&units, "Widget").text.to_string().starts_with("@Component("));
-    assert_eq!(&*named(&units, "Point").own_text, "interface Point { x: number; f(): void; }");
-    assert_eq!(&*named(&units, "NS.Inner").own_text, "namespace NS.Inner { export ⟨function⟩ }");
+    assert_eq!(own_text(&units, named(&units, "Point")), "interface Point { x: number; f(): void; }");
+    assert_eq!(own_text(&units, named(&units, "NS.Inner")), "namespace NS.Inner { export ⟨function⟩ }");
     let tsx = self::units("tsx", "export const App = () => <div onClick={() => go()}>hi</div>;\n");
     assert_eq!(outline(&tsx), ["function App"]);
 }
@@ -365,7 +384,7 @@ func New[T any]() *Stack[T] { return nil }
     assert_eq!(named(&units, "ID").text.to_string().as_str(), "ID    int");
     let total = named(&units, "Cart.Total");
     assert_eq!(&source[total.name_range.clone()], "Total");
-    assert!(total.own_text.contains("add := func(a, b int)"));
+    assert!(own_text(&units, total).contains("add := func(a, b int)"));
 }
 
 #[test]
@@ -428,10 +447,10 @@ macro_rules! cart {
     );
     // Attributes are the item's siblings in the tree: they stay in the module's own text.
     assert_eq!(named(&units, "Cart").text.to_string().as_str(), "pub struct Cart { items: Vec<u32> }");
-    assert!(units[0].own_text.starts_with("#[derive(Debug)]\n⟨struct⟩"));
+    assert!(own_text(&units, &units[0]).starts_with("#[derive(Debug)]\n⟨struct⟩"));
     let display = named(&units, "<Cart as fmt::Display>");
     assert_eq!(&source[display.name_range.clone()], "Cart");
-    assert_eq!(&*display.own_text, "impl fmt::Display for Cart {\n    ⟨method⟩\n}");
+    assert_eq!(own_text(&units, display), "impl fmt::Display for Cart {\n    ⟨method⟩\n}");
 }
 
 #[test]
@@ -464,8 +483,8 @@ function handler(items) {
 ";
     let units = javascript(source);
     assert_eq!(outline(&units), ["function handler"]);
-    assert!(units[0].own_text.starts_with("app.get('/', function (req, res) {"));
-    assert!(named(&units, "handler").own_text.contains("map(x => x * 2)"));
+    assert!(own_text(&units, &units[0]).starts_with("app.get('/', function (req, res) {"));
+    assert!(own_text(&units, named(&units, "handler")).contains("map(x => x * 2)"));
 }
 
 #[test]
@@ -483,10 +502,10 @@ function outer() {
         ["function outer", "function outer.inner", "class outer.Local", "method outer.Local.m"]
     );
     assert_eq!(
-        &*named(&units, "outer").own_text,
+        own_text(&units, named(&units, "outer")),
         "function outer() {\n  ⟨function⟩\n  ⟨class⟩\n  return inner;\n}"
     );
-    assert_eq!(&*named(&units, "outer.Local").own_text, "class Local { ⟨method⟩ }");
+    assert_eq!(own_text(&units, named(&units, "outer.Local")), "class Local { ⟨method⟩ }");
 }
 
 #[test]
@@ -721,7 +740,7 @@ function goodTwo() {}
     let swallowed = python_source.replace("broken(a)", "broken(a");
     let units = python(&swallowed);
     assert_eq!(outline(&units), ["function good_one"]);
-    assert!(units[0].own_text.contains("def good_two():"));
+    assert!(own_text(&units, &units[0]).contains("def good_two():"));
     // Half-typed definitions: a missing name, body or colon.
     for source in [
         "def (x):\n    pass\n",

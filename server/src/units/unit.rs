@@ -1,6 +1,5 @@
 //! The unit model: what a unit is, and its kinds: the names the journal and the protocol spell
-//! them with, the `@unit.<kind>` captures a `units.scm` finds them by, and the placeholders that
-//! stand for them in a parent's own text.
+//! them with, and the `@unit.<kind>` captures a `units.scm` finds them by.
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -80,31 +79,6 @@ impl UnitKind {
         let kind = capture.strip_prefix("unit.")?;
         CAPTURED_KINDS.into_iter().find(|captured| captured.as_str() == kind)
     }
-
-    /// What stands for a nested unit of this kind in its parent's own text.
-    ///
-    /// It names the kind and nothing else, so editing a nested unit, renaming it included,
-    /// leaves its parent's own text alone; only turning it into another kind of unit (a function
-    /// into a class) or adding and removing units changes it. The mathematical angle brackets
-    /// (U+27E8, U+27E9) do not occur in code by accident, and read well in a journal:
-    /// `class Session:\n    ⟨method⟩\n`.
-    pub fn placeholder(self) -> &'static str {
-        match self {
-            UnitKind::Module => "⟨module⟩",
-            UnitKind::Function => "⟨function⟩",
-            UnitKind::Method => "⟨method⟩",
-            UnitKind::Class => "⟨class⟩",
-            UnitKind::Interface => "⟨interface⟩",
-            UnitKind::Type => "⟨type⟩",
-            UnitKind::Enum => "⟨enum⟩",
-            UnitKind::Struct => "⟨struct⟩",
-            UnitKind::Trait => "⟨trait⟩",
-            UnitKind::Impl => "⟨impl⟩",
-            UnitKind::Mod => "⟨mod⟩",
-            UnitKind::Macro => "⟨macro⟩",
-            UnitKind::Namespace => "⟨namespace⟩",
-        }
-    }
 }
 
 impl std::fmt::Display for UnitKind {
@@ -134,10 +108,9 @@ pub struct Unit {
     pub parent: Option<usize>,
     /// The unit's text.
     pub text: UnitText,
-    /// The text with each directly nested unit's text replaced by its kind's
-    /// [placeholder](UnitKind::placeholder).
-    pub own_text: Arc<str>,
-    /// A hash of the own text's tokens and syntactic structure: two own texts that differ only
+    /// A hash of the unit's own text (its text without the units nested in it: nothing of a
+    /// nested unit counts), of its tokens and syntactic structure: the own text itself is never
+    /// kept, only this. Two own texts that differ only
     /// in whitespace between tokens have the same signature. See [`extract`](fn@super::extract)
     /// for what counts. It is stable within one build of the server, not across builds: keep it
     /// in memory only.

@@ -3,7 +3,7 @@
 //! A why-comment is a comment whose text (after `#`, `//` or `/*`) starts with the marker
 //! (`why_marker`, `why:` by default); the comments on the lines right below it, each alone on its
 //! line, continue it. It is a message to Rationale, not part of the code: extraction leaves it out
-//! of every unit's signature, text and own text (so writing one, keeping one, or removing one is
+//! of every unit's signature and text (so writing one, keeping one, or removing one is
 //! never a change), and on save the session records it as the rationale of the change it stands
 //! in or above.
 //!

@@ -4,9 +4,9 @@
 //! the unit the edits are in, the update goes down the path to the deepest node that holds every
 //! edit, as long as the trees before and after the reparse agree on that path, and walks that
 //! node alone: the unit's signature stream is what its last walk wrote before the node, what the
-//! node writes now, and what the last walk wrote after it; its own text is likewise put together
-//! from the last one around the node's part; its nested units outside the node are carried as
-//! they stood, moved. The work then follows what the edits touched, not the size of the unit.
+//! node writes now, and what the last walk wrote after it (hashed whole, which is cheap beside
+//! walking); its nested units outside the node are carried as they stood, moved. The work then
+//! follows what the edits touched, not the size of the unit.
 //!
 //! Why the rest of the unit is unchanged is the same argument as for the units around a redone
 //! one ([`super::rebuilt_within`]): the text outside the node is unchanged and the parser, which
@@ -153,45 +153,17 @@ impl Extraction {
         if !self.keep_names(&within, &intact, named, separator) {
             return None;
         }
-        // The unit's own text: its last one, with the part over the node put in anew.
-        let old_own = &self.units[index].own_text;
-        let own_start = self.own_offset(index, &old_at, inside.start)?;
-        let own_end = own_start + old_at.len() - self.direct_children_shrink(index, inside.clone());
-        if own_end > old_own.len() || !old_own.is_char_boundary(own_end) {
-            return None;
-        }
-        let part = &within.units[1].own_text;
-        let mut own = String::with_capacity(old_own.len() - (own_end - own_start) + part.len());
-        own.push_str(&old_own[..own_start]);
-        own.push_str(part);
-        own.push_str(&old_own[own_end..]);
         let Below { units: found, stand_ins, walked: inner, .. } = within;
         record(last, i, inner, range.clone(), grown);
         let named = (found, &stand_ins[..], language.separator);
-        self.put_back(index, &range, inside, named, &intact, &moved, &rope, own, grown);
+        self.put_back(index, &range, inside, named, &intact, &moved, &rope, grown);
         Some(())
-    }
-
-    /// Where byte `at.start` (of the last text) falls in the own text of unit `index`, whose
-    /// nested units before it are those before index `inside`.
-    fn own_offset(&self, index: usize, at: &Range<usize>, inside: usize) -> Option<usize> {
-        let unit = &self.units[index];
-        let into = at.start.checked_sub(unit.range.start)?;
-        let offset = into.checked_sub(self.direct_children_shrink(index, index + 1..inside))?;
-        unit.own_text.is_char_boundary(offset).then_some(offset)
-    }
-
-    /// How much shorter the own text of unit `index` is than its text over the units `among`:
-    /// each of its direct children there is a placeholder in it.
-    fn direct_children_shrink(&self, index: usize, among: Range<usize>) -> usize {
-        let children = self.units[among].iter().filter(|unit| unit.parent == Some(index));
-        children.map(|unit| unit.range.len() - unit.kind.placeholder().len().min(unit.range.len())).sum()
     }
 
     /// Puts the units `found` inside the node (as [`extract_within`] returns them, with its stand-ins
     /// for intact units, and the separator of nested names) in place of `inside` (indices), the
-    /// intact ones back in place of their stand-ins; gives unit `index` (now bytes `range`) its own text
-    /// `own` and new signature; moves the units after the node, and the ends of those around.
+    /// intact ones back in place of their stand-ins; gives unit `index` (now bytes `range`) its new
+    /// signature; moves the units after the node, and the ends of those around.
     #[allow(clippy::too_many_arguments)]
     fn put_back(
         &mut self,
@@ -202,7 +174,6 @@ impl Extraction {
         intact: &[(Range<usize>, crate::units::Intact)],
         moved: &dyn Fn(&Range<usize>) -> Range<usize>,
         rope: &Arc<Rope>,
-        own: String,
         grown: isize,
     ) {
         let delta = |at: usize| (at as isize + grown) as usize;
@@ -214,7 +185,6 @@ impl Extraction {
         unit.range = range.clone();
         unit.name_range = moved(&unit.name_range);
         unit.text = UnitText::new(rope.clone(), range.clone());
-        unit.own_text = own.into();
         unit.signature = part.signature;
         let around: Vec<usize> = std::iter::successors(parent, |&p| self.units[p].parent).collect();
         for i in around {
@@ -237,7 +207,6 @@ impl Extraction {
             name_range: 0..0,
             parent: None,
             text: UnitText::new(rope.clone(), 0..0),
-            own_text: Arc::from(""),
             signature: 0,
             node_kind: 0,
         };
