@@ -30,7 +30,8 @@ only for pairs recorded with them); and the same per author and per language. Re
 agreement, over the pairs with standing verdicts from two or more reviewers: the percent of
 pairs on which all agree and Krippendorff's alpha (nominal), overall and per two reviewers.
 Journal gaps (where the disk could not be written): how many, and the records written late,
-lost and refused. With --json, each journal's chain head (`chains`), which a lab keeps at each hand-in.
+lost and refused. With --json, each journal's chain head (`chains`), which a lab keeps at each
+hand-in.
 
 --by-author prints one line per author instead, most flagged first.
 
