@@ -163,14 +163,14 @@ impl PendingChanges {
             self.absorb(edit);
         }
         let carried = self.match_units(units, errors, adrift);
+        self.entries.retain(|e| e.baseline.is_some() || e.current.is_some());
+        // One pass over the entries (a file can hold thousands): each pass is a trip through
+        // memory that costs more than what it does to an entry.
         for entry in &mut self.entries {
             entry.broken = entry.current.is_some()
                 && errors
                     .iter()
                     .any(|error| overlap(&entry.range, error) > 0 || error.start == entry.range.start);
-        }
-        self.entries.retain(|e| e.baseline.is_some() || e.current.is_some());
-        for entry in &mut self.entries {
             let differs = match (&entry.baseline, &entry.current) {
                 (Some(b), Some(c)) => b.signature != c.signature || b.kind != c.kind,
                 _ => true,
@@ -201,18 +201,32 @@ impl PendingChanges {
             }
             return;
         };
-        let innermost = self
-            .entries
-            .iter_mut()
-            .filter(|e| e.current.is_some() && e.range.start <= start && start <= e.range.end)
-            .min_by_key(|e| e.range.len());
-        if let Some(entry) = innermost {
-            entry.touch(edit);
-        }
-        for entry in &mut self.entries {
+        // In the same pass: the innermost entry around the edit as it stood (the first of the
+        // shortest), and every range carried through it.
+        let mut innermost: Option<(usize, usize)> = None;
+        for (e, entry) in self.entries.iter_mut().enumerate() {
+            let around = entry.current.is_some() && entry.range.start <= start && start <= entry.range.end;
+            if around && innermost.is_none_or(|(_, len)| entry.range.len() < len) {
+                innermost = Some((e, entry.range.len()));
+            }
             entry.wiped |= start <= entry.range.start && entry.range.end <= old_end && start < old_end;
+            // Most entries lie wholly before the edit (nothing moves) or after it (all moves by
+            // as much): only those it touches need `shift`'s cases.
+            let (range, name) = (&entry.range, &entry.name_range);
+            if range.end < start && name.end < start {
+                continue;
+            }
+            if range.start >= old_end && name.start >= old_end {
+                let moved = |at: usize| at + new_end - old_end;
+                entry.range = moved(range.start)..moved(range.end);
+                entry.name_range = moved(name.start)..moved(name.end);
+                continue;
+            }
             entry.range = shift(&entry.range, start, old_end, new_end);
             entry.name_range = shift(&entry.name_range, start, old_end, new_end);
+        }
+        if let Some((e, _)) = innermost {
+            self.entries[e].touch(edit);
         }
     }
 
@@ -339,12 +353,13 @@ impl PendingChanges {
         // an entry were added.
         for (e, entry) in self.entries.iter_mut().enumerate() {
             let hidden =
-                entry.current.is_some() && errors.iter().any(|error| overlap(&entry.range, error) > 0);
-            if !taken[e] && !hidden {
+                || entry.current.is_some() && errors.iter().any(|error| overlap(&entry.range, error) > 0);
+            if !taken[e] && !hidden() {
                 entry.current = None;
                 entry.name_range = entry.range.start..entry.range.start;
                 entry.range = entry.name_range.clone();
             }
+            entry.wiped = false;
         }
         for (u, unit) in units.iter().enumerate() {
             match owner[u] {
@@ -358,9 +373,6 @@ impl PendingChanges {
                 }
                 None => self.entries.push(Entry::new(unit, None)),
             }
-        }
-        for entry in &mut self.entries {
-            entry.wiped = false;
         }
         // Keep entries in source order, so listings read top to bottom (and step 0 above can walk
         // them beside the units).
