@@ -33,6 +33,8 @@ pub(super) fn assemble(
     let len = source.end();
     let clamp = |range: Range<usize>| range.start.min(len)..range.end.min(len).max(range.start.min(len));
     let mut units: Vec<Unit> = Vec::with_capacity(found.len());
+    // What a stand-in (for an intact unit, or for the module above a redone one) holds: no text.
+    let no_text = UnitText::new(rope.clone(), 0..0);
     for (index, found) in found.iter().enumerate() {
         let (name, kind, range, name_range, node_kind) = match (found.captured.as_ref(), found.intact) {
             (_, Some(i)) => {
@@ -66,10 +68,9 @@ pub(super) fn assemble(
             Some(parent) if !parent.is_module() => format!("{}{separator}{}", parent.qualified, name),
             _ => name.clone(),
         };
-        // A stand-in (for an intact unit, or for the module above a redone one) keeps no text.
         let stand_in = found.intact.is_some() || (index == 0 && below.is_some());
         let text = if stand_in {
-            UnitText::new(rope.clone(), 0..0)
+            no_text.clone()
         } else if hidden.is_empty() {
             UnitText::new(rope.clone(), range.clone())
         } else {
