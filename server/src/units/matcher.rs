@@ -102,6 +102,10 @@ pub(super) struct Plan {
     /// By node kind id: whether some pattern starts at nodes of that kind; `None` when a
     /// pattern starts in a way this cannot read.
     roots: Option<Vec<bool>>,
+    /// By node kind id: how many levels below a node of that kind the patterns that start there
+    /// look; `usize::MAX` when one of them captures a unit below its root or tests text (see
+    /// [`pattern_reach`]).
+    reach: Vec<usize>,
     /// By node kind id: whether the kind names a string.
     pub(super) string_kinds: Vec<bool>,
 }
@@ -119,6 +123,13 @@ impl Plan {
     pub(super) fn may_start_at(&self, kind: u16) -> Option<bool> {
         let roots = self.roots.as_ref()?;
         Some(roots.get(usize::from(kind)).copied().unwrap_or(false))
+    }
+
+    /// Whether what the patterns that start at a node of kind `kind` capture there depends on
+    /// nothing `below` levels under it or deeper: their matches there then stand as long as the
+    /// node's kind and the nodes above that depth do.
+    pub(super) fn sees_above(&self, kind: u16, below: usize) -> bool {
+        self.may_start_at(kind) == Some(true) && self.reach.get(usize::from(kind)).is_some_and(|&r| r < below)
     }
 
     fn read(language: &Language) -> Plan {
@@ -143,7 +154,9 @@ impl Plan {
             })
             .collect();
         let roots = query.and_then(|query| root_kinds(query, language.units_source(), &grammar));
-        Plan { roles, templates, roots, string_kinds }
+        let reach =
+            query.map(|query| reach_by_kind(query, language.units_source(), &grammar)).unwrap_or_default();
+        Plan { roles, templates, roots, reach, string_kinds }
     }
 }
 
@@ -269,6 +282,111 @@ fn root_kinds(query: &Query, text: &str, grammar: &tree_sitter::Language) -> Opt
         })
         .collect();
     Some(roots)
+}
+
+/// By node kind id: the deepest level below a node of that kind that the patterns starting
+/// there look at (0: none starts there).
+fn reach_by_kind(query: &Query, text: &str, grammar: &tree_sitter::Language) -> Vec<usize> {
+    let mut reach = vec![0; grammar.node_kind_count()];
+    for pattern in 0..query.pattern_count() {
+        let pattern_text =
+            text.get(query.start_byte_for_pattern(pattern)..query.end_byte_for_pattern(pattern));
+        let Some(roots) = pattern_text.and_then(pattern_roots) else { continue };
+        let depth = pattern_text.and_then(pattern_reach).unwrap_or(usize::MAX);
+        for (id, slot) in reach.iter_mut().enumerate() {
+            let kind = u16::try_from(id).ok().and_then(|id| grammar.node_kind_for_id(id));
+            if kind.is_some_and(|kind| roots.contains(&kind)) {
+                *slot = (*slot).max(depth);
+            }
+        }
+    }
+    reach
+}
+
+/// How many levels below its root the pattern `text` looks (its deepest node, named or not);
+/// `None` when it captures a unit anywhere but at its root, or tests a capture's text (a
+/// predicate other than `#set!`): what it captures then depends on more than the kinds of the
+/// nodes it names.
+fn pattern_reach(text: &str) -> Option<usize> {
+    // By open parenthesis: whether it opens a node (else a group).
+    let mut open: Vec<bool> = Vec::new();
+    let mut nesting = 0usize;
+    let mut deepest = 0;
+    let depth = |open: &[bool]| open.iter().filter(|&&node| node).count();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            ';' => rest = rest.find('\n').map_or("", |end| &rest[end..]),
+            '"' => {
+                // An anonymous node (predicates, whose strings are none, are skipped whole).
+                deepest = deepest.max(depth(&open));
+                let mut chars = rest.char_indices();
+                let mut end = rest.len();
+                while let Some((at, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => {
+                            end = at + 1;
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                rest = &rest[end..];
+            }
+            '(' => {
+                let next = rest.trim_start();
+                if next.starts_with('#') {
+                    if !next.starts_with("#set!") {
+                        return None;
+                    }
+                    rest = skip_expression(&text[text.len() - rest.len() - 1..])?;
+                    continue;
+                }
+                let node = !next.starts_with(['(', '[', '"']);
+                open.push(node);
+                nesting += 1;
+                if node {
+                    deepest = deepest.max(depth(&open) - 1);
+                    // Its kind, read whole: `(_)` is this node, no wildcard below it.
+                    let end = next
+                        .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
+                        .unwrap_or(next.len());
+                    rest = &next[end..];
+                }
+            }
+            '[' => nesting += 1,
+            ')' => {
+                open.pop()?;
+                nesting -= 1;
+            }
+            ']' => nesting = nesting.checked_sub(1)?,
+            '@' => {
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
+                    .unwrap_or(rest.len());
+                if rest[..end].starts_with("unit.") && nesting > 0 {
+                    return None;
+                }
+                rest = &rest[end..];
+            }
+            '_' if rest.starts_with(|c: char| !(c.is_alphanumeric() || c == '_')) || rest.is_empty() => {
+                deepest = deepest.max(depth(&open));
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                // A node's kind or a field's name: read whole, so that a `_` inside is no wildcard.
+                let end = rest
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '.' || c == '-'))
+                    .unwrap_or(rest.len());
+                rest = &rest[end..];
+            }
+            _ => {}
+        }
+    }
+    Some(deepest)
 }
 
 /// The node kinds a pattern (the query text from its start on) starts at.
@@ -465,6 +583,41 @@ mod tests {
                  whole tree)",
                 language.name
             );
+        }
+    }
+
+    #[test]
+    fn how_deep_a_pattern_looks_is_read_from_the_query_text() {
+        let assignment = "(assignment_expression\n  left: [(identifier) (member_expression)] @name\n  \
+                          right: [(function_expression) (arrow_function)]) @unit.function";
+        assert_eq!(pattern_reach(assignment), Some(1));
+        assert_eq!(pattern_reach("(a (b (c \"=\")) @name) @unit.function"), Some(3));
+        assert_eq!(pattern_reach("(a b: (_ (c)) @name) @unit.function"), Some(2));
+        assert_eq!(pattern_reach("(a b: (c (_) @name)) @unit.function"), Some(2));
+        assert_eq!(pattern_reach("(a (b _ @name)) @unit.function"), Some(2));
+        // Groups, comments, strings and `#set!` add no level; names holding `_` are no wildcards.
+        assert_eq!(
+            pattern_reach(
+                "((a name: (type_identifier) @name) ; (b (c (d)))\n (#set! name \"(((\")) @unit.class"
+            ),
+            Some(1)
+        );
+        assert_eq!(pattern_reach("(impl_item (declaration_list \")\")) @unit.class"), Some(2));
+        // What a text test or a unit captured below the root stands on is not the kinds alone.
+        assert_eq!(pattern_reach("((a (b) @name) (#eq? @name \"x\")) @unit.function"), None);
+        assert_eq!(pattern_reach("(object (method_definition name: (_) @name) @unit.function)"), None);
+        for language in LANGUAGES {
+            let query = language.units_query().unwrap();
+            let text = language.units_source();
+            for pattern in 0..query.pattern_count() {
+                let pattern_text =
+                    &text[query.start_byte_for_pattern(pattern)..query.end_byte_for_pattern(pattern)];
+                assert!(
+                    pattern_text.contains("@unit."),
+                    "{}: pattern {pattern} is read whole",
+                    language.name
+                );
+            }
         }
     }
 

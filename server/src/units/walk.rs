@@ -137,8 +137,10 @@ impl<'a, 'tree> Walk<'a, 'tree> {
     /// The walk's source need hold only the lines of `node`.
     ///
     /// Patterns that start at `top` are run again (no pattern may start between `top` and
-    /// `node`: the caller sees to it), so that a unit they capture inside `node` is found; `None`
-    /// when they no longer capture `top` itself, or capture anything outside `node`.
+    /// `node`, and the trees before and after agree on the path between: the caller sees to
+    /// both), so that a unit they capture inside `node` is found, unless they look no deeper
+    /// than `node`'s parent; `None` when they no longer capture `top` itself, or capture
+    /// anything outside `node`.
     pub(super) fn run_within(
         mut self,
         top: Node<'tree>,
@@ -149,9 +151,14 @@ impl<'a, 'tree> Walk<'a, 'tree> {
         after: &'a [u8],
     ) -> Option<Walked3<'tree>> {
         let matcher = self.matcher.as_mut()?;
-        matcher.visit(top, top.kind_id(), top.start_byte())?;
-        if matcher.captures_outside(node.byte_range()) {
-            return None;
+        // When those patterns look no deeper than the levels above `node`, where the trees agree
+        // (the caller saw to it), they capture at `top` what they did: `top` alone, as the unit
+        // it was. Running them again would cost more than walking a small node.
+        if !self.plan.sees_above(top.kind_id(), below) {
+            matcher.visit(top, top.kind_id(), top.start_byte())?;
+            if matcher.captures_outside(node.byte_range()) {
+                return None;
+            }
         }
         self.push_frame(None, usize::MAX);
         // The top unit's frame, at a depth that puts `node` `below` levels under it.
