@@ -163,6 +163,8 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
     let mut kepts = Vec::new();
     let mut at = column + typed.len() as u32;
     let round: String = typed.iter().take(200).map(String::as_str).collect();
+    let mut cold = Kept::new(&held, language.clone());
+    let mut colds = Vec::new();
     for r in 0..ROUNDS {
         let again: Vec<u8> = typed
             .iter()
@@ -178,6 +180,7 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
         fresh.push(asked.elapsed().as_secs_f64() * 1e6);
         let answer: Value = serde_json::from_slice(&answer).unwrap();
         assert!(answer["result"]["changes"].as_array().is_some_and(|c| !c.is_empty()), "{answer}");
+        colds.push(cold.reparse(line, at, &round));
         at += 200;
     }
     // The floors are timed after the server's rounds, not between them: between them, the
@@ -193,6 +196,7 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
     }
     let (fresh_us, reparse_us) = (median(&mut fresh), median(&mut floors));
     let kept_us = median(&mut kepts);
+    let cold_us = median(&mut colds);
     let (round_trip_us, unchanged_us) = (median(&mut round_trips), median(&mut unchanged));
     std::thread::sleep(Duration::from_millis(400));
     let burst_bytes = (journal_bytes(&dir) - before) as f64 / (typed.len() + 200 * ROUNDS) as f64;
@@ -223,7 +227,8 @@ fn bench_file(file: &str, language: tree_sitter::Language, comment: &str) {
          {burst_bytes:.0}, 8 keys/s {fast_typist:.0}, 3 keys/s {slow_typist:.0} | fresh answer \
          {fresh_us:.0} µs vs one bare reparse {reparse_us:.0} µs + the answer with nothing new \
          {unchanged_us:.0} µs (medians of {ROUNDS}): ratio {:.2} (target <= 1.2); against the reparse alone {:.2}, \
-         the same reparse of a kept tree {kept_us:.0} µs, ratio {:.2} | a refused request {round_trip_us:.0} µs",
+         the same reparse of a kept tree {kept_us:.0} µs, ratio {:.2}, and of a kept tree \
+         right after each answer {cold_us:.0} µs | a refused request {round_trip_us:.0} µs",
         text.lines().count(),
         1e6 / burst_us,
         burst_us / floor_us,
