@@ -292,11 +292,38 @@ impl Extraction {
             .collect()
     }
 
-    /// Copies the whole lines of `node` into the text the walk reads.
+    /// Copies the whole lines of `node` into the text the walk reads: from the line break before
+    /// it to the one after, found next to the node rather than by counting lines from the start
+    /// of the rope's chunks (a line that ends in a break of Unicode's other kinds runs on to the
+    /// next `\n` or `\r`, which holds it all the same).
     fn copy_lines(&mut self, rope: &Rope, node: Node<'_>) {
-        let first = rope.line_to_byte(rope.byte_to_line(node.start_byte()));
-        let last = rope.byte_to_line(node.end_byte()) + 1;
-        let stop = if last < rope.len_lines() { rope.line_to_byte(last) } else { rope.len_bytes() };
+        let is_break = |b: u8| b == b'\n' || b == b'\r';
+        let mut first = node.start_byte();
+        'back: while first > 0 {
+            let (chunk, chunk_start, _, _) = rope.chunk_at_byte(first - 1);
+            let before = &chunk.as_bytes()[..first - chunk_start];
+            match before.iter().rposition(|&b| is_break(b)) {
+                Some(at) => {
+                    first = chunk_start + at + 1;
+                    break 'back;
+                }
+                None => first = chunk_start,
+            }
+        }
+        let mut stop = node.end_byte();
+        while stop < rope.len_bytes() {
+            let (chunk, chunk_start, _, _) = rope.chunk_at_byte(stop);
+            let after = &chunk.as_bytes()[stop - chunk_start..];
+            match after.iter().position(|&b| is_break(b)) {
+                Some(at) => {
+                    // A `\r\n` is one break (which the rope never splits between chunks).
+                    let crlf = after[at] == b'\r' && after.get(at + 1) == Some(&b'\n');
+                    stop += at + 1 + usize::from(crlf);
+                    break;
+                }
+                None => stop = chunk_start + chunk.len(),
+            }
+        }
         self.source.clear();
         rope.byte_slice(first..stop).chunks().for_each(|chunk| self.source.push_str(chunk));
         self.source_start = first;
