@@ -12,7 +12,8 @@
 //! one ([`super::rebuilt_within`]): the text outside the node is unchanged and the parser, which
 //! meets the node again with its kind at its place, reads it from the same state. What a pattern
 //! of the units query sees is kept whole: no pattern may start between the unit's node and the
-//! node walked, and the patterns that start at the unit's node are run again.
+//! node walked, and the patterns that start at the unit's node are run again, unless they look no
+//! deeper than the levels above the node walked, where the trees agree.
 
 use std::ops::Range;
 use std::sync::Arc;
