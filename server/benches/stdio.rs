@@ -9,9 +9,11 @@
 //! - a fresh answer (`rationale/pendingChanges` right after 200 more keystrokes) beside its floor:
 //!   one bare incremental reparse of the same 200 keystrokes into the same text, plus the round
 //!   trip of the same answer with nothing new, since the editor waits for the wire too (the target
-//!   is at most 1.2×; the core issue decided that the target counts the wire); and the same reparse by a bare tree-sitter that kept its tree from round to round,
-//!   as an editor parsing for itself would (the floor's reparse starts from a tree just parsed
-//!   whole, which on Python costs up to twice as much); and, to tell the wire from the work, the
+//!   is at most 1.2×; the core issue decided that the target counts the wire); the same reparse by
+//!   a bare tree-sitter that kept its tree from round to round, as an editor parsing for itself
+//!   would (the floor's reparse starts from a tree just parsed whole, which on Python costs up to
+//!   twice as much), and by one more kept tree reparsed right after each of the server's answers,
+//!   its caches as cold as the server's after a burst; and, to tell the wire from the work, the
 //!   round trip of a request the server only refuses and of the same answer with nothing new;
 //! - the time from starting the process to the answer to `initialize`.
 //!
