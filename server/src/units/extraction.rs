@@ -299,13 +299,13 @@ impl Extraction {
     fn copy_lines(&mut self, rope: &Rope, node: Node<'_>) {
         let is_break = |b: u8| b == b'\n' || b == b'\r';
         let mut first = node.start_byte();
-        'back: while first > 0 {
+        while first > 0 {
             let (chunk, chunk_start, _, _) = rope.chunk_at_byte(first - 1);
             let before = &chunk.as_bytes()[..first - chunk_start];
             match before.iter().rposition(|&b| is_break(b)) {
                 Some(at) => {
                     first = chunk_start + at + 1;
-                    break 'back;
+                    break;
                 }
                 None => first = chunk_start,
             }
