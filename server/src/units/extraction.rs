@@ -583,7 +583,12 @@ mod tests {
     /// a why-comment stands, extracts afresh.
     fn follow(file: &str, language: &str, edits: &[(&str, &str, bool)]) {
         let path = format!("{}/../tests/fixtures/code/{file}", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(path).unwrap();
+        follow_text(file, &std::fs::read_to_string(path).unwrap(), language, edits);
+    }
+
+    /// [`follow`] on `text`, named `file`; returns what each update extracted again.
+    fn follow_text(file: &str, text: &str, language: &str, edits: &[(&str, &str, bool)]) -> Vec<Redid> {
+        let mut redid = Vec::new();
         let language = language_named(language).unwrap();
         let mut document = Document::new(&text, 1, Some(language));
         let (tree, rope) = document.tree_and_rope().unwrap();
@@ -598,8 +603,39 @@ mod tests {
             let ParsedEdits { edits, tree, previous, rope } = document.parsed_with_edits().unwrap();
             units.update(language, tree, previous, rope, &edits, "why:");
             let fresh = extract_hiding(language, tree, rope, "why:").0;
-            assert!(units.units() == fresh.as_slice(), "after {from:?} -> {to:?}");
-            assert_eq!(units.redid_one_unit(), *one, "after {from:?} -> {to:?}: one unit redone");
+            assert!(units.units() == fresh.as_slice(), "{file}: after {from:?} -> {to:?}");
+            assert_eq!(units.redid_one_unit(), *one, "{file}: after {from:?} -> {to:?}: one unit redone");
+            redid.push(units.redid());
+        }
+        redid
+    }
+
+    #[test]
+    fn comments_typed_deep_in_a_function_redo_a_part_of_it_with_either_line_ending() {
+        // Typed at the end of lines deep in a function, as people add comments: after the first
+        // walk of the unit, each update walks that line's statement alone (with the lines around
+        // it, from break to break) and the units equal a fresh extraction's, with `\n` or `\r\n`.
+        // (Not with lone `\r`s: JavaScript's grammar reads a line comment on through them.)
+        let path = format!("{}/../tests/fixtures/code/express_response.js", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap();
+        for ending in ["\n", "\r\n"] {
+            let redid = follow_text(
+                &format!("express_response.js with {ending:?}"),
+                &text.replace('\n', ending),
+                "javascript",
+                &[
+                    ("  var opts = options || null", "  var opts = options || null // or the app's", true),
+                    ("    opts = filename", "    opts = filename // an object", true),
+                    ("or the app's", "or the app's settings", true),
+                    ("  opts.headers = headers", "  opts.headers = headers // merged", true),
+                ],
+            );
+            // The first walk of a unit is whole, and records what the next ones reuse.
+            assert_eq!(
+                redid,
+                [Redid::Unit, Redid::PartOfUnit, Redid::PartOfUnit, Redid::PartOfUnit],
+                "{ending:?}"
+            );
         }
     }
 
