@@ -590,7 +590,7 @@ mod tests {
     fn follow_text(file: &str, text: &str, language: &str, edits: &[(&str, &str, bool)]) -> Vec<Redid> {
         let mut redid = Vec::new();
         let language = language_named(language).unwrap();
-        let mut document = Document::new(&text, 1, Some(language));
+        let mut document = Document::new(text, 1, Some(language));
         let (tree, rope) = document.tree_and_rope().unwrap();
         let mut units = Extraction::new(language, tree, rope, "why:");
         for (from, to, one) in edits {
