@@ -5,7 +5,10 @@
 //! before the first `change` record of the pair's path whose `ts` is not earlier than the pair's
 //! `editsFrom` (both have millisecond precision, and the server takes an edit's time before it
 //! journals the edit). The writer joins keystrokes that come within 200 ms into one record, so a
-//! change whose first edit joined the previous change's record starts one record later.
+//! change whose first edit joined the previous change's record starts one record later. Edits
+//! before a record that set the unit's baseline again (a `rationale`, `skip` or `unexplained`
+//! of the same unit) are not the pair's, even within the millisecond of its first edit: the
+//! document before is then taken at the first change after that record.
 //! **The document after** is the document when the `rationale` record was written.
 //!
 //! **The history** follows the unit through the records of its path from that point to the pair:
@@ -21,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 use ropey::Rope;
 
 use super::Pair;
-use crate::journal::record::Gap;
+use crate::journal::record::{Gap, UnitRef};
 use crate::journal::{Edits, Line};
 use crate::journal::{Journal, JournalError};
 use crate::replay::Replayer;
@@ -131,6 +134,30 @@ pub fn replay_pairs(
                 }
             }
         }
+        // A rationale, a skip or an `unexplained` record sets its unit's baseline again: a later
+        // pair's trail opened before it opened on the edits before the baseline (in the same
+        // millisecond as the pair's first edit) and waits for the next change.
+        let resets = matches!(&*record.kind, "rationale" | "skip" | "unexplained");
+        if let Some(path) = record.path.as_deref().filter(|_| resets) {
+            let later =
+                |trail: &Trail| pairs[trail.pair].record.path == path && record.seq < pairs[trail.pair].seq;
+            if trails.iter().any(later) {
+                // A record without its unit (written before records named it) resets nothing.
+                let unit =
+                    line.fields::<Baseline>(journal.path()).map_or_else(|_| String::new(), |b| b.unit.name);
+                let of_unit = |trail: &Trail| {
+                    let named = &pairs[trail.pair].record.unit;
+                    !unit.is_empty()
+                        && later(trail)
+                        && (named.name == unit || named.previous_name.as_deref() == Some(unit.as_str()))
+                };
+                for trail in trails.extract_if(.., |trail| of_unit(trail)) {
+                    let list = waiting.entry(pairs[trail.pair].record.path.as_str()).or_default();
+                    list.insert(list.partition_point(|&i| i < trail.pair), trail.pair);
+                    histories[trail.pair].file_before = None;
+                }
+            }
+        }
         if records.line_number().is_multiple_of(4096) {
             progress(journal.len() - records.remaining_bytes());
         }
@@ -139,6 +166,12 @@ pub fn replay_pairs(
         }
     }
     Ok(histories)
+}
+
+/// The unit of a record that sets a unit's baseline.
+#[derive(serde::Deserialize)]
+struct Baseline {
+    unit: UnitRef,
 }
 
 /// One pair's unit followed through the records of its path.
@@ -275,6 +308,7 @@ impl Trail {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::record::Record;
     use crate::journal::samples::{change, journal_text, open};
     use crate::journal::Body;
     use crate::text::Encoding;
@@ -318,6 +352,50 @@ mod tests {
         assert_eq!(steps, ["def b():\n    return 20", "def b():\n    return 200"]);
         assert_eq!(history.steps[0].ts, "2026-11-26T08:30:02.000Z");
         assert_eq!(history.steps[1].version, Some(4));
+    }
+
+    #[test]
+    fn a_pair_whose_first_edit_shares_a_millisecond_with_the_pair_before_starts_at_its_baseline() {
+        // `b` is explained after one edit; the next edit to `b` comes within the same
+        // millisecond, so the second pair's `editsFrom` is the first change's `ts` (here :02).
+        let doc = "def a():\n    return 1\n\n\ndef b():\n    return 2\n";
+        let mut text = journal_text(
+            Encoding::Utf8,
+            vec![open("x.py", doc), change("x.py", 2, &[((5, 11, 5, 12), "20")])],
+        );
+        let explained = |seq: u64, before: &str, after: &str| {
+            serde_json::json!({
+                "seq": seq, "ts": format!("2026-11-26T08:30:{seq:02}.000Z"), "type": "rationale",
+                "pair": format!("s:{seq}"), "path": "x.py", "language": "python",
+                "unit": {"name": "b", "kind": "function"}, "kind": "modified",
+                "before": before, "after": after, "text": "why",
+                "editsFrom": "2026-11-26T08:30:02.000Z", "edits": 1,
+            })
+            .to_string()
+                + "\n"
+        };
+        text += &explained(3, "def b():\n    return 2", "def b():\n    return 20");
+        let again = Record {
+            seq: 4,
+            ts: "2026-11-26T08:30:04.000Z".into(),
+            body: change("x.py", 3, &[((5, 13, 5, 13), "0")]),
+        };
+        text += &(serde_json::to_string(&again).unwrap() + "\n");
+        text += &explained(5, "def b():\n    return 20", "def b():\n    return 200");
+        let journal = Journal::from_bytes("s.jsonl", text.into_bytes());
+        let content = super::super::read_journal(&journal, |_| {}).unwrap();
+        let histories =
+            replay_pairs(&journal, &content.pairs, Needs { files: true, steps: true }, |_| {}).unwrap();
+        let steps = |h: &PairHistory| h.steps.iter().map(|s| s.text.clone()).collect::<Vec<_>>();
+        assert_eq!(steps(&histories[0]), ["def b():\n    return 20"]);
+        let second = &histories[1];
+        assert_eq!(second.start, "def b():\n    return 20");
+        assert_eq!(steps(second), ["def b():\n    return 200"]);
+        assert_eq!(second.steps[0].version, Some(3));
+        assert_eq!(
+            second.file_before.as_deref(),
+            Some("def a():\n    return 1\n\n\ndef b():\n    return 20\n")
+        );
     }
 
     #[test]
