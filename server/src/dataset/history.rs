@@ -7,7 +7,7 @@
 //! journals the edit). The writer joins keystrokes that come within 200 ms into one record, so a
 //! change whose first edit joined the previous change's record starts one record later. Edits
 //! before a record that set the unit's baseline again (a `rationale`, `skip` or `unexplained`
-//! of the same unit) are not the pair's, even within the millisecond of its first edit: the
+//! of the same unit, that left the pair's baseline text) are not the pair's, even within the millisecond of its first edit: the
 //! document before is then taken at the first change after that record.
 //! **The document after** is the document when the `rationale` record was written.
 //!
@@ -135,21 +135,22 @@ pub fn replay_pairs(
             }
         }
         // A rationale, a skip or an `unexplained` record sets its unit's baseline again: a later
-        // pair's trail opened before it opened on the edits before the baseline (in the same
-        // millisecond as the pair's first edit) and waits for the next change.
+        // pair's trail opened before it, from that baseline, opened on the edits before it (in
+        // the same millisecond as the pair's first edit) and waits for the next change.
         let resets = matches!(&*record.kind, "rationale" | "skip" | "unexplained");
         if let Some(path) = record.path.as_deref().filter(|_| resets) {
             let later =
                 |trail: &Trail| pairs[trail.pair].record.path == path && record.seq < pairs[trail.pair].seq;
             if trails.iter().any(later) {
                 // A record without its unit (written before records named it) resets nothing.
-                let unit =
-                    line.fields::<Baseline>(journal.path()).map_or_else(|_| String::new(), |b| b.unit.name);
+                let set = line.fields::<Baseline>(journal.path()).ok();
                 let of_unit = |trail: &Trail| {
-                    let named = &pairs[trail.pair].record.unit;
-                    !unit.is_empty()
-                        && later(trail)
-                        && (named.name == unit || named.previous_name.as_deref() == Some(unit.as_str()))
+                    let pair = &pairs[trail.pair].record;
+                    let Some(Baseline { unit, after }) = &set else { return false };
+                    // Of the same unit (two of one name are told apart by the text one left).
+                    let same = pair.unit.name == unit.name
+                        || pair.unit.previous_name.as_deref() == Some(unit.name.as_str());
+                    later(trail) && same && after.as_ref().is_none_or(|after| *after == pair.before)
                 };
                 for trail in trails.extract_if(.., |trail| of_unit(trail)) {
                     let list = waiting.entry(pairs[trail.pair].record.path.as_str()).or_default();
@@ -168,10 +169,12 @@ pub fn replay_pairs(
     Ok(histories)
 }
 
-/// The unit of a record that sets a unit's baseline.
+/// The unit of a record that sets a unit's baseline, and the text it sets (an `unexplained`
+/// record has none).
 #[derive(serde::Deserialize)]
 struct Baseline {
     unit: UnitRef,
+    after: Option<String>,
 }
 
 /// One pair's unit followed through the records of its path.
@@ -323,6 +326,20 @@ mod tests {
             + "\n"
     }
 
+    /// A `rationale` record of unit `unit` of `x.py` with its texts, whose first edit was at
+    /// second `from` (`":02"`).
+    fn explained(seq: u64, unit: &str, (before, after): (&str, &str), from: &str) -> String {
+        serde_json::json!({
+            "seq": seq, "ts": format!("2026-11-26T08:30:{seq:02}.000Z"), "type": "rationale",
+            "pair": format!("s:{seq}"), "path": "x.py", "language": "python",
+            "unit": {"name": unit, "kind": "function"}, "kind": "modified",
+            "before": before, "after": after, "text": "why",
+            "editsFrom": format!("2026-11-26T08:30{from}.000Z"), "edits": 1,
+        })
+        .to_string()
+            + "\n"
+    }
+
     #[test]
     fn the_unit_is_followed_through_the_edits_that_touch_it() {
         let doc = "def a():\n    return 1\n\n\ndef b():\n    return 2\n";
@@ -363,25 +380,14 @@ mod tests {
             Encoding::Utf8,
             vec![open("x.py", doc), change("x.py", 2, &[((5, 11, 5, 12), "20")])],
         );
-        let explained = |seq: u64, before: &str, after: &str| {
-            serde_json::json!({
-                "seq": seq, "ts": format!("2026-11-26T08:30:{seq:02}.000Z"), "type": "rationale",
-                "pair": format!("s:{seq}"), "path": "x.py", "language": "python",
-                "unit": {"name": "b", "kind": "function"}, "kind": "modified",
-                "before": before, "after": after, "text": "why",
-                "editsFrom": "2026-11-26T08:30:02.000Z", "edits": 1,
-            })
-            .to_string()
-                + "\n"
-        };
-        text += &explained(3, "def b():\n    return 2", "def b():\n    return 20");
+        text += &explained(3, "b", ("def b():\n    return 2", "def b():\n    return 20"), ":02");
         let again = Record {
             seq: 4,
             ts: "2026-11-26T08:30:04.000Z".into(),
             body: change("x.py", 3, &[((5, 13, 5, 13), "0")]),
         };
         text += &(serde_json::to_string(&again).unwrap() + "\n");
-        text += &explained(5, "def b():\n    return 20", "def b():\n    return 200");
+        text += &explained(5, "b", ("def b():\n    return 20", "def b():\n    return 200"), ":02");
         let journal = Journal::from_bytes("s.jsonl", text.into_bytes());
         let content = super::super::read_journal(&journal, |_| {}).unwrap();
         let histories =
@@ -396,6 +402,31 @@ mod tests {
             second.file_before.as_deref(),
             Some("def a():\n    return 1\n\n\ndef b():\n    return 20\n")
         );
+    }
+
+    #[test]
+    fn a_pair_explained_meanwhile_for_another_unit_of_the_same_name_does_not_cut_a_history() {
+        // Two `b`s: the first is edited, the second edited and explained, then the first.
+        let doc = "def b():\n    return 2\n\n\ndef b():\n    return 5\n";
+        let mut text = journal_text(
+            Encoding::Utf8,
+            vec![
+                open("x.py", doc),
+                change("x.py", 2, &[((1, 11, 1, 12), "20")]),
+                change("x.py", 3, &[((5, 11, 5, 12), "50")]),
+            ],
+        );
+        text += &explained(4, "b", ("def b():\n    return 5", "def b():\n    return 50"), ":03");
+        text += &explained(5, "b", ("def b():\n    return 2", "def b():\n    return 20"), ":02");
+        let journal = Journal::from_bytes("s.jsonl", text.into_bytes());
+        let content = super::super::read_journal(&journal, |_| {}).unwrap();
+        let histories =
+            replay_pairs(&journal, &content.pairs, Needs { files: true, steps: true }, |_| {}).unwrap();
+        let first = &histories[1];
+        assert_eq!(first.start, "def b():\n    return 2");
+        let steps: Vec<&str> = first.steps.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(steps, ["def b():\n    return 20"]);
+        assert_eq!(first.file_before.as_deref(), Some(doc));
     }
 
     #[test]
