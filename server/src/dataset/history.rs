@@ -326,6 +326,13 @@ mod tests {
             + "\n"
     }
 
+    /// The histories of the pairs of the journal `text`.
+    fn histories_of(text: String, needs: Needs) -> Vec<PairHistory> {
+        let journal = Journal::from_bytes("s.jsonl", text.into_bytes());
+        let content = super::super::read_journal(&journal, |_| {}).unwrap();
+        replay_pairs(&journal, &content.pairs, needs, |_| {}).unwrap()
+    }
+
     /// A `rationale` record of unit `unit` of `x.py` with its texts, whose first edit was at
     /// second `from` (`":02"`).
     fn explained(seq: u64, unit: &str, (before, after): (&str, &str), from: &str) -> String {
@@ -354,10 +361,7 @@ mod tests {
             ],
         );
         text += &rationale_line(5, "x.py", "def b():\n    return 2", "2026-11-26T08:30:02.000Z");
-        let journal = Journal::from_bytes("s.jsonl", text.into_bytes());
-        let content = super::super::read_journal(&journal, |_| {}).unwrap();
-        let histories =
-            replay_pairs(&journal, &content.pairs, Needs { files: true, steps: true }, |_| {}).unwrap();
+        let histories = histories_of(text, Needs { files: true, steps: true });
         let history = &histories[0];
         assert_eq!(history.file_before.as_deref(), Some(doc));
         assert_eq!(
@@ -388,10 +392,7 @@ mod tests {
         };
         text += &(serde_json::to_string(&again).unwrap() + "\n");
         text += &explained(5, "b", ("def b():\n    return 20", "def b():\n    return 200"), ":02");
-        let journal = Journal::from_bytes("s.jsonl", text.into_bytes());
-        let content = super::super::read_journal(&journal, |_| {}).unwrap();
-        let histories =
-            replay_pairs(&journal, &content.pairs, Needs { files: true, steps: true }, |_| {}).unwrap();
+        let histories = histories_of(text, Needs { files: true, steps: true });
         let steps = |h: &PairHistory| h.steps.iter().map(|s| s.text.clone()).collect::<Vec<_>>();
         assert_eq!(steps(&histories[0]), ["def b():\n    return 20"]);
         let second = &histories[1];
@@ -418,10 +419,7 @@ mod tests {
         );
         text += &explained(4, "b", ("def b():\n    return 5", "def b():\n    return 50"), ":03");
         text += &explained(5, "b", ("def b():\n    return 2", "def b():\n    return 20"), ":02");
-        let journal = Journal::from_bytes("s.jsonl", text.into_bytes());
-        let content = super::super::read_journal(&journal, |_| {}).unwrap();
-        let histories =
-            replay_pairs(&journal, &content.pairs, Needs { files: true, steps: true }, |_| {}).unwrap();
+        let histories = histories_of(text, Needs { files: true, steps: true });
         let first = &histories[1];
         assert_eq!(first.start, "def b():\n    return 2");
         let steps: Vec<&str> = first.steps.iter().map(|s| s.text.as_str()).collect();
@@ -446,10 +444,7 @@ mod tests {
             ],
         );
         text += &rationale_line(3, "x.py", "def f():\n    pass", "2026-11-26T08:30:02.000Z");
-        let journal = Journal::from_bytes("s.jsonl", text.into_bytes());
-        let content = super::super::read_journal(&journal, |_| {}).unwrap();
-        let histories =
-            replay_pairs(&journal, &content.pairs, Needs { files: false, steps: true }, |_| {}).unwrap();
+        let histories = histories_of(text, Needs { files: false, steps: true });
         let steps: Vec<&str> = histories[0].steps.iter().map(|s| s.text.as_str()).collect();
         assert_eq!(steps, ["def f():\n    return 1"]);
         assert_eq!(histories[0].file_before, None);
